@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Explorer benchmark: tuilogs side by side with lnav and toolong, driven in tmux at 120x40.
+
+    python benchmarks/bench_explorer.py [--lines 1000000] [--only tuilogs]
+
+Makes (once) a file with ../shared/tools/genlogs.py, then for each tool that is installed:
+first screen (the file's last line visible), a search for a token that occurs once (on screen
+after Enter), a dyno filter (tuilogs: sidebar "only web.1"; lnav: `:filter-in`), and peak RSS.
+Then follows a 5,000 lines/s pipe and times key answers. Figures go to stdout as a table.
+Timings come from ../shared/tools/tuitime.py (screen polling every 20 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "tools"
+if not SHARED.exists():
+    SHARED = Path("/work/shared/tools")
+GENLOGS = SHARED / "genlogs.py"
+TUITIME = SHARED / "tuitime.py"
+TOOLONG = os.environ.get("TOOLONG", "/opt/toolong/bin/tl")
+
+
+def tuitime(cmd: str, *steps: str, timeout: float = 60) -> dict[str, float | str]:
+    out = subprocess.run(
+        [sys.executable, str(TUITIME), "--cmd", cmd, "--timeout", str(timeout), *steps],
+        capture_output=True, text=True,
+    )
+    result: dict[str, float | str] = {}
+    waits = []
+    for line in out.stdout.splitlines():
+        m = re.match(r"wait (.*): ([\d.]+) s$", line)
+        if m:
+            waits.append(float(m.group(2)))
+        elif line.startswith("wait ") and "TIMEOUT" in line:
+            waits.append(float("nan"))
+        elif line.startswith("peak_rss_kib:"):
+            result["rss_mb"] = int(line.split()[1]) / 1024
+    result["waits"] = waits
+    return result
+
+
+def make_file(lines: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"tuilogs-bench-{lines}.log"
+    if not path.exists() or path.stat().st_size == 0:
+        with open(path, "w") as out:
+            subprocess.run([sys.executable, str(GENLOGS), str(lines)], stdout=out, check=True)
+    return path
+
+
+def last_line_token(path: Path) -> str:
+    with open(path, "rb") as f:
+        f.seek(-4096, 2)
+        last = f.read().splitlines()[-1].decode()
+    return last[:26]
+
+
+def unique_token(path: Path) -> str:
+    """A timestamp from the middle of the file that occurs exactly once."""
+    with open(path, "rb") as f:
+        f.seek(path.stat().st_size // 2)
+        f.readline()
+        while True:
+            token = f.readline().decode()[:26]
+            if subprocess.run(["grep", "-c", token, str(path)], capture_output=True,
+                              text=True).stdout.strip() == "1":
+                return token
+
+
+def run_tool(name: str, cmd: str, path: Path, last: str, token: str) -> dict:
+    q = re.escape
+    first_screen = f"wait:{q(last)}"
+    row: dict = {"tool": name}
+    if name == "tuilogs":
+        r = tuitime(
+            f"{cmd} {path}", first_screen, "sleep:1.5", "keys:/", f"text:{token}", f"wait:{q(token)}",
+            "mark", "keys:Enter", f"wait:{q(token)}\\S* (app|heroku)\\[", "keys:Escape", "sleep:0.5",
+            "keys:Tab", *["keys:Down"] * 8, "sleep:0.5", "shot:/tmp/tuilogs-sidebar.txt",
+            "mark", "keys:o", r"wait:[\d,]+ of [\d,]+ lines",
+        )
+    elif name == "lnav":
+        r = tuitime(
+            f"{cmd} {path}", first_screen, "sleep:1.5", "keys:/", f"text:{token}", f"wait:{q(token)}",
+            "mark", "keys:Enter", f"wait:{q(token)}.*(app|heroku)\\[", "sleep:0.5", "mark", "keys::",
+            "text:filter-in web\\.1\\]", "keys:Enter", r"wait:(?s)filter-in.*\n(?!.*router)",
+        )
+    else:  # toolong
+        r = tuitime(f"{cmd} {path}", "wait:(app|heroku)\\[", "sleep:1.0", "keys:End", first_screen)
+    waits = r["waits"] + [float("nan")] * 4
+    row["first_screen_s"] = waits[0]
+    if name != "toolong":
+        row["search_s"], row["filter_s"] = waits[2], waits[3]
+    row["rss_mb"] = r.get("rss_mb")
+    return row
+
+
+def follow_pipe(rate: int, seconds: int) -> dict:
+    """tuilogs following `genlogs --rate`: lines shown vs produced, and key answer times."""
+    n = rate * (seconds + 10)
+    cmd = f"python3 {GENLOGS} {n} --rate {rate} | tuilogs -"
+    steps = ["wait:following", f"sleep:{seconds}"]
+    for i in range(5):
+        steps += ["mark", "keys:t", f"wait:time: {('local', 'relative', 'received')[i % 3]}", "sleep:0.3"]
+    steps += ["shot:/tmp/tuilogs-follow.txt"]
+    r = tuitime(cmd, *steps)
+    screen = Path("/tmp/tuilogs-follow.txt").read_text()
+    m = re.search(r"([\d,]+) lines/s", screen)
+    total = re.search(r"([\d,]+) lines", screen.split("following")[-1])
+    return {
+        "key_answers_ms": [round(w * 1000) for w in r["waits"][1:]],
+        "rate_shown": m.group(1) if m else "?",
+        "lines_shown": total.group(1) if total else "?",
+        "rss_mb": r.get("rss_mb"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--only", action="append")
+    ap.add_argument("--no-follow", action="store_true")
+    a = ap.parse_args()
+    path = make_file(a.lines)
+    last, token = last_line_token(path), unique_token(path)
+    print(f"file: {path} ({path.stat().st_size / 1e6:.0f} MB), last line {last!r}, token {token!r}")
+    tools = [("tuilogs", "tuilogs"), ("lnav", "lnav"), ("toolong", TOOLONG)]
+    rows = []
+    for name, cmd in tools:
+        if a.only and name not in a.only:
+            continue
+        if not shutil.which(cmd.split()[0]):
+            print(f"{name}: not installed, skipped")
+            continue
+        rows.append(run_tool(name, cmd, path, last, token))
+    print(f"\n{'tool':10} {'first screen':>13} {'search':>8} {'filter':>8} {'peak RSS':>9}")
+    for row in rows:
+        def f(k):
+            v = row.get(k)
+            return "n/a" if v is None else f"{v:.3f}s"
+        print(f"{row['tool']:10} {f('first_screen_s'):>13} {f('search_s'):>8} {f('filter_s'):>8} "
+              f"{row['rss_mb'] or 0:8.0f}M")
+    if not a.no_follow and (not a.only or "tuilogs" in a.only):
+        res = follow_pipe(5000, 8)
+        print(f"\nfollowing a 5,000 lines/s pipe: shown rate {res['rate_shown']} lines/s, "
+              f"key answers {res['key_answers_ms']} ms, peak RSS {res['rss_mb']:.0f}M")
+
+
+if __name__ == "__main__":
+    main()

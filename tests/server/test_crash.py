@@ -1,0 +1,108 @@
+"""kill -9 of a router process mid-ingest: every acknowledged batch survives, the DB is sound."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+from routerkit import frames_body, rec
+
+from tuilogs.server import paths
+from tuilogs.server.store import Store
+
+
+def start_router(env) -> tuple[subprocess.Popen, str]:
+    disc = paths.discovery_path()
+    disc.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuilogs.server.main", "--port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if disc.exists():
+            try:
+                info = json.loads(disc.read_text())
+            except ValueError:
+                info = None
+            if info and info["pid"] == proc.pid:
+                return proc, info["base_url"]
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("router did not start")
+
+
+def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
+    env = {**os.environ, "TUILOGS_HOME": str(tuilogs_home)}
+    proc, base = start_router(env)
+    token = paths.token_path().read_text().strip()
+    assert oct(paths.discovery_path().stat().st_mode & 0o777) == "0o600"
+    acked: list[int] = []
+    stop = threading.Event()
+
+    def sender(worker: int) -> None:
+        with httpx.Client(auth=("u", token), timeout=5) as c:
+            for b in range(worker, 100_000, 2):
+                if stop.is_set():
+                    return
+                body = frames_body([rec(f"b{b} {i}") for i in range(200)])
+                try:
+                    resp = c.post(
+                        f"{base}/drains/crash",
+                        content=body,
+                        headers={
+                            "Content-Type": "application/logplex-1",
+                            "Logplex-Msg-Count": "200",
+                            "Logplex-Frame-Id": f"batch-{b}",
+                        },
+                    )
+                except httpx.HTTPError:
+                    return
+                if resp.status_code == 204:
+                    acked.append(b)
+
+    threads = [threading.Thread(target=sender, args=(w,)) for w in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while len(acked) < 60 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert len(acked) >= 60
+
+    # Restart: the stale router.json (dead pid) is replaced; the data is all there.
+    proc, base = start_router(env)
+    try:
+        stats = httpx.get(
+            f"{base}/apps/crash/log-stats", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert stats["lines"] >= 200 * len(acked)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    assert not paths.discovery_path().exists()
+
+    store = Store(paths.store_path())
+    try:
+        assert store.integrity_check() == "ok"
+        messages = {line.message for line in store.since("crash", 0, 10_000_000)}
+        for b in acked:
+            assert f"b{b} 0" in messages and f"b{b} 199" in messages
+        # Batches are atomic: every stored batch is complete.
+        assert store.count("crash") % 200 == 0
+        store._w.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+    finally:
+        store.close()

@@ -1,0 +1,223 @@
+"""The SQLite store: dyno filter in SQL, paging and search, dedupe, retention, full disk."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from routerkit import rec
+
+from tuilogs.record import dyno_matches
+from tuilogs.server.store import Store, StoreFull, dyno_clause
+
+DYNO_ALPHABET = "web.workr-_0123456789aZ"
+dyno_text = st.text(alphabet=DYNO_ALPHABET, max_size=12)
+DYNOS = [
+    "web.1",
+    "web.10",
+    "web.12",
+    "web-123-456",
+    "web-1",
+    "web-",
+    "web--1",
+    "web-1-",
+    "web",
+    "worker.1",
+    "router",
+    "api",
+    "run.1234",
+    "heroku-postgres",
+    "a-b.1",
+    "web.1.2",
+    "WEB.1",
+    "webby.1",
+    "web_2-3",
+    "web.",
+    ".web",
+    "",
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "s.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def memdb():
+    conn = sqlite3.connect(":memory:")
+    yield conn
+    conn.close()
+
+
+def sql_matches(conn, dyno: str, wanted: str) -> bool:
+    clause, args = dyno_clause(wanted)
+    sql = f"select 1 from (select ? as dyno) where {clause}"
+    return conn.execute(sql, [dyno, *args]).fetchone() is not None
+
+
+@pytest.mark.parametrize("wanted", ["web", "web.1", "worker", "run", "heroku-postgres", "a-b", ""])
+@pytest.mark.parametrize("dyno", DYNOS)
+def test_dyno_clause_examples(memdb, dyno, wanted):
+    assert sql_matches(memdb, dyno, wanted) == dyno_matches(dyno, wanted)
+
+
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dyno=st.one_of(dyno_text, st.sampled_from(DYNOS)), wanted=dyno_text)
+def test_dyno_clause_is_record_dyno_matches(memdb, dyno, wanted):
+    assert sql_matches(memdb, dyno, wanted) == dyno_matches(dyno, wanted)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dyno=st.one_of(dyno_text, st.sampled_from(DYNOS)))
+def test_dyno_clause_prefix_of_real_dyno(memdb, dyno):
+    for cut in range(len(dyno) + 1):
+        wanted = dyno[:cut]
+        assert sql_matches(memdb, dyno, wanted) == dyno_matches(dyno, wanted)
+
+
+def test_append_ids_are_received_order_and_never_reused(tmp_path):
+    s = Store(tmp_path / "s.sqlite3")
+    assert s.append("a", [rec("1"), rec("2")]) == (1, 2)
+    assert s.append("b", [rec("3")]) == (3, 3)
+    assert s.append("a", []) is None
+    s._delete_upto(3)
+    assert s.count() == 0
+    s.close()
+    s = Store(tmp_path / "s.sqlite3")
+    assert s.append("a", [rec("4")]) == (4, 4)
+    s.close()
+
+
+def test_dedupe_by_frame_id(store):
+    assert store.append("a", [rec("x")], "f1") == (1, 1)
+    assert store.append("a", [rec("x")], "f1") is None
+    assert store.append("b", [rec("x")], "f1") == (2, 2)
+    assert store.count() == 2
+
+
+def test_tail_filters_and_head(store):
+    store.append("a", [rec("w1", "web.1"), rec("w10", "web.10"), rec("r", "router", "heroku")])
+    store.append("b", [rec("other", "web.1")])
+    lines, head = store.tail("a", 10, dyno="web.1")
+    assert [x.message for x in lines] == ["w1"] and head == 4
+    lines, _ = store.tail("a", 10, dyno="web")
+    assert [x.message for x in lines] == ["w1", "w10"]
+    lines, _ = store.tail("a", 10, source="heroku")
+    assert [x.message for x in lines] == ["r"]
+    lines, _ = store.tail("a", 2)
+    assert [x.message for x in lines] == ["w10", "r"]
+
+
+def _fill(store, n=5000, chunk=700):
+    msgs = []
+    for i in range(0, n, chunk):
+        batch = [
+            rec(f"msg {j} {'needle' if j % 37 == 0 else 'hay'} 100%_x", f"web.{j % 3 + 1}")
+            for j in range(i, min(n, i + chunk))
+        ]
+        store.append("app", batch)
+        msgs += batch
+    return msgs
+
+
+@pytest.mark.parametrize("indexed", [0, 2000, 10_000])
+def test_paging_with_search_matches_a_naive_scan(store, indexed):
+    msgs = _fill(store)
+    while store.fts_upto < indexed and store.index_pending(1000):
+        pass
+
+    def naive(q, dyno=None):
+        return [
+            i + 1
+            for i, r in enumerate(msgs)
+            if q.lower() in r.message.lower() and (dyno is None or dyno_matches(r.dyno, dyno))
+        ]
+
+    for q, dyno in [
+        ("needle", None),
+        ("NEEDLE", "web.2"),
+        ("100%_", None),
+        ("%", None),
+        ("zz", None),
+    ]:
+        want = naive(q, dyno)
+        got, before = [], None
+        while True:
+            page = store.page("app", before=before, limit=50, q=q, dyno=dyno)
+            if not page:
+                break
+            got = [x.id for x in page] + got
+            before = page[0].id
+        assert got == want, (q, dyno)
+        got, after = [], 0
+        while True:
+            page = store.page("app", after=after, limit=64, q=q, dyno=dyno)
+            if not page:
+                break
+            got += [x.id for x in page]
+            after = page[-1].id
+        assert got == want, (q, dyno)
+
+
+def test_paging_without_search(store):
+    _fill(store, 1000)
+    page = store.page("app", limit=10)
+    assert [x.id for x in page] == list(range(991, 1001))
+    page = store.page("app", before=500, limit=3)
+    assert [x.id for x in page] == [497, 498, 499]
+    page = store.page("app", after=500, limit=3)
+    assert [x.id for x in page] == [501, 502, 503]
+
+
+def test_retention_by_age_and_size(tmp_path):
+    s = Store(tmp_path / "s.sqlite3", retention_seconds=3600)
+    _fill(s, 3000)
+    s.index_pending(10_000)
+    s._w.execute("update batches set received_at = received_at - 7200 where first_id < 1400")
+    s.enforce_retention()
+    remaining = s.since("app", 0, 10_000)
+    assert remaining and remaining[0].id == 1401  # batches are 700 lines: 1..1400 were old
+    assert s.page("app", limit=5, q="needle")  # FTS still consistent after deletes
+    assert s.integrity_check() == "ok"
+    s.retention_seconds = None
+    s.retention_bytes = s.used_bytes() // 2
+    s.enforce_retention()
+    assert s.used_bytes() <= s.retention_bytes or s.count() < 1600
+    assert s.count() < 1600
+    s._w.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+    s.close()
+
+
+def test_full_disk_raises_store_full_and_rolls_back(tmp_path):
+    s = Store(tmp_path / "s.sqlite3")
+    s.append("app", [rec("small")])
+    s.set_max_bytes(s.used_bytes() + 8192)
+    with pytest.raises(StoreFull):
+        for _ in range(100):
+            s.append("app", [rec("x" * 1000) for _ in range(100)])
+    count = s.count()
+    assert count % 100 == 1  # whole batches only
+    s.set_max_bytes(None)
+    assert s.append("app", [rec("after")]) is not None
+    assert s.integrity_check() == "ok"
+    s.close()
+
+
+def test_drains_crud(store):
+    d = store.add_drain("app", "https://u:p@example.com/x")
+    assert d["token"].startswith("d.") and d["addon"] is None
+    assert store.add_drain("app", "https://u:p@example.com/x") is None
+    for ident in (d["id"], d["url"], d["token"]):
+        assert store.find_drain("app", ident)["id"] == d["id"]
+    assert store.find_drain("other", d["id"]) is None
+    assert store.remove_drain("app", d["token"])["id"] == d["id"]
+    assert store.drains() == []

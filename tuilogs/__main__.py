@@ -1,0 +1,5 @@
+import sys
+
+from tuilogs.cli import main
+
+sys.exit(main())

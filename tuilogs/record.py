@@ -1,0 +1,106 @@
+"""One log line of the Logplex world, and the parser for `TIMESTAMP SOURCE[DYNO]: MESSAGE`.
+
+A line without that header is kept as a raw line (source and dyno empty): logs are evidence,
+so nothing is ever dropped for not fitting the format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# The header as Logplex writes it. Timestamps come with or without fractions and with `Z` or a
+# numeric offset; sources are `app`/`heroku` (others tolerated); dynos include `web.1`,
+# `router`, `api`, `run.1234`, `heroku-postgres` and Fir names like `web-123-456`.
+HEADER_RE = re.compile(
+    r"(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ ]*) "
+    r"(?P<source>[A-Za-z0-9_.\-]+)\[(?P<dyno>[^\]\s]+)\]: ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """A parsed line. `timestamp` is the text as received; `when()` parses it on demand."""
+
+    timestamp: str
+    source: str
+    dyno: str
+    message: str
+
+    @property
+    def is_raw(self) -> bool:
+        return not self.source
+
+    @property
+    def process_type(self) -> str:
+        """`web` for `web.1`, `run` for `run.1234`, `web` for Fir's `web-123-456`."""
+        return process_type(self.dyno)
+
+    def when(self) -> datetime | None:
+        return parse_timestamp(self.timestamp)
+
+    def header(self) -> str:
+        return f"{self.timestamp} {self.source}[{self.dyno}]:" if self.source else ""
+
+    def line(self) -> str:
+        """The line in `heroku logs` format (raw lines as they came)."""
+        return f"{self.header()} {self.message}" if self.source else self.message
+
+
+def parse_line(line: str) -> LogRecord:
+    """Parse one line; never raises. A trailing newline is ignored."""
+    line = line.rstrip("\r\n")
+    m = HEADER_RE.match(line)
+    if m is None:
+        return LogRecord("", "", "", line)
+    return LogRecord(m["ts"], m["source"], m["dyno"], line[m.end() :])
+
+
+def decode(raw: bytes) -> str:
+    """Bytes to text; invalid UTF-8 becomes U+FFFD instead of an error."""
+    return raw.decode("utf-8", "replace")
+
+
+_FIR_RE = re.compile(r"^(?P<type>[A-Za-z0-9_]+?)(?:-\d+)+$")
+
+
+def process_type(dyno: str) -> str:
+    """The process type of a dyno name, as Heroku's `--dyno web` understands it."""
+    head, dot, _ = dyno.partition(".")
+    if dot:
+        return head
+    m = _FIR_RE.match(dyno)
+    return m["type"] if m else dyno
+
+
+def dyno_matches(dyno: str, wanted: str) -> bool:
+    """Heroku's dyno filter: `web` matches `web.1` and `web.12`; `web.1` does not match `web.10`."""
+    if dyno == wanted:
+        return True
+    if "." in wanted:
+        return False
+    return process_type(dyno) == wanted
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """ISO 8601 as Logplex writes it (fractions of any length, `Z` or offset); None if not."""
+    if not text:
+        return None
+    t = text
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    # fromisoformat on 3.10 accepts only 3 or 6 fraction digits.
+    dot = t.find(".")
+    if dot != -1:
+        end = dot + 1
+        while end < len(t) and t[end].isdigit():
+            end += 1
+        frac = t[dot + 1 : end][:6].ljust(6, "0")
+        t = t[: dot + 1] + frac + t[end:]
+    if len(t) >= 5 and t[-5] in "+-" and t[-3] != ":":
+        t = t[:-2] + ":" + t[-2:]
+    try:
+        return datetime.fromisoformat(t)
+    except ValueError:
+        return None

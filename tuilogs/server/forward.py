@@ -1,0 +1,478 @@
+"""Drain forwarding: every new line of an app goes to each of its drains, as Logplex sends it.
+
+One ``DrainForwarder`` per drain, each an asyncio task with a bounded buffer:
+
+* ``https://`` / ``http://`` drains get ``application/logplex-1`` POSTs of octet-counted frames
+  (hostname ``host``, no structured data) with ``Logplex-Msg-Count``, ``Logplex-Frame-Id``
+  (the same on every retry of a batch), ``Logplex-Drain-Token`` and a ``Logplex/…`` user agent;
+  Basic auth comes from the URL's userinfo, which is stripped from the request URL. 429, 408,
+  5xx, timeouts and connection errors are retried with exponential backoff and jitter for as
+  long as it takes (the bounded buffer is what gives way); any other 4xx drops the batch.
+* ``syslog://`` / ``syslog+tls://`` drains get the same frames with the drain token as hostname
+  and ``- -`` over one persistent connection, reconnected with backoff.
+
+When the buffer overflows the oldest lines are dropped and the next batch starts with
+``Error L10 (output buffer overflow): N messages dropped since TS.`` (no LF, as Logplex's own
+messages). Delivery problems go to the app's own log through ``report`` as ``heroku[logplex]``
+lines (L10, L13, L14), at most one per drain per ``report_interval``. Drain passwords never
+appear in reports or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from urllib.parse import SplitResult, unquote, urlsplit
+
+import httpx
+
+from tuilogs.frames import format_frame
+from tuilogs.record import LogRecord
+
+__all__ = ["DrainForwarder", "ForwarderManager", "mask_url"]
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str, LogRecord], None]
+SSLContextFactory = Callable[[], ssl.SSLContext]
+
+USER_AGENT = "Logplex/v123 (tuilogs)"
+_RETRY_STATUS = frozenset((408, 429))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (safe for logs and reports)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid url>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+class DrainForwarder:
+    """Delivers one drain's lines; created and driven by ``ForwarderManager``."""
+
+    def __init__(
+        self,
+        drain: dict,
+        report: Report,
+        *,
+        buffer_size: int,
+        batch_max_bytes: int,
+        timeout: float,
+        backoff_base: float,
+        backoff_max: float,
+        report_interval: float,
+        ssl_context_factory: SSLContextFactory | None,
+    ) -> None:
+        self.id = str(drain["id"])
+        self.url = str(drain["url"])
+        self.token = str(drain["token"])
+        self.app = str(drain["app"]["name"])
+        self.display_url = mask_url(self.url)
+        self._report_cb = report
+        self.buffer_size = buffer_size
+        self.batch_max_bytes = batch_max_bytes
+        self.timeout = timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.report_interval = report_interval
+        self._ssl_factory = ssl_context_factory
+        self._queue: deque[LogRecord] = deque()
+        self._dropped = 0
+        self._dropped_since = ""
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._last_report = -1e18
+        self._suppressed = 0
+        self._task: asyncio.Task | None = None
+        # counters, for status pages and tests
+        self.delivered = 0
+        self.dropped_total = 0
+        self.failures = 0
+
+        parts = urlsplit(self.url)
+        self.scheme = parts.scheme.lower()
+        self._password = unquote(parts.password) if parts.password else ""
+        if self.scheme in ("http", "https"):
+            self._sender: _Sender = _HttpSender(self, parts)
+        elif self.scheme in ("syslog", "syslog+tls"):
+            self._sender = _SyslogSender(self, parts)
+        else:
+            raise ValueError(f"unsupported drain URL scheme: {self.scheme!r}")
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def same_as(self, drain: dict) -> bool:
+        return (str(drain["url"]), str(drain["token"]), str(drain["app"]["name"])) == (
+            self.url,
+            self.token,
+            self.app,
+        )
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"drain {self.id} {self.display_url}"
+        )
+
+    def offer(self, records: Iterable[LogRecord]) -> None:
+        """Queue records without blocking; on overflow the oldest are dropped and counted."""
+        q = self._queue
+        q.extend(records)
+        over = len(q) - self.buffer_size
+        if over > 0:
+            if not self._dropped:
+                self._dropped_since = _now()
+            self._dropped += over
+            self.dropped_total += over
+            for _ in range(over):
+                q.popleft()
+        if q:
+            self._idle.clear()
+            self._wake.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until everything queued was delivered (or given up on)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._task = None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def report(self, message: str, *, force: bool = False) -> None:
+        """Tell the app's log, at most once per ``report_interval`` unless ``force``."""
+        if len(self._password) >= 4:  # belt and braces: messages are built from masked URLs
+            message = message.replace(self._password, "***")
+        log.warning("drain %s (%s) of %s: %s", self.id, self.display_url, self.app, message)
+        now = time.monotonic()
+        if not force and now - self._last_report < self.report_interval:
+            self._suppressed += 1
+            return
+        if self._suppressed:
+            message += f" ({self._suppressed} similar errors not shown)"
+            self._suppressed = 0
+        self._last_report = now
+        try:
+            self._report_cb(self.app, LogRecord(_now(), "heroku", "logplex", message))
+        except Exception:
+            log.exception("drain %s: report callback failed", self.id)
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_max, self.backoff_base * (2 ** min(attempt - 1, 30)))
+        return delay * (0.5 + random.random() / 2)
+
+    def _take_batch(self, hostname: str, sd: bool) -> tuple[list[bytes], int]:
+        """Frames for the next batch (L10 first if lines were dropped) and how many lines."""
+        frames: list[bytes] = []
+        size = 0
+        if self._dropped:
+            msg = (
+                f"Error L10 (output buffer overflow): {self._dropped} messages dropped"
+                f" since {self._dropped_since}."
+            )
+            l10 = LogRecord(_now(), "heroku", "logplex", msg)
+            frames.append(format_frame(l10, hostname, 172, sd=sd, lf=False))
+            size += len(frames[0])
+            self._dropped = 0
+            self.report(msg)
+        q = self._queue
+        taken = 0
+        while q and size < self.batch_max_bytes:
+            rec = q.popleft()
+            frame = format_frame(rec, hostname, 158 if rec.source == "heroku" else 190, sd=sd)
+            frames.append(frame)
+            size += len(frame)
+            taken += 1
+        return frames, taken
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._queue and not self._dropped:
+                    self._idle.set()
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                frames, taken = self._take_batch(self._sender.hostname, self._sender.sd)
+                if await self._sender.send(frames):
+                    self.delivered += taken
+                if not self._queue and not self._dropped:
+                    self._idle.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here must not pass silently, nor kill the router
+            log.exception("drain %s (%s): forwarder failed", self.id, self.display_url)
+            self.report("Error L13 (Local delivery error): internal forwarder error", force=True)
+        finally:
+            self._idle.set()
+            with contextlib.suppress(Exception):
+                await self._sender.aclose()
+
+
+class _Sender:
+    hostname = "host"
+    sd = False
+
+    async def send(self, frames: list[bytes]) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def aclose(self) -> None:  # pragma: no cover - interface
+        pass
+
+
+def _is_cert_error(exc: BaseException) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+class _HttpSender(_Sender):
+    """Logplex's HTTPS drain protocol over one keep-alive httpx client."""
+
+    def __init__(self, fwd: DrainForwarder, parts: SplitResult) -> None:
+        self.fwd = fwd
+        host = parts.netloc.rpartition("@")[2]
+        self.url = parts._replace(netloc=host).geturl()
+        self.auth = None
+        if parts.username is not None or parts.password is not None:
+            self.auth = httpx.BasicAuth(
+                unquote(parts.username or ""), unquote(parts.password or "")
+            )
+        verify: ssl.SSLContext | bool = True
+        if parts.scheme.lower() == "https" and fwd._ssl_factory is not None:
+            verify = fwd._ssl_factory()
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(fwd.timeout),
+            verify=verify,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    async def send(self, frames: list[bytes]) -> bool:
+        fwd = self.fwd
+        body = b"".join(frames)
+        headers = {
+            "Content-Type": "application/logplex-1",
+            "Logplex-Msg-Count": str(len(frames)),
+            "Logplex-Frame-Id": uuid.uuid4().hex.upper(),
+            "Logplex-Drain-Token": fwd.token,
+        }
+        attempt = 0
+        while True:
+            code = "L13"
+            try:
+                resp = await self.client.post(
+                    self.url, content=body, headers=headers, auth=self.auth
+                )
+            except httpx.TimeoutException:
+                problem = f"no answer within {fwd.timeout:g} s"
+            except (httpx.HTTPError, OSError) as exc:
+                if _is_cert_error(exc):
+                    code, problem = "L14", f"certificate validation failed ({exc})"
+                else:
+                    problem = f"could not deliver ({type(exc).__name__}: {exc})"
+            else:
+                status = resp.status_code
+                if 200 <= status < 300:
+                    return True
+                if status < 500 and status not in _RETRY_STATUS:
+                    fwd.failures += 1
+                    fwd.report(
+                        f"Error L13 (Local delivery error): {fwd.display_url} answered HTTP"
+                        f" {status}; {len(frames)} messages dropped"
+                    )
+                    return False
+                problem = f"answered HTTP {status}"
+            fwd.failures += 1
+            attempt += 1
+            name = "certificate validation error" if code == "L14" else "Local delivery error"
+            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
+            await asyncio.sleep(fwd.backoff(attempt))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class _SyslogSender(_Sender):
+    """RFC 5424 frames, octet-counted, over one persistent TCP or TLS connection."""
+
+    sd = True
+
+    def __init__(self, fwd: DrainForwarder, parts: SplitResult) -> None:
+        self.fwd = fwd
+        self.hostname = fwd.token
+        self.tls = parts.scheme.lower() == "syslog+tls"
+        self.host = parts.hostname or ""
+        self.port = parts.port or (6514 if self.tls else 514)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def _connected(self) -> bool:
+        w, r = self.writer, self.reader
+        return w is not None and r is not None and not w.is_closing() and not r.at_eof()
+
+    async def _connect(self) -> None:
+        ctx = None
+        if self.tls:
+            factory = self.fwd._ssl_factory
+            ctx = factory() if factory is not None else ssl.create_default_context()
+        self.reader, self.writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                self.host, self.port, ssl=ctx, server_hostname=self.host if ctx else None
+            ),
+            self.fwd.timeout,
+        )
+
+    async def send(self, frames: list[bytes]) -> bool:
+        fwd = self.fwd
+        data = b"".join(frames)
+        attempt = 0
+        while True:
+            code = "L13"
+            try:
+                await asyncio.sleep(0)  # let a pending EOF from the peer be noticed
+                if not self._connected():
+                    await self._close()
+                    await self._connect()
+                assert self.writer is not None
+                self.writer.write(data)
+                await asyncio.wait_for(self.writer.drain(), fwd.timeout)
+                return True
+            except asyncio.TimeoutError:
+                problem = f"no progress within {fwd.timeout:g} s"
+            except (OSError, ssl.SSLError, EOFError) as exc:
+                if _is_cert_error(exc):
+                    code, problem = "L14", f"certificate validation failed ({exc})"
+                else:
+                    problem = f"could not deliver ({type(exc).__name__}: {exc})"
+            await self._close()
+            fwd.failures += 1
+            attempt += 1
+            name = "certificate validation error" if code == "L14" else "Local delivery error"
+            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
+            await asyncio.sleep(fwd.backoff(attempt))
+
+    async def _close(self) -> None:
+        w, self.writer, self.reader = self.writer, None, None
+        if w is not None:
+            w.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(w.wait_closed(), 1.0)
+
+    async def aclose(self) -> None:
+        await self._close()
+
+
+class ForwarderManager:
+    """The set of running drain forwarders, kept in step with the configured drains."""
+
+    def __init__(
+        self,
+        report: Report,
+        *,
+        buffer_size: int = 10_000,
+        batch_max_bytes: int = 100_000,
+        timeout: float = 10.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60.0,
+        report_interval: float = 10.0,
+        ssl_context_factory: SSLContextFactory | None = None,
+    ) -> None:
+        self._report = report
+        self._options = dict(
+            buffer_size=buffer_size,
+            batch_max_bytes=batch_max_bytes,
+            timeout=timeout,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            report_interval=report_interval,
+            ssl_context_factory=ssl_context_factory,
+        )
+        self._drains: dict[str, DrainForwarder] = {}
+        self._by_app: dict[str, list[DrainForwarder]] = {}
+        self._closing: set[asyncio.Task] = set()
+
+    @property
+    def forwarders(self) -> dict[str, DrainForwarder]:
+        return dict(self._drains)
+
+    def sync(self, drains: list[dict]) -> None:
+        """Start forwarders for new drains, stop removed or changed ones. Needs a running loop.
+
+        Each drain is ``{"id", "url", "token", "app": {"name"}}``; a drain whose URL cannot be
+        forwarded to is logged and skipped (the API validates URLs before they get here).
+        """
+        wanted = {str(d["id"]): d for d in drains}
+        for drain_id, fwd in list(self._drains.items()):
+            d = wanted.get(drain_id)
+            if d is None or not fwd.same_as(d):
+                del self._drains[drain_id]
+                self._stop(fwd)
+        for drain_id, d in wanted.items():
+            if drain_id in self._drains:
+                continue
+            try:
+                fwd = DrainForwarder(d, self._report, **self._options)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("drain %s: not forwarding (%s)", drain_id, exc)
+                continue
+            fwd.start()
+            self._drains[drain_id] = fwd
+        by_app: dict[str, list[DrainForwarder]] = {}
+        for fwd in self._drains.values():
+            by_app.setdefault(fwd.app, []).append(fwd)
+        self._by_app = by_app
+
+    def offer(self, app: str, records: list[LogRecord]) -> None:
+        """Hand new lines of ``app`` to each of its drains; never blocks. Call on the loop."""
+        for fwd in self._by_app.get(app, ()):
+            fwd.offer(records)
+
+    async def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every drain delivered what it has queued; False on timeout."""
+        results = await asyncio.gather(*(f.wait_idle(timeout) for f in self._drains.values()))
+        return all(results)
+
+    async def aclose(self, timeout: float = 1.0) -> None:
+        """Give queued lines ``timeout`` seconds to go out, then stop every forwarder."""
+        if self._drains and timeout > 0:
+            await self.flush(timeout)
+        drains, self._drains, self._by_app = list(self._drains.values()), {}, {}
+        await asyncio.gather(*(f.aclose() for f in drains), *self._closing)
+
+    def _stop(self, fwd: DrainForwarder) -> None:
+        task = asyncio.get_running_loop().create_task(fwd.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)

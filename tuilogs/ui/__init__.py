@@ -1,0 +1,1 @@
+"""The Textual explorer. Everything below tuilogs/ui imports nothing from here."""

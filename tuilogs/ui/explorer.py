@@ -1,0 +1,349 @@
+"""The main screen: sidebar, log pane, search box and status lines, wired to one LogBuffer.
+
+Producers fill a Feed on their own threads; a 50 ms timer applies what arrived in one batch,
+extends the visible set, and refreshes the pane once. Searches run on a worker thread over the
+buffer's bytes and come back as index arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from tuilogs.buffer import LogBuffer
+from tuilogs.explorer_state import FILTER, FIND, ExplorerState
+from tuilogs.filters import INCLUDE
+from tuilogs.export import export_lines
+from tuilogs.query import Query, QueryError, parse_query
+from tuilogs.safety import escape_controls
+from tuilogs.sources import Feed
+from tuilogs.ui.log_view import TIME_MODES, LogView
+from tuilogs.ui.search_bar import SearchBar
+from tuilogs.ui.sidebar import FilterSidebar
+
+TICK = 0.05
+COUNTS_EVERY = 0.5
+SEARCH_DEBOUNCE = 0.15
+
+
+class ExplorerScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "search('find')", "Find", id="find"),
+        Binding("ampersand", "search('filter')", "Filter", id="filter"),
+        Binding("n", "next_hit(1)", "Next", show=False, id="next"),
+        Binding("N", "next_hit(-1)", "Previous", show=False, id="previous"),
+        Binding("w", "toggle_wrap", "Wrap", id="wrap"),
+        Binding("t", "cycle_time", "Time", id="time"),
+        Binding("s", "toggle_sidebar", "Sidebar", id="sidebar"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("c", "copy_line", "Copy", show=False, id="copy"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="clear_search"),
+    ]
+
+    lines_per_second: reactive[float] = reactive(0.0)
+
+    def __init__(self, buffer: LogBuffer, feed: Feed, title: str, kind: str) -> None:
+        super().__init__()
+        self.buffer = buffer
+        self.feed = feed
+        self.title_text = title
+        self.kind = kind
+        self.state = ExplorerState(buffer)
+        self._counts_at = 0.0
+        self._counts_dirty = True
+        self._rate_window: list[tuple[float, int]] = []
+        self._search_due: float | None = None
+        self._pending_search: tuple[str, str, bool] | None = None
+        self._scanning = False
+        self._jump_after_scan = False
+        self._notes_seen = 0
+        self._bar_texts: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Horizontal(id="main"):
+            yield FilterSidebar(self.state.filter, id="sidebar")
+            yield LogView(self.state, id="log")
+        yield SearchBar(id="search")
+        yield Static(id="statusbar")
+        yield Footer()
+
+    @property
+    def log_view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self.log_view.focus()
+        initial = getattr(self.app, "initial_filters", None)
+        if initial:
+            sources, dynos, search = initial
+            for name in sources:
+                self.state.filter.set("source", name, INCLUDE)
+            for name in dynos:
+                self.state.filter.set("dyno", name, INCLUDE)
+            self.state.recompute()
+            if search:
+                self.query_one(SearchBar).input.value = search
+                self._apply_search(search, FILTER, True)
+        self._tick()
+        self.set_interval(TICK, self._tick)
+
+    # -- the batch loop -----------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        before, visible_before = len(self.buffer), len(self.state)
+        epoch = self.buffer.epoch
+        added = self.feed.drain(self.buffer)
+        now = time.monotonic()
+        state, log = self.state, self.log_view
+        if self.buffer.epoch != epoch or self.buffer.epoch != state.epoch:
+            line = log.selected_line() if log.cursor is not None else None
+            state.reset_for_epoch()
+            if line is not None and not log.following:
+                log.cursor = state.pos_of(line + (len(self.buffer) - before - added))
+            log.reset_view()
+            self._jump_after_scan = False
+        elif added:
+            state.lines_added(before, len(self.buffer))
+            log.data_changed(len(state) - visible_before)
+        self._rate_window.append((now, self.feed.live_lines))
+        while self._rate_window and now - self._rate_window[0][0] > 2.0:
+            self._rate_window.pop(0)
+        span = now - self._rate_window[0][0] if len(self._rate_window) > 1 else 0
+        first_count = self._rate_window[0][1]
+        self.lines_per_second = (self.feed.live_lines - first_count) / span if span else 0.0
+        if self._search_due is not None and now >= self._search_due:
+            self._search_due = None
+            self._apply_search(*self._pending_search)
+        if state.search_pending and not self._scanning:
+            self._scan(state.query, state.scanned, len(self.buffer), state.epoch)
+        self._counts_dirty = self._counts_dirty or bool(added)
+        # Counts follow a burst at once when it ends, and at most twice a second during one.
+        if self._counts_dirty and (not added or now - self._counts_at >= COUNTS_EVERY):
+            self._counts_at, self._counts_dirty = now, False
+            self.query_one(FilterSidebar).update_counts(self.buffer.origins.origins, self.buffer.counts)
+        while self._notes_seen < len(self.buffer.notes):
+            self.notify(escape_controls(self.buffer.notes[self._notes_seen]), timeout=6)
+            self._notes_seen += 1
+        self._update_bars()
+        if len(self.buffer) and not self.feed.painted.is_set():
+            self.call_after_refresh(self.feed.painted.set)
+
+    def _update_bars(self) -> None:
+        state, log = self.state, self.log_view
+        total = len(self.buffer)
+        top = f" tuilogs │ {self.title_text} │ {self.kind}"
+        feed_state = self.feed.state
+        if self.feed.head_pending:
+            feed_state = "indexing…"
+        top += f" · {feed_state}"
+        if self.feed.error:
+            top += f" · {self.feed.error}"
+        if self.lines_per_second >= 1:
+            top += f" │ {self.lines_per_second:,.0f} lines/s"
+        self._set_text("#topbar", escape_controls(top))
+        parts = []
+        if log.following:
+            parts.append("● following")
+        else:
+            parts.append(f"⏸ paused · {log.pending:,} new — End to follow" if log.pending else "⏸ paused — End to follow")
+        shown = len(state)
+        parts.append(f"{total:,} lines" if shown == total else f"{shown:,} of {total:,} lines")
+        desc = state.filter.describe()
+        if state.filtering_by_query:
+            desc = (desc + " " + state.query.text).strip()
+        if desc:
+            parts.append(f"filter: {desc}")
+        if state.searching and state.mode == FIND:
+            hits = len(state.hits or ())
+            line = log.selected_line()
+            idx = state.hit_index(line) if line is not None and log.cursor is not None else 0
+            parts.append(f"find: {idx}/{hits:,}" + ("…" if state.search_pending else ""))
+        elif state.search_pending:
+            parts.append("searching…")
+        parts.append("wrap" if log.wrap else "nowrap")
+        parts.append(f"time: {log.time_mode}")
+        self._set_text("#statusbar", " " + " │ ".join(parts))
+        bar = self.query_one(SearchBar)
+        if state.searching:
+            hits = len(state.hits or ()) if state.mode == FIND else len(state)
+            noun = ("match" if hits == 1 else "matches") if state.mode == FIND else "lines"
+            bar.set_count(f"{hits:,} {noun}" + ("…" if state.search_pending else ""))
+        else:
+            bar.set_count("")
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Update a bar only when its text changed (an update costs a layout pass)."""
+        if self._bar_texts.get(selector) != text:
+            self._bar_texts[selector] = text
+            self.query_one(selector, Static).update(text)
+
+    # -- search -------------------------------------------------------------------------------
+
+    def on_search_bar_submitted(self, event: SearchBar.Submitted) -> None:
+        self._pending_search = (event.text, event.mode, event.final)
+        if event.final:
+            self._search_due = None
+            self._apply_search(event.text, event.mode, True)
+        else:
+            self._search_due = time.monotonic() + SEARCH_DEBOUNCE
+
+    def on_search_bar_closed(self, event: SearchBar.Closed) -> None:
+        self.log_view.focus()
+
+    def _apply_search(self, text: str, mode: str, final: bool) -> None:
+        try:
+            query: Query | None = parse_query(text) if text.strip() else None
+        except QueryError as exc:
+            self.query_one(SearchBar).show_error(str(exc))
+            return
+        state, log = self.state, self.log_view
+        same = (
+            state.query is not None and query is not None
+            and state.query.text == query.text and state.mode == mode
+        )
+        if same:
+            self._jump_after_scan = final and mode == FIND
+            if final and not state.search_pending:
+                self._jump_to_hit(None)
+            return
+        anchor = log.selected_line() if log.cursor is not None else None
+        state.set_query(query, mode)
+        log.set_matcher(query.highlighter() if query else None)
+        if anchor is not None and not state.filtering_by_query:
+            log.cursor = state.pos_of(anchor)
+        log.reset_view()
+        self._jump_after_scan = final and mode == FIND and query is not None
+        if state.search_pending:
+            self._scan(state.query, 0, len(self.buffer), state.epoch)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _scan(self, query: Query, lo: int, hi: int, epoch: int) -> None:
+        self._scanning = True
+        worker = get_current_worker()
+        try:
+            matches = query.scan(
+                self.buffer, lo, hi,
+                cancelled=lambda: worker.is_cancelled or query is not self.state.query,
+            )
+        finally:
+            self._scanning = False
+        if matches is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._scan_done, query, matches, lo, hi, epoch)
+
+    def _scan_done(self, query, matches, lo: int, hi: int, epoch: int) -> None:
+        state, log = self.state, self.log_view
+        visible_before = len(state)
+        if not state.add_matches(matches, lo, hi, epoch, query):
+            return
+        if state.filtering_by_query:
+            log.data_changed(len(state) - visible_before if lo else 0)
+        else:
+            log.refresh()
+        if self._jump_after_scan and not state.search_pending:
+            self._jump_after_scan = False
+            self._jump_to_hit(None)
+        self._update_bars()
+
+    def _jump_to_hit(self, direction: int | None) -> None:
+        """Move to a hit: the nearest at or above the cursor (or the bottom) when direction is None."""
+        state, log = self.state, self.log_view
+        if not state.hits:
+            if state.searching and not state.search_pending:
+                self.notify("No matches", severity="warning", timeout=2)
+            return
+        current = log.selected_line()
+        if direction is None:
+            target = state.next_hit(current + 1 if current is not None else None, forward=False)
+        else:
+            target = state.next_hit(current, forward=direction > 0)
+        if target is not None:
+            log.move_cursor_to(state.pos_of(target))
+            self._update_bars()
+
+    def action_next_hit(self, direction: int) -> None:
+        if self.state.searching and self.state.mode == FIND:
+            self._jump_to_hit(direction)
+
+    def action_clear_search(self) -> None:
+        if self.state.searching:
+            self.query_one(SearchBar).action_clear()
+
+    def action_clear_filters(self) -> None:
+        self.query_one(FilterSidebar).action_clear()
+
+    def action_search(self, mode: str) -> None:
+        self.query_one(SearchBar).open(FILTER if mode == "filter" else FIND)
+
+    # -- filters and view toggles -------------------------------------------------------------
+
+    def on_filter_sidebar_changed(self, event: FilterSidebar.Changed) -> None:
+        state, log = self.state, self.log_view
+        anchor = log.selected_line() if log.cursor is not None else None
+        state.recompute()
+        if anchor is not None:
+            log.cursor = state.pos_of(anchor) if len(state) else None
+        log.reset_view()
+        if log.cursor is not None:
+            log.move_cursor_to(log.cursor)
+        self._update_bars()
+
+    def on_log_view_open(self, event: LogView.Open) -> None:
+        from tuilogs.ui.detail import DetailScreen  # imported on first use: faster start
+
+        self.app.push_screen(DetailScreen(self.buffer.record(event.line), event.line))
+
+    def action_toggle_wrap(self) -> None:
+        self.log_view.wrap = not self.log_view.wrap
+        self._update_bars()
+
+    def action_cycle_time(self) -> None:
+        log = self.log_view
+        log.time_mode = TIME_MODES[(TIME_MODES.index(log.time_mode) + 1) % len(TIME_MODES)]
+        self._update_bars()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(FilterSidebar)
+        sidebar.display = not sidebar.display
+        if not sidebar.display:
+            self.log_view.focus()
+
+    def action_help(self) -> None:
+        from tuilogs.ui.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_copy_line(self) -> None:
+        line = self.log_view.selected_line()
+        if line is not None:
+            self.app.copy_to_clipboard(self.buffer.record(line).line())
+            self.notify("Line copied to the clipboard")
+
+    def action_export(self) -> None:
+        from tuilogs.ui.export import ExportScreen
+
+        default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+        def done(path: str | None) -> None:
+            if path:
+                self._export(path)
+
+        self.app.push_screen(ExportScreen(default, len(self.state)), done)
+
+    def _export(self, path: str) -> None:
+        try:
+            count = export_lines(self.buffer, self.state.visible, path)
+        except OSError as exc:
+            self.notify(f"Export failed: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Exported {count:,} lines to {path}")
