@@ -88,17 +88,21 @@ def run_tool(name: str, cmd: str, path: Path, last: str, token: str) -> dict:
             "mark", "keys:o", r"wait:[\d,]+ of [\d,]+ lines",
         )
     elif name == "lnav":
+        # lnav counts hits on Enter and moves to one with `n`; its filter is a regex filter-in.
         r = tuitime(
             f"{cmd} {path}", first_screen, "sleep:1.5", "keys:/", f"text:{token}", f"wait:{q(token)}",
-            "mark", "keys:Enter", f"wait:{q(token)}.*(app|heroku)\\[", "sleep:0.5", "mark", "keys::",
-            "text:filter-in web\\.1\\]", "keys:Enter", r"wait:(?s)filter-in.*\n(?!.*router)",
+            "mark", "keys:Enter", "wait:1 hits", "keys:N", f"wait:{q(token)}\\S* (app|heroku)\\[",
+            "sleep:0.5",
+            "keys::", "text:filter-in web\\.1\\]", "sleep:0.3", "mark", "keys:Enter",
+            "wait:Lines not shown",
         )
     else:  # toolong
         r = tuitime(f"{cmd} {path}", "wait:(app|heroku)\\[", "sleep:1.0", "keys:End", first_screen)
     waits = r["waits"] + [float("nan")] * 4
     row["first_screen_s"] = waits[0]
     if name != "toolong":
-        row["search_s"], row["filter_s"] = waits[2], waits[3]
+        # lnav needs an extra wait (its hit count) before `N` moves to the hit.
+        row["search_s"], row["filter_s"] = (waits[3], waits[4]) if name == "lnav" else waits[2:4]
     row["rss_mb"] = r.get("rss_mb")
     return row
 

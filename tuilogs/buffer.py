@@ -21,8 +21,8 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, count
-from operator import add
+from itertools import accumulate, chain, count
+from operator import add, sub
 
 from tuilogs.record import LogRecord, decode, parse_line, process_type
 
@@ -122,6 +122,8 @@ class LogBuffer:
         self.origins = origins or OriginTable()
         self._reset_state()
         self.epoch = 0  # bumped on reset/prepend: line numbers taken before are void
+        self.prepended = 0  # lines added in front so far (to keep a reader's place)
+        self.longest = 0  # bytes in the longest line: the log pane's scroll width
         self.notes: list[str] = []
 
     def _reset_state(self, start: int = 0) -> None:
@@ -142,14 +144,17 @@ class LogBuffer:
         return self.bounds[-1]
 
     def add_segment(self, global_start: int, delta: int, fd: int) -> None:
-        self._seg_starts.append(global_start)
-        self._segs.append((delta, fd))
+        """Bytes at global offsets from `global_start` on live in `fd` at (offset - delta)."""
+        i = bisect.bisect_right(self._seg_starts, global_start)
+        self._seg_starts.insert(i, global_start)
+        self._segs.insert(i, (delta, fd))
 
     def apply(self, batch: Batch) -> int:
         """Apply a producer's batch; returns how many lines it added."""
         if batch.kind == "reset":
             self._reset_state(batch.start)
             self.epoch += 1
+            self.prepended = 0
         if batch.segment is not None:
             self.add_segment(*batch.segment)
         if batch.note:
@@ -166,12 +171,15 @@ class LogBuffer:
             self.keys = keys
             self._records.clear()
             self.epoch += 1
+            self.prepended += len(batch.ends)
         else:
             if batch.kind == "append" and len(self.keys) == 0 and batch.start != self.bounds[0]:
                 self.bounds[0] = batch.start
             self.bounds.extend(batch.ends)
             self.keys.extend(batch.keys)
         self.counts.update(batch.counts)
+        if len(batch.ends):
+            self.longest = max(self.longest, max(map(sub, batch.ends, chain((batch.start,), batch.ends))))
         return len(batch.ends)
 
     # -- readers ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import queue
 import select
 import tempfile
 import threading
+import time
 from array import array
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from tuilogs.buffer import Batch, LogBuffer, OriginTable, parse_block
 TAIL_BYTES = 1 << 20
 INDEX_CHUNK_BYTES = 1 << 20  # small: little peak memory, and the UI thread gets the GIL often
 PAINT_GRACE = 0.5
+COALESCE_SECONDS = 0.03  # a pipe's lines reach the screen within ~one UI tick
 
 
 class Feed:
@@ -201,24 +203,32 @@ class FileFollower(Producer):
             self._read_new()
 
 
+# Live lines of a stream start this far into the global offset space, so that history fetched
+# later (older lines) can be placed in front of them without renumbering anything on disk.
+LIVE_BASE = 1 << 40
+
+
 class Spool:
     """An unlinked temporary file that lines from a pipe or a live stream are written into."""
 
-    def __init__(self, feed: Feed, origins: OriginTable, directory: str | None = None) -> None:
+    def __init__(
+        self, feed: Feed, origins: OriginTable, directory: str | None = None, base: int = 0
+    ) -> None:
         self.feed = feed
         self.origins = origins
-        self._file = tempfile.TemporaryFile(prefix="tuilogs-", dir=directory)
+        self._file = tempfile.TemporaryFile(prefix="tuilogs-", dir=directory)  # noqa: SIM115
         self.fd = self._file.fileno()
-        self.end = 0
+        self.base = base
+        self.end = base
         self._lock = threading.Lock()
-        feed.put(Batch("append", array("Q"), array("H"), start=0, segment=(0, 0, self.fd)))
+        feed.put(Batch("append", array("Q"), array("H"), start=base, segment=(base, base, self.fd)))
 
     def write(self, block: bytes) -> None:
         """Append complete lines (ending in LF) and queue their batch."""
         if not block:
             return
         with self._lock:
-            os.pwrite(self.fd, block, self.end)
+            os.pwrite(self.fd, block, self.end - self.base)
             batch = parse_block(block, self.end, self.origins)
             batch.live = True
             self.end += len(block)
@@ -228,6 +238,35 @@ class Spool:
         """Append text lines (no LF inside) from a live stream."""
         if lines:
             self.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
+
+
+class HistorySpool:
+    """Older lines placed in front of a live Spool's (which must use `base=LIVE_BASE`).
+
+    Pages arrive newest first; each is written to this spool's own file and mapped to the
+    global range just before everything shown so far, then queued as a "prepend" batch.
+    """
+
+    def __init__(self, feed: Feed, origins: OriginTable, start: int = LIVE_BASE) -> None:
+        self.feed = feed
+        self.origins = origins
+        self._file = tempfile.TemporaryFile(prefix="tuilogs-history-")  # noqa: SIM115
+        self.fd = self._file.fileno()
+        self.file_end = 0
+        self.start = start
+
+    def prepend(self, block: bytes) -> None:
+        """Put complete lines (oldest first, ending in LF) before all lines so far."""
+        if not block:
+            return
+        os.pwrite(self.fd, block, self.file_end)
+        gstart = self.start - len(block)
+        batch = parse_block(block, gstart, self.origins)
+        batch.kind = "prepend"
+        batch.segment = (gstart, gstart - self.file_end, self.fd)
+        self.file_end += len(block)
+        self.start = gstart
+        self.feed.put(batch)
 
 
 class PipeReader(Producer):
@@ -248,7 +287,12 @@ class PipeReader(Producer):
             # Coalesce what is already waiting, so a fast writer makes few large batches.
             parts = [data]
             size = len(data)
-            while size < (4 << 20) and select.select([self.fd], [], [], 0.02)[0]:
+            until = time.monotonic() + COALESCE_SECONDS
+            while (
+                size < (4 << 20)
+                and time.monotonic() < until
+                and select.select([self.fd], [], [], 0.01)[0]
+            ):
                 more = os.read(self.fd, 1 << 20)
                 if not more:
                     break  # EOF: the next read says so too

@@ -6,7 +6,12 @@ import subprocess
 import sys
 import textwrap
 
-CORE = ["tuilogs.record", "tuilogs.logfmt", "tuilogs.codes", "tuilogs.levels", "tuilogs.colorize"]
+CORE = [
+    "tuilogs.record", "tuilogs.logfmt", "tuilogs.codes", "tuilogs.levels", "tuilogs.colorize",
+    "tuilogs.safety", "tuilogs.fields", "tuilogs.buffer", "tuilogs.sources", "tuilogs.filters",
+    "tuilogs.query", "tuilogs.explorer_state", "tuilogs.export", "tuilogs.frames",
+    "tuilogs.printer",
+]
 
 SCRIPT = textwrap.dedent(
     """
@@ -45,3 +50,14 @@ def test_core_imports_without_ui_or_http_libraries() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_server_does_not_import_the_ui() -> None:
+    """The router may use httpx and starlette, never textual (so never the UI package)."""
+    script = SCRIPT.replace('("textual", "rich", "httpx")', '("textual",)').replace(
+        "import importlib", "import importlib\nimport tuilogs.server.api, tuilogs.server.main"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "tuilogs.server.api"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

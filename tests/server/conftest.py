@@ -13,6 +13,7 @@ import httpx
 import pytest
 from routerkit import api_headers
 
+from tuilogs.server import paths
 from tuilogs.server.main import RouterHandle, start_in_thread
 
 
@@ -35,6 +36,11 @@ def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
     yield make
     for handle in started:
         handle.stop()
+    log = paths.log_path()
+    if log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        for handle in started:
+            assert handle.token not in text, "the router logged its token"
 
 
 @pytest.fixture

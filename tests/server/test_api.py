@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import time
 from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from routerkit import post_batch, rec
 
 from tuilogs.server import paths
@@ -175,3 +178,74 @@ def test_log_stats(router, client):
     assert stats["lines"] == 3
     assert stats["sources"] == {"app": 2, "heroku": 1}
     assert stats["dynos"] == {"web.1": 2, "router": 1}
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+session_keys = st.sampled_from(["dyno", "lines", "source", "tail", "after", "x"])
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.dictionaries(session_keys, json_values, max_size=5),
+    params=st.dictionaries(
+        st.sampled_from(["before", "after", "limit", "q", "dyno", "source", "total"]),
+        st.text(max_size=12),
+        max_size=4,
+    ),
+    drain=json_values,
+)
+def test_api_never_500s_on_hostile_input(router, client, body, params, drain):
+    if router.store.count("myapp") == 0:
+        post_batch(router, "myapp", [rec("seed")])
+    resp = client.post("/apps/myapp/log-sessions", json=body)
+    assert resp.status_code in (201, 422), resp.text
+    if resp.status_code == 201:
+        assert httpx.get(resp.json()["logplex_url"], timeout=5).status_code == 200 or body.get(
+            "tail"
+        )
+    resp = client.get("/apps/myapp/log-lines", params=params)
+    assert resp.status_code in (200, 422), resp.text
+    resp = client.post("/apps/myapp/log-drains", json={"url": drain})
+    assert resp.status_code in (201, 422), resp.text
+
+
+def test_api_bodies_are_bounded_and_must_be_json_objects(router, client):
+    post_batch(router, "myapp", [rec("seed")])
+    assert client.post("/apps/myapp/log-sessions", content=b"[" * 100_000).status_code == 413
+    assert client.post("/apps/myapp/log-sessions", content=b"[" * 50_000).status_code == 400
+    assert client.post("/apps/myapp/log-sessions", content=b"[1]").status_code == 400
+    for raw in (b'{"lines": NaN}', b'{"lines": Infinity}', b'{"after": -1e999}'):
+        assert client.post("/apps/myapp/log-sessions", content=raw).status_code == 422
+    resp = client.post("/apps/myapp/log-drains", content=b'{"url": NaN}')
+    assert resp.status_code == 422
+
+
+def test_failing_drain_reports_into_the_apps_own_log(router, client):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    url = f"http://user:hunter2@127.0.0.1:{dead}/in"
+    assert client.post("/apps/myapp/log-drains", json={"url": url}).status_code == 201
+    post_batch(router, "myapp", [rec("to a dead drain")])
+    deadline = time.monotonic() + 10
+    reports: list = []
+    while not reports and time.monotonic() < deadline:
+        time.sleep(0.1)
+        reports = [x for x in router.store.since("myapp", 0) if x.dyno == "logplex"]
+    assert reports, "no heroku[logplex] line"
+    assert reports[0].source == "heroku" and "L1" in reports[0].message
+    assert "hunter2" not in reports[0].message

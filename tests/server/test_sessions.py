@@ -167,3 +167,25 @@ async def test_hub_overflow_gives_l11_notice_and_continues():
     assert await sub.get(0.05) == []
     sub.close()
     assert hub.subscribers("app") == 0
+
+
+def test_after_extension_replays_everything_after_an_id_then_tails(router, client):
+    """The explorer resumes a dropped stream from the last id it saw: no gap, no duplicate."""
+    post_batch(router, "myapp", [rec(f"old {i}") for i in range(12_000)])
+    url = session(client, after=100, tail=True, dyno="web.1")
+    got: list[tuple[float, str]] = []
+    t = threading.Thread(
+        target=_collect, args=(url, {}, got, 12_000 - 100 + 2, lambda ln: "app[web.1]" in ln)
+    )
+    t.start()
+    time.sleep(0.3)
+    post_batch(router, "myapp", [rec("new a"), rec("new b")])
+    t.join(15)
+    msgs = [ln.rsplit(": ", 1)[1] for _, ln in got if "app[web.1]" in ln]
+    assert msgs == [f"old {i}" for i in range(100, 12_000)] + ["new a", "new b"]
+
+
+def test_sse_event_ids_are_line_ids(router, client):
+    post_batch(router, "myapp", [rec("a"), rec("b")])
+    text = httpx.get(session(client, after=0), headers={"Accept": "text/event-stream"}).text
+    assert text.startswith("id: 2\ndata: ")

@@ -377,6 +377,8 @@ def api(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request]
             return await handler(request)
         except StoreError as exc:
             return error(503, "service_unavailable", f"The log store is unavailable: {exc}")
+        except ClientDisconnect:
+            return Response(status_code=400)
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
@@ -384,12 +386,14 @@ def api(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request]
 
 
 async def _json_body(request: Request) -> dict | JSONResponse:
-    body = await request.body()
+    body = await _read_limited(request, 64 * 1024)
+    if body is None:
+        return error(413, "payload_too_large", "Request body exceeds 64 KiB.")
     if not body.strip():
         return {}
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return error(400, "bad_request", "Request body is not valid JSON.")
     if not isinstance(data, dict):
         return error(400, "bad_request", "Request body must be a JSON object.")
@@ -595,17 +599,10 @@ async def stream_log_session(request: Request) -> Response:
     assert store is not None
     sse = "text/event-stream" in request.headers.get("accept", "")
     sub = router.hub.subscribe(session.app) if session.tail else None
+    backlog: list[StoredLine] = []
+    head = 0
     try:
-        if session.after is not None:
-            backlog = await _run(
-                lambda: store.since(
-                    session.app, session.after, MAX_SESSION_LINES, session.source, session.dyno
-                )
-            )
-            head = max([session.after, *(line.id for line in backlog[-1:])])
-            if len(backlog) < MAX_SESSION_LINES:
-                head = max(head, await _run(store.head_id))
-        else:
+        if session.after is None:
             backlog, head = await _run(
                 lambda: store.tail(session.app, session.lines, session.source, session.dyno)
             )
@@ -620,11 +617,29 @@ async def stream_log_session(request: Request) -> Response:
     def wanted(rec: LogRecord) -> bool:
         return (not source or rec.source == source) and (not dyno or dyno_matches(rec.dyno, dyno))
 
+    async def catch_up() -> AsyncIterator[list[StoredLine]]:
+        """Lines after `session.after`, page by page; sets `head` from the last snapshot."""
+        nonlocal head
+        cursor = session.after or 0
+        while True:
+            lines, snap = await _run(
+                store.since_snapshot, session.app, cursor, 5000, session.source, session.dyno
+            )
+            if lines:
+                yield lines
+            if len(lines) < 5000:
+                head = snap
+                return
+            cursor = lines[-1].id
+
     async def body() -> AsyncIterator[str]:
         try:
             for i in range(0, len(backlog), 2000):
                 chunk: list[StoredLine] = backlog[i : i + 2000]
                 yield fmt([(line.id, line.record()) for line in chunk])
+            if session.after is not None:
+                async for chunk in catch_up():
+                    yield fmt([(line.id, line.record()) for line in chunk])
             if sub is None:
                 return
             cursor = head
@@ -803,7 +818,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path)
+    path = request.url.path
+    if path.startswith("/log-sessions/"):
+        path = "/log-sessions/<secret>"  # a live session's secret stays out of the log
+    log.exception("internal error on %s %s", request.method, path)
     return error(500, "internal_server_error", "Internal error; see the router's log.")
 
 

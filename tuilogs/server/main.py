@@ -40,11 +40,17 @@ def setup_logging(to_stderr: bool = True, level: int = logging.INFO) -> None:
     logger.setLevel(level)
     target = str(paths.log_path())
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for h in list(logger.handlers):
+        # One router log per process: a new data dir (tests, TUILOGS_HOME) replaces the old.
+        if getattr(h, "_tuilogs_file", False) and getattr(h, "baseFilename", None) != target:
+            logger.removeHandler(h)
+            h.close()
     if not any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
         fh = logging.handlers.RotatingFileHandler(
             target, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
         )
         fh.setFormatter(fmt)
+        fh._tuilogs_file = True  # type: ignore[attr-defined]
         logger.addHandler(fh)
     if to_stderr and not any(getattr(h, "_tuilogs_stderr", False) for h in logger.handlers):
         sh = logging.StreamHandler(sys.stderr)
@@ -57,7 +63,11 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -185,7 +195,12 @@ def serve(
             }
             write_discovery(info)
             log.info("router listening on %s (data: %s)", base, paths.data_dir())
-            print(f"tuilogs router on {base}", file=sys.stderr, flush=True)
+            print(
+                f"tuilogs router on {base}; drain URL: {base.replace('://', '://user:TOKEN@')}"
+                "/drains/APP (`tuilogs token` prints TOKEN)",
+                file=sys.stderr,
+                flush=True,
+            )
         await task
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
@@ -251,6 +266,7 @@ def start_in_thread(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
+    https: bool = False,
     write_discovery_file: bool = False,
     log_to_stderr: bool = False,
     timeout: float = 15.0,
@@ -259,7 +275,8 @@ def start_in_thread(
     """Start a router in a background thread (port 0: a free one); returns when it serves.
 
     For the explorer's embedded default and for tests. Keyword arguments are `api.Settings`
-    fields (e.g. `max_body`, `session_ttl`, `syslog_port`, `max_db_bytes`).
+    fields (e.g. `max_body`, `session_ttl`, `syslog_port`, `max_db_bytes`); `https=True`
+    serves TLS with `tls_cert`/`tls_key`.
     """
     setup_logging(to_stderr=log_to_stderr)
     cfg = _make_settings(host, port, **settings)
@@ -267,7 +284,9 @@ def start_in_thread(
     port = sock.getsockname()[1]
     cfg.port = port
     app = create_app(cfg)
-    server = _uvicorn_server(app, sock)
+    if https and not (cfg.tls_cert and cfg.tls_key):
+        raise ValueError("https=True needs tls_cert and tls_key")
+    server = _uvicorn_server(app, sock, *((cfg.tls_cert, cfg.tls_key) if https else ()))
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -286,7 +305,7 @@ def start_in_thread(
             sock.close()
             raise RuntimeError(f"router failed to start: {failure[0] if failure else 'timeout'}")
         time.sleep(0.01)
-    base = _base_url(host, port)
+    base = _base_url(host, port, https)
     handle = RouterHandle(base, cfg.token, port, app.state.router, server, thread, sock)
     if write_discovery_file:
         write_discovery(

@@ -85,6 +85,7 @@ _FTS_SCHEMA = (
 )
 
 _COLS = "id, ts, source, dyno, message"
+SCHEMA_VERSION = 1
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -209,6 +210,8 @@ class Store:
         self._w.execute("pragma wal_autocheckpoint=0")
         self._ckpt: sqlite3.Connection | None = None
         self._w.executescript(_SCHEMA)
+        if self._w.execute("pragma user_version").fetchone()[0] == 0:
+            self._w.execute(f"pragma user_version={SCHEMA_VERSION}")  # for future migrations
         self.fts = fts and self._try_fts()
         self.fts_upto = self._meta("fts_upto") if self.fts else 0
         self.page_size = self._w.execute("pragma page_size").fetchone()[0]
@@ -388,6 +391,26 @@ class Store:
         where, args = _filters(app, source, dyno)
         sql = f"select {_COLS} from lines where {where} and id > ? order by id limit ?"
         return self._rows(sql, [*args, after_id, limit])
+
+    def since_snapshot(
+        self,
+        app: str,
+        after_id: int,
+        limit: int,
+        source: str | None = None,
+        dyno: str | None = None,
+    ) -> tuple[list[StoredLine], int]:
+        """`since` plus the store's head id, from one read snapshot (gapless catch-up)."""
+        conn = self._reader()
+        conn.execute("begin")
+        try:
+            head = conn.execute("select coalesce(max(id), 0) from lines").fetchone()[0]
+            where, args = _filters(app, source, dyno)
+            sql = f"select {_COLS} from lines where {where} and id > ? order by id limit ?"
+            lines = [StoredLine(*r) for r in conn.execute(sql, [*args, after_id, limit])]
+        finally:
+            conn.execute("commit")
+        return lines, head
 
     def page(
         self,

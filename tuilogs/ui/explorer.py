@@ -1,6 +1,6 @@
 """The main screen: sidebar, log pane, search box and status lines, wired to one LogBuffer.
 
-Producers fill a Feed on their own threads; a 50 ms timer applies what arrived in one batch,
+Producers fill a Feed on their own threads; a 100 ms timer applies what arrived in one batch,
 extends the visible set, and refreshes the pane once. Searches run on a worker thread over the
 buffer's bytes and come back as index arrays.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,9 +31,10 @@ from tuilogs.ui.log_view import TIME_MODES, LogView
 from tuilogs.ui.search_bar import SearchBar
 from tuilogs.ui.sidebar import FilterSidebar
 
-TICK = 0.05
+TICK = 0.1  # batches reach the screen at most this late; each costs one layout pass
 COUNTS_EVERY = 0.5
 SEARCH_DEBOUNCE = 0.15
+NARROW = 100  # columns below which the sidebar starts hidden
 
 
 class ExplorerScreen(Screen):
@@ -68,6 +70,7 @@ class ExplorerScreen(Screen):
         self._jump_after_scan = False
         self._notes_seen = 0
         self._bar_texts: dict[str, str] = {}
+        self._sidebar_chosen = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -102,15 +105,21 @@ class ExplorerScreen(Screen):
 
     def _tick(self) -> None:
         before, visible_before = len(self.buffer), len(self.state)
-        epoch = self.buffer.epoch
+        epoch, prepended = self.buffer.epoch, self.buffer.prepended
+        state, log = self.state, self.log_view
+        # Where the reader is, as a line number, to find the same place after a prepend.
+        anchor = log.selected_line() if log.cursor is not None else None
+        top = state.line_at(int(log.scroll_offset.y)) if visible_before and not log.following else None
         added = self.feed.drain(self.buffer)
         now = time.monotonic()
-        state, log = self.state, self.log_view
         if self.buffer.epoch != epoch or self.buffer.epoch != state.epoch:
-            line = log.selected_line() if log.cursor is not None else None
+            shift = self.buffer.prepended - prepended
             state.reset_for_epoch()
-            if line is not None and not log.following:
-                log.cursor = state.pos_of(line + (len(self.buffer) - before - added))
+            if not log.following and shift > 0:
+                if anchor is not None:
+                    log.cursor = state.pos_of(anchor + shift)
+                if top is not None:
+                    log.scroll_to(y=state.pos_of(top + shift), animate=False, immediate=True)
             log.reset_view()
             self._jump_after_scan = False
         elif added:
@@ -186,7 +195,8 @@ class ExplorerScreen(Screen):
         """Update a bar only when its text changed (an update costs a layout pass)."""
         if self._bar_texts.get(selector) != text:
             self._bar_texts[selector] = text
-            self.query_one(selector, Static).update(text)
+            # One-line bars of fixed height: repaint only, no layout pass per update.
+            self.query_one(selector, Static).update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
 
     # -- search -------------------------------------------------------------------------------
 
@@ -312,7 +322,14 @@ class ExplorerScreen(Screen):
         log.time_mode = TIME_MODES[(TIME_MODES.index(log.time_mode) + 1) % len(TIME_MODES)]
         self._update_bars()
 
+    def on_resize(self, event) -> None:
+        # Narrow terminals (80x24 over SSH) need every column for the lines: the sidebar then
+        # starts hidden, until the user asks for it with `s`.
+        if not self._sidebar_chosen:
+            self.query_one(FilterSidebar).display = event.size.width >= NARROW
+
     def action_toggle_sidebar(self) -> None:
+        self._sidebar_chosen = True
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = not sidebar.display
         if not sidebar.display:

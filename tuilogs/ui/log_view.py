@@ -83,7 +83,7 @@ class LogView(ScrollView, can_focus=True):
         self.process_colors = ProcessColors()
         self._styles: dict[str, Style] = {}
         self._strips: OrderedDict[tuple, list[Strip]] = OrderedDict()
-        self._max_width = 0
+        self._max_width = 40  # at least the header's width
         self._render_version = 0
         self._rows: list[Strip] = []
         self._rows_key: tuple | None = None
@@ -195,8 +195,6 @@ class LogView(ScrollView, can_focus=True):
         else:
             strip = Strip(text.render(console), text.cell_len)
             strips = [strip]
-            if strip.cell_length > self._max_width:
-                self._max_width = strip.cell_length
         self._strips[key] = strips
         if len(self._strips) > 2000:
             self._strips.popitem(last=False)
@@ -209,12 +207,34 @@ class LogView(ScrollView, can_focus=True):
         n = len(self.state)
         if not self.following and added:
             self.pending += added
-        self.virtual_size = Size(0 if self.wrap else self._max_width, n)
+        # Scroll width from the longest line in bytes: known without rendering every line.
+        width = max(self._max_width, self.state.buffer.longest)
+        self._set_virtual_size(Size(0 if self.wrap else width, n))
         if self.cursor is not None and self.cursor >= n:
             self.cursor = n - 1 if n else None
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._rows_key = None
+        self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Grow the scroll area without a layout pass of the whole screen.
+
+        Assigning `virtual_size` makes Textual lay out every widget; while lines stream in
+        that would happen on every batch. Unless a scrollbar appears or disappears, updating
+        the scrollbars and repainting this widget is all that is needed.
+        """
+        old = self.virtual_size
+        if size == old:
+            return
+        w, h = self.container_size
+        if not self.is_mounted or (old.height > h) != (size.height > h) or (old.width > w) != (
+            size.width > w
+        ):
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
         self.refresh()
 
     def on_resize(self) -> None:
@@ -231,6 +251,11 @@ class LogView(ScrollView, can_focus=True):
         width, height = region.width, region.height
         top = int(self.scroll_offset.y)
         n = len(self.state)
+        if self.following and top != max(n - height, 0):
+            # Following shows the end whatever the scroll position says; the scrollbar catches
+            # up after this paint (the size may not have been known when lines arrived).
+            top = max(n - height, 0)
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
         key = (top, int(self.scroll_offset.x), width, height, n, self.state.version,
                self._render_version, self.wrap, self.cursor, self.following)
         if key == self._rows_key:

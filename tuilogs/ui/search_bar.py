@@ -33,6 +33,7 @@ class SearchBar(Horizontal):
     ]
 
     mode: reactive[str] = reactive(FIND)
+    _count_width = 0
 
     class Submitted(Message):
         def __init__(self, text: str, mode: str, final: bool) -> None:
@@ -69,7 +70,8 @@ class SearchBar(Horizontal):
     def set_count(self, text: str) -> None:
         if text != getattr(self, "_count_text", None):
             self._count_text = text
-            self.query_one("#search-count", Label).update(text)
+            self.query_one("#search-count", Label).update(text, layout=self._count_width != len(text))
+            self._count_width = len(text)
 
     def show_error(self, message: str) -> None:
         self.input.set_class(bool(message), "-invalid")

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Regenerate the README's pictures in screenshots/ (run after any UI change, then look).
+
+    python scripts/screenshots.py
+
+Drives the real app with Textual's Pilot over the generated sample (`tuilogs sample`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.ui.conftest import loaded, make_app, wait_for  # noqa: E402
+from tests.ui.test_explorer import sidebar_select  # noqa: E402
+from tuilogs.cli import _sample_file  # noqa: E402
+from tuilogs.ui.log_view import LogView  # noqa: E402
+
+OUT = ROOT / "screenshots"
+
+
+async def shoot(name: str, steps, size=(120, 36)) -> None:
+    path = _sample_file()
+    app = make_app(path)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, len(path.read_bytes().splitlines()))
+        app.screen.query_one("#search-input").cursor_blink = False
+        await steps(pilot)
+        await pilot.pause(0.3)
+        app.save_screenshot(str(OUT / f"{name}.svg"))
+    print("wrote", OUT / f"{name}.svg")
+
+
+async def main_view(pilot):
+    pass
+
+
+async def filtered(pilot):
+    sidebar_select(pilot.app, "dyno", "web").focus()
+    await pilot.press("o")
+
+
+async def find(pilot):
+    await pilot.press("slash", *"status>=500", "enter")
+    log = pilot.app.screen.query_one(LogView)
+    await wait_for(pilot, lambda: log.cursor is not None)
+
+
+async def detail(pilot):
+    await pilot.press("slash", *"H12", "enter")
+    log = pilot.app.screen.query_one(LogView)
+    await wait_for(pilot, lambda: log.cursor is not None)
+    await pilot.press("enter")
+
+
+async def help_screen(pilot):
+    await pilot.press("question_mark")
+
+
+async def run() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, steps in [("main", main_view), ("filtered", filtered), ("find", find),
+                        ("detail", detail), ("help", help_screen)]:
+        await shoot(name, steps)
+
+
+if __name__ == "__main__":
+    asyncio.run(run())

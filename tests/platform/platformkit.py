@@ -1,0 +1,47 @@
+"""Helpers for the platform tests (importable as `platformkit`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tuilogs.buffer import LogBuffer
+from tuilogs.sources import Feed
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.01):
+    """Poll until `predicate()` is truthy; returns its value or fails saying what it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+        time.sleep(interval)
+
+
+def messages(buffer: LogBuffer) -> list[str]:
+    """The buffer's lines as messages (parsing each line, as the explorer would)."""
+    return [buffer.record(i).message for i in range(len(buffer))]
+
+
+class Pump:
+    """Drain a Feed into a LogBuffer as the explorer's timer does; records every state seen."""
+
+    def __init__(self, feed: Feed, buffer: LogBuffer) -> None:
+        self.feed, self.buffer = feed, buffer
+        self.states: list[str] = []
+
+    def __call__(self) -> int:
+        self.feed.drain(self.buffer)
+        if not self.states or self.states[-1] != self.feed.state:
+            self.states.append(self.feed.state)
+        return len(self.buffer)
+
+    def until(self, predicate: Callable[[], object], timeout: float = 15.0):
+        def check():
+            self()
+            return predicate()
+
+        return wait_for(check, timeout)

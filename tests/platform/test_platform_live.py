@@ -1,0 +1,410 @@
+"""LiveTail end to end: real router on loopback, lines posted to its drain endpoint arrive in a
+LogBuffer through Feed.drain; faults: router restarted on the same port, streams cut after N
+bytes (mid-event), 401/404 (final), 429/500/expired stream (retried), a trickling server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import pytest
+from platformkit import Pump, messages, wait_for
+from routerkit import post_batch, rec
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tuilogs.buffer import LogBuffer, OriginTable
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.live import LiveTail, open_app
+from tuilogs.server.main import start_in_thread
+from tuilogs.sources import LIVE_BASE, Feed, Spool
+
+FAST = (0.05, 0.4)
+
+
+def post(router, app, prefix, n, start=0, **kw):
+    records = [rec(f"{prefix}{i}", **kw) for i in range(start, start + n)]
+    assert post_batch(router, app, records).status_code == 204
+    return [r.message for r in records]
+
+
+def make_tail(client, app="myapp", **kw):
+    origins = OriginTable()
+    feed = Feed()
+    buffer = LogBuffer(origins)
+    spool = Spool(feed, origins, base=LIVE_BASE)
+    kw.setdefault("backoff", FAST)
+    tail = LiveTail(client, app, feed, origins, spool=spool, **kw)
+    return tail, Pump(feed, buffer)
+
+
+@pytest.fixture
+def tails():
+    started = []
+    yield started
+    for t in started:
+        t.stop()
+    t0 = time.monotonic()
+    for t in started:
+        t.join(5)
+    assert not any(t._thread.is_alive() for t in started)
+    assert time.monotonic() - t0 < 2, "a LiveTail did not stop promptly"
+    for t in started:
+        t.client.close()
+
+
+def test_tail_end_to_end(router, pclient, tails):
+    expected = post(router, "myapp", "old", 20)
+    tail, pump = make_tail(pclient, lines=5)
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 5 and pump.feed.state == "live")
+    assert messages(pump.buffer) == expected[-5:]
+    expected = expected[-5:]
+    for k in range(5):
+        expected += post(router, "myapp", f"live{k}-", 200)
+    pump.until(lambda: len(pump.buffer) == len(expected))
+    assert messages(pump.buffer) == expected
+    assert tail.mode == "ids" and tail.sessions == 1
+    assert pump.states[:1] in (["connecting"], ["live"])
+
+
+def test_filters_go_to_the_server(router, pclient, tails):
+    post(router, "myapp", "w", 10, dyno="worker.1")
+    expected = post(router, "myapp", "web", 10, dyno="web.12")
+    tail, pump = make_tail(pclient, dyno="web", source="app")
+    tails.append(tail.start())
+    pump.until(lambda: pump.feed.state == "live")
+    post(router, "myapp", "w-live", 10, dyno="worker.1")
+    post(router, "myapp", "h", 3, dyno="router", source="heroku")
+    expected += post(router, "myapp", "web-live", 10, dyno="web.1")
+    pump.until(lambda: len(pump.buffer) == len(expected))
+    time.sleep(0.2)
+    pump()
+    assert messages(pump.buffer) == expected
+
+
+@pytest.mark.parametrize("resume", ["auto", "window"])
+def test_router_restart_on_same_port(make_router, tails, resume):
+    router = make_router()
+    port = router.port
+    expected = post(router, "myapp", "a", 100)
+    client = PlatformClient(router.base_url, router.token, timeout=5)
+    tail, pump = make_tail(client, lines=1500, resume=resume, backoff=(0.3, 1.0))
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 100 and pump.feed.state == "live")
+    expected += post(router, "myapp", "b", 50)
+    pump.until(lambda: len(pump.buffer) == 150)
+
+    # Kill the router mid-stream; the tail must notice and keep trying.
+    router.stop()
+    pump.until(lambda: pump.feed.state.startswith("reconnecting in"))
+    assert pump.feed.error
+    time.sleep(0.5)
+    # Restart on the same port and store lines before the tail is back: they must not be lost.
+    router2 = make_router(port=port)
+    expected += post(router2, "myapp", "c", 30)
+    pump.until(lambda: len(pump.buffer) >= len(expected) and pump.feed.state == "live")
+    expected += post(router2, "myapp", "d", 30)
+    pump.until(lambda: len(pump.buffer) >= len(expected))
+    time.sleep(0.3)
+    pump()
+    assert messages(pump.buffer) == expected  # no duplicates, no gap, in order
+    assert any(s.startswith("reconnecting in") for s in pump.states)
+    assert pump.states[-1] == "live"
+    assert tail.sessions >= 2
+
+
+def cutting_proxy(router, cut_bytes: int):
+    """A real HTTP proxy in front of the router that cuts every log stream after `cut_bytes`
+    bytes (usually in the middle of an SSE event): a server closing streams after N lines."""
+    up = httpx.AsyncClient(base_url=router.base_url, timeout=30)
+    base = {}
+
+    async def forward(request: Request):
+        headers = {k: v for k, v in request.headers.items() if k in ("authorization", "accept")}
+        r = await up.request(
+            request.method,
+            request.url.path,
+            params=request.query_params,
+            content=await request.body(),
+            headers=headers,
+        )
+        body = r.content
+        if request.url.path.endswith("/log-sessions") and r.status_code == 201:
+            data = r.json()
+            data["logplex_url"] = data["logplex_url"].replace(router.base_url, base["url"])
+            return JSONResponse(data, status_code=201)
+        return Response(body, status_code=r.status_code, media_type=r.headers.get("content-type"))
+
+    async def stream(request: Request):
+        req = up.build_request(
+            "GET", request.url.path, headers={"accept": request.headers.get("accept", "")}
+        )
+        r = await up.send(req, stream=True)
+
+        async def body():
+            sent = 0
+            async for chunk in r.aiter_raw():
+                if sent + len(chunk) >= cut_bytes:
+                    yield chunk[: cut_bytes - sent]
+                    return
+                sent += len(chunk)
+                yield chunk
+
+        return StreamingResponse(
+            body(),
+            status_code=r.status_code,
+            media_type=r.headers.get("content-type"),
+            background=BackgroundTask(r.aclose),
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/log-sessions/{secret}", stream),
+            Route("/{path:path}", forward, methods=["GET", "POST", "DELETE"]),
+        ]
+    )
+    return app, base
+
+
+def test_streams_cut_mid_event_resume_exactly(router, serve_asgi, tails):
+    expected = post(router, "myapp", "seed", 50)
+    app, base = cutting_proxy(router, cut_bytes=16_000)
+    served = serve_asgi(app)
+    base["url"] = served.base_url
+    client = PlatformClient(served.base_url, router.token, timeout=10)
+    tail, pump = make_tail(client, lines=50, backoff=(0.01, 0.05))
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 50)
+    for k in range(30):
+        expected += post(router, "myapp", f"x{k}-", 100)
+        time.sleep(0.05)
+    pump.until(lambda: len(pump.buffer) >= len(expected), timeout=30)
+    time.sleep(0.3)
+    pump()
+    assert tail.sessions > 5  # the proxy really cut the streams
+    assert messages(pump.buffer) == expected
+
+
+def test_401_is_final_with_fix_it_message(router, tails):
+    client = PlatformClient(router.base_url, "not-the-token-SECRET")
+    tail, pump = make_tail(client)
+    tails.append(tail.start())
+    tail.join(5)
+    assert not tail._thread.is_alive()  # no retry loop
+    state = pump.feed.state
+    assert state.startswith("failed: ") and "heroku login" in state and "tuilogs token" in state
+    assert "not-the-token-SECRET" not in state + pump.feed.error
+    assert tail.sessions == 0 and tail.wait_first_id(0) is None
+
+
+def test_404_app_is_final(router, pclient, tails):
+    post(router, "myapp", "x", 1)
+    tail, pump = make_tail(pclient, app="nope")
+    tails.append(tail.start())
+    tail.join(5)
+    assert pump.feed.state == f"failed: no app named nope on 127.0.0.1:{router.port}"
+
+
+class FakeHeroku:
+    """A small Heroku-like server (no history route): sessions answer per `plan`, then 201;
+    the stream sends `lines` (plain text) and stays open."""
+
+    def __init__(self, plan: list[tuple[int, dict]], lines: list[str], stream_plan=()):
+        self.plan = list(plan)
+        self.stream_plan = list(stream_plan)
+        self.lines = lines
+        self.calls: list[float] = []
+        self.base = ""
+
+    def app(self) -> Starlette:
+        async def sessions(request: Request):
+            self.calls.append(time.monotonic())
+            if self.plan:
+                status, headers = self.plan.pop(0)
+                return JSONResponse(
+                    {"id": "x", "message": f"status {status}"}, status_code=status, headers=headers
+                )
+            n = len(self.calls)
+            return JSONResponse(
+                {"id": str(n), "logplex_url": f"{self.base}/stream/{n}"}, status_code=201
+            )
+
+        async def stream(request: Request):
+            if self.stream_plan:
+                return Response("log stream timed out", status_code=self.stream_plan.pop(0))
+
+            async def body():
+                for line in self.lines:
+                    yield (line + "\n").encode()
+                    await asyncio.sleep(0.002)
+                await asyncio.sleep(3600)
+
+            return StreamingResponse(body(), media_type="text/plain")
+
+        async def missing(request: Request):
+            return JSONResponse({"id": "not_found", "message": "no such endpoint"}, 404)
+
+        return Starlette(
+            routes=[
+                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+                Route("/stream/{n}", stream),
+                Route("/apps/{app}/log-lines", missing),
+            ]
+        )
+
+
+LINES = [f"2026-11-23T19:00:{i:02d}.000001+00:00 app[web.1]: fake {i}" for i in range(30)]
+
+
+def serve_fake(serve_asgi, fake: FakeHeroku):
+    served = serve_asgi(fake.app())
+    fake.base = served.base_url
+    return PlatformClient(served.base_url, "t", timeout=5)
+
+
+def test_429_backs_off_by_retry_after(serve_asgi, tails):
+    fake = FakeHeroku([(429, {"Retry-After": "1", "RateLimit-Remaining": "0"})], LINES)
+    client = serve_fake(serve_asgi, fake)
+    tail, pump = make_tail(client)
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
+    assert "reconnecting in 1 s" in pump.states
+    assert "rate limited" in pump.feed.error
+    assert fake.calls[1] - fake.calls[0] >= 0.95
+    assert tail.mode == "window"
+    assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
+
+
+def test_500s_are_retried_with_backoff(serve_asgi, tails):
+    fake = FakeHeroku([(500, {}), (502, {}), (503, {})], LINES)
+    client = serve_fake(serve_asgi, fake)
+    tail, pump = make_tail(client, backoff=(0.1, 0.4))
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
+    assert len(fake.calls) == 4
+    gaps = [b - a for a, b in zip(fake.calls, fake.calls[1:], strict=False)]
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2  # exponential (with jitter)
+    assert any(s.startswith("reconnecting in") for s in pump.states)
+
+
+def test_expired_stream_403_404_makes_a_new_session(serve_asgi, tails):
+    fake = FakeHeroku([], LINES, stream_plan=[404, 403])
+    client = serve_fake(serve_asgi, fake)
+    tail, pump = make_tail(client)
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
+    assert tail.sessions == 3
+    assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
+
+
+def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails):
+    """Heroku-style resume: each new session replays a backlog that overlaps what was shown,
+    preceded by older lines never shown; only the new lines are added."""
+    all_lines = [f"2026-11-23T19:01:{i:02d}.000001+00:00 app[web.{i % 3}]: l{i}" for i in range(60)]
+    state = {"n": 0}
+
+    async def sessions(request: Request):
+        state["n"] += 1
+        return JSONResponse({"logplex_url": f"{base['url']}/s/{state['n']}"}, status_code=201)
+
+    async def stream(request: Request):
+        n = int(request.path_params["n"])
+        # Session 1 shows lines 20..29 and ends; session 2 replays 0..39 (backlog: 0..19 never
+        # shown, 20..29 shown, 30..39 new) and ends; session 3 replays 10..59.
+        window = {1: (20, 30), 2: (0, 40), 3: (10, 60)}.get(n, (10, 60))
+        body = "".join(x + "\n" for x in all_lines[window[0] : window[1]])
+
+        async def gen():
+            yield body.encode()
+            if n >= 3:
+                await asyncio.sleep(3600)
+
+        return StreamingResponse(gen(), media_type="text/plain")
+
+    async def missing(request: Request):
+        return JSONResponse({"id": "not_found", "message": "nope"}, 404)
+
+    base = {}
+    served = serve_asgi(
+        Starlette(
+            routes=[
+                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+                Route("/s/{n}", stream),
+                Route("/apps/{app}/log-lines", missing),
+            ]
+        )
+    )
+    base["url"] = served.base_url
+    client = PlatformClient(served.base_url, "t")
+    tail, pump = make_tail(client, lines=10)
+    tails.append(tail.start())
+    pump.until(lambda: len(pump.buffer) == 40 and state["n"] >= 3)
+    time.sleep(0.3)
+    pump()
+    assert messages(pump.buffer) == [f"l{i}" for i in range(20, 60)]
+
+
+def test_trickling_server_and_quick_stop(serve_asgi, tails):
+    payload = "".join(x + "\n" for x in LINES).encode()
+
+    async def sessions(request: Request):
+        return JSONResponse({"logplex_url": f"{base['url']}/s"}, status_code=201)
+
+    async def stream(request: Request):
+        async def gen():
+            for i in range(0, len(payload), 7):
+                yield payload[i : i + 7]
+                await asyncio.sleep(0.003)
+            await asyncio.sleep(3600)
+
+        return StreamingResponse(gen(), media_type="text/plain")
+
+    base = {}
+    served = serve_asgi(
+        Starlette(
+            routes=[
+                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+                Route("/s", stream),
+            ]
+        )
+    )
+    base["url"] = served.base_url
+    client = PlatformClient(served.base_url, "t")
+    tail, pump = make_tail(client, resume="window")
+    tail.start()
+    pump.until(lambda: len(pump.buffer) == 30)
+    assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
+    assert tail.sessions == 1
+    t0 = time.monotonic()
+    tail.stop()  # must interrupt the blocked read of a quiet stream
+    tail.join(5)
+    assert not tail._thread.is_alive() and time.monotonic() - t0 < 2
+
+
+def test_open_app_never_blocks_the_caller(tuilogs_home):
+    """With the server unreachable, open_app returns at once; the state says what happens."""
+    client = PlatformClient("http://127.0.0.1:9", "t", timeout=2)
+    origins, feed = OriginTable(), Feed()
+    t0 = time.monotonic()
+    producers = open_app(client, "myapp", feed, origins, backoff=FAST)
+    assert time.monotonic() - t0 < 0.2
+    wait_for(lambda: feed.state.startswith("reconnecting in"))
+    assert "connection refused" in feed.error and "127.0.0.1:9" in feed.error
+    for p in producers:
+        p.stop()
+    for p in producers:
+        p.join(5)
+    assert threading.active_count() < 50
+
+
+def test_embedded_router_restart_helper_signature():
+    # start_in_thread(port=...) is what the restart test relies on.
+    import inspect
+
+    assert "port" in inspect.signature(start_in_thread).parameters

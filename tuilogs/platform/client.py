@@ -1,0 +1,413 @@
+"""A synchronous Platform API client for Heroku and the local router (one protocol).
+
+Synchronous on purpose: producers run on their own threads (`tuilogs.sources.Producer`), and a
+blocking client is the simplest thing there. Every failure becomes a `PlatformError` whose
+message a person can act on; no message, exception or repr ever carries the token or a drain
+URL's password (`mask_url`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+import weakref
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from tuilogs import __version__
+
+HEROKU_API = "https://api.heroku.com"
+ACCEPT = "application/vnd.heroku+json; version=3"
+USER_AGENT = f"tuilogs/{__version__} httpx/{httpx.__version__}"
+HEROKU_MAX_LINES = 1500
+ROUTER_MAX_LINES = 100_000
+DRAIN_SCHEMES = ("https", "http", "syslog", "syslog+tls")
+
+FIX_401 = (
+    "token invalid or missing: run `heroku login` / set HEROKU_API_KEY, "
+    "or for the local router `tuilogs token`"
+)
+
+
+class PlatformError(Exception):
+    """A failed API call or stream, classified so callers can decide what to do.
+
+    `kind`: unauthorized, forbidden, not_found, rate_limited, server, network, invalid,
+    unsupported. `status` is the HTTP status (None for network errors). `retry_after` is in
+    seconds (429, 503); `rate_limit_remaining` is Heroku's `RateLimit-Remaining` when sent.
+    """
+
+    FINAL = frozenset({"unauthorized", "forbidden", "not_found", "invalid", "unsupported"})
+
+    def __init__(
+        self,
+        kind: str,
+        status: int | None,
+        message: str,
+        retry_after: float | None = None,
+        rate_limit_remaining: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        self.rate_limit_remaining = rate_limit_remaining
+
+    @property
+    def final(self) -> bool:
+        """Retrying the same call cannot help (bad token, no such app, bad input)."""
+        return self.kind in self.FINAL
+
+    def __repr__(self) -> str:
+        return f"PlatformError({self.kind!r}, {self.status!r}, {self.message!r})"
+
+
+def mask_url(url: str) -> str:
+    """`url` with any userinfo password replaced by `***` (fit for screens, logs, errors)."""
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+        port = parts.port
+    except ValueError:
+        return "<invalid url>"
+    if password is None and user is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None:
+        host = f"{host}:{port}"
+    # A lone userinfo is a secret too (the router accepts the token as a lone username).
+    shown = f"{user}:***" if password is not None else "***"
+    return parts._replace(netloc=f"{shown}@{host}").geturl()
+
+
+def validate_drain_url(url: object) -> str | None:
+    """Why `url` is not an acceptable drain URL (a sentence), or None when it is.
+
+    Same rules as the router's and Heroku's: https/http/syslog/syslog+tls, a host, and a
+    port for syslog. Checked before sending so the user gets the answer without a round trip.
+    """
+    if not isinstance(url, str) or not url.strip():
+        return "Drain URL must be a non-empty string."
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return "Drain URL must not contain whitespace or control characters."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"Drain URL {mask_url(url)} is not a valid URL."
+    scheme = parts.scheme.lower()
+    if scheme not in DRAIN_SCHEMES:
+        shown = f"{scheme}://" if scheme else "no scheme"
+        return f"Drain URL must use https://, http://, syslog:// or syslog+tls:// (got {shown})."
+    if not parts.hostname:
+        return f"Drain URL {mask_url(url)} has no host."
+    if scheme.startswith("syslog") and port is None:
+        return f"Drain URL {mask_url(url)} needs a port (syslog drains have no default)."
+    return None
+
+
+def is_heroku_host(base_url: str) -> bool:
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "heroku.com" or host.endswith(".heroku.com")
+
+
+def _host_of(url: str) -> str:
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or "?"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "?"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def network_error(exc: httpx.HTTPError, url: str, timeout: float | None = None) -> PlatformError:
+    """A transport failure as a PlatformError naming the host (never the full URL: it may
+    carry a session secret)."""
+    host = _host_of(url)
+    text = str(exc).lower()
+    if isinstance(exc, httpx.TimeoutException):
+        what = {
+            httpx.ConnectTimeout: "did not accept a connection",
+            httpx.ReadTimeout: "stopped sending",
+            httpx.WriteTimeout: "did not accept our request",
+            httpx.PoolTimeout: "had no free connection",
+        }.get(type(exc), "timed out")
+        within = f" within {timeout:g} s" if timeout else ""
+        return PlatformError("network", None, f"{host} {what}{within} (timeout)")
+    if isinstance(exc, httpx.ConnectError):
+        if any(s in text for s in ("name or service", "nodename", "getaddrinfo", "resolve")):
+            name = host.rsplit(":", 1)[0]
+            return PlatformError("network", None, f"cannot resolve {name} (DNS lookup failed)")
+        if "refused" in text:
+            return PlatformError("network", None, f"cannot connect to {host}: connection refused")
+        return PlatformError("network", None, f"cannot connect to {host}")
+    return PlatformError("network", None, f"connection to {host} failed ({type(exc).__name__})")
+
+
+def error_from_response(resp: httpx.Response, app: str | None = None) -> PlatformError:
+    """Classify an HTTP error answer; the message says what to do about it."""
+    status = resp.status_code
+    host = _host_of(str(resp.request.url))
+    try:
+        body = resp.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    api_msg = str(body.get("message") or "").strip()[:500]
+    if status == 401:
+        return PlatformError("unauthorized", status, f"{host}: {FIX_401}")
+    if status == 403:
+        msg = api_msg or "access denied"
+        return PlatformError("forbidden", status, f"{host}: forbidden: {msg}")
+    if status == 404:
+        resource = body.get("resource")
+        if app is not None and (resource == "app" or "find that app" in api_msg.lower()):
+            return PlatformError("not_found", status, f"no app named {app} on {host}")
+        return PlatformError(
+            "not_found", status, f"{host}: not found: {api_msg or resp.reason_phrase}"
+        )
+    if status == 422:
+        return PlatformError("invalid", status, api_msg or "the server rejected the request (422)")
+    if status == 429 or (status == 503 and resp.headers.get("retry-after")):
+        after = _retry_after(resp.headers.get("retry-after"))
+        remaining = resp.headers.get("ratelimit-remaining")
+        left = int(remaining) if remaining and remaining.strip().isdigit() else None
+        kind = "rate_limited" if status == 429 else "server"
+        what = "rate limited" if status == 429 else f"unavailable ({api_msg or status})"
+        msg = f"{host}: {what}"
+        if after is not None:
+            msg += f"; retry in {after:.0f} s"
+        if left is not None:
+            msg += f" (RateLimit-Remaining: {left})"
+        return PlatformError(kind, status, msg, retry_after=after, rate_limit_remaining=left)
+    if status >= 500:
+        return PlatformError(
+            "server", status, f"{host}: server error {status}: {api_msg or resp.reason_phrase}"
+        )
+    return PlatformError(
+        "invalid", status, f"{host}: HTTP {status}: {api_msg or resp.reason_phrase}"
+    )
+
+
+class PlatformClient:
+    """Platform API calls over one httpx Client (thread-safe; share it between producers).
+
+    `kind` is "heroku" (lines clamped to 1..1500, no history paging) or "local" (the tuilogs
+    router); by default it is "heroku" for `*.heroku.com` hosts and "local" otherwise.
+    `transport` is passed to httpx (e.g. a custom one for proxies); tests use real servers.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: float = 30,
+        transport: httpx.BaseTransport | None = None,
+        kind: str | None = None,
+        stream_read_timeout: float | None = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.kind = kind or ("heroku" if is_heroku_host(base_url) else "local")
+        self.timeout = timeout
+        self.stream_read_timeout = stream_read_timeout
+        headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+        )
+        # Streams go to a separate client with no Authorization header: a logplex_url may
+        # point at another host (Heroku's log stream service) and carries its own secret.
+        self._stream_http = httpx.Client(
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(timeout, read=stream_read_timeout),
+            transport=transport,
+        )
+        self._streams: weakref.WeakSet = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        return f"PlatformClient({self.base_url!r}, kind={self.kind!r})"
+
+    def close(self) -> None:
+        """Close connections; open streams are shut down first so no reader thread hangs."""
+        for stream in list(self._streams):
+            stream.close()
+        self._http.close()
+        self._stream_http.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        app: str | None = None,
+        json: object = None,
+        params: dict | None = None,
+    ) -> object:
+        """One API call; the decoded JSON answer, or a PlatformError."""
+        try:
+            resp = self._http.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, self.base_url, self.timeout) from None
+        if resp.status_code >= 400:
+            raise error_from_response(resp, app)
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise PlatformError(
+                "server", resp.status_code, f"{_host_of(self.base_url)}: answer is not JSON"
+            ) from None
+
+    @staticmethod
+    def _seg(value: str) -> str:
+        return quote(value, safe="")
+
+    # -- apps ----------------------------------------------------------------------------
+
+    def apps(self) -> list[dict]:
+        return self.request("GET", "/apps")  # type: ignore[return-value]
+
+    def app(self, name: str) -> dict:
+        return self.request("GET", f"/apps/{self._seg(name)}", app=name)  # type: ignore[return-value]
+
+    # -- log sessions --------------------------------------------------------------------
+
+    def clamp_lines(self, lines: int) -> int:
+        top = HEROKU_MAX_LINES if self.kind == "heroku" else ROUTER_MAX_LINES
+        return max(1, min(top, int(lines)))
+
+    def create_log_session(
+        self,
+        app: str,
+        *,
+        dyno: str | None = None,
+        lines: int = 100,
+        source: str | None = None,
+        tail: bool = False,
+        after: int | None = None,
+    ) -> dict:
+        """`POST /apps/{app}/log-sessions` with the heroku CLI's mapping; `{logplex_url, ...}`.
+
+        `dyno` is a dyno name (`web.1`) or a process type (`web`); `after` is the router's
+        gapless-resume extension (every line with a larger id, then the tail).
+        """
+        body: dict[str, object] = {"lines": self.clamp_lines(lines), "tail": bool(tail)}
+        if dyno:
+            body["dyno"] = dyno
+        if source:
+            body["source"] = source
+        if after is not None:
+            if self.kind == "heroku":
+                raise PlatformError("unsupported", None, "Heroku has no `after` for log sessions")
+            body["after"] = int(after)
+        return self.request(  # type: ignore[return-value]
+            "POST", f"/apps/{self._seg(app)}/log-sessions", app=app, json=body
+        )
+
+    def stream(self, logplex_url: str):
+        """Open a session's `logplex_url` (see `stream.LogStream`); use as a context manager."""
+        from .stream import LogStream
+
+        stream = LogStream(self._stream_http, logplex_url, read_timeout=self.stream_read_timeout)
+        self._streams.add(stream)
+        return stream
+
+    # -- drains --------------------------------------------------------------------------
+
+    def log_drains(self, app: str) -> list[dict]:
+        return self.request("GET", f"/apps/{self._seg(app)}/log-drains", app=app)  # type: ignore[return-value]
+
+    def log_drain(self, app: str, id_url_or_token: str) -> dict:
+        path = f"/apps/{self._seg(app)}/log-drains/{self._seg(id_url_or_token)}"
+        return self._drain_call("GET", path, app)
+
+    def add_log_drain(self, app: str, url: str) -> dict:
+        """Validate, then `POST /apps/{app}/log-drains`; 422 carries the API's message."""
+        problem = validate_drain_url(url)
+        if problem is not None:
+            raise PlatformError("invalid", None, problem)
+        return self.request(  # type: ignore[return-value]
+            "POST", f"/apps/{self._seg(app)}/log-drains", app=app, json={"url": url}
+        )
+
+    def remove_log_drain(self, app: str, id_url_or_token: str) -> dict:
+        """`DELETE` by id, token or URL (URL-encoded, as the heroku CLI does)."""
+        path = f"/apps/{self._seg(app)}/log-drains/{self._seg(id_url_or_token)}"
+        return self._drain_call("DELETE", path, app)
+
+    def _drain_call(self, method: str, path: str, app: str) -> dict:
+        try:
+            return self.request(method, path, app=app)  # type: ignore[return-value]
+        except PlatformError as exc:
+            if exc.kind == "not_found" and "no app named" not in exc.message:
+                raise PlatformError("not_found", 404, f"no such log drain on {app}") from None
+            raise
+
+    # -- history (router extension) ------------------------------------------------------
+
+    def log_lines(
+        self,
+        app: str,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 100,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+    ) -> dict:
+        """`GET /apps/{app}/log-lines`: a page of stored history, oldest first (router only).
+
+        Raises PlatformError "unsupported" for Heroku (which keeps 1,500 lines and has no such
+        route) and for any server answering 404 for the route rather than for the app.
+        """
+        if self.kind == "heroku" and is_heroku_host(self.base_url):
+            raise PlatformError(
+                "unsupported", None, "Heroku keeps no history beyond its last 1,500 lines"
+            )
+        params: dict[str, object] = {"limit": max(0, min(10_000, int(limit)))}
+        for key, value in (("before", before), ("after", after)):
+            if value is not None:
+                params[key] = int(value)
+        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
+            if value:
+                params[key] = value
+        try:
+            return self.request(  # type: ignore[return-value]
+                "GET", f"/apps/{self._seg(app)}/log-lines", app=app, params=params
+            )
+        except PlatformError as exc:
+            if exc.kind == "not_found" and "no app named" not in exc.message:
+                raise PlatformError(
+                    "unsupported", 404, f"{_host_of(self.base_url)} has no history paging"
+                ) from None
+            raise

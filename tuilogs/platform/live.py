@@ -1,0 +1,435 @@
+"""Producers that feed the explorer from the Platform API: a live tail and a history loader.
+
+`LiveTail` keeps a tail alive across dropped streams, expired sessions, timeouts and server
+restarts, and never writes a line twice. Two ways to resume, chosen by what the server offers:
+
+* ids (the tuilogs router): the first screen comes from `log-lines` (which gives ids), the tail
+  from a session with `after=<last id seen>`; each reconnect passes the last complete SSE
+  event's id. Exact: no duplicate, no gap, nothing compared.
+* window (Heroku): each reconnect asks for the last 1,500 lines again and drops the overlap by
+  comparing whole lines, i.e. (timestamp, source, dyno, message), against the most recent lines
+  received (a bounded deque; a set is built only at reconnect time, so nothing per line).
+
+`HistoryLoader` pages backwards from the id just before the tail's first line, so the two meet
+exactly. `open_app` wires both to one Feed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from tuilogs.buffer import OriginTable
+from tuilogs.sources import LIVE_BASE, Feed, HistorySpool, Producer, Spool
+
+from .client import HEROKU_MAX_LINES, PlatformClient, PlatformError
+
+_EOL = re.compile(r"\r\n|\r|\n")
+SEED_MAX = 10_000  # log-lines' page limit
+
+
+def format_lines(stored: list[dict]) -> list[str]:
+    """Stored lines (log-lines JSON) as `heroku logs` lines, split where a message has line
+    breaks exactly as the router's streams split them, so history and live agree."""
+    out = [
+        f"{d['timestamp']} {d['source']}[{d['dyno']}]: {d['message']}"
+        if d.get("source")
+        else d["message"]
+        for d in stored
+    ]
+    if any("\n" in s or "\r" in s for s in out):
+        out = [part for s in out for part in _EOL.split(s)]
+    return out
+
+
+class LiveTail(Producer):
+    """Tail an app into `spool`; reconnects with capped exponential backoff and jitter.
+
+    `feed.state` is "connecting", "live", "reconnecting in N s" or "failed: reason" (401, 403,
+    404 and 422 are final: retrying cannot help); `feed.error` holds the last problem. `resume`
+    is "auto" (ids when the server pages history, else window), "ids" or "window".
+    `first_id` (after `anchored` is set) is the id of the first line shown, for HistoryLoader.
+    """
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        app: str,
+        feed: Feed,
+        origins: OriginTable,
+        *,
+        dyno: str | None = None,
+        source: str | None = None,
+        lines: int = 1500,
+        spool: Spool,
+        resume: str = "auto",
+        backoff: tuple[float, float] = (1.0, 30.0),
+        window: int = 5000,
+        resume_grace: float = 2.0,
+    ) -> None:
+        super().__init__(feed, origins)
+        self.client = client
+        self.app = app
+        self.dyno = dyno
+        self.source = source
+        self.lines = client.clamp_lines(lines)
+        self.spool = spool
+        self.mode = resume
+        self.backoff = backoff
+        self.resume_grace = resume_grace
+        self.first_id: int | None = None
+        self.cursor: int | None = None  # ids mode: last stored id delivered
+        self.anchored = threading.Event()
+        self.sessions = 0  # log sessions created (for tests and the header)
+        self.delivered = 0
+        self._recent: deque[str] = deque(maxlen=max(window, HEROKU_MAX_LINES))
+        self._stream = None
+        self._attempt = 0
+
+    # -- public --------------------------------------------------------------------------
+
+    def wait_first_id(self, timeout: float | None = None) -> int | None:
+        """Block until the first screen is written; the first line's id (None: no history)."""
+        self.anchored.wait(timeout)
+        return self.first_id
+
+    def stop(self) -> None:
+        super().stop()
+        self.anchored.set()
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    # -- thread --------------------------------------------------------------------------
+
+    def _state(self, state: str, error: str | None = None) -> None:
+        if error is not None:
+            self.feed.error = error
+        self.feed.state = state
+
+    def run(self) -> None:
+        self._state("connecting")
+        try:
+            self._loop()
+        finally:
+            self.anchored.set()
+
+    def _loop(self) -> None:
+        seeded = False
+        while not self._stop.is_set():
+            retry_after = None
+            try:
+                if not seeded:
+                    self._seed()
+                    seeded = True
+                reason = self._session()
+            except PlatformError as exc:  # from the API: a bad token or app is final
+                if exc.final:
+                    self._state(f"failed: {exc.message}", exc.message)
+                    return
+                reason, retry_after = exc.message, exc.retry_after
+            if self._stop.is_set():
+                return
+            self._wait(reason, retry_after)
+
+    def _wait(self, reason: str, retry_after: float | None) -> None:
+        initial, cap = self.backoff
+        delay = min(cap, initial * (2**self._attempt)) * random.uniform(0.5, 1.0)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        self._attempt += 1
+        self.feed.error = reason
+        deadline = time.monotonic() + delay
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._state(f"reconnecting in {math.ceil(left)} s")
+            self._stop.wait(min(left, 1.0))
+        if not self._stop.is_set():
+            self._state("connecting")
+
+    def _seed(self) -> None:
+        """ids mode: the first screen from log-lines, which says where history stops."""
+        if self.mode == "window":
+            self.anchored.set()
+            return
+        try:
+            page = self.client.log_lines(
+                self.app, limit=min(self.lines, SEED_MAX), source=self.source, dyno=self.dyno
+            )
+        except PlatformError as exc:
+            if exc.kind != "unsupported" or self.mode == "ids":
+                raise
+            self.mode = "window"
+            self.anchored.set()
+            return
+        self.mode = "ids"
+        stored = page.get("lines") or []
+        if stored:
+            self._write(format_lines(stored))
+            self.first_id = int(page["first_id"])
+            self.cursor = int(page["last_id"])
+        else:
+            # Nothing matched: resume from the start so a line stored between this page and
+            # the session is not lost (the session's catch-up finds only new lines).
+            self.first_id, self.cursor = None, 0
+        self.anchored.set()
+
+    def _write(self, lines: list[str]) -> None:
+        self.spool.write_lines(lines)
+        self.delivered += len(lines)
+        self._recent.extend(lines)  # C-speed; only read (as a set) when a session resumes
+
+    def _session(self) -> str:
+        """One log session, streamed until it ends; returns why it ended.
+
+        API errors propagate (some are final); stream errors, including 403/404 on the
+        logplex_url (expired or used), are returned as the reason: a new session fixes them.
+        """
+        resuming = self.delivered > 0
+        if self.mode == "ids":
+            info = self.client.create_log_session(
+                self.app,
+                dyno=self.dyno,
+                source=self.source,
+                lines=1,
+                tail=True,
+                after=self.cursor or 0,
+            )
+        else:
+            # Ask for the whole backlog when resuming, so the overlap is found (see _pump_window).
+            n = self.client.clamp_lines(
+                max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines
+            )
+            info = self.client.create_log_session(
+                self.app, dyno=self.dyno, source=self.source, lines=n, tail=True
+            )
+        self.sessions += 1
+        url = info.get("logplex_url") if isinstance(info, dict) else None
+        if not url:
+            raise PlatformError("server", None, "the log session has no logplex_url")
+        opened = time.monotonic()
+        stream = self.client.stream(url)
+        self._stream = stream
+        reason = "the log stream ended"
+        try:
+            if self._stop.is_set():
+                return "stopped"
+            with stream:
+                if self._stop.is_set():  # stop() came while connecting: nothing to close then
+                    return "stopped"
+                self._state("live")
+                if self.mode == "ids":
+                    self._pump_ids(stream)
+                else:
+                    self._pump_window(stream, resuming, n, opened)
+        except PlatformError as exc:
+            reason = exc.message
+        finally:
+            self._stream = None
+        if stream.lines_read or time.monotonic() - opened > 10:
+            self._attempt = 0  # it was healthy: the next wait starts short again
+        return "stopped" if self._stop.is_set() else reason
+
+    def _pump_ids(self, stream) -> None:
+        for lines in stream:
+            if self._stop.is_set():
+                return
+            self._write(lines)
+            last = stream.last_id
+            if last is not None and last.isdigit():
+                self.cursor = int(last)
+            self._state("live")
+        if not stream.sse:
+            # Plain text carries no ids: resume by comparing lines from now on.
+            self.mode = "window"
+
+    def _pump_window(self, stream, resuming: bool, asked: int, opened: float) -> None:
+        """Drop the reconnect backlog's overlap with what was already shown.
+
+        The backlog is [older lines never shown] [lines shown] [new lines]. Lines before the
+        first already-shown line are held back (they are older) and discarded at the first
+        match; if no line matches within the backlog (`asked` lines or `resume_grace`
+        seconds), everything held back was new and is written (the gap was unavoidable).
+        """
+        seen = set(self._recent) if resuming else None
+        pending: list[str] = []
+        matched = False
+        for lines in stream:
+            if self._stop.is_set():
+                return
+            if seen is not None:
+                out: list[str] = []
+                for i, line in enumerate(lines):
+                    if line in seen:
+                        matched = True
+                        pending.clear()
+                    elif matched:
+                        out = lines[i:]
+                        seen = None
+                        break
+                    else:
+                        pending.append(line)
+                if (
+                    seen is not None
+                    and not matched
+                    and (len(pending) >= asked or time.monotonic() - opened > self.resume_grace)
+                ):
+                    out, pending, seen = pending, [], None
+                lines = out
+            if lines:
+                self._write(lines)
+            self._state("live")
+
+
+class HistoryLoader(Producer):
+    """Page backwards through stored history into `history` (router only).
+
+    `before_id` is an id or a callable returning one (e.g. `LiveTail.wait_first_id`): the
+    loader takes the lines strictly before it, `page` at a time, newest page first, and
+    prepends each page, until the beginning or `max_lines`. It never touches `feed.state`
+    (the tail owns that); `note` says what happened, `done` is set at the end.
+    """
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        app: str,
+        feed: Feed,
+        origins: OriginTable,
+        history: HistorySpool,
+        *,
+        before_id: int | Callable[[], int | None] | None,
+        source: str | None = None,
+        dyno: str | None = None,
+        page: int = 10_000,
+        max_lines: int | None = None,
+        retries: int = 3,
+    ) -> None:
+        super().__init__(feed, origins)
+        self.client = client
+        self.app = app
+        self.history = history
+        self.before_id = before_id
+        self.source = source
+        self.dyno = dyno
+        self.page = max(1, min(10_000, page))
+        self.max_lines = max_lines
+        self.retries = retries
+        self.loaded = 0
+        self.note = ""
+        self.error = ""
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self._load()
+        except Exception as exc:  # history is a bonus: report, never disturb the tail
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.note = f"history stopped: {self.error}"
+        finally:
+            self.done.set()
+
+    def _load(self) -> None:
+        before = self.before_id() if callable(self.before_id) else self.before_id
+        if before is None:
+            self.note = "no older lines to load"
+            return
+        failures = 0
+        while not self._stop.is_set():
+            limit = self.page
+            if self.max_lines is not None:
+                limit = min(limit, self.max_lines - self.loaded)
+                if limit <= 0:
+                    self.note = f"stopped at {self.max_lines} lines"
+                    return
+            try:
+                page = self.client.log_lines(
+                    self.app, before=before, limit=limit, source=self.source, dyno=self.dyno
+                )
+            except PlatformError as exc:
+                if exc.kind == "unsupported":
+                    self.note = "this backend keeps no history beyond its live buffer"
+                    return
+                failures += 1
+                if exc.final or failures > self.retries:
+                    self.error = exc.message
+                    self.note = f"history stopped: {exc.message}"
+                    return
+                self._stop.wait(min(10.0, exc.retry_after or 0.5 * 2**failures))
+                continue
+            failures = 0
+            stored = page.get("lines") or []
+            if stored:
+                self.history.prepend(("\n".join(format_lines(stored)) + "\n").encode())
+                self.loaded += len(stored)
+                before = int(page["first_id"])
+            if len(stored) < limit:
+                self.note = "loaded all stored history"
+                return
+
+
+def open_app(
+    client: PlatformClient,
+    app: str,
+    feed: Feed,
+    origins: OriginTable,
+    *,
+    dyno: str | None = None,
+    source: str | None = None,
+    history: bool = True,
+    lines: int = 1500,
+    max_history: int | None = None,
+    **tail_options: object,
+) -> list[Producer]:
+    """Start a LiveTail and a HistoryLoader for `app`; returns them, started.
+
+    Live lines go to a Spool at LIVE_BASE and history to a HistorySpool in front of it, so the
+    buffer shows the stored history followed by the live tail. Nothing here blocks: both
+    producers do their network work on their own threads. Against Heroku the loader finds
+    nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`resume`,
+    `backoff`, ...).
+    """
+    spool = Spool(feed, origins, base=LIVE_BASE)
+    tail = LiveTail(
+        client,
+        app,
+        feed,
+        origins,
+        dyno=dyno,
+        source=source,
+        lines=lines,
+        spool=spool,
+        **tail_options,  # type: ignore[arg-type]
+    )
+    producers: list[Producer] = [tail]
+    if history:
+
+        def first_id() -> int | None:
+            # Wait for the tail's first screen, but give up when the loader is stopped.
+            while not tail.anchored.wait(0.25):
+                if loader._stop.is_set():
+                    return None
+            return tail.first_id
+
+        loader = HistoryLoader(
+            client,
+            app,
+            feed,
+            origins,
+            HistorySpool(feed, origins),
+            before_id=first_id,
+            source=source,
+            dyno=dyno,
+            max_lines=max_history,
+        )
+        producers.append(loader)
+    for producer in producers:
+        producer.start()
+    return producers

@@ -1,0 +1,183 @@
+"""Reading a log session's `logplex_url`: Server-Sent Events or plain newline-delimited text.
+
+We ask for `text/event-stream` and honour whatever Content-Type comes back. Lines come out in
+lists, one list per network read (what is available now), never one callback per line. For
+SSE the id of the last *complete* event is kept (`LogStream.last_id`): the router sets it to the
+id of the event's last stored line, so a new session with `after=last_id` resumes without gap
+or duplicate. An event cut off by a dropped connection is discarded, never half-delivered.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+import socket
+
+import httpx
+
+from .client import PlatformError, network_error
+
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+class LineParser:
+    """Plain text: complete lines out, a partial line kept until more arrives (or `flush`)."""
+
+    sse = False
+
+    def __init__(self) -> None:
+        self._rest = ""
+        self.last_id: str | None = None
+
+    def feed(self, text: str) -> list[str]:
+        data = self._rest + text
+        # A CR at the very end may be the first half of a CRLF: wait for the next chunk.
+        cut = len(data) - 1 if data.endswith("\r") else len(data)
+        parts = _EOL.split(data[:cut])
+        self._rest = parts.pop() + data[cut:]
+        return parts
+
+    def flush(self) -> list[str]:
+        """At the end of the stream: a trailing line with no newline is still a line."""
+        rest, self._rest = self._rest, ""
+        return _EOL.split(rest.rstrip("\r\n")) if rest.rstrip("\r\n") else []
+
+
+class SSEParser:
+    """Server-Sent Events (WHATWG): `data:` fields of an event joined by `\\n`, split into
+    lines; comments, `event` and `retry` ignored; `id` remembered once its event completes."""
+
+    sse = True
+
+    def __init__(self) -> None:
+        self._lines = LineParser()
+        self._data: list[str] = []
+        self._id: str | None = None
+        self.last_id: str | None = None
+
+    def feed(self, text: str) -> list[str]:
+        out: list[str] = []
+        data = self._data
+        for line in self._lines.feed(text):
+            if line.startswith("data:"):  # the common case first
+                data.append(line[6:] if line.startswith("data: ") else line[5:])
+                continue
+            if not line:  # blank line: dispatch
+                if data:
+                    # Fields joined by "\n" and split into lines again: simply the fields.
+                    out.extend(data)
+                    data.clear()
+                if self._id is not None:
+                    self.last_id = self._id
+                continue
+            if line[0] == ":":
+                continue
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name == "id" and "\0" not in value:
+                self._id = value
+        return out
+
+    def flush(self) -> list[str]:
+        """At the end of the stream an unterminated event is dropped (it may be cut short)."""
+        self._lines.flush()
+        self._data.clear()
+        return []
+
+
+class LogStream:
+    """One GET of a logplex_url. Use as a context manager: entering sends the request and
+    raises PlatformError on failure; iterating yields lists of lines until the stream ends.
+
+    Errors while reading raise PlatformError("network", ...). 403/404 on the URL (a used or
+    expired session: Heroku's "log stream timed out") raise kind forbidden/not_found; callers
+    that tail treat them as "make a new session", not as final.
+    """
+
+    def __init__(self, http: httpx.Client, url: str, *, read_timeout: float | None = 60.0):
+        self._http = http
+        self._url = url
+        self._read_timeout = read_timeout
+        self._resp: httpx.Response | None = None
+        self._parser: LineParser | SSEParser = LineParser()
+        self.content_type = ""
+        self.lines_read = 0
+        self.closed = False
+
+    @property
+    def sse(self) -> bool:
+        return self._parser.sse
+
+    @property
+    def last_id(self) -> str | None:
+        return self._parser.last_id
+
+    def __enter__(self) -> LogStream:
+        req = self._http.build_request("GET", self._url, headers={"Accept": "text/event-stream"})
+        try:
+            resp = self._http.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, self._url, self._read_timeout) from None
+        self._resp = resp
+        if resp.status_code >= 400:
+            status = resp.status_code
+            resp.close()
+            kind = {403: "forbidden", 404: "not_found", 401: "unauthorized"}.get(status, "server")
+            if status == 429:
+                kind = "rate_limited"
+            if kind in ("forbidden", "not_found"):
+                msg = "log stream timed out, expired or was already used"
+            else:
+                msg = f"log stream answered HTTP {status}"
+            raise PlatformError(kind, status, msg)
+        self.content_type = resp.headers.get("content-type", "").lower()
+        if "text/event-stream" in self.content_type:
+            self._parser = SSEParser()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the response; safe from another thread (it ends a blocked read)."""
+        self.closed = True
+        resp = self._resp
+        if resp is not None:
+            # Closing the response does not wake a thread blocked in recv(); shutting the
+            # socket down does (so stop() ends a quiet stream at once).
+            stream = resp.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            # Closing twice, or from another thread mid-read, may complain: nothing to do then.
+            with contextlib.suppress(Exception):
+                resp.close()
+
+    def __iter__(self):
+        resp = self._resp
+        if resp is None:
+            raise RuntimeError("LogStream must be entered first")
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        parser = self._parser
+        try:
+            for chunk in resp.iter_bytes():
+                lines = parser.feed(decoder.decode(chunk))
+                if lines:
+                    self.lines_read += len(lines)
+                    yield lines
+            lines = parser.feed(decoder.decode(b"", final=True)) + parser.flush()
+        except httpx.HTTPError as exc:
+            if self.closed:
+                return
+            raise network_error(exc, self._url, self._read_timeout) from None
+        except RuntimeError:  # httpx: "Attempted to read or stream ... closed" from close()
+            if self.closed:
+                return
+            raise
+        if lines:
+            self.lines_read += len(lines)
+            yield lines
