@@ -146,12 +146,13 @@ def main() -> None:
             continue
         rows.append(run_tool(name, cmd, path, last, token))
     print(f"\n{'tool':10} {'first screen':>13} {'search':>8} {'filter':>8} {'peak RSS':>9}")
+    def f(row, k):
+        v = row.get(k)
+        return "n/a" if v is None else f"{v:.3f}s"
+
     for row in rows:
-        def f(k):
-            v = row.get(k)
-            return "n/a" if v is None else f"{v:.3f}s"
-        print(f"{row['tool']:10} {f('first_screen_s'):>13} {f('search_s'):>8} {f('filter_s'):>8} "
-              f"{row['rss_mb'] or 0:8.0f}M")
+        print(f"{row['tool']:10} {f(row, 'first_screen_s'):>13} {f(row, 'search_s'):>8} "
+              f"{f(row, 'filter_s'):>8} {row['rss_mb'] or 0:8.0f}M")
     if not a.no_follow and (not a.only or "tuilogs" in a.only):
         res = follow_pipe(5000, 8)
         print(f"\nfollowing a 5,000 lines/s pipe: shown rate {res['rate_shown']} lines/s, "

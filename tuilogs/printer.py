@@ -123,11 +123,6 @@ def run_print(
     out: BinaryIO | None = None,
 ) -> int:
     """Print the last `num` matching lines of a file or stdin (`-`), then follow with `tail`."""
-    out = out or sys.stdout.buffer
-    is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
-    if color is None:
-        color = is_tty and "NO_COLOR" not in os.environ
-    printer = Printer(out, color=color, escape=is_tty)
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
     if target == "-":
@@ -135,35 +130,75 @@ def run_print(
     else:
         producer = FileFollower(target, feed, buffer.origins, follow=tail, poll=0.1)
     producer.start()
-    origin_filter = build_filter(sources or [], dynos or [])
-    # Wait for what is there now: a file's whole index, or a pipe's end (unless tailing it).
-    while True:
-        feed.drain(buffer)
-        if feed.state == "failed":
-            print(f"tuilogs: {feed.error}", file=sys.stderr)
-            return 1
-        loaded = feed.state in ("loaded", "following") and not feed.head_pending
-        if (loaded or feed.state == "ended") and feed.empty():
-            break
+
+    def loaded() -> bool:
         if target == "-" and tail and feed.state == "reading" and len(buffer):
-            break
-        time.sleep(0.01)
-    feed.drain(buffer)
-    chosen = select(buffer, origin_filter, query, 0, len(buffer))
-    printer.write(buffer, chosen[-num:] if num > 0 else chosen)
-    if not tail:
-        producer.stop()
-        return 0
-    done, epoch = len(buffer), buffer.epoch
-    while feed.state != "failed":
+            return True
+        done = feed.state in ("loaded", "following") and not feed.head_pending
+        return done or feed.state == "ended"
+
+    return print_from(
+        feed, buffer, [producer], loaded, num=num, sources=sources, dynos=dynos, tail=tail,
+        query=query, color=color, out=out,
+    )
+
+
+def print_from(
+    feed: Feed,
+    buffer: LogBuffer,
+    producers: list[Producer],
+    loaded,
+    *,
+    num: int = 100,
+    sources: list[str] | None = None,
+    dynos: list[str] | None = None,
+    tail: bool = False,
+    query: Query | None = None,
+    color: bool | None = None,
+    out: BinaryIO | None = None,
+) -> int:
+    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`.
+
+    Any producer works (a file, a pipe, a live app); a producer that fails ends the command
+    with its message on stderr and exit status 1.
+    """
+    out = out or sys.stdout.buffer
+    is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
+    if color is None:
+        color = is_tty and "NO_COLOR" not in os.environ
+    printer = Printer(out, color=color, escape=is_tty)
+    origin_filter = build_filter(sources or [], dynos or [])
+
+    def failed() -> bool:
+        return feed.state.startswith("failed")
+
+    try:
+        while True:
+            feed.drain(buffer)
+            if failed():
+                print(f"tuilogs: {feed.error or feed.state}", file=sys.stderr)
+                return 1
+            if loaded() and feed.empty():
+                break
+            time.sleep(0.01)
         feed.drain(buffer)
-        if buffer.epoch != epoch:  # truncated: print the new content from its start
-            done, epoch = 0, buffer.epoch
-        if len(buffer) > done:
-            printer.write(buffer, select(buffer, origin_filter, query, done, len(buffer)))
-            done = len(buffer)
-        elif feed.state == "ended" and feed.empty():
+        chosen = select(buffer, origin_filter, query, 0, len(buffer))
+        printer.write(buffer, chosen[-num:] if num > 0 else chosen)
+        if not tail:
             return 0
-        time.sleep(0.05)
-    print(f"tuilogs: {feed.error}", file=sys.stderr)
-    return 1
+        done, epoch = len(buffer), buffer.epoch
+        while not failed():
+            feed.drain(buffer)
+            if buffer.epoch != epoch:  # truncated: print the new content from its start
+                done, epoch = 0, buffer.epoch
+            if len(buffer) > done:
+                printer.write(buffer, select(buffer, origin_filter, query, done, len(buffer)))
+                done = len(buffer)
+            elif feed.state == "ended" and feed.empty():
+                return 0
+            time.sleep(0.05)
+        print(f"tuilogs: {feed.error or feed.state}", file=sys.stderr)
+        return 1
+    finally:
+        for producer in producers:
+            producer.stop()

@@ -42,6 +42,7 @@ _LEVEL_WORDS = {
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|/(?:[^/\\]|\\.)+/|\S+')
 _FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
 
 
 class QueryError(ValueError):
@@ -136,10 +137,9 @@ class FieldTerm(Term):
         self.numeric = op in (">", ">=", "<", "<=") or bool(_NUMBER_RE.match(value)) or bool(
             re.fullmatch(r"[1-5]xx", value, re.IGNORECASE)
         )
-        if self.numeric:
-            val = rb'"?([+-]?\d+(?:\.\d+)?)'
-        else:
-            val = rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
+        val = (
+            rb'"?([+-]?\d+(?:\.\d+)?)' if self.numeric else rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
+        )
         self.patterns = (
             re.compile(k + rb"=" + val),
             re.compile(rb'"' + k + rb'"\s*:\s*' + val),
@@ -153,7 +153,7 @@ class FieldTerm(Term):
             ok = lambda v: lo <= float(v) < lo + 100  # noqa: E731
         elif op in (">", ">=", "<", "<="):
             target = leading_number(value)
-            if target is None or not _NUMBER_RE.match(value.rstrip("msbytes")):
+            if target is None or not _NUMBER_RE.match(_UNIT_RE.sub("", value)):
                 raise QueryError(f"{op} needs a number, got {value!r}")
             cmp = {
                 ">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__
@@ -229,6 +229,18 @@ class ConfirmTerm(Term):
 
     def test(self, record, raw):
         return self.check(record)
+
+
+def _lazy_lower(data: bytes) -> Callable[[], bytes]:
+    """`data.lower()`, computed once and only if a case-insensitive term asks for it."""
+    cache: list[bytes] = []
+
+    def lowered() -> bytes:
+        if not cache:
+            cache.append(data.lower())
+        return cache[0]
+
+    return lowered
 
 
 def _level_term(op: str, value: str, negate: bool) -> ConfirmTerm:
@@ -317,12 +329,7 @@ class Query:
         for first, last, base, data in buffer.chunks(lo, hi):
             if cancelled():
                 return None
-            low: list[bytes] = []
-
-            def lowered() -> bytes:
-                if not low:
-                    low.append(data.lower())
-                return low[0]
+            lowered = _lazy_lower(data)
 
             def line_of(pos: int, _b=base, _f=first, _l=last) -> int:
                 return bisect.bisect_right(bounds, _b + pos, _f, _l + 1) - 1

@@ -19,6 +19,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
 from tuilogs.platform.client import PlatformClient  # noqa: E402
+from tuilogs.server import paths as server_paths  # noqa: E402
 from tuilogs.server.main import RouterHandle, start_in_thread  # noqa: E402
 
 
@@ -41,6 +42,11 @@ def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
     yield make
     for handle in started:
         handle.stop()
+    log = server_paths.log_path()
+    if log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        for handle in started:
+            assert handle.token not in text, "the router logged its token"
 
 
 @pytest.fixture

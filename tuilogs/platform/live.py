@@ -87,7 +87,7 @@ class LiveTail(Producer):
         self.anchored = threading.Event()
         self.sessions = 0  # log sessions created (for tests and the header)
         self.delivered = 0
-        self._recent: deque[str] = deque(maxlen=max(window, HEROKU_MAX_LINES))
+        self._recent: deque[str] = deque(maxlen=max(window, self.lines, HEROKU_MAX_LINES))
         self._stream = None
         self._attempt = 0
 
@@ -127,7 +127,7 @@ class LiveTail(Producer):
                 if not seeded:
                     self._seed()
                     seeded = True
-                reason = self._session()
+                reason, retry_after = self._session()
             except PlatformError as exc:  # from the API: a bad token or app is final
                 if exc.final:
                     self._state(f"failed: {exc.message}", exc.message)
@@ -186,8 +186,8 @@ class LiveTail(Producer):
         self.delivered += len(lines)
         self._recent.extend(lines)  # C-speed; only read (as a set) when a session resumes
 
-    def _session(self) -> str:
-        """One log session, streamed until it ends; returns why it ended.
+    def _session(self) -> tuple[str, float | None]:
+        """One log session, streamed until it ends; returns why it ended (and Retry-After).
 
         API errors propagate (some are final); stream errors, including 403/404 on the
         logplex_url (expired or used), are returned as the reason: a new session fixes them.
@@ -217,25 +217,25 @@ class LiveTail(Producer):
         opened = time.monotonic()
         stream = self.client.stream(url)
         self._stream = stream
-        reason = "the log stream ended"
+        reason, retry_after = "the log stream ended", None
         try:
             if self._stop.is_set():
-                return "stopped"
+                return "stopped", None
             with stream:
                 if self._stop.is_set():  # stop() came while connecting: nothing to close then
-                    return "stopped"
+                    return "stopped", None
                 self._state("live")
                 if self.mode == "ids":
                     self._pump_ids(stream)
                 else:
                     self._pump_window(stream, resuming, n, opened)
         except PlatformError as exc:
-            reason = exc.message
+            reason, retry_after = exc.message, exc.retry_after
         finally:
             self._stream = None
         if stream.lines_read or time.monotonic() - opened > 10:
             self._attempt = 0  # it was healthy: the next wait starts short again
-        return "stopped" if self._stop.is_set() else reason
+        return ("stopped" if self._stop.is_set() else reason), retry_after
 
     def _pump_ids(self, stream) -> None:
         for lines in stream:

@@ -16,7 +16,7 @@ import socket
 
 import httpx
 
-from .client import PlatformError, network_error
+from .client import PlatformError, _retry_after, network_error
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
@@ -132,7 +132,9 @@ class LogStream:
                 msg = "log stream timed out, expired or was already used"
             else:
                 msg = f"log stream answered HTTP {status}"
-            raise PlatformError(kind, status, msg)
+            raise PlatformError(
+                kind, status, msg, retry_after=_retry_after(resp.headers.get("retry-after"))
+            )
         self.content_type = resp.headers.get("content-type", "").lower()
         if "text/event-stream" in self.content_type:
             self._parser = SSEParser()

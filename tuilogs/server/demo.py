@@ -516,3 +516,61 @@ async def simulate(
                         "demo: %s rejected a batch: %d %s", url, resp.status_code, resp.text[:200]
                     )
     return sent
+
+
+def seed_history(drain_url: str, app: str, lines: int, rate: float, seed: int = 1) -> int:
+    """POST `lines` lines of the simulated app's recent past through the real drain endpoint,
+    so a demo opens on history; returns how many the endpoint accepted."""
+    import httpx
+
+    parts = urlsplit(drain_url)
+    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    start = datetime.now(timezone.utc) - timedelta(seconds=lines / max(rate, 1.0))
+    records = list(generate(lines, seed, app=app, start=start, rate=rate))
+    sent = 0
+    with httpx.Client(timeout=30, auth=auth) as client:
+        for i in range(0, len(records), 500):
+            batch = records[i : i + 500]
+            resp = client.post(
+                url,
+                content=_body(batch),
+                headers={
+                    "Content-Type": "application/logplex-1",
+                    "Logplex-Msg-Count": str(len(batch)),
+                    "Logplex-Frame-Id": uuid.uuid4().hex,
+                    "Logplex-Drain-Token": f"d.{uuid.uuid4()}",
+                    "User-Agent": "Logplex/v123 (tuilogs demo)",
+                },
+            )
+            if resp.status_code < 300:
+                sent += len(batch)
+    return sent
+
+
+class SimulatorThread:
+    """`simulate` on its own thread and event loop, for the demo command."""
+
+    def __init__(self, drain_url: str, app: str, rate: float) -> None:
+        import threading
+
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self._run(drain_url, app, rate),),
+            daemon=True,
+            name="simulator",
+        )
+        self._thread.start()
+
+    async def _run(self, drain_url: str, app: str, rate: float) -> None:
+        await simulate(drain_url, app, rate, stop=self._stop)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+
+def start_simulator(drain_url: str, app: str, rate: float) -> SimulatorThread:
+    return SimulatorThread(drain_url, app, rate)

@@ -22,8 +22,8 @@ from textual.worker import get_current_worker
 
 from tuilogs.buffer import LogBuffer
 from tuilogs.explorer_state import FILTER, FIND, ExplorerState
-from tuilogs.filters import INCLUDE
 from tuilogs.export import export_lines
+from tuilogs.filters import INCLUDE
 from tuilogs.query import Query, QueryError, parse_query
 from tuilogs.safety import escape_controls
 from tuilogs.sources import Feed
