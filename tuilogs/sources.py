@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 from tuilogs.buffer import Batch, LogBuffer, OriginTable, parse_block
@@ -37,6 +37,7 @@ class Feed:
         # Set by a UI once the first screen is painted: background indexing waits for it (up
         # to a moment) so that it does not compete with the first paint for the GIL.
         self.painted = threading.Event()
+        self._samples: deque[tuple[float, int]] = deque()
 
     def put(self, batch: Batch) -> None:
         self._queue.put(batch)
@@ -57,6 +58,16 @@ class Feed:
 
     def empty(self) -> bool:
         return self._queue.empty()
+
+    def lines_per_second(self, window: float = 2.0) -> float:
+        """Live lines per second over the last `window` seconds of `drain` calls."""
+        now = time.monotonic()
+        samples = self._samples
+        samples.append((now, self.live_lines))
+        while len(samples) > 1 and now - samples[0][0] > window:
+            samples.popleft()
+        span = now - samples[0][0]
+        return (self.live_lines - samples[0][1]) / span if span > 0 else 0.0
 
 
 class Producer:

@@ -75,3 +75,38 @@ def test_stdin_with_filters():
 def test_bad_query_is_a_clear_error(sample_path):
     p = tuilogs(str(sample_path), "-q", "/[x/")
     assert p.returncode == 2 and b"invalid regex" in p.stderr
+
+
+def _run_on_a_tty(args, env_extra=None):
+    """Run tuilogs with stdout on a pseudo-terminal; returns what the terminal received."""
+    import os
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(env_extra or {})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(sys.executable, [sys.executable, "-m", "tuilogs", *args], env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_colour_and_escaping_on_a_terminal(sample_path):
+    out = _run_on_a_tty([str(sample_path), "--print", "-n", "0"])
+    assert b"\x1b[" in out  # colourised
+    assert b"\x1b]0;pwned" not in out and b"\\x1b]0;pwned\\x07" in out  # hostile line escaped
+
+
+def test_no_color_on_a_terminal(sample_path):
+    out = _run_on_a_tty([str(sample_path), "--print", "-n", "0"], {"NO_COLOR": "1"})
+    assert b"\x1b[" not in out.replace(b"\\x1b[", b"")
+    assert b"\\x1b]0;pwned\\x07" in out

@@ -254,3 +254,28 @@ def test_rate_limited_and_server_errors(serve_asgi):
         with pytest.raises(PlatformError) as e:
             c.app("f")
         assert e.value.kind == "forbidden" and "You do not have access." in e.value.message
+
+
+def test_server_messages_never_echo_secrets(serve_asgi):
+    async def echo(request: Request):
+        auth = request.headers.get("authorization", "")
+        body = await request.json()
+        return JSONResponse(
+            {"id": "invalid_params", "message": f"Bad {body['url']} for {auth}"}, status_code=422
+        )
+
+    served = serve_asgi(Starlette(routes=[Route("/apps/a/log-drains", echo, methods=["POST"])]))
+    with PlatformClient(served.base_url, "tok-SECRET") as c, pytest.raises(PlatformError) as e:
+        c.add_log_drain("a", "https://user:pw-SECRET@drain.example/x")
+    assert "SECRET" not in str(e.value) and "SECRET" not in repr(e.value)
+    assert "https://***@drain.example/x" in e.value.message
+
+
+def test_mask_text():
+    from tuilogs.platform.client import mask_text
+
+    text = "see syslog+tls://tok:en@h.example:6514 and https://a@b.example/ ok http://c.example/"
+    assert mask_text(text) == (
+        "see syslog+tls://***@h.example:6514 and https://***@b.example/ ok http://c.example/"
+    )
+    assert mask_text("Bearer abc123456", "abc123456") == "Bearer ***"

@@ -281,6 +281,39 @@ def test_429_backs_off_by_retry_after(serve_asgi, tails):
     assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
 
 
+def test_low_rate_limit_remaining_slows_reconnects(serve_asgi, tails):
+    calls = []
+
+    async def sessions(request: Request):
+        calls.append(time.monotonic())
+        return JSONResponse(
+            {"logplex_url": f"{base['url']}/s"},
+            status_code=201,
+            headers={"RateLimit-Remaining": "3"},
+        )
+
+    async def stream(request: Request):
+        return Response(LINES[len(calls) - 1] + "\n", media_type="text/plain")  # then ends
+
+    base = {}
+    served = serve_asgi(
+        Starlette(
+            routes=[
+                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+                Route("/s", stream),
+            ]
+        )
+    )
+    base["url"] = served.base_url
+    client = PlatformClient(served.base_url, "t")
+    tail, pump = make_tail(client, resume="window", backoff=(0.01, 0.02))
+    tail.low_rate_delay = 0.5
+    tails.append(tail.start())
+    pump.until(lambda: len(calls) >= 3)
+    assert client.rate_limit_remaining == 3
+    assert calls[2] - calls[1] >= 0.45
+
+
 def test_500s_are_retried_with_backoff(serve_asgi, tails):
     fake = FakeHeroku([(500, {}), (502, {}), (503, {})], LINES)
     client = serve_fake(serve_asgi, fake)

@@ -213,3 +213,28 @@ class TestScreens:
             assert log.time_mode == "local"
             await pilot.press("t")
             assert log.time_mode == "relative" and " ago" in screen_text(app)
+
+
+class TestPalette:
+    async def test_every_action_is_in_the_command_palette(self):
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for title in ["Find", "Filter by search", "Toggle wrap", "Cycle timestamps",
+                          "Toggle sidebar", "Export view", "Copy line", "Follow", "Keys"]:
+                assert title in titles
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Toggle wrap")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert app.screen.query_one(LogView).wrap
+
+    async def test_no_color_is_respected(self, monkeypatch):
+        monkeypatch.setenv("NO_COLOR", "1")
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            assert app.no_color

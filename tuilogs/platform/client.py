@@ -9,6 +9,8 @@ URL's password (`mask_url`).
 from __future__ import annotations
 
 import email.utils
+import math
+import re
 import time
 import weakref
 from urllib.parse import quote, urlsplit
@@ -110,6 +112,19 @@ def validate_drain_url(url: object) -> str | None:
     return None
 
 
+_USERINFO_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]+@")
+
+
+def mask_text(text: str, *secrets: str | None) -> str:
+    """`text` with URL userinfo masked and each of `secrets` replaced by `***` (for messages
+    that quote what a server said: it may echo a drain URL or a token back)."""
+    text = _USERINFO_RE.sub(r"\1***@", text)
+    for secret in secrets:
+        if secret and len(secret) >= 8:  # real tokens are long; "t" would mangle every word
+            text = text.replace(secret, "***")
+    return text
+
+
 def is_heroku_host(base_url: str) -> bool:
     host = (urlsplit(base_url).hostname or "").lower()
     return host == "heroku.com" or host.endswith(".heroku.com")
@@ -171,7 +186,7 @@ def error_from_response(resp: httpx.Response, app: str | None = None) -> Platfor
         body = None
     if not isinstance(body, dict):
         body = {}
-    api_msg = str(body.get("message") or "").strip()[:500]
+    api_msg = mask_text(str(body.get("message") or "").strip()[:500])
     if status == 401:
         return PlatformError("unauthorized", status, f"{host}: {FIX_401}")
     if status == 403:
@@ -194,7 +209,7 @@ def error_from_response(resp: httpx.Response, app: str | None = None) -> Platfor
         what = "rate limited" if status == 429 else f"unavailable ({api_msg or status})"
         msg = f"{host}: {what}"
         if after is not None:
-            msg += f"; retry in {after:.0f} s"
+            msg += f"; retry in {math.ceil(after)} s"
         if left is not None:
             msg += f" (RateLimit-Remaining: {left})"
         return PlatformError(kind, status, msg, retry_after=after, rate_limit_remaining=left)
@@ -229,6 +244,7 @@ class PlatformClient:
         self.kind = kind or ("heroku" if is_heroku_host(base_url) else "local")
         self.timeout = timeout
         self.stream_read_timeout = stream_read_timeout
+        self._token = token
         headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -243,6 +259,8 @@ class PlatformClient:
             transport=transport,
         )
         self._streams: weakref.WeakSet = weakref.WeakSet()
+        # Heroku's RateLimit-Remaining from the last answer (None: the server sends none).
+        self.rate_limit_remaining: int | None = None
 
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r}, kind={self.kind!r})"
@@ -276,8 +294,14 @@ class PlatformClient:
             resp = self._http.request(method, path, json=json, params=params)
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url, self.timeout) from None
+        remaining = resp.headers.get("ratelimit-remaining")
+        if remaining and remaining.strip().isdigit():
+            self.rate_limit_remaining = int(remaining)
         if resp.status_code >= 400:
-            raise error_from_response(resp, app)
+            exc = error_from_response(resp, app)
+            exc.message = mask_text(exc.message, self._token)
+            exc.args = (exc.message,)
+            raise exc
         if not resp.content:
             return None
         try:

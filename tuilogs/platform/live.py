@@ -90,6 +90,8 @@ class LiveTail(Producer):
         self._recent: deque[str] = deque(maxlen=max(window, self.lines, HEROKU_MAX_LINES))
         self._stream = None
         self._attempt = 0
+        self.low_rate_limit = 10  # RateLimit-Remaining below this slows reconnects down
+        self.low_rate_delay = 10.0
 
     # -- public --------------------------------------------------------------------------
 
@@ -142,6 +144,10 @@ class LiveTail(Producer):
         delay = min(cap, initial * (2**self._attempt)) * random.uniform(0.5, 1.0)
         if retry_after is not None:
             delay = max(delay, retry_after)
+        remaining = self.client.rate_limit_remaining
+        if retry_after is None and remaining is not None and remaining < self.low_rate_limit:
+            # Few API calls left (and no Retry-After to go by): eager reconnects end in 429s.
+            delay = max(delay, self.low_rate_delay)
         self._attempt += 1
         self.feed.error = reason
         deadline = time.monotonic() + delay

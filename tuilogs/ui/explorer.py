@@ -63,7 +63,6 @@ class ExplorerScreen(Screen):
         self.state = ExplorerState(buffer)
         self._counts_at = 0.0
         self._counts_dirty = True
-        self._rate_window: list[tuple[float, int]] = []
         self._search_due: float | None = None
         self._pending_search: tuple[str, str, bool] | None = None
         self._scanning = False
@@ -125,12 +124,7 @@ class ExplorerScreen(Screen):
         elif added:
             state.lines_added(before, len(self.buffer))
             log.data_changed(len(state) - visible_before)
-        self._rate_window.append((now, self.feed.live_lines))
-        while self._rate_window and now - self._rate_window[0][0] > 2.0:
-            self._rate_window.pop(0)
-        span = now - self._rate_window[0][0] if len(self._rate_window) > 1 else 0
-        first_count = self._rate_window[0][1]
-        self.lines_per_second = (self.feed.live_lines - first_count) / span if span else 0.0
+        self.lines_per_second = self.feed.lines_per_second()
         if self._search_due is not None and now >= self._search_due:
             self._search_due = None
             self._apply_search(*self._pending_search)

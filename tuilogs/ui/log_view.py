@@ -86,6 +86,7 @@ class LogView(ScrollView, can_focus=True):
         self._max_width = 40  # at least the header's width
         self._render_version = 0
         self._rows: list[Strip] = []
+        self._finished: dict[tuple, tuple[Strip, Strip]] = {}
         self._rows_key: tuple | None = None
 
     # -- look -------------------------------------------------------------------------------
@@ -113,6 +114,7 @@ class LogView(ScrollView, can_focus=True):
         """Forget every cached strip (theme, search or time mode changed)."""
         self._render_version += 1
         self._strips.clear()
+        self._finished.clear()
         self._rows_key = None
         self.refresh()
 
@@ -281,12 +283,23 @@ class LogView(ScrollView, can_focus=True):
         base = self.rich_style
         on_cursor = base + self._style("cursor")
         out = []
+        finished = self._finished
+        if len(finished) > 4 * height + 100:
+            finished.clear()
         for pos, strip in rows:
+            # Cropped and styled rows are kept too: while following, rows only move up.
+            fkey = (id(strip), x, width, pos == self.cursor)
+            hit = finished.get(fkey)
+            if hit is not None and hit[0] is strip:
+                out.append(hit[1])
+                continue
             if self.wrap:
                 line = strip.extend_cell_length(width)
             else:
                 line = strip.crop_extend(x, x + width, None)
-            out.append(line.apply_style(on_cursor if pos == self.cursor else base))
+            line = line.apply_style(on_cursor if pos == self.cursor else base)
+            finished[fkey] = (strip, line)
+            out.append(line)
         self._rows_positions = [pos for pos, _ in rows]
         self._rows, self._rows_key = out, key
         return out
