@@ -136,10 +136,11 @@ def _explore_file(target: str, args, query) -> int:
     return _run_explorer(start, title, kind, args)
 
 
-def _run_explorer(start, title: str, kind: str, args, *, cleanup=None) -> int:
+def _run_explorer(start, title: str, kind: str, args, *, cleanup=None, reason: str = "") -> int:
     from tuilogs.ui.app import TuilogsApp
 
     app = TuilogsApp(start, title, kind)
+    app.backend_reason = reason
     if args.search or args.source or args.dyno:
         app.initial_filters = (args.source, args.dyno, args.search)
     try:
@@ -200,7 +201,8 @@ def _app(name: str, args, query, printing: bool) -> int:
 
             buffer, feed = LogBuffer(), Feed()
             producers = open_app(client, name, feed, buffer.origins, dyno=dyno, source=source,
-                                 history=False, lines=args.num if args.num > 0 else 1500)
+                                 history=False, lines=args.num if args.num > 0 else 1500,
+                                 follow=args.tail)
             tail = producers[0]
             return _guard_pipe(lambda: print_from(
                 feed, buffer, producers, tail.anchored.is_set, num=args.num,
@@ -215,7 +217,7 @@ def _app(name: str, args, query, printing: bool) -> int:
         server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
         if server:
             kind += f" · server-side {server}"
-        return _run_explorer(start, name, kind, args)
+        return _run_explorer(start, name, kind, args, reason=backend.reason)
     finally:
         client.close()
         if router is not None:

@@ -234,21 +234,24 @@ class Spool:
         self._lock = threading.Lock()
         feed.put(Batch("append", array("Q"), array("H"), start=base, segment=(base, base, self.fd)))
 
-    def write(self, block: bytes) -> None:
-        """Append complete lines (ending in LF) and queue their batch."""
+    def write(self, block: bytes, live: bool = True) -> None:
+        """Append complete lines (ending in LF) and queue their batch.
+
+        `live=False` for lines that were already there (a first screen): not counted in lines/s.
+        """
         if not block:
             return
         with self._lock:
             os.pwrite(self.fd, block, self.end - self.base)
             batch = parse_block(block, self.end, self.origins)
-            batch.live = True
+            batch.live = live
             self.end += len(block)
             self.feed.put(batch)
 
-    def write_lines(self, lines: list[str]) -> None:
+    def write_lines(self, lines: list[str], live: bool = True) -> None:
         """Append text lines (no LF inside) from a live stream."""
         if lines:
-            self.write(("\n".join(lines) + "\n").encode("utf-8", "replace"))
+            self.write(("\n".join(lines) + "\n").encode("utf-8", "replace"), live)
 
 
 class HistorySpool:

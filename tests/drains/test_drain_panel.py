@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from textual.widgets import DataTable, Input, Static
+
 from tests.drains.conftest import APP, DEAD_API
 from tests.ui.conftest import SIZE, loaded, make_app, wait_for
-from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerState
 from tuilogs.platform.client import PlatformClient
-from tuilogs.ui.drains import EMPTY_HINT, ConfirmRemoval, DrainPanel, drain_row
+from tuilogs.ui.drains import COLUMNS, EMPTY_HINT, ConfirmRemoval, DrainPanel, drain_row
+from tuilogs.ui.sidebar import FilterSidebar
 
 SECRET_URL = "https://logger:hunter2-secret@logs.example.com/drain"
 SYSLOG_URL = "syslog+tls://logs.example.com:6514"
@@ -20,21 +28,28 @@ def panel_of(pilot) -> DrainPanel:
     return screen
 
 
-def busy(panel: DrainPanel) -> bool:
-    return any(
-        w.node is panel and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-        for w in panel.app.workers
-    )
-
-
 async def settle(pilot, panel: DrainPanel) -> None:
     """Wait until the panel's calls are answered and the answers shown."""
-    await wait_for(pilot, lambda: not busy(panel), timeout=10)
+    await wait_for(pilot, lambda: not panel.busy(), timeout=10)
     await pilot.pause(0.05)
 
 
-async def open_panel(pilot, client: PlatformClient, app: str = APP) -> DrainPanel:
+async def explorer_ready(pilot) -> None:
+    """The explorer behind the panel fully drawn, sidebar counts included (snapshots see it)."""
     await loaded(pilot)
+    sidebar = pilot.app.screen.query_one(FilterSidebar)
+    previous: list = []
+
+    def steady() -> bool:
+        nonlocal previous
+        rows, previous = previous, list(sidebar._rows)
+        return bool(rows) and rows == previous
+
+    await wait_for(pilot, steady)
+
+
+async def open_panel(pilot, client: PlatformClient, app: str = APP) -> DrainPanel:
+    await explorer_ready(pilot)
     panel = DrainPanel(client, app)
     await pilot.app.push_screen(panel)
     await settle(pilot, panel)
@@ -95,6 +110,17 @@ class TestList:
             await settle(pilot, panel)
             assert [r[0] for r in rows(panel)] == [PLAIN_URL]
 
+    async def test_narrow_terminal_keeps_url_and_token(self, pclient):
+        pclient.add_log_drain(APP, SECRET_URL)
+        async with make_app().run_test(size=(80, 24)) as pilot:
+            panel = await open_panel(pilot, pclient)
+            table = panel.query_one(DataTable)
+            assert [str(c.label) for c in table.columns.values()] == ["URL", "Token"]
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            await pilot.resize_terminal(120, 40)
+            await pilot.pause(0.1)
+            assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
+
     def test_row_of_an_addon_drain(self, monkeypatch):
         drain = {
             "url": "syslog://u:p@logs.papertrailapp.com:12345",
@@ -118,7 +144,10 @@ class TestAdd:
             await type_url(pilot, panel, SECRET_URL)
             drains = pclient.log_drains(APP)
             assert [d["url"] for d in drains] == [SECRET_URL]
-            assert rows(panel)[0][:2] == ["https://logger:***@logs.example.com/drain", drains[0]["token"]]
+            assert rows(panel)[0][:2] == [
+                "https://logger:***@logs.example.com/drain",
+                drains[0]["token"],
+            ]
             assert panel.selected == drains[0]
             assert not panel.adding and panel.query_one(DataTable).has_focus
             assert add_error(panel) == ""
@@ -194,7 +223,10 @@ class TestRemove:
             pclient.remove_log_drain(APP, drain["token"])
             await pilot.press("d", "y")
             await settle(pilot, panel)
-            assert status(panel) == f"Could not remove the drain: no such log drain on {APP} (r to retry)"
+            assert (
+                status(panel)
+                == f"Could not remove the drain: no such log drain on {APP} (r to retry)"
+            )
             assert panel.query_one("#drains-status").has_class("-error")
 
 
@@ -210,6 +242,30 @@ class TestCopyToken:
             assert pilot.app.clipboard == second["token"]
             notes = [n.message for n in pilot.app._notifications]
             assert notes == [f"Copied drain token {second['token']}"]
+
+
+class TestSlowServer:
+    async def test_loading_state_and_the_panel_stays_responsive(self, serve_asgi):
+        release = threading.Event()
+
+        async def list_drains(request):
+            await asyncio.to_thread(release.wait, 5)
+            return JSONResponse([])
+
+        api = serve_asgi(Starlette(routes=[Route("/apps/{app}/log-drains", list_drains)]))
+        with PlatformClient(api.base_url, "token", kind="local", timeout=10) as client:
+            async with make_app().run_test(size=SIZE) as pilot:
+                await loaded(pilot)
+                panel = DrainPanel(client, APP)
+                await pilot.app.push_screen(panel)
+                await pilot.pause(0.2)
+                assert status(panel) == "Loading drains…" and panel.busy("load")
+                started = time.monotonic()
+                await pilot.press("escape")
+                await pilot.pause()
+                assert not isinstance(pilot.app.screen, DrainPanel)
+                assert time.monotonic() - started < 0.5
+                release.set()
 
 
 class TestErrors:
@@ -240,7 +296,7 @@ class TestErrors:
 # -- snapshots ------------------------------------------------------------------------------
 
 
-def _snapshot(snap_compare, client: PlatformClient, then=None) -> bool:
+def _snapshot(snap_compare, client: PlatformClient, then=None, size=SIZE) -> bool:
     async def run_before(pilot):
         panel = await open_panel(pilot, client)
         if then is not None:
@@ -248,13 +304,19 @@ def _snapshot(snap_compare, client: PlatformClient, then=None) -> bool:
         panel.query_one("#drains-url", Input).cursor_blink = False
         await pilot.pause(0.1)
 
-    return snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    return snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
 def test_panel_with_drains(snap_compare, frozen_drains, pclient):
     for url in (SECRET_URL, SYSLOG_URL, PLAIN_URL):
         pclient.add_log_drain(APP, url)
     assert _snapshot(snap_compare, pclient)
+
+
+def test_panel_80x24(snap_compare, frozen_drains, pclient):
+    for url in (SECRET_URL, SYSLOG_URL):
+        pclient.add_log_drain(APP, url)
+    assert _snapshot(snap_compare, pclient, size=(80, 24))
 
 
 def test_panel_empty(snap_compare, pclient):

@@ -314,6 +314,16 @@ def test_low_rate_limit_remaining_slows_reconnects(serve_asgi, tails):
     assert calls[2] - calls[1] >= 0.45
 
 
+def test_403_from_the_api_is_final(serve_asgi, tails):
+    fake = FakeHeroku([(403, {})], LINES)
+    client = serve_fake(serve_asgi, fake)
+    tail, pump = make_tail(client)
+    tails.append(tail.start())
+    tail.join(5)
+    assert pump.feed.state.startswith("failed: ") and "forbidden" in pump.feed.state
+    assert len(fake.calls) == 1
+
+
 def test_500s_are_retried_with_backoff(serve_asgi, tails):
     fake = FakeHeroku([(500, {}), (502, {}), (503, {})], LINES)
     client = serve_fake(serve_asgi, fake)
@@ -336,9 +346,11 @@ def test_expired_stream_403_404_makes_a_new_session(serve_asgi, tails):
     assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
 
 
-def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails):
+@pytest.mark.parametrize("lost", [None, 25])
+def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails, lost):
     """Heroku-style resume: each new session replays a backlog that overlaps what was shown,
-    preceded by older lines never shown; only the new lines are added."""
+    preceded by older lines never shown; only the new lines are added. `lost`: a line the
+    first stream never delivered (a tail buffer overflow) comes once, from the replay."""
     all_lines = [f"2026-11-23T19:01:{i:02d}.000001+00:00 app[web.{i % 3}]: l{i}" for i in range(60)]
     state = {"n": 0}
 
@@ -351,7 +363,12 @@ def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails):
         # Session 1 shows lines 20..29 and ends; session 2 replays 0..39 (backlog: 0..19 never
         # shown, 20..29 shown, 30..39 new) and ends; session 3 replays 10..59.
         window = {1: (20, 30), 2: (0, 40), 3: (10, 60)}.get(n, (10, 60))
-        body = "".join(x + "\n" for x in all_lines[window[0] : window[1]])
+        shown = [
+            x
+            for i, x in enumerate(all_lines)
+            if window[0] <= i < window[1] and (n > 1 or i != lost)
+        ]
+        body = "".join(x + "\n" for x in shown)
 
         async def gen():
             yield body.encode()
@@ -380,7 +397,11 @@ def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails):
     pump.until(lambda: len(pump.buffer) == 40 and state["n"] >= 3)
     time.sleep(0.3)
     pump()
-    assert messages(pump.buffer) == [f"l{i}" for i in range(20, 60)]
+    if lost is None:
+        assert messages(pump.buffer) == [f"l{i}" for i in range(20, 60)]
+    else:
+        first = [f"l{i}" for i in range(20, 30) if i != lost]
+        assert messages(pump.buffer) == first + [f"l{lost}"] + [f"l{i}" for i in range(30, 60)]
 
 
 def test_trickling_server_and_quick_stop(serve_asgi, tails):
@@ -441,3 +462,60 @@ def test_embedded_router_restart_helper_signature():
     import inspect
 
     assert "port" in inspect.signature(start_in_thread).parameters
+
+
+def test_first_screen_anchors_for_print_mode(serve_asgi, router, pclient, tails):
+    """`anchored` says the first screen is written (print mode waits for it): with ids at
+    once, against Heroku when `lines` lines came or the stream paused."""
+    fake = FakeHeroku([], LINES)
+    client = serve_fake(serve_asgi, fake)
+    exact, pump = make_tail(client, lines=30)
+    tails.append(exact.start())
+    assert exact.anchored.wait(5) and exact.delivered == 30
+    paused, pump2 = make_tail(client, lines=1500, first_screen_grace=0.2)
+    tails.append(paused.start())
+    assert paused.anchored.wait(5) and paused.delivered == 30
+    assert paused.wait_first_id(0) is None  # Heroku: no history to page back through
+
+    post(router, "myapp", "r", 20)
+    ids, pump3 = make_tail(pclient, lines=5)
+    tails.append(ids.start())
+    assert ids.anchored.wait(5) and ids.delivered == 5 and ids.first_id is not None
+
+
+def test_follow_false_is_heroku_logs_without_tail(serve_asgi, router, pclient, tails):
+    expected = post(router, "myapp", "r", 20)
+    tail, pump = make_tail(pclient, lines=5, follow=False)
+    tails.append(tail.start())
+    tail.join(5)
+    pump()
+    assert pump.feed.state == "ended" and tail.sessions == 0
+    assert messages(pump.buffer) == expected[-5:]
+
+    asked = []
+
+    async def sessions(request: Request):
+        asked.append(await request.json())
+        return JSONResponse({"logplex_url": f"{base['url']}/s"}, status_code=201)
+
+    async def stream(request: Request):
+        return Response("".join(x + "\n" for x in LINES[-7:]), media_type="text/plain")
+
+    base = {}
+    served = serve_asgi(
+        Starlette(
+            routes=[
+                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+                Route("/s", stream),
+            ]
+        )
+    )
+    base["url"] = served.base_url
+    client = PlatformClient(served.base_url, "t", kind="heroku")
+    tail, pump = make_tail(client, lines=7, follow=False)
+    tails.append(tail.start())
+    tail.join(5)
+    pump()
+    assert pump.feed.state == "ended" and tail.anchored.is_set()
+    assert asked == [{"lines": 7, "tail": False}]
+    assert messages(pump.buffer) == [f"fake {i}" for i in range(23, 30)]

@@ -102,9 +102,10 @@ def resolve_backend(
     def for_url(url: str, origin: str) -> Backend:
         host = urlsplit(url).hostname or ""
         if not is_heroku_host(url) and _is_local_router(url, router):
-            token = local.read_token() or key
-            which = "its token file" if local.read_token() else "HEROKU_API_KEY"
-            return Backend("local", url, token, f"{origin} → router at {url} (token from {which})")
+            own = local.read_token()
+            token = own or key
+            which = "its token file" if own else "HEROKU_API_KEY" if key else "none found"
+            return Backend("local", url, token, f"{origin} → router at {url} (token: {which})")
         if key:
             return Backend("heroku", url, key, f"{origin} → {url} (token from HEROKU_API_KEY)")
         token = netrc_token(host, netrc_path)

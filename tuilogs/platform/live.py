@@ -53,7 +53,12 @@ class LiveTail(Producer):
     `feed.state` is "connecting", "live", "reconnecting in N s" or "failed: reason" (401, 403,
     404 and 422 are final: retrying cannot help); `feed.error` holds the last problem. `resume`
     is "auto" (ids when the server pages history, else window), "ids" or "window".
-    `first_id` (after `anchored` is set) is the id of the first line shown, for HistoryLoader.
+    `anchored` is set once the first screen (the last `lines` lines) is written, or the tail
+    failed or stopped; then `first_id` is the id of its first line (None: no history to page
+    back through, e.g. Heroku), for HistoryLoader. Against Heroku the backlog has no end
+    marker: it counts as written when `lines` lines came or the stream was quiet for
+    `first_screen_grace` seconds. `follow=False` is `heroku logs` without `-t`: the first
+    screen, then state "ended".
     """
 
     def __init__(
@@ -71,6 +76,8 @@ class LiveTail(Producer):
         backoff: tuple[float, float] = (1.0, 30.0),
         window: int = 5000,
         resume_grace: float = 2.0,
+        follow: bool = True,
+        first_screen_grace: float = 1.0,
     ) -> None:
         super().__init__(feed, origins)
         self.client = client
@@ -82,6 +89,8 @@ class LiveTail(Producer):
         self.mode = resume
         self.backoff = backoff
         self.resume_grace = resume_grace
+        self.follow = follow
+        self.first_screen_grace = first_screen_grace
         self.first_id: int | None = None
         self.cursor: int | None = None  # ids mode: last stored id delivered
         self.anchored = threading.Event()
@@ -129,6 +138,9 @@ class LiveTail(Producer):
                 if not seeded:
                     self._seed()
                     seeded = True
+                if not self.follow and self.mode == "ids":
+                    self._state("ended")  # the first screen was all that was asked for
+                    return
                 reason, retry_after = self._session()
             except PlatformError as exc:  # from the API: a bad token or app is final
                 if exc.final:
@@ -136,6 +148,9 @@ class LiveTail(Producer):
                     return
                 reason, retry_after = exc.message, exc.retry_after
             if self._stop.is_set():
+                return
+            if reason is None:  # follow=False and the backlog came in full
+                self._state("ended")
                 return
             self._wait(reason, retry_after)
 
@@ -163,7 +178,6 @@ class LiveTail(Producer):
     def _seed(self) -> None:
         """ids mode: the first screen from log-lines, which says where history stops."""
         if self.mode == "window":
-            self.anchored.set()
             return
         try:
             page = self.client.log_lines(
@@ -173,7 +187,6 @@ class LiveTail(Producer):
             if exc.kind != "unsupported" or self.mode == "ids":
                 raise
             self.mode = "window"
-            self.anchored.set()
             return
         self.mode = "ids"
         stored = page.get("lines") or []
@@ -188,12 +201,16 @@ class LiveTail(Producer):
         self.anchored.set()
 
     def _write(self, lines: list[str]) -> None:
-        self.spool.write_lines(lines)
+        # Lines of the first screen were already there: they do not count as lines per second.
+        self.spool.write_lines(lines, live=self.anchored.is_set())
         self.delivered += len(lines)
         self._recent.extend(lines)  # C-speed; only read (as a set) when a session resumes
+        if self.delivered >= self.lines and not self.anchored.is_set():
+            self.anchored.set()  # window mode: the whole first screen is here
 
-    def _session(self) -> tuple[str, float | None]:
-        """One log session, streamed until it ends; returns why it ended (and Retry-After).
+    def _session(self) -> tuple[str | None, float | None]:
+        """One log session, streamed until it ends; returns why it ended (and Retry-After),
+        or None as the reason when a follow=False session delivered its backlog.
 
         API errors propagate (some are final); stream errors, including 403/404 on the
         logplex_url (expired or used), are returned as the reason: a new session fixes them.
@@ -214,7 +231,7 @@ class LiveTail(Producer):
                 max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines
             )
             info = self.client.create_log_session(
-                self.app, dyno=self.dyno, source=self.source, lines=n, tail=True
+                self.app, dyno=self.dyno, source=self.source, lines=n, tail=self.follow
             )
         self.sessions += 1
         url = info.get("logplex_url") if isinstance(info, dict) else None
@@ -223,7 +240,10 @@ class LiveTail(Producer):
         opened = time.monotonic()
         stream = self.client.stream(url)
         self._stream = stream
-        reason, retry_after = "the log stream ended", None
+        reason: str | None = "the log stream ended"
+        retry_after = None
+        quiet = None
+        entered = False
         try:
             if self._stop.is_set():
                 return "stopped", None
@@ -231,17 +251,34 @@ class LiveTail(Producer):
                 if self._stop.is_set():  # stop() came while connecting: nothing to close then
                     return "stopped", None
                 self._state("live")
+                entered = True
                 if self.mode == "ids":
                     self._pump_ids(stream)
                 else:
+                    if not self.anchored.is_set():
+                        # The backlog has no end marker: a pause of first_screen_grace ends it.
+                        quiet = threading.Thread(target=self._anchor_when_quiet, daemon=True)
+                        quiet.start()
                     self._pump_window(stream, resuming, n, opened)
+                    if not self.follow:
+                        reason = None
         except PlatformError as exc:
             reason, retry_after = exc.message, exc.retry_after
         finally:
             self._stream = None
+            if entered:
+                self.anchored.set()  # a stream that was read has ended: its backlog is over
         if stream.lines_read or time.monotonic() - opened > 10:
             self._attempt = 0  # it was healthy: the next wait starts short again
         return ("stopped" if self._stop.is_set() else reason), retry_after
+
+    def _anchor_when_quiet(self) -> None:
+        grace = self.first_screen_grace
+        seen = -1
+        while not self.anchored.wait(grace):
+            if self.delivered == seen:  # nothing came for `grace` seconds
+                self.anchored.set()
+            seen = self.delivered
 
     def _pump_ids(self, stream) -> None:
         for lines in stream:
@@ -260,35 +297,38 @@ class LiveTail(Producer):
         """Drop the reconnect backlog's overlap with what was already shown.
 
         The backlog is [older lines never shown] [lines shown] [new lines]. Lines before the
-        first already-shown line are held back (they are older) and discarded at the first
-        match; if no line matches within the backlog (`asked` lines or `resume_grace`
-        seconds), everything held back was new and is written (the gap was unavoidable).
+        first already-shown one are held back (older) and discarded at the first match; after
+        it, shown lines are skipped and the others written (including any the last stream lost
+        in between). The comparison ends once the backlog is over (`asked` lines or
+        `resume_grace` seconds); if nothing matched by then, everything held back was new and
+        is written (the gap before it was unavoidable).
         """
         seen = set(self._recent) if resuming else None
         pending: list[str] = []
         matched = False
+        compared = 0
         for lines in stream:
             if self._stop.is_set():
                 return
             if seen is not None:
-                out: list[str] = []
-                for i, line in enumerate(lines):
-                    if line in seen:
-                        matched = True
-                        pending.clear()
-                    elif matched:
-                        out = lines[i:]
-                        seen = None
-                        break
-                    else:
-                        pending.append(line)
-                if (
-                    seen is not None
-                    and not matched
-                    and (len(pending) >= asked or time.monotonic() - opened > self.resume_grace)
-                ):
-                    out, pending, seen = pending, [], None
-                lines = out
+                compared += len(lines)
+                if matched:
+                    lines = [x for x in lines if x not in seen]
+                else:
+                    out: list[str] = []
+                    for line in lines:
+                        if line in seen:
+                            matched = True
+                            pending.clear()
+                        elif matched:
+                            out.append(line)
+                        else:
+                            pending.append(line)
+                    lines = out
+                if compared >= asked or time.monotonic() - opened > self.resume_grace:
+                    if not matched:
+                        lines, pending = pending, []
+                    seen = None
             if lines:
                 self._write(lines)
             self._state("live")

@@ -36,6 +36,8 @@ class TuilogsApp(App[None]):
         self.producers: list[Producer] = []
         # (sources, dynos, search) from the command line, applied when the explorer opens.
         self.initial_filters: tuple[list[str], list[str], str] | None = None
+        # Why this backend (Heroku, a running router, an embedded one): said once at start.
+        self.backend_reason = ""
 
     def on_mount(self) -> None:
         self.producers = self.start_sources(self.feed, self.buffer)

@@ -203,26 +203,32 @@ class DrainPanel(ModalScreen[None]):
 
     def _fill(self) -> None:
         """(Re)build the table to fit the panel: every column at its natural width but the URL,
-        which takes the room left and ends in … (a sideways-scrolling table hides `Created`)."""
+        which takes the room left and ends in … (a sideways-scrolling table hides columns).
+        Too narrow for that (80 columns), `Created` and then `Add-on` are left out."""
         table = self.query_one(DataTable)
         table.display = bool(self.drains)
-        cells = [drain_row(drain) for drain in self.drains]
+        rows = [drain_row(drain) for drain in self.drains]
         widths = [
-            max([len(label), *(cell_len(r[i]) for r in cells)]) for i, label in enumerate(COLUMNS)
+            max([len(label), *(cell_len(r[i]) for r in rows)]) for i, label in enumerate(COLUMNS)
         ]
-        room = self.query_one("#drains-box").content_region.width
-        room -= 2 * table.cell_padding * len(COLUMNS) + sum(widths[1:])
-        if len(cells) > TABLE_ROWS:
-            room -= table.styles.scrollbar_size_vertical
+        width = self.query_one("#drains-box").content_region.width
+        if len(rows) > TABLE_ROWS:
+            width -= table.styles.scrollbar_size_vertical
+        shown = len(COLUMNS)
+        while True:
+            room = width - 2 * table.cell_padding * shown - sum(widths[1:shown])
+            if room >= MIN_URL_WIDTH or shown == 2:
+                break
+            shown -= 1
         widths[0] = max(MIN_URL_WIDTH, min(widths[0], room))
         row = table.cursor_row
         table.clear(columns=True)
-        for label, width in zip(COLUMNS, widths, strict=True):
-            table.add_column(label, width=width)
-        for cells_of_row in cells:
-            table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in cells_of_row))
-        if cells:
-            table.move_cursor(row=min(row, len(cells) - 1))
+        for label, column_width in zip(COLUMNS[:shown], widths[:shown], strict=True):
+            table.add_column(label, width=column_width)
+        for cells in rows:
+            table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in cells[:shown]))
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
 
     @property
     def selected(self) -> dict | None:
@@ -232,6 +238,16 @@ class DrainPanel(ModalScreen[None]):
         row = self.query_one(DataTable).cursor_row
         return self.drains[row] if 0 <= row < len(self.drains) else None
 
+    def busy(self, name: str | None = None) -> bool:
+        """Whether a call of this panel (named `name`, or any) is pending or running."""
+        return any(
+            worker.node is self
+            and worker.group == "drains"
+            and (name is None or worker.name == name)
+            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in self.app.workers
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("remove", "copy_token"):
             return True if self.selected is not None else None
@@ -240,7 +256,9 @@ class DrainPanel(ModalScreen[None]):
     # -- actions -------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self._load()
+        # A call in flight lists the drains when it ends; restarting would only drop its answer.
+        if not self.busy():
+            self._load()
 
     def action_add(self) -> None:
         self.query_one("#drains-add").add_class("-open")
@@ -256,6 +274,8 @@ class DrainPanel(ModalScreen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.busy("add"):
+            return  # Enter pressed twice: the first request is on its way
         url = event.value.strip()
         problem = validate_drain_url(url)
         if problem is not None:
@@ -318,20 +338,17 @@ class DrainPanel(ModalScreen[None]):
         if worker.group != "drains":
             return
         event.stop()
-        table = self.query_one(DataTable)
         if event.state == WorkerState.RUNNING:
             doing = {"load": "Loading drains…", "add": "Adding drain…", "remove": "Removing drain…"}
             self._status(doing.get(worker.name, "Working…"))
-            table.loading = worker.name == "load" and not self.drains
             return
-        table.loading = False
         if event.state == WorkerState.SUCCESS and isinstance(worker.result, Outcome):
             outcome = worker.result
+            self._show(outcome.drains, outcome.select)
             if worker.name == "add":
                 self.query_one("#drains-url", Input).value = ""
                 self.query_one("#drains-add").remove_class("-open")
-                table.focus()
-            self._show(outcome.drains, outcome.select)
+                self.query_one(DataTable).focus()
             if outcome.note:
                 self.notify(outcome.note)
         elif event.state == WorkerState.ERROR:

@@ -97,6 +97,9 @@ class ExplorerScreen(Screen):
             if search:
                 self.query_one(SearchBar).input.value = search
                 self._apply_search(search, FILTER, True)
+        reason = getattr(self.app, "backend_reason", "")
+        if reason:
+            self.notify(escape_controls(reason), title="Backend", timeout=8)
         self._tick()
         self.set_interval(TICK, self._tick)
 
@@ -152,6 +155,9 @@ class ExplorerScreen(Screen):
         top += f" · {feed_state}"
         if self.feed.error:
             top += f" · {self.feed.error}"
+        for producer in getattr(self.app, "producers", ()):
+            if hasattr(producer, "loaded") and not getattr(producer, "done", True):
+                top += f" · history {producer.loaded:,}…"
         if self.lines_per_second >= 1:
             top += f" │ {self.lines_per_second:,.0f} lines/s"
         self._set_text("#topbar", escape_controls(top))
