@@ -101,6 +101,8 @@ class Batch:
     note: str = ""
     counts: Counter = field(default_factory=Counter)
     live: bool = False  # new lines (counted in lines/s), not a file's existing content
+    segments: list[tuple[int, int, int]] | None = None  # several segments (merged batches)
+    owner: object = None  # what keeps a segment's file open (a spool's file), kept by the buffer
 
 
 def parse_block(block: bytes, start: int, origins: OriginTable) -> Batch:
@@ -133,6 +135,7 @@ class LogBuffer:
         self._seg_starts: list[int] = []
         self._segs: list[tuple[int, int]] = []  # (delta, fd): file offset = global - delta
         self._records: OrderedDict[int, LogRecord] = OrderedDict()
+        self._owners: list[object] = []  # spool files stay open while their lines are shown
 
     # -- consumer side ----------------------------------------------------------------------
 
@@ -155,8 +158,10 @@ class LogBuffer:
             self._reset_state(batch.start)
             self.epoch += 1
             self.prepended = 0
-        if batch.segment is not None:
-            self.add_segment(*batch.segment)
+        for segment in batch.segments or ([batch.segment] if batch.segment else []):
+            self.add_segment(*segment)
+        if batch.owner is not None and all(o is not batch.owner for o in self._owners):
+            self._owners.append(batch.owner)
         if batch.note:
             self.notes.append(batch.note)
         if batch.kind == "prepend":

@@ -136,11 +136,14 @@ def _explore_file(target: str, args, query) -> int:
     return _run_explorer(start, title, kind, args)
 
 
-def _run_explorer(start, title: str, kind: str, args, *, cleanup=None, reason: str = "") -> int:
+def _run_explorer(
+    start, title: str, kind: str, args, *, cleanup=None, reason: str = "", platform=None
+) -> int:
     from tuilogs.ui.app import TuilogsApp
 
     app = TuilogsApp(start, title, kind)
     app.backend_reason = reason
+    app.platform = platform
     if args.search or args.source or args.dyno:
         app.initial_filters = (args.source, args.dyno, args.search)
     try:
@@ -217,7 +220,8 @@ def _app(name: str, args, query, printing: bool) -> int:
         server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
         if server:
             kind += f" · server-side {server}"
-        return _run_explorer(start, name, kind, args, reason=backend.reason)
+        return _run_explorer(start, name, kind, args, reason=backend.reason,
+                             platform=(client, name))
     finally:
         client.close()
         if router is not None:
@@ -259,7 +263,7 @@ def _demo(argv: list[str]) -> int:
 
     ns = _parser().parse_args([])
     return _run_explorer(start, "demo", f"embedded router {router.base_url} · simulated app",
-                         ns, cleanup=cleanup)
+                         ns, cleanup=cleanup, platform=(client, "demo"))
 
 
 # -- subcommands -------------------------------------------------------------------------------

@@ -45,11 +45,13 @@ class Feed:
     def drain(self, buffer: LogBuffer, limit: int = 10_000) -> int:
         """Apply waiting batches to `buffer`; returns lines added."""
         added = 0
+        batches: list[Batch] = []
         for _ in range(limit):
             try:
-                batch = self._queue.get_nowait()
+                batches.append(self._queue.get_nowait())
             except queue.Empty:
                 break
+        for batch in _merge_prepends(batches):
             n = buffer.apply(batch)
             added += n
             if batch.live:
@@ -68,6 +70,36 @@ class Feed:
             samples.popleft()
         span = now - samples[0][0]
         return (self.live_lines - samples[0][1]) / span if span > 0 else 0.0
+
+
+def _merge_prepends(batches: list[Batch]) -> list[Batch]:
+    """Fold runs of "prepend" batches (history pages, newest page first) into one.
+
+    Each prepend copies the buffer's arrays, so pages that arrived together are applied
+    together: one copy instead of one per page.
+    """
+    out: list[Batch] = []
+    for batch in batches:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and batch.kind == prev.kind == "prepend"
+            and batch.segment is not None
+            and len(batch.ends)
+            and batch.ends[-1] == prev.start
+        ):
+            ends = array("Q", batch.ends)
+            ends.extend(prev.ends)
+            keys = array("H", batch.keys)
+            keys.extend(prev.keys)
+            out[-1] = Batch(
+                "prepend", ends, keys, start=batch.start, counts=batch.counts + prev.counts,
+                segments=[*(prev.segments or [prev.segment]), batch.segment],
+                owner=batch.owner if batch.owner is not None else prev.owner,
+            )
+        else:
+            out.append(batch)
+    return out
 
 
 class Producer:
@@ -232,7 +264,8 @@ class Spool:
         self.base = base
         self.end = base
         self._lock = threading.Lock()
-        feed.put(Batch("append", array("Q"), array("H"), start=base, segment=(base, base, self.fd)))
+        feed.put(Batch("append", array("Q"), array("H"), start=base, segment=(base, base, self.fd),
+                       owner=self._file))
 
     def write(self, block: bytes, live: bool = True) -> None:
         """Append complete lines (ending in LF) and queue their batch.
@@ -278,6 +311,7 @@ class HistorySpool:
         batch = parse_block(block, gstart, self.origins)
         batch.kind = "prepend"
         batch.segment = (gstart, gstart - self.file_end, self.fd)
+        batch.owner = self._file
         self.file_end += len(block)
         self.start = gstart
         self.feed.put(batch)

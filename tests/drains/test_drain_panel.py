@@ -345,3 +345,28 @@ def test_confirm_removal(snap_compare, frozen_drains, pclient):
         await pilot.pause()
 
     assert _snapshot(snap_compare, pclient, then)
+
+
+class TestFromTheExplorer:
+    async def test_d_opens_the_panel_of_the_app_being_followed(self, pclient):
+        app = make_app()
+        app.platform = (pclient, APP)
+        async with app.run_test(size=SIZE) as pilot:
+            await explorer_ready(pilot)
+            await pilot.press("D")
+            panel = panel_of(pilot)
+            await settle(pilot, panel)
+            assert panel.app_name == APP
+            await pilot.press("escape")
+            assert not isinstance(pilot.app.screen, DrainPanel)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Log drains" in titles
+
+    async def test_a_file_has_no_drains(self):
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await explorer_ready(pilot)
+            await pilot.press("D")
+            await pilot.pause()
+            assert not isinstance(pilot.app.screen, DrainPanel)
+            assert "Log drains" not in [c.title for c in app.get_system_commands(app.screen)]

@@ -102,3 +102,28 @@ def test_any_bytes_index_into_lines_without_error(data):
     batch = parse_block(block, 0, OriginTable())
     assert len(batch.ends) == len(batch.keys) == block.count(b"\n")
     assert batch.ends[-1] == len(block)
+
+
+def test_history_pages_prepended_together_or_apart_read_the_same():
+    from tuilogs.sources import LIVE_BASE, HistorySpool, Spool
+
+    def build(drain_each: bool):
+        buffer, feed = LogBuffer(), Feed()
+        live = Spool(feed, buffer.origins, base=LIVE_BASE)
+        history = HistorySpool(feed, buffer.origins)
+        live.write(b"2026-01-01T00:00:09+00:00 app[web.1]: live\n")
+        for page in range(3, 0, -1):  # newest page first, as a history loader sends them
+            history.prepend(b"".join(
+                f"2026-01-01T00:00:0{page}+00:00 app[web.{i}]: page {page} line {i}\n".encode()
+                for i in range(3)
+            ))
+            if drain_each:
+                feed.drain(buffer)
+        feed.drain(buffer)
+        return buffer
+
+    apart, together = build(True), build(False)
+    assert lines_of(apart) == lines_of(together)
+    assert lines_of(together)[0].endswith(b"page 1 line 0")
+    assert lines_of(together)[-1].endswith(b"live")
+    assert len(together) == 10 and together.prepended == 9

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 
 from tuilogs.buffer import OriginTable
-from tuilogs.sources import LIVE_BASE, Feed, HistorySpool, Producer, Spool
+from tuilogs.sources import LIVE_BASE, PAINT_GRACE, Feed, HistorySpool, Producer, Spool
 
 from .client import HEROKU_MAX_LINES, PlatformClient, PlatformError
 
@@ -462,6 +462,8 @@ def open_app(
             while not tail.anchored.wait(0.25):
                 if loader._stop.is_set():
                     return None
+            # Let the first screen be painted before history competes with it for the GIL.
+            feed.painted.wait(PAINT_GRACE)
             return tail.first_id
 
         loader = HistoryLoader(

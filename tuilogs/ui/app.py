@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -12,6 +13,9 @@ from tuilogs import __version__
 from tuilogs.buffer import LogBuffer
 from tuilogs.sources import Feed, Producer
 from tuilogs.ui.explorer import ExplorerScreen
+
+if TYPE_CHECKING:
+    from tuilogs.platform.client import PlatformClient
 
 StartSources = Callable[[Feed, LogBuffer], list[Producer]]
 
@@ -28,19 +32,21 @@ class TuilogsApp(App[None]):
 
     def __init__(self, start_sources: StartSources, title: str, kind: str) -> None:
         super().__init__()
-        self.start_sources = start_sources
         self.source_title = title
         self.source_kind = kind
         self.buffer = LogBuffer()
         self.feed = Feed()
-        self.producers: list[Producer] = []
+        # Producers start now, not on mount: reading a file's tail or fetching an app's first
+        # screen overlaps with Textual's start-up instead of following it.
+        self.producers: list[Producer] = start_sources(self.feed, self.buffer)
         # (sources, dynos, search) from the command line, applied when the explorer opens.
         self.initial_filters: tuple[list[str], list[str], str] | None = None
         # Why this backend (Heroku, a running router, an embedded one): said once at start.
         self.backend_reason = ""
+        # (client, app name) when the explorer follows an app: enables the drain panel.
+        self.platform: tuple[PlatformClient, str] | None = None
 
     def on_mount(self) -> None:
-        self.producers = self.start_sources(self.feed, self.buffer)
         self.push_screen(ExplorerScreen(self.buffer, self.feed, self.source_title, self.source_kind))
 
     def on_unmount(self) -> None:
@@ -67,3 +73,6 @@ class TuilogsApp(App[None]):
             ("Keys", "Every key (?)", "help"),
         ]:
             yield SystemCommand(title, help_text, lambda a=action: screen.run_action(a))
+        if self.platform is not None:
+            yield SystemCommand("Log drains", "List, add and remove the app's log drains (D)",
+                                lambda: screen.run_action("drains"))

@@ -49,6 +49,7 @@ class ExplorerScreen(Screen):
         Binding("e", "export", "Export", id="export"),
         Binding("c", "copy_line", "Copy", show=False, id="copy"),
         Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("D", "drains", "Drains", id="drains"),
         Binding("escape", "clear_search", "Clear search", show=False, id="clear_search"),
     ]
 
@@ -334,6 +335,22 @@ class ExplorerScreen(Screen):
         sidebar.display = not sidebar.display
         if not sidebar.display:
             self.log_view.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "drains":
+            return getattr(self.app, "platform", None) is not None
+        return True
+
+    def action_drains(self) -> None:
+        """The drain panel of the app being followed (a file has no drains)."""
+        platform = getattr(self.app, "platform", None)
+        if platform is None:
+            self.notify("Drains belong to an app: run `tuilogs APP`", severity="warning")
+            return
+        from tuilogs.ui.drains import DrainPanel
+
+        client, name = platform
+        self.app.push_screen(DrainPanel(client, name))
 
     def action_help(self) -> None:
         from tuilogs.ui.help import HelpScreen

@@ -31,6 +31,7 @@ Terms are combined with AND.
 - `i` `+` include (then only included ones show) · `-` exclude · `0` `Backspace` clear all
 
 ## Everywhere
+- `D` log drains of the app (add `a`, remove `d`, copy token `c`) — when following an app
 - `Ctrl+P` command palette (every action) · `?` `F1` this help · `q` `Ctrl+C` quit
 
 `NO_COLOR=1` turns colours off. Control characters in messages are shown escaped (`\\x1b`),
