@@ -1,26 +1,23 @@
-"""Fixtures for the Platform client tests: a REAL router on loopback (as tests/server does),
-plus `serve_asgi` for the few faults the router cannot produce on demand (429, 500, a trickling
-stream): a small Starlette app served by uvicorn on a free loopback port, never a mock transport.
+"""Fixtures shared by every test directory: a REAL router on a free loopback port (its data
+under a per-test TUILOGS_HOME), a Platform client for it, and `serve_asgi` for the few server
+behaviours the router cannot produce on demand (a small Starlette app served by uvicorn on
+loopback — never a mocked transport). Helpers for driving the router are in `routerkit.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import uvicorn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
-
-from tuilogs.platform.client import PlatformClient  # noqa: E402
-from tuilogs.server import paths as server_paths  # noqa: E402
-from tuilogs.server.main import RouterHandle, start_in_thread  # noqa: E402
+from tuilogs.platform.client import PlatformClient
+from tuilogs.server import paths
+from tuilogs.server.main import RouterHandle, start_in_thread
 
 
 @pytest.fixture
@@ -32,6 +29,7 @@ def tuilogs_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
+    """`make_router(**settings)` starts a router with `api.Settings` overrides."""
     started: list[RouterHandle] = []
 
     def make(**settings) -> RouterHandle:
@@ -42,7 +40,7 @@ def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
     yield make
     for handle in started:
         handle.stop()
-    log = server_paths.log_path()
+    log = paths.log_path()
     if log.exists():
         text = log.read_text(encoding="utf-8", errors="replace")
         for handle in started:
