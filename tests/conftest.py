@@ -15,8 +15,8 @@ from collections.abc import Callable
 import pytest
 import uvicorn
 
+from tuilogs import locations as paths
 from tuilogs.platform.client import PlatformClient
-from tuilogs.server import paths
 from tuilogs.server.main import RouterHandle, start_in_thread
 
 

@@ -306,13 +306,11 @@ def _subcommand(name: str, argv: list[str]) -> int:
 
 def _sample_file() -> Path:
     """A realistic sample (made once, in the user cache) so a newcomer sees tuilogs at once."""
-    from platformdirs import user_cache_dir
-
+    from tuilogs.locations import cache_dir
     from tuilogs.sample import write_sample
 
-    path = Path(user_cache_dir("tuilogs")) / "sample.log"
+    path = cache_dir() / "sample.log"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_sample(path)
     return path
 

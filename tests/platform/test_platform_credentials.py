@@ -7,9 +7,8 @@ import os
 
 import pytest
 
-from tuilogs.platform import local
+from tuilogs import locations
 from tuilogs.platform.credentials import heroku_host_url, resolve_backend
-from tuilogs.server import paths as server_paths
 
 KEY = "heroku-key-0123456789-SECRET"
 
@@ -99,11 +98,6 @@ def test_no_credentials_no_router(tuilogs_home, no_netrc):
     assert "no router running: start one (`tuilogs serve`) or let tuilogs start one" in b.reason
 
 
-def test_paths_mirror_the_server(tuilogs_home):
-    assert local.discovery_path() == server_paths.discovery_path()
-    assert local.token_path() == server_paths.token_path()
-
-
 def test_local_router_discovered(make_router, no_netrc):
     router = make_router(write_discovery_file=True)
     b = resolve_backend("myapp", env={}, netrc_path=no_netrc)
@@ -114,9 +108,8 @@ def test_local_router_discovered(make_router, no_netrc):
 
 
 def test_stale_discovery_file_is_ignored(tuilogs_home, no_netrc):
-    local.config_dir().mkdir(parents=True)
-    local.discovery_path().write_text(json.dumps({"pid": 2**22 + 12345, "port": 5170}))
-    assert local.discover() is None
+    locations.discovery_path().write_text(json.dumps({"pid": 2**22 + 12345, "port": 5170}))
+    assert locations.discover() is None
     assert resolve_backend(None, env={}, netrc_path=no_netrc).base_url is None
 
 

@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
 
     sys.meta_path.insert(0, Blocker())
     import tuilogs.platform
-    import tuilogs.platform.live, tuilogs.platform.stream, tuilogs.platform.local
+    import tuilogs.platform.live, tuilogs.platform.stream, tuilogs.locations
     print("ok")
     """
 )

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from routerkit import post_batch, rec
 
-from tuilogs.server import paths
+from tuilogs import locations as paths
 from tuilogs.server.auth import load_or_create_token
 from tuilogs.server.store import app_id
 

@@ -13,7 +13,7 @@ import time
 import httpx
 from routerkit import frames_body, rec
 
-from tuilogs.server import paths
+from tuilogs import locations as paths
 from tuilogs.server.store import Store
 
 

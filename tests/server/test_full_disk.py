@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from routerkit import post_batch, rec
 
-from tuilogs.server import paths
+from tuilogs import locations as paths
 
 
 def test_full_store_answers_503_and_keeps_serving(make_router):

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from tuilogs.server import paths
+from tuilogs import locations as paths
 from tuilogs.server.ingest_local import run_ingest
 from tuilogs.server.main import remove_discovery, write_discovery
 from tuilogs.server.store import Store

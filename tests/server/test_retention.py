@@ -6,7 +6,7 @@ import time
 
 from routerkit import post_batch, rec
 
-from tuilogs.server import paths
+from tuilogs import locations as paths
 
 
 def test_paths_follow_tuilogs_home(tuilogs_home):

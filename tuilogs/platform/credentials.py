@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import local
+from tuilogs import locations
+
 from .client import HEROKU_API, PlatformClient, is_heroku_host
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
@@ -97,12 +98,12 @@ def resolve_backend(
     callers' convenience; the choice does not depend on it today. Reads files, no network."""
     del app
     key = (env.get("HEROKU_API_KEY") or "").strip() or None
-    router = local.discover()
+    router = locations.discover()
 
     def for_url(url: str, origin: str) -> Backend:
         host = urlsplit(url).hostname or ""
         if not is_heroku_host(url) and _is_local_router(url, router):
-            own = local.read_token()
+            own = locations.read_token()
             token = own or key
             which = "its token file" if own else "HEROKU_API_KEY" if key else "none found"
             return Backend("local", url, token, f"{origin} → router at {url} (token: {which})")
@@ -128,13 +129,13 @@ def resolve_backend(
         return Backend(
             "local",
             url,
-            local.read_token(),
+            locations.read_token(),
             f"no Heroku credentials → local router at {url} (tuilogs serve)",
         )
     return Backend(
         "local",
         None,
-        local.read_token(),
+        locations.read_token(),
         "no Heroku credentials; no router running: start one (`tuilogs serve`) "
         "or let tuilogs start one",
     )

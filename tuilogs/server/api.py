@@ -26,9 +26,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tuilogs import locations as paths
+
 from ..frames import parse_logplex_body
 from ..record import LogRecord, dyno_matches
-from . import paths
 from .auth import authorized
 from .hub import Hub
 from .sessions import LogSession, SessionManager

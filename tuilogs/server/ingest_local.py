@@ -19,9 +19,10 @@ from typing import BinaryIO
 
 import httpx
 
+from tuilogs import locations as paths
+
 from ..frames import format_frame
 from ..record import LogRecord, decode
-from . import paths
 from .auth import load_or_create_token
 from .main import discover
 from .store import Store, StoreError

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import uvicorn
 
-from . import paths
+from tuilogs import locations as paths
+
 from .api import Router, Settings, create_app
 from .auth import load_or_create_token
 
@@ -119,26 +120,8 @@ def remove_discovery(pid: int | None = None) -> None:
 
 
 def discover() -> dict | None:
-    """The running router from `router.json` (`base_url`, host, port, pid), or None.
-
-    A file left by a dead process (kill -9) is ignored.
-    """
-    path = paths.discovery_path()
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-        pid = int(info["pid"])
-        port = int(info["port"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    try:
-        if pid != os.getpid():
-            os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    info.setdefault("base_url", _base_url(info.get("host", "127.0.0.1"), port))
-    return info
+    """The running router from `router.json`, or None (see `tuilogs.locations.discover`)."""
+    return paths.discover()
 
 
 def serve(

@@ -1,0 +1,113 @@
+"""Where tuilogs keeps things: the router's data (store, log) and config (token, `router.json`).
+
+One module for the router that writes these files and the clients that read them.
+`TUILOGS_HOME` overrides both directories so tests and portable setups never touch the user's
+real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
+
+APP_NAME = "tuilogs"
+
+
+def _home() -> Path | None:
+    home = os.environ.get("TUILOGS_HOME")
+    return Path(home).expanduser() if home else None
+
+
+def data_dir(create: bool = True) -> Path:
+    """The data directory (the SQLite store, the router's log)."""
+    home = _home()
+    path = home / "data" if home else Path(user_data_dir(APP_NAME))
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def config_dir(create: bool = True) -> Path:
+    """The config directory (the API token, `router.json`)."""
+    home = _home()
+    path = home / "config" if home else Path(user_config_dir(APP_NAME))
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def cache_dir() -> Path:
+    """Things tuilogs can make again (the generated sample log)."""
+    home = _home()
+    path = home / "cache" if home else Path(user_cache_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_path() -> Path:
+    return data_dir() / "logs.sqlite3"
+
+
+def token_path() -> Path:
+    return config_dir() / "token"
+
+
+def discovery_path() -> Path:
+    return config_dir() / "router.json"
+
+
+def log_path() -> Path:
+    return data_dir() / "router.log"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (no window with wider perms)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def read_token() -> str | None:
+    """The router's API token, or None if no router ever ran here."""
+    try:
+        token = config_dir(create=False).joinpath("token").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return token or None
+
+
+def discover() -> dict | None:
+    """The running router from `router.json` (`base_url`, host, port, pid), or None.
+
+    A file left by a dead process (kill -9) is ignored.
+    """
+    try:
+        info = json.loads(config_dir(create=False).joinpath("router.json").read_text(encoding="utf-8"))
+        pid = int(info["pid"])
+        port = int(info["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid != os.getpid():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+    if not info.get("base_url"):
+        host = info.get("host") or "127.0.0.1"
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        shown = f"[{host}]" if ":" in host else host
+        info["base_url"] = f"http://{shown}:{port}"
+    return info
