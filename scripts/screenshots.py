@@ -61,11 +61,38 @@ async def help_screen(pilot):
     await pilot.press("question_mark")
 
 
+async def drains_panel() -> None:
+    """The drain panel over a real, throwaway router with two drains."""
+    import os
+    import tempfile
+
+    os.environ["TUILOGS_HOME"] = tempfile.mkdtemp(prefix="tuilogs-shots-")
+    from tuilogs.platform.client import PlatformClient
+    from tuilogs.server.main import start_in_thread
+    from tuilogs.ui.drains import DrainPanel
+
+    router = start_in_thread()
+    client = PlatformClient(router.base_url, router.token, kind="local")
+    client.add_log_drain("demo", "https://logger:s3cret@logs.example.com/heroku")
+    client.add_log_drain("demo", "syslog+tls://logs.papertrailapp.com:12345")
+
+    async def steps(pilot):
+        await pilot.app.push_screen(DrainPanel(client, "demo"))
+        await pilot.pause(1.0)
+
+    try:
+        await shoot("drains", steps)
+    finally:
+        client.close()
+        router.stop()
+
+
 async def run() -> None:
     OUT.mkdir(exist_ok=True)
     for name, steps in [("main", main_view), ("filtered", filtered), ("find", find),
                         ("detail", detail), ("help", help_screen)]:
         await shoot(name, steps)
+    await drains_panel()
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ class ExplorerScreen(Screen):
         self._notes_seen = 0
         self._bar_texts: dict[str, str] = {}
         self._sidebar_chosen = False
+        self._failure_told = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -151,6 +152,11 @@ class ExplorerScreen(Screen):
         total = len(self.buffer)
         top = f" tuilogs │ {self.title_text} │ {self.kind}"
         feed_state = self.feed.state
+        if feed_state.startswith("failed") and feed_state != self._failure_told:
+            # The header has no room for the whole reason (and what to do): say it once in full.
+            self._failure_told = feed_state
+            self.notify(escape_controls(self.feed.error or feed_state), title="Cannot read logs",
+                        severity="error", timeout=60)
         if self.feed.head_pending:
             feed_state = "indexing…"
         top += f" · {feed_state}"

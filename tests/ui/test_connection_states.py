@@ -1,0 +1,105 @@
+"""The explorer following an app: its header in every connection state, against real servers.
+
+Each state comes from a real server on loopback (a router, a stopped router, a router that
+rejects the token, a server that never answers); only the backoff's jitter is fixed so the
+"reconnecting in N s" countdown is the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from routerkit import post_batch, rec
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from tests.ui.conftest import wait_for
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.live import open_app
+from tuilogs.ui.app import TuilogsApp
+
+SIZE = (100, 16)
+APP = "myapp"
+
+
+def explorer(client: PlatformClient, **tail_options) -> TuilogsApp:
+    def start(feed, buffer):
+        return open_app(client, APP, feed, buffer.origins, history=False, **tail_options)
+
+    app = TuilogsApp(start, APP, "local router")
+    app.platform = (client, APP)
+    return app
+
+
+def topbar(app) -> str:
+    return str(app.screen.query_one("#topbar").render())
+
+
+async def settle(pilot, text: str) -> None:
+    await wait_for(pilot, lambda: text in topbar(pilot.app), timeout=15)
+    await pilot.pause(0.2)
+
+
+@pytest.fixture
+def steady_backoff(monkeypatch):
+    """Backoff without jitter, so the countdown on screen is deterministic."""
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)
+
+
+@pytest.fixture
+def seeded(router):
+    post_batch(router, APP, [rec(f"request {i} done", dyno=f"web.{i % 2 + 1}") for i in range(20)])
+    return router
+
+
+def test_live(snap_compare, seeded):
+    client = PlatformClient(seeded.base_url, seeded.token, kind="local")
+
+    async def run_before(pilot):
+        await settle(pilot, "· live")
+        assert "request 19 done" in str(pilot.app.screen.query_one("#log").render_line(12))
+
+    assert snap_compare(explorer(client), terminal_size=SIZE, run_before=run_before)
+
+
+def test_failed_with_a_reason(snap_compare, make_router):
+    # A fixed port: the reason names the host, and the snapshot must be the same every run.
+    router = make_router(port=47613)
+    client = PlatformClient(router.base_url, "not-the-token", kind="local")
+
+    async def run_before(pilot):
+        await settle(pilot, "failed")
+        assert "not-the-token" not in topbar(pilot.app)
+
+    assert snap_compare(explorer(client), terminal_size=SIZE, run_before=run_before)
+
+
+def test_reconnecting_after_the_server_went_away(snap_compare, make_router, steady_backoff):
+    seeded = make_router(port=47614)  # fixed: the reason names the host
+    post_batch(seeded, APP, [rec(f"request {i} done") for i in range(20)])
+    client = PlatformClient(seeded.base_url, seeded.token, kind="local", timeout=2)
+
+    async def run_before(pilot):
+        await settle(pilot, "· live")
+        seeded.stop()
+        # The countdown shows 30 s for its first second: the picture is taken within it.
+        await wait_for(pilot, lambda: "reconnecting in 30 s" in topbar(pilot.app), timeout=15)
+
+    assert snap_compare(
+        explorer(client, backoff=(30.0, 30.0)), terminal_size=SIZE, run_before=run_before
+    )
+
+
+def test_connecting_to_a_server_that_does_not_answer(snap_compare, serve_asgi):
+    async def never(request):
+        await asyncio.sleep(60)
+
+    server = serve_asgi(Starlette(routes=[Route("/{path:path}", never, methods=["GET", "POST"])]))
+    client = PlatformClient(server.base_url, "token", kind="local", timeout=30)
+
+    async def run_before(pilot):
+        await settle(pilot, "connecting")
+
+    assert snap_compare(explorer(client), terminal_size=SIZE, run_before=run_before)
