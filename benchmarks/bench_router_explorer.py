@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +49,11 @@ def wait_idle(pid: int, quiet: float = 2.0, limit: float = 600) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--follow-only", action="store_true")
     a = ap.parse_args()
+    if a.follow_only:
+        follow()
+        return
     path = make_file(a.lines)
     records = [parse_line(line) for line in path.read_text().splitlines()]
     token = unique_token(path)
@@ -81,6 +86,106 @@ def main() -> None:
         print(f"first screen {w[0]:.3f}s · all {total} stored lines in the explorer {w[1]:.1f}s · "
               f"search {w[3]:.3f}s · filter {w[4]:.3f}s · peak RSS {r.get('rss_mb', 0):.0f} MB")
     finally:
+        proc.terminate()
+        proc.wait(10)
+    follow()
+
+
+POLL = 0.02  # screen polls cost a tmux process each: fewer keep the machine for the subjects
+
+
+def follow(rate: int = 5000, seconds: float = 10.0) -> None:
+    """The explorer following a router app fed at `rate` lines/s through the drain endpoint.
+
+    POST→screen latency: the status line shows how many lines the explorer holds, repainted in
+    the same frame as the lines; a batch has reached the screen when that count covers it.
+    Also: lines shown vs sent, and how fast keys answer meanwhile.
+    """
+    import statistics
+    import threading
+    import uuid
+
+    from tuilogs.frames import format_frame
+    from tuilogs.record import LogRecord
+
+    home = Path(tempfile.mkdtemp(prefix="tuilogs-bench-follow-"))
+    proc, base, token_api = start_router(home)
+    name = f"tf{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, "TUILOGS_HOME": str(home), "TERM": "xterm-256color"}
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+                    f"tuilogs bench --api {base}"], env=env, check=True)
+
+    def screen() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
+                              text=True).stdout
+
+    def shown() -> int:
+        m = re.search(r"(?:following|paused)[^│]*│ ([\d,]+) lines", screen())
+        return int(m.group(1).replace(",", "")) if m else -1
+
+    client = httpx.Client(auth=("bench", token_api), timeout=30)
+    stop = threading.Event()
+    posted: list[tuple[float, int]] = []  # (time the POST started, lines sent including it)
+
+    def feeder() -> None:
+        per_batch, sent, next_at = rate // 50, 0, time.monotonic()  # a batch every 20 ms
+        while not stop.is_set():
+            ts = time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
+            body = b"".join(
+                format_frame(LogRecord(ts, "app", "web.1", f"bulk line {sent + k} " + "x" * 80))
+                for k in range(per_batch)
+            )
+            t = time.monotonic()
+            client.post(f"{base}/drains/bench", content=body, headers={
+                "Content-Type": "application/logplex-1", "Logplex-Msg-Count": str(per_batch),
+                "Logplex-Frame-Id": uuid.uuid4().hex})
+            sent += per_batch
+            posted.append((t, sent))
+            next_at += 0.02
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+    try:
+        # The app has no lines yet: the explorer waits for them, then follows.
+        ingest = b"".join(format_frame(LogRecord(time.strftime("%Y-%m-%dT%H:%M:%SZ"), "app",
+                                                 "web.1", "start")) for _ in range(1))
+        client.post(f"{base}/drains/bench", content=ingest,
+                    headers={"Content-Type": "application/logplex-1", "Logplex-Msg-Count": "1"})
+        deadline = time.monotonic() + 20
+        while shown() < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        thread = threading.Thread(target=feeder, daemon=True)
+        thread.start()
+        reached: list[tuple[float, int]] = []
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            count = shown()
+            reached.append((time.monotonic(), count - 1))  # minus the "start" line
+            time.sleep(POLL)
+        keys = []
+        for mode in ("local", "relative", "received", "local", "relative"):
+            t = time.monotonic()
+            subprocess.run(["tmux", "send-keys", "-t", name, "t"])
+            while f"time: {mode}" not in screen() and time.monotonic() - t < 5:
+                time.sleep(0.005)
+            keys.append(round((time.monotonic() - t) * 1000))
+            time.sleep(0.3)
+        stop.set()
+        thread.join(5)
+        time.sleep(1.0)
+        lat = []
+        for t_post, total in posted:
+            when = next((t for t, c in reached if c >= total and t >= t_post), None)
+            if when is not None:
+                lat.append((when - t_post) * 1000)
+        lat.sort()
+        p95 = lat[int(len(lat) * 0.95) - 1]
+        sent = posted[-1][1] if posted else 0
+        print(f"following {rate:,} lines/s from the router: POST→screen p50 "
+              f"{statistics.median(lat):.0f} ms, p95 {p95:.0f} ms over {len(lat)} batches; "
+              f"sent {sent:,}, explorer holds {shown() - 1:,}; key answers {keys} ms")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name])
+        client.close()
         proc.terminate()
         proc.wait(10)
 

@@ -15,6 +15,7 @@ import threading
 import time
 from array import array
 from collections import Counter, deque
+from collections.abc import Callable
 from pathlib import Path
 
 from tuilogs.buffer import Batch, LogBuffer, OriginTable, parse_block
@@ -38,9 +39,16 @@ class Feed:
         # to a moment) so that it does not compete with the first paint for the GIL.
         self.painted = threading.Event()
         self._samples: deque[tuple[float, int]] = deque()
+        # Called (from a producer's thread) when a batch arrives in an empty queue, so a
+        # consumer can take it at once instead of at its next tick. Must not block.
+        self.on_data: Callable[[], None] | None = None
 
     def put(self, batch: Batch) -> None:
+        idle = self._queue.empty()
         self._queue.put(batch)
+        wake = self.on_data
+        if idle and wake is not None:
+            wake()
 
     def drain(self, buffer: LogBuffer, limit: int = 10_000) -> int:
         """Apply waiting batches to `buffer`; returns lines added."""

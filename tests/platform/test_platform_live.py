@@ -203,12 +203,25 @@ def test_401_is_final_with_fix_it_message(router, tails):
     assert tail.sessions == 0 and tail.wait_first_id(0) is None
 
 
-def test_404_app_is_final(router, pclient, tails):
-    post(router, "myapp", "x", 1)
-    tail, pump = make_tail(pclient, app="nope")
+def test_router_app_without_logs_yet_is_waited_for(router, pclient, tails):
+    """On the router an app exists once logs arrive: the tail waits, then goes live."""
+    tail, pump = make_tail(pclient, app="later")
+    tails.append(tail.start())
+    wait_for(lambda: pump.feed.state == "waiting for the first lines of later")
+    sent = post(router, "later", "first", 3)
+    pump.until(lambda: messages(pump.buffer) == sent and pump.feed.state == "live")
+
+
+def test_404_app_is_final_on_heroku(serve_asgi, tails):
+    async def no_app(request):
+        return JSONResponse({"id": "not_found", "message": "Couldn't find that app."}, 404)
+
+    server = serve_asgi(Starlette(routes=[Route("/{p:path}", no_app, methods=["GET", "POST"])]))
+    client = PlatformClient(server.base_url, "token", kind="heroku")
+    tail, pump = make_tail(client, app="nope")
     tails.append(tail.start())
     tail.join(5)
-    assert pump.feed.state == f"failed: no app named nope on 127.0.0.1:{router.port}"
+    assert pump.feed.state.startswith("failed: ") and "nope" in pump.feed.state
 
 
 class FakeHeroku:

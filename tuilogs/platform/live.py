@@ -29,6 +29,7 @@ from tuilogs.sources import LIVE_BASE, PAINT_GRACE, Feed, HistorySpool, Producer
 
 from .client import HEROKU_MAX_LINES, PlatformClient, PlatformError
 
+WAIT_FOR_APP = 1.0  # seconds between looks for an app the router has no lines of yet
 _EOL = re.compile(r"\r\n|\r|\n")
 SEED_MAX = 10_000  # log-lines' page limit
 
@@ -143,6 +144,11 @@ class LiveTail(Producer):
                     return
                 reason, retry_after = self._session()
             except PlatformError as exc:  # from the API: a bad token or app is final
+                if exc.kind == "not_found" and self.client.kind == "local" and self.follow:
+                    # On the router an app exists once logs arrive for it: wait for them.
+                    self._state(f"waiting for the first lines of {self.app}", exc.message)
+                    self._stop.wait(WAIT_FOR_APP)
+                    continue
                 if exc.final:
                     self._state(f"failed: {exc.message}", exc.message)
                     return
@@ -354,7 +360,7 @@ class HistoryLoader(Producer):
         before_id: int | Callable[[], int | None] | None,
         source: str | None = None,
         dyno: str | None = None,
-        page: int = 10_000,
+        page: int = 5_000,
         max_lines: int | None = None,
         retries: int = 3,
     ) -> None:

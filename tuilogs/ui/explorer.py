@@ -1,6 +1,6 @@
 """The main screen: sidebar, log pane, search box and status lines, wired to one LogBuffer.
 
-Producers fill a Feed on their own threads; a 100 ms timer applies what arrived in one batch,
+Producers fill a Feed on their own threads; a 50 ms timer applies what arrived in one batch,
 extends the visible set, and refreshes the pane once. Searches run on a worker thread over the
 buffer's bytes and come back as index arrays.
 """
@@ -15,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -31,7 +32,8 @@ from tuilogs.ui.log_view import TIME_MODES, LogView
 from tuilogs.ui.search_bar import SearchBar
 from tuilogs.ui.sidebar import FilterSidebar
 
-TICK = 0.1  # batches reach the screen at most this late; each costs one layout pass
+TICK = 0.05  # batches reach the screen at most this late (one repaint each, no layout)
+MIN_TICK_GAP = TICK  # a batch after a quiet spell is shown at once; a stream still gets TICK
 COUNTS_EVERY = 0.5
 SEARCH_DEBOUNCE = 0.15
 NARROW = 100  # columns below which the sidebar starts hidden
@@ -72,6 +74,9 @@ class ExplorerScreen(Screen):
         self._bar_texts: dict[str, str] = {}
         self._sidebar_chosen = False
         self._failure_told = ""
+        self._last_tick = 0.0
+        self._tick_pending = False
+        self._wake_posted = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -104,10 +109,33 @@ class ExplorerScreen(Screen):
             self.notify(escape_controls(reason), title="Backend", timeout=8)
         self._tick()
         self.set_interval(TICK, self._tick)
+        self.feed.on_data = self._wake
+
+    def on_unmount(self) -> None:
+        self.feed.on_data = None
+
+    class DataArrived(Message):
+        """Lines arrived after a quiet spell (posted from a producer's thread)."""
+
+    def _wake(self) -> None:
+        if not self._wake_posted:
+            self._wake_posted = True
+            self.post_message(self.DataArrived())  # thread-safe
+
+    def on_explorer_screen_data_arrived(self, event: DataArrived) -> None:
+        """Show new lines now rather than at the next tick (but not more often than the gap)."""
+        self._wake_posted = False
+        wait = self._last_tick + MIN_TICK_GAP - time.monotonic()
+        if wait <= 0:
+            self._tick()
+        elif not self._tick_pending:
+            self._tick_pending = True
+            self.set_timer(wait, self._tick)
 
     # -- the batch loop -----------------------------------------------------------------------
 
     def _tick(self) -> None:
+        self._last_tick, self._tick_pending = time.monotonic(), False
         before, visible_before = len(self.buffer), len(self.state)
         epoch, prepended = self.buffer.epoch, self.buffer.prepended
         state, log = self.state, self.log_view

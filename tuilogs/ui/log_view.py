@@ -183,11 +183,48 @@ class LogView(ScrollView, can_focus=True):
                     text.stylize(match_style, m.start(), m.end())
         return text
 
+    def _fast_strip(self, line: int) -> Strip | None:
+        """The common case built straight into segments (no rich Text): a clean, unwrapped
+        line with no search marks. None when the general path is needed."""
+        if self.wrap or self.matcher is not None:
+            return None
+        rec = self.state.buffer.record(line)
+        if rec.is_raw or not (rec.message.isprintable() and rec.dyno.isprintable()):
+            return None
+        ts = self._time_text(rec)
+        if not ts.isprintable():
+            return None
+        slot = self.process_colors.index(rec.process_type) % PROCESS_SLOTS
+        msg = rec.message
+        segments = [
+            Segment(ts, self._style("timestamp")),
+            Segment(" "),
+            Segment(f"{rec.source}[{rec.dyno}]:", self._styles.get(f"log--process-{slot}")),
+            Segment(" "),
+        ]
+        pos = 0
+        style = self._style
+        for start, end, rule in highlight(rec.source, rec.dyno, msg):
+            if start > pos:
+                segments.append(Segment(msg[pos:start]))
+            segments.append(Segment(msg[start:end], style(rule)))
+            pos = end
+        if pos < len(msg):
+            segments.append(Segment(msg[pos:]))
+        return Strip(segments)
+
     def _strips_for(self, line: int, width: int) -> list[Strip]:
         key = (line, self.state.epoch, self._render_version, width if self.wrap else 0)
         strips = self._strips.get(key)
         if strips is not None:
             self._strips.move_to_end(key)
+            return strips
+        fast = self._fast_strip(line)
+        if fast is not None:
+            strips = [fast]
+            self._strips[key] = strips
+            if len(self._strips) > 2000:
+                self._strips.popitem(last=False)
             return strips
         text = self.line_text(line)
         console = self.app.console
