@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explorer import TUITIME, make_file, tuitime, unique_token  # noqa: E402
+from bench_explorer import TUITIME, key_answers, make_file, tuitime, unique_token  # noqa: E402
 from bench_ingest import start_router, throughput  # noqa: E402
 
 from tuilogs.record import parse_line  # noqa: E402
@@ -88,6 +89,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(home, ignore_errors=True)
     follow()
 
 
@@ -161,14 +163,7 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
             count = shown()
             reached.append((time.monotonic(), count - 1))  # minus the "start" line
             time.sleep(POLL)
-        keys = []
-        for mode in ("local", "relative", "received", "local", "relative"):
-            t = time.monotonic()
-            subprocess.run(["tmux", "send-keys", "-t", name, "t"])
-            while f"time: {mode}" not in screen() and time.monotonic() - t < 5:
-                time.sleep(0.005)
-            keys.append(round((time.monotonic() - t) * 1000))
-            time.sleep(0.3)
+        keys = key_answers(name)
         stop.set()
         thread.join(5)
         time.sleep(1.0)
@@ -188,6 +183,7 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
         client.close()
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

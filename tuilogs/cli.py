@@ -139,9 +139,17 @@ def _explore_file(target: str, args, query) -> int:
 def _run_explorer(
     start, title: str, kind: str, args, *, cleanup=None, reason: str = "", platform=None
 ) -> int:
+    from tuilogs.buffer import LogBuffer
+    from tuilogs.sources import Feed
+
+    # Start reading (a file's tail, an app's first screen) before Textual is even imported:
+    # the two overlap, and the first screen is ready sooner.
+    buffer, feed = LogBuffer(), Feed()
+    producers = start(feed, buffer)
+
     from tuilogs.ui.app import TuilogsApp
 
-    app = TuilogsApp(start, title, kind)
+    app = TuilogsApp(lambda _feed, _buffer: producers, title, kind, buffer=buffer, feed=feed)
     app.backend_reason = reason
     app.platform = platform
     if args.search or args.source or args.dyno:

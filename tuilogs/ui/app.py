@@ -30,12 +30,20 @@ class TuilogsApp(App[None]):
     # The command palette lists every explorer action (see get_system_commands).
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
-    def __init__(self, start_sources: StartSources, title: str, kind: str) -> None:
+    def __init__(
+        self,
+        start_sources: StartSources,
+        title: str,
+        kind: str,
+        *,
+        buffer: LogBuffer | None = None,
+        feed: Feed | None = None,
+    ) -> None:
         super().__init__()
         self.source_title = title
         self.source_kind = kind
-        self.buffer = LogBuffer()
-        self.feed = Feed()
+        self.buffer = buffer or LogBuffer()
+        self.feed = feed or Feed()
         # Producers start now, not on mount: reading a file's tail or fetching an app's first
         # screen overlaps with Textual's start-up instead of following it.
         self.producers: list[Producer] = start_sources(self.feed, self.buffer)

@@ -7,6 +7,7 @@ buffer's bytes and come back as index arrays.
 
 from __future__ import annotations
 
+import gc
 import time
 from datetime import datetime
 
@@ -173,7 +174,14 @@ class ExplorerScreen(Screen):
             self._notes_seen += 1
         self._update_bars()
         if len(self.buffer) and not self.feed.painted.is_set():
-            self.call_after_refresh(self.feed.painted.set)
+            self.call_after_refresh(self._first_paint_done)
+
+    def _first_paint_done(self) -> None:
+        # Everything made so far (Textual, the widgets) lives as long as the app: keep it out
+        # of the collector's full passes, which otherwise pause a busy stream now and then.
+        gc.freeze()
+        gc.set_threshold(20_000, 50, 100)  # fewer, still cheap, young collections while streaming
+        self.feed.painted.set()
 
     def _update_bars(self) -> None:
         state, log = self.state, self.log_view
