@@ -27,6 +27,7 @@ tuilogs drains -a APP [--json] | drains:add URL -a APP | drains:remove URL|TOKEN
 Add --print (automatic when stdout is not a terminal) to print like `heroku logs`.
 """
 SUBCOMMANDS = ("serve", "token", "ingest", "demo", "drains", "drains:add", "drains:remove")
+FIRST_SCREEN_LINES = 300
 APP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -220,9 +221,13 @@ def _app(name: str, args, query, printing: bool) -> int:
                 sources=args.source, dynos=args.dyno, tail=args.tail, query=query,
             ))
 
+        # Heroku keeps 1,500 lines: ask for all of them. The router pages its whole history in
+        # behind the first screen, so that screen need only be small, and comes sooner.
+        first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
+
         def start(feed, buffer):
             return open_app(client, name, feed, buffer.origins, dyno=dyno, source=source,
-                            lines=max(args.num, 1500))
+                            lines=first)
 
         kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
         server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
