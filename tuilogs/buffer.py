@@ -121,7 +121,7 @@ class LogBuffer:
     RECORD_CACHE = 4096
 
     def __init__(self, origins: OriginTable | None = None) -> None:
-        self.origins = origins or OriginTable()
+        self.origins = origins if origins is not None else OriginTable()
         self._reset_state()
         self.epoch = 0  # bumped on reset/prepend: line numbers taken before are void
         self.prepended = 0  # lines added in front so far (to keep a reader's place)

@@ -238,3 +238,21 @@ class TestPalette:
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
             assert app.no_color
+
+
+class TestStartedBeforeTheApp:
+    async def test_a_buffer_filled_before_the_app_exists_is_the_one_shown(self):
+        """The CLI starts reading before Textual loads; the app must use that very buffer."""
+        from tests.ui.conftest import SAMPLE
+        from tuilogs.buffer import LogBuffer
+        from tuilogs.sources import Feed, FileFollower
+        from tuilogs.ui.app import TuilogsApp
+
+        buffer, feed = LogBuffer(), Feed()  # empty (and so falsy) when handed over
+        producers = [FileFollower(SAMPLE, feed, buffer.origins, follow=False).start()]
+        app = TuilogsApp(lambda f, b: producers, "sample.log", "file", buffer=buffer, feed=feed)
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            assert app.buffer is buffer
+            names = [row[1] for row in app.screen.query_one(FilterSidebar)._rows]
+            assert {"app", "heroku", "web.1", "router"} <= set(names)

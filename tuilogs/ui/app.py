@@ -42,8 +42,8 @@ class TuilogsApp(App[None]):
         super().__init__()
         self.source_title = title
         self.source_kind = kind
-        self.buffer = buffer or LogBuffer()
-        self.feed = feed or Feed()
+        self.buffer = buffer if buffer is not None else LogBuffer()
+        self.feed = feed if feed is not None else Feed()
         # Producers start now, not on mount: reading a file's tail or fetching an app's first
         # screen overlaps with Textual's start-up instead of following it.
         self.producers: list[Producer] = start_sources(self.feed, self.buffer)

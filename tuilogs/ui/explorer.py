@@ -108,7 +108,8 @@ class ExplorerScreen(Screen):
         reason = getattr(self.app, "backend_reason", "")
         if reason:
             self.notify(escape_controls(reason), title="Backend", timeout=8)
-        self._tick()
+        # The first batches may already be waiting: take them once the widgets are ready.
+        self.call_after_refresh(self._tick)
         self.set_interval(TICK, self._tick)
         self.feed.on_data = self._wake
 
