@@ -114,8 +114,9 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
     proc, base, token_api = start_router(home)
     name = f"tf{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "TUILOGS_HOME": str(home), "TERM": "xterm-256color"}
+    # The variable goes in the command: a running tmux server ignores the client's environment.
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-                    f"tuilogs bench --api {base}"], env=env, check=True)
+                    f"TUILOGS_HOME={home} tuilogs bench --api {base}"], env=env, check=True)
 
     def screen() -> str:
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
@@ -173,6 +174,8 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
             if when is not None:
                 lat.append((when - t_post) * 1000)
         lat.sort()
+        if not lat:
+            raise SystemExit("no batch seen on screen; last screen:\n" + screen())
         p95 = lat[int(len(lat) * 0.95) - 1]
         sent = posted[-1][1] if posted else 0
         print(f"following {rate:,} lines/s from the router: POST→screen p50 "

@@ -248,16 +248,21 @@ class PlatformClient:
         headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        # A plain-http API (the local router) needs no TLS: skipping the CA bundle load saves
+        # ~60 ms of start-up. Any https URL keeps full certificate verification.
+        plain = self.base_url.startswith("http://")
         self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport,
+            verify=not plain,
         )
         # Streams go to a separate client with no Authorization header: a logplex_url may
         # point at another host (Heroku's log stream service) and carries its own secret.
-        self._stream_http = httpx.Client(
+        self._stream_options = dict(
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(timeout, read=stream_read_timeout),
             transport=transport,
         )
+        self._stream_clients: dict[bool, httpx.Client] = {}  # by "is https", made when needed
         self._streams: weakref.WeakSet = weakref.WeakSet()
         # Heroku's RateLimit-Remaining from the last answer (None: the server sends none).
         self.rate_limit_remaining: int | None = None
@@ -270,7 +275,8 @@ class PlatformClient:
         for stream in list(self._streams):
             stream.close()
         self._http.close()
-        self._stream_http.close()
+        for http in self._stream_clients.values():
+            http.close()
 
     def __enter__(self) -> PlatformClient:
         return self
@@ -361,7 +367,12 @@ class PlatformClient:
         """Open a session's `logplex_url` (see `stream.LogStream`); use as a context manager."""
         from .stream import LogStream
 
-        stream = LogStream(self._stream_http, logplex_url, read_timeout=self.stream_read_timeout)
+        https = logplex_url.startswith("https://")
+        http = self._stream_clients.get(https)
+        if http is None:
+            # Plain http (the local router) skips the CA bundle; https verifies certificates.
+            http = self._stream_clients[https] = httpx.Client(verify=https, **self._stream_options)
+        stream = LogStream(http, logplex_url, read_timeout=self.stream_read_timeout)
         self._streams.add(stream)
         return stream
 

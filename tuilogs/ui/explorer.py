@@ -181,7 +181,7 @@ class ExplorerScreen(Screen):
         # Everything made so far (Textual, the widgets) lives as long as the app: keep it out
         # of the collector's full passes, which otherwise pause a busy stream now and then.
         gc.freeze()
-        gc.set_threshold(20_000, 50, 100)  # fewer, still cheap, young collections while streaming
+        gc.set_threshold(5_000, 20, 50)  # fewer, still cheap, young collections while streaming
         self.feed.painted.set()
 
     def _update_bars(self) -> None:
