@@ -167,13 +167,12 @@ class LogBuffer:
         if batch.kind == "prepend":
             if not len(batch.ends):
                 return 0
+            # In place (one realloc and memmove each): a million-line buffer is not copied
+            # once per history page, and peak memory stays flat while history pages in.
             head = array("Q", [batch.start])
             head.extend(batch.ends)
-            head.extend(self.bounds[1:])
-            self.bounds = head
-            keys = array("H", batch.keys)
-            keys.extend(self.keys)
-            self.keys = keys
+            self.bounds[0:1] = head  # the old first bound is the new lines' last end
+            self.keys[0:0] = batch.keys
             self._records.clear()
             self.epoch += 1
             self.prepended += len(batch.ends)

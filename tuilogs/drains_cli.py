@@ -12,10 +12,10 @@ Output matches the heroku CLI's so scripts and habits carry over:
     $ tuilogs drains:remove d.0b6c… -a myapp
     Successfully removed drain https://user:***@logs.example.com/drain
 
-Secrets: human output masks any password in a drain URL (`mask_url`), as the explorer does.
-`--json` prints exactly what the API returned, like `heroku drains --json`, because scripts use
-it to copy or re-create drains and need the real URL; treat that output as a secret. The API
-token is never printed. An app without drains prints nothing (as heroku does), with a hint on
+Secrets: every output masks any password in a drain URL (`mask_url`), as the explorer does;
+`--json` prints the API's objects with the URL masked too, unless `--show-secrets` asks for the
+real URL (to copy or re-create drains; treat that output as a secret). The API token is never
+printed. An app without drains prints nothing (as heroku does), with a hint on
 stderr. Errors are one line on stderr: exit 1 for a failed call, 2 for bad usage.
 
 The backend is chosen as for the explorer (`resolve_backend`: `--api`, `HEROKU_HOST`,
@@ -75,6 +75,8 @@ def _parser(command: str) -> _Parser:
     )
     if command == "drains":
         p.add_argument("--json", action="store_true", help="output in json format")
+        p.add_argument("--show-secrets", action="store_true",
+                       help="with --json: print drain URLs with their passwords")
     return p
 
 
@@ -110,7 +112,7 @@ def run(argv: list[str]) -> int:
     try:
         with backend.client(timeout=30) as client:
             if command == "drains":
-                _list(client, args.app, args.json)
+                _list(client, args.app, args.json, args.show_secrets)
             elif command == "drains:add":
                 drain = client.add_log_drain(args.app, args.url)
                 print(f"Successfully added drain {_shown(drain.get('url') or args.url)}")
@@ -126,9 +128,11 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _list(client: PlatformClient, app: str, as_json: bool) -> None:
+def _list(client: PlatformClient, app: str, as_json: bool, show_secrets: bool = False) -> None:
     drains = client.log_drains(app)
     if as_json:
+        if not show_secrets:
+            drains = [{**d, "url": mask_url(d["url"])} if d.get("url") else d for d in drains]
         print(json.dumps(drains, indent=2, ensure_ascii=False))
         return
     plain = [d for d in drains if not d.get("addon")]

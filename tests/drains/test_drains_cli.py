@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from tests.drains.conftest import APP, DEAD_API
 from tuilogs.drains_cli import run
+from tuilogs.platform.client import mask_url
 
 SECRET_URL = "https://logger:hunter2-secret@logs.example.com/drain"
 MASKED_URL = "https://logger:***@logs.example.com/drain"
@@ -44,12 +45,16 @@ class TestList:
         assert out.splitlines() == expected
         assert "hunter2" not in out and router.token not in out
 
-    def test_json_is_what_the_api_returned(self, capsys, router, pclient):
+    def test_json_is_the_api_objects_with_the_password_masked(self, capsys, router, pclient):
         pclient.add_log_drain(APP, SECRET_URL)
         code, out, _ = cli(capsys, "drains", "-a", APP, "--json", "--api", router.base_url)
         assert code == 0
+        expected = [{**d, "url": mask_url(d["url"])} for d in pclient.log_drains(APP)]
+        assert json.loads(out) == expected
+        assert "hunter2" not in out and router.token not in out
+        code, out, _ = cli(capsys, "drains", "-a", APP, "--json", "--show-secrets",
+                           "--api", router.base_url)
         assert json.loads(out) == pclient.log_drains(APP)
-        assert router.token not in out
 
     def test_addon_drains_show_plan_and_addon_as_heroku_does(self, capsys, serve_asgi):
         drains = [
