@@ -31,7 +31,8 @@ import os
 import sys
 from urllib.parse import quote
 
-from tuilogs.platform.client import PlatformClient, PlatformError, mask_url
+from tuilogs.drain_urls import mask_url
+from tuilogs.platform.client import PlatformClient, PlatformError
 from tuilogs.platform.credentials import resolve_backend
 from tuilogs.safety import escape_controls
 

@@ -10,7 +10,7 @@ CORE = [
     "tuilogs.record", "tuilogs.logfmt", "tuilogs.codes", "tuilogs.levels", "tuilogs.colorize",
     "tuilogs.safety", "tuilogs.fields", "tuilogs.buffer", "tuilogs.sources", "tuilogs.filters",
     "tuilogs.query", "tuilogs.explorer_state", "tuilogs.export", "tuilogs.frames",
-    "tuilogs.printer", "tuilogs.locations",
+    "tuilogs.printer", "tuilogs.locations", "tuilogs.drain_urls",
 ]
 
 SCRIPT = textwrap.dedent(

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.drains.conftest import APP, DEAD_API
+from tuilogs.drain_urls import mask_url
 from tuilogs.drains_cli import run
-from tuilogs.platform.client import mask_url
 
 SECRET_URL = "https://logger:hunter2-secret@logs.example.com/drain"
 MASKED_URL = "https://logger:***@logs.example.com/drain"

@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tuilogs import __version__
-from tuilogs.platform.client import PlatformClient, PlatformError, mask_url, validate_drain_url
+from tuilogs.drain_urls import mask_url, validate_drain_url
+from tuilogs.platform.client import PlatformClient, PlatformError
 
 
 def seed(router, app="myapp", n=5):
@@ -272,7 +273,7 @@ def test_server_messages_never_echo_secrets(serve_asgi):
 
 
 def test_mask_text():
-    from tuilogs.platform.client import mask_text
+    from tuilogs.drain_urls import mask_text
 
     text = "see syslog+tls://tok:en@h.example:6514 and https://a@b.example/ ok http://c.example/"
     assert mask_text(text) == (

@@ -11,9 +11,10 @@ import pytest
 import trustme
 from receivers import HttpReceiver, SyslogReceiver
 
+from tuilogs.drain_urls import mask_url
 from tuilogs.frames import parse_logplex_body
 from tuilogs.record import LogRecord
-from tuilogs.server.forward import ForwarderManager, mask_url
+from tuilogs.server.forward import ForwarderManager
 
 TOKEN = "d.73ea7440-270a-435a-a0ea-adf50b4e5f5a"
 TS = "2026-11-23T19:00:00.000001+00:00"

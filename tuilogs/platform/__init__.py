@@ -7,7 +7,9 @@ docs/backends.md for how the backend is chosen.
 
 from __future__ import annotations
 
-from .client import PlatformClient, PlatformError, mask_url, validate_drain_url
+from tuilogs.drain_urls import mask_url, validate_drain_url
+
+from .client import PlatformClient, PlatformError
 from .credentials import Backend, resolve_backend
 
 __all__ = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.utils
 import math
-import re
 import time
 import weakref
 from urllib.parse import quote, urlsplit
@@ -18,13 +17,13 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from tuilogs import __version__
+from tuilogs.drain_urls import mask_text, validate_drain_url
 
 HEROKU_API = "https://api.heroku.com"
 ACCEPT = "application/vnd.heroku+json; version=3"
 USER_AGENT = f"tuilogs/{__version__} httpx/{httpx.__version__}"
 HEROKU_MAX_LINES = 1500
 ROUTER_MAX_LINES = 100_000
-DRAIN_SCHEMES = ("https", "http", "syslog", "syslog+tls")
 
 FIX_401 = (
     "token invalid or missing: run `heroku login` / set HEROKU_API_KEY, "
@@ -64,65 +63,6 @@ class PlatformError(Exception):
 
     def __repr__(self) -> str:
         return f"PlatformError({self.kind!r}, {self.status!r}, {self.message!r})"
-
-
-def mask_url(url: str) -> str:
-    """`url` with any userinfo password replaced by `***` (fit for screens, logs, errors)."""
-    try:
-        parts = urlsplit(url)
-        user, password = parts.username, parts.password
-        port = parts.port
-    except ValueError:
-        return "<invalid url>"
-    if password is None and user is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if port is not None:
-        host = f"{host}:{port}"
-    # A lone userinfo is a secret too (the router accepts the token as a lone username).
-    shown = f"{user}:***" if password is not None else "***"
-    return parts._replace(netloc=f"{shown}@{host}").geturl()
-
-
-def validate_drain_url(url: object) -> str | None:
-    """Why `url` is not an acceptable drain URL (a sentence), or None when it is.
-
-    Same rules as the router's and Heroku's: https/http/syslog/syslog+tls, a host, and a
-    port for syslog. Checked before sending so the user gets the answer without a round trip.
-    """
-    if not isinstance(url, str) or not url.strip():
-        return "Drain URL must be a non-empty string."
-    if any(c.isspace() or ord(c) < 32 for c in url):
-        return "Drain URL must not contain whitespace or control characters."
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return f"Drain URL {mask_url(url)} is not a valid URL."
-    scheme = parts.scheme.lower()
-    if scheme not in DRAIN_SCHEMES:
-        shown = f"{scheme}://" if scheme else "no scheme"
-        return f"Drain URL must use https://, http://, syslog:// or syslog+tls:// (got {shown})."
-    if not parts.hostname:
-        return f"Drain URL {mask_url(url)} has no host."
-    if scheme.startswith("syslog") and port is None:
-        return f"Drain URL {mask_url(url)} needs a port (syslog drains have no default)."
-    return None
-
-
-_USERINFO_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]+@")
-
-
-def mask_text(text: str, *secrets: str | None) -> str:
-    """`text` with URL userinfo masked and each of `secrets` replaced by `***` (for messages
-    that quote what a server said: it may echo a drain URL or a token back)."""
-    text = _USERINFO_RE.sub(r"\1***@", text)
-    for secret in secrets:
-        if secret and len(secret) >= 8:  # real tokens are long; "t" would mangle every word
-            text = text.replace(secret, "***")
-    return text
 
 
 def is_heroku_host(base_url: str) -> bool:

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tuilogs import locations as paths
+from tuilogs.drain_urls import mask_url, validate_drain_url
 
 from ..frames import parse_logplex_body
 from ..record import LogRecord, dyno_matches
@@ -39,7 +40,6 @@ log = logging.getLogger("tuilogs.server")
 
 MAX_SESSION_LINES = 100_000
 _APP_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_DRAIN_SCHEMES = ("https", "http", "syslog", "syslog+tls")
 _GENERATION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0001"
 _REGION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0002"
 _STACK_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0003"
@@ -74,38 +74,6 @@ def error(status: int, ident: str, message: str, **extra: object) -> JSONRespons
     return JSONResponse({"id": ident, "message": message, **extra}, status_code=status)
 
 
-def mask_url(url: str) -> str:
-    """A URL fit for logs: userinfo (drain passwords, our token) replaced by `***`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=f"***@{host}").geturl()
-
-
-def validate_drain_url(url: object) -> str | None:
-    """Why `url` is not an acceptable drain URL, or None when it is."""
-    if not isinstance(url, str) or not url.strip():
-        return "Url must be a non-empty string."
-    if any(c.isspace() or ord(c) < 32 for c in url):
-        return "Url must not contain whitespace or control characters."
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        return f"Url is invalid: {exc}."
-    if parts.scheme.lower() not in _DRAIN_SCHEMES:
-        return "Url must use https://, http://, syslog:// or syslog+tls://."
-    if not parts.hostname:
-        return "Url must include a host."
-    if parts.scheme.lower().startswith("syslog") and port is None:
-        return "Url of a syslog drain must include a port."
-    return None
 
 
 def app_json(app: dict) -> dict:

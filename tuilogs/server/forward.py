@@ -34,10 +34,11 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import httpx
 
+from tuilogs.drain_urls import mask_url
 from tuilogs.frames import format_frame
 from tuilogs.record import LogRecord
 
-__all__ = ["DrainForwarder", "ForwarderManager", "mask_url"]
+__all__ = ["DrainForwarder", "ForwarderManager"]
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +51,6 @@ _RETRY_STATUS = frozenset((408, 429))
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe for logs and reports)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
 class DrainForwarder:

@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from tuilogs.platform.client import PlatformClient, PlatformError, mask_url, validate_drain_url
+from tuilogs.drain_urls import mask_url, validate_drain_url
+from tuilogs.platform.client import PlatformClient, PlatformError
 from tuilogs.safety import escape_controls
 
 EXAMPLES = "https://user:pass@logs.example.com/drain or syslog+tls://logs.example.com:6514"
