@@ -29,6 +29,7 @@ from tuilogs.safety import escape_controls
 from tuilogs.ui.styles import COMPONENT_CLASSES, PROCESS_SLOTS, component
 
 TIME_MODES = ("received", "local", "relative")
+MIN_SCROLL_WIDTH = 40  # at least a line's header
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 
 
@@ -83,7 +84,6 @@ class LogView(ScrollView, can_focus=True):
         self.process_colors = ProcessColors()
         self._styles: dict[str, Style] = {}
         self._strips: OrderedDict[tuple, list[Strip]] = OrderedDict()
-        self._max_width = 40  # at least the header's width
         self._render_version = 0
         self._rows: list[Strip] = []
         self._finished: dict[tuple, tuple[Strip, Strip]] = {}
@@ -247,7 +247,7 @@ class LogView(ScrollView, can_focus=True):
         if not self.following and added:
             self.pending += added
         # Scroll width from the longest line in bytes: known without rendering every line.
-        width = max(self._max_width, self.state.buffer.longest)
+        width = max(MIN_SCROLL_WIDTH, self.state.buffer.longest)
         self._set_virtual_size(Size(0 if self.wrap else width, n))
         if self.cursor is not None and self.cursor >= n:
             self.cursor = n - 1 if n else None
