@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_cache_dir, user_config_dir, user_data_dir
@@ -21,30 +22,27 @@ def _home() -> Path | None:
     return Path(home).expanduser() if home else None
 
 
+def _dir(name: str, default: Callable[[str], str], create: bool, mode: int = 0o700) -> Path:
+    home = _home()
+    path = home / name if home else Path(default(APP_NAME))
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=mode)
+    return path
+
+
 def data_dir(create: bool = True) -> Path:
     """The data directory (the SQLite store, the router's log)."""
-    home = _home()
-    path = home / "data" if home else Path(user_data_dir(APP_NAME))
-    if create:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return _dir("data", user_data_dir, create)
 
 
 def config_dir(create: bool = True) -> Path:
     """The config directory (the API token, `router.json`)."""
-    home = _home()
-    path = home / "config" if home else Path(user_config_dir(APP_NAME))
-    if create:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return _dir("config", user_config_dir, create)
 
 
 def cache_dir() -> Path:
     """Things tuilogs can make again (the generated sample log)."""
-    home = _home()
-    path = home / "cache" if home else Path(user_cache_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _dir("cache", user_cache_dir, True, 0o755)
 
 
 def store_path() -> Path:

@@ -111,18 +111,11 @@ def select(buffer: LogBuffer, origin_filter: OriginFilter, query: Query | None, 
     return array("I", range(lo, hi))
 
 
-def run_print(
-    target: str,
-    *,
-    num: int = 100,
-    sources: list[str] | None = None,
-    dynos: list[str] | None = None,
-    tail: bool = False,
-    query: Query | None = None,
-    color: bool | None = None,
-    out: BinaryIO | None = None,
-) -> int:
-    """Print the last `num` matching lines of a file or stdin (`-`), then follow with `tail`."""
+def run_print(target: str, *, tail: bool = False, **options) -> int:
+    """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
+
+    `options` are `print_from`'s (`num`, `sources`, `dynos`, `query`, `color`, `out`).
+    """
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
     if target == "-":
@@ -137,10 +130,7 @@ def run_print(
         done = feed.state in ("loaded", "following") and not feed.head_pending
         return done or feed.state == "ended"
 
-    return print_from(
-        feed, buffer, [producer], loaded, num=num, sources=sources, dynos=dynos, tail=tail,
-        query=query, color=color, out=out,
-    )
+    return print_from(feed, buffer, [producer], loaded, tail=tail, **options)
 
 
 def print_from(

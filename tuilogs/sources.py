@@ -195,9 +195,7 @@ class FileFollower(Producer):
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
             pos += len(data) - len(rest)
-            block, rest = _complete(data)
-            if pos >= stop and rest:
-                block, rest = block + rest + b"\n", b""  # cannot happen: stop is a line start
+            block, rest = _complete(data)  # `stop` is a line start: nothing is left over
             if block:
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
                 ends.extend(b.ends)

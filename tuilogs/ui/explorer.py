@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -56,8 +55,6 @@ class ExplorerScreen(Screen):
         Binding("escape", "clear_search", "Clear search", show=False, id="clear_search"),
     ]
 
-    lines_per_second: reactive[float] = reactive(0.0)
-
     def __init__(self, buffer: LogBuffer, feed: Feed, title: str, kind: str) -> None:
         super().__init__()
         self.buffer = buffer
@@ -72,6 +69,7 @@ class ExplorerScreen(Screen):
         self._scanning = False
         self._jump_after_scan = False
         self._notes_seen = 0
+        self.lines_per_second = 0.0
         self._bar_texts: dict[str, str] = {}
         self._sidebar_chosen = False
         self._failure_told = ""
@@ -139,14 +137,14 @@ class ExplorerScreen(Screen):
     def _tick(self) -> None:
         self._last_tick, self._tick_pending = time.monotonic(), False
         before, visible_before = len(self.buffer), len(self.state)
-        epoch, prepended = self.buffer.epoch, self.buffer.prepended
+        prepended = self.buffer.prepended
         state, log = self.state, self.log_view
         # Where the reader is, as a line number, to find the same place after a prepend.
         anchor = log.selected_line() if log.cursor is not None else None
         top = state.line_at(int(log.scroll_offset.y)) if visible_before and not log.following else None
         added = self.feed.drain(self.buffer)
         now = time.monotonic()
-        if self.buffer.epoch != epoch or self.buffer.epoch != state.epoch:
+        if self.buffer.epoch != state.epoch:  # a prepend or reset renumbered the lines
             shift = self.buffer.prepended - prepended
             state.reset_for_epoch()
             if not log.following and shift > 0:
