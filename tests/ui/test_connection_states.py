@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+import time
 
 import pytest
 from routerkit import post_batch, rec
@@ -42,6 +44,28 @@ async def settle(pilot, text: str) -> None:
     await pilot.pause(0.2)
 
 
+# Fixed ports, because the header names the host and a snapshot must be the same every run.
+# They lie below Linux's ephemeral range (32768–60999), so no outgoing connection of this
+# or another test can be holding one of them.
+FAILED_PORT = 29613
+RECONNECT_PORT = 29614
+
+
+def free_port(port: int, timeout: float = 10.0) -> int:
+    """Wait until `port` can be listened on (a router of an earlier run may be closing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def steady_backoff(monkeypatch):
     """Backoff without jitter, so the countdown on screen is deterministic."""
@@ -65,8 +89,7 @@ def test_live(snap_compare, seeded):
 
 
 def test_failed_with_a_reason(snap_compare, make_router):
-    # A fixed port: the reason names the host, and the snapshot must be the same every run.
-    router = make_router(port=47613)
+    router = make_router(port=free_port(FAILED_PORT))
     client = PlatformClient(router.base_url, "not-the-token", kind="local")
 
     async def run_before(pilot):
@@ -77,7 +100,7 @@ def test_failed_with_a_reason(snap_compare, make_router):
 
 
 def test_reconnecting_after_the_server_went_away(snap_compare, make_router, steady_backoff):
-    seeded = make_router(port=47614)  # fixed: the reason names the host
+    seeded = make_router(port=free_port(RECONNECT_PORT))
     post_batch(seeded, APP, [rec(f"request {i} done") for i in range(20)])
     client = PlatformClient(seeded.base_url, seeded.token, kind="local", timeout=2)
 
