@@ -34,7 +34,8 @@ TOOLONG = os.environ.get("TOOLONG", "/opt/toolong/bin/tl")
 def tuitime(cmd: str, *steps: str, timeout: float = 60) -> dict[str, float | str]:
     out = subprocess.run(
         [sys.executable, str(TUITIME), "--cmd", cmd, "--timeout", str(timeout), *steps],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     result: dict[str, float | str] = {}
     waits = []
@@ -72,8 +73,12 @@ def unique_token(path: Path) -> str:
         f.readline()
         while True:
             token = f.readline().decode()[:26]
-            if subprocess.run(["grep", "-c", token, str(path)], capture_output=True,
-                              text=True).stdout.strip() == "1":
+            if (
+                subprocess.run(
+                    ["grep", "-c", token, str(path)], capture_output=True, text=True
+                ).stdout.strip()
+                == "1"
+            ):
                 return token
 
 
@@ -83,18 +88,45 @@ def run_tool(name: str, cmd: str, path: Path, last: str, token: str) -> dict:
     row: dict = {"tool": name}
     if name == "tuilogs":
         r = tuitime(
-            f"{cmd} {path}", first_screen, "sleep:1.5", "keys:/", f"text:{token}", f"wait:{q(token)}",
-            "mark", "keys:Enter", f"wait:{q(token)}\\S* (app|heroku)\\[", "keys:Escape", "sleep:0.5",
-            "keys:Tab", *["keys:Down"] * 8, "sleep:0.5", "shot:/tmp/tuilogs-sidebar.txt",
-            "mark", "keys:o", r"wait:[\d,]+ of [\d,]+ lines",
+            f"{cmd} {path}",
+            first_screen,
+            "sleep:1.5",
+            "keys:/",
+            f"text:{token}",
+            f"wait:{q(token)}",
+            "mark",
+            "keys:Enter",
+            f"wait:{q(token)}\\S* (app|heroku)\\[",
+            "keys:Escape",
+            "sleep:0.5",
+            "keys:Tab",
+            *["keys:Down"] * 8,
+            "sleep:0.5",
+            "shot:/tmp/tuilogs-sidebar.txt",
+            "mark",
+            "keys:o",
+            r"wait:[\d,]+ of [\d,]+ lines",
         )
     elif name == "lnav":
         # lnav counts hits on Enter and moves to one with `n`; its filter is a regex filter-in.
         r = tuitime(
-            f"{cmd} {path}", first_screen, "sleep:1.5", "keys:/", f"text:{token}", f"wait:{q(token)}",
-            "mark", "keys:Enter", "wait:1 hits", "keys:N", f"wait:{q(token)}\\S* (app|heroku)\\[",
+            f"{cmd} {path}",
+            first_screen,
+            "sleep:1.5",
+            "keys:/",
+            f"text:{token}",
+            f"wait:{q(token)}",
+            "mark",
+            "keys:Enter",
+            "wait:1 hits",
+            "keys:N",
+            f"wait:{q(token)}\\S* (app|heroku)\\[",
             "sleep:0.5",
-            "keys::", "text:filter-in web\\.1\\]", "sleep:0.3", "mark", "keys:Enter",
+            "keys::",
+            "text:filter-in web\\.1\\]",
+            "sleep:0.3",
+            "mark",
+            "keys:Enter",
             "wait:Lines not shown",
         )
     else:  # toolong
@@ -108,15 +140,25 @@ def run_tool(name: str, cmd: str, path: Path, last: str, token: str) -> dict:
     return row
 
 
-KEYS = [("w", "│ wrap │"), ("w", "nowrap"), ("t", "time: local"), ("t", "time: relative"),
-        ("t", "time: received"), ("w", "│ wrap │"), ("w", "nowrap"), ("t", "time: local")]
+KEYS = [
+    ("w", "│ wrap │"),
+    ("w", "nowrap"),
+    ("t", "time: local"),
+    ("t", "time: relative"),
+    ("t", "time: received"),
+    ("w", "│ wrap │"),
+    ("w", "nowrap"),
+    ("t", "time: local"),
+]
 
 
 def key_answers(session: str) -> list[int]:
     """ms from each key sent (wrap, timestamps) to its effect on screen, polled every 3 ms."""
+
     def screen() -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
 
     out = []
     for key, effect in KEYS:
@@ -133,13 +175,17 @@ def follow_pipe(rate: int, seconds: int) -> dict:
     """tuilogs following `genlogs --rate`: the rate it shows, and key answer times."""
     name = "tp" + os.urandom(4).hex()
     cmd = f"python3 {GENLOGS} {rate * (seconds + 15)} --rate {rate} | tuilogs -"
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
-                   env=dict(os.environ, TERM="xterm-256color"), check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
+        env=dict(os.environ, TERM="xterm-256color"),
+        check=True,
+    )
     try:
         time.sleep(seconds)
         keys = key_answers(name)
-        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
-                                text=True).stdout
+        screen = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+        ).stdout
         m = re.search(r"([\d,]+) lines/s", screen)
         return {"key_answers_ms": keys, "rate_shown": m.group(1) if m else "?"}
     finally:
@@ -165,17 +211,22 @@ def main() -> None:
             continue
         rows.append(run_tool(name, cmd, path, last, token))
     print(f"\n{'tool':10} {'first screen':>13} {'search':>8} {'filter':>8} {'peak RSS':>9}")
+
     def f(row, k):
         v = row.get(k)
         return "n/a" if v is None else f"{v:.3f}s"
 
     for row in rows:
-        print(f"{row['tool']:10} {f(row, 'first_screen_s'):>13} {f(row, 'search_s'):>8} "
-              f"{f(row, 'filter_s'):>8} {row['rss_mb'] or 0:8.0f}M")
+        print(
+            f"{row['tool']:10} {f(row, 'first_screen_s'):>13} {f(row, 'search_s'):>8} "
+            f"{f(row, 'filter_s'):>8} {row['rss_mb'] or 0:8.0f}M"
+        )
     if not a.no_follow and (not a.only or "tuilogs" in a.only):
         res = follow_pipe(5000, 8)
-        print(f"\nfollowing a 5,000 lines/s pipe: shown rate {res['rate_shown']} lines/s, "
-              f"key answers {res['key_answers_ms']} ms")
+        print(
+            f"\nfollowing a 5,000 lines/s pipe: shown rate {res['rate_shown']} lines/s, "
+            f"key answers {res['key_answers_ms']} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from tuilogs.record import parse_line  # noqa: E402
 
 def wait_idle(pid: int, quiet: float = 2.0, limit: float = 600) -> None:
     """Wait until the router stops using CPU (its background search indexing is done)."""
+
     def cpu() -> int:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
@@ -65,8 +66,9 @@ def main() -> None:
         rate = throughput(base, token_api, records, workers=4)
         print(f"stored {len(records):,} lines in {time.perf_counter() - t:.1f}s ({rate:,.0f}/s)")
         # Batches went in on 4 connections: ask the router which line is the newest.
-        newest = httpx.get(f"{base}/apps/bench/log-lines?limit=1",
-                           headers={"Authorization": f"Bearer {token_api}"}).json()["lines"][-1]
+        newest = httpx.get(
+            f"{base}/apps/bench/log-lines?limit=1", headers={"Authorization": f"Bearer {token_api}"}
+        ).json()["lines"][-1]
         last = newest["timestamp"][:26]
         t = time.perf_counter()
         wait_idle(proc.pid)
@@ -76,16 +78,30 @@ def main() -> None:
         q = re.escape
         r = tuitime(
             f"{env}tuilogs bench --api {base}",
-            f"wait:{q(last)}", f"wait:{total} lines", "sleep:0.5",
-            "keys:/", f"text:{token}", f"wait:{q(token)}", "mark", "keys:Enter",
-            f"wait:{q(token)}\\S* (app|heroku)\\[", "keys:Escape", "sleep:0.5",
-            "keys:Tab", *["keys:Down"] * 8, "sleep:0.5",
-            "mark", "keys:o", r"wait:[\d,]+ of [\d,]+ lines",
+            f"wait:{q(last)}",
+            f"wait:{total} lines",
+            "sleep:0.5",
+            "keys:/",
+            f"text:{token}",
+            f"wait:{q(token)}",
+            "mark",
+            "keys:Enter",
+            f"wait:{q(token)}\\S* (app|heroku)\\[",
+            "keys:Escape",
+            "sleep:0.5",
+            "keys:Tab",
+            *["keys:Down"] * 8,
+            "sleep:0.5",
+            "mark",
+            "keys:o",
+            r"wait:[\d,]+ of [\d,]+ lines",
             timeout=180,
         )
         w = r["waits"] + [float("nan")] * 5
-        print(f"first screen {w[0]:.3f}s · all {total} stored lines in the explorer {w[1]:.1f}s · "
-              f"search {w[3]:.3f}s · filter {w[4]:.3f}s · peak RSS {r.get('rss_mb', 0):.0f} MB")
+        print(
+            f"first screen {w[0]:.3f}s · all {total} stored lines in the explorer {w[1]:.1f}s · "
+            f"search {w[3]:.3f}s · filter {w[4]:.3f}s · peak RSS {r.get('rss_mb', 0):.0f} MB"
+        )
     finally:
         proc.terminate()
         proc.wait(10)
@@ -115,12 +131,27 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
     name = f"tf{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "TUILOGS_HOME": str(home), "TERM": "xterm-256color"}
     # The variable goes in the command: a running tmux server ignores the client's environment.
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-                    f"TUILOGS_HOME={home} tuilogs bench --api {base}"], env=env, check=True)
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"TUILOGS_HOME={home} tuilogs bench --api {base}",
+        ],
+        env=env,
+        check=True,
+    )
 
     def screen() -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+        ).stdout
 
     def shown() -> int:
         m = re.search(r"(?:following|paused)[^│]*│ ([\d,]+) lines", screen())
@@ -139,9 +170,15 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
                 for k in range(per_batch)
             )
             t = time.monotonic()
-            client.post(f"{base}/drains/bench", content=body, headers={
-                "Content-Type": "application/logplex-1", "Logplex-Msg-Count": str(per_batch),
-                "Logplex-Frame-Id": uuid.uuid4().hex})
+            client.post(
+                f"{base}/drains/bench",
+                content=body,
+                headers={
+                    "Content-Type": "application/logplex-1",
+                    "Logplex-Msg-Count": str(per_batch),
+                    "Logplex-Frame-Id": uuid.uuid4().hex,
+                },
+            )
             sent += per_batch
             posted.append((t, sent))
             next_at += 0.02
@@ -149,10 +186,15 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
 
     try:
         # The app has no lines yet: the explorer waits for them, then follows.
-        ingest = b"".join(format_frame(LogRecord(time.strftime("%Y-%m-%dT%H:%M:%SZ"), "app",
-                                                 "web.1", "start")) for _ in range(1))
-        client.post(f"{base}/drains/bench", content=ingest,
-                    headers={"Content-Type": "application/logplex-1", "Logplex-Msg-Count": "1"})
+        ingest = b"".join(
+            format_frame(LogRecord(time.strftime("%Y-%m-%dT%H:%M:%SZ"), "app", "web.1", "start"))
+            for _ in range(1)
+        )
+        client.post(
+            f"{base}/drains/bench",
+            content=ingest,
+            headers={"Content-Type": "application/logplex-1", "Logplex-Msg-Count": "1"},
+        )
         deadline = time.monotonic() + 20
         while shown() < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -178,9 +220,11 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
             raise SystemExit("no batch seen on screen; last screen:\n" + screen())
         p95 = lat[int(len(lat) * 0.95) - 1]
         sent = posted[-1][1] if posted else 0
-        print(f"following {rate:,} lines/s from the router: POST→screen p50 "
-              f"{statistics.median(lat):.0f} ms, p95 {p95:.0f} ms over {len(lat)} batches; "
-              f"sent {sent:,}, explorer holds {shown() - 1:,}; key answers {keys} ms")
+        print(
+            f"following {rate:,} lines/s from the router: POST→screen p50 "
+            f"{statistics.median(lat):.0f} ms, p95 {p95:.0f} ms over {len(lat)} batches; "
+            f"sent {sent:,}, explorer holds {shown() - 1:,}; key answers {keys} ms"
+        )
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name])
         client.close()

@@ -89,8 +89,13 @@ async def drains_panel() -> None:
 
 async def run() -> None:
     OUT.mkdir(exist_ok=True)
-    for name, steps in [("main", main_view), ("filtered", filtered), ("find", find),
-                        ("detail", detail), ("help", help_screen)]:
+    for name, steps in [
+        ("main", main_view),
+        ("filtered", filtered),
+        ("find", find),
+        ("detail", detail),
+        ("help", help_screen),
+    ]:
         await shoot(name, steps)
     await drains_panel()
 

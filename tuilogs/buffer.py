@@ -183,7 +183,9 @@ class LogBuffer:
             self.keys.extend(batch.keys)
         self.counts.update(batch.counts)
         if len(batch.ends):
-            self.longest = max(self.longest, max(map(sub, batch.ends, chain((batch.start,), batch.ends))))
+            self.longest = max(
+                self.longest, max(map(sub, batch.ends, chain((batch.start,), batch.ends)))
+            )
         return len(batch.ends)
 
     # -- readers ------------------------------------------------------------------------------

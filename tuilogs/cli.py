@@ -39,15 +39,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("target", nargs="?", help="a log file, - for stdin, an app name, or `sample`")
     p.add_argument("-a", "--app", help="an app's live logs (Heroku or the local router)")
-    p.add_argument("--api", help="Platform API base URL (default: Heroku if credentials, else local)")
-    p.add_argument("--print", "-p", action="store_true", dest="print_mode",
-                   help="print lines instead of opening the explorer")
-    p.add_argument("-n", "--num", type=int, default=100,
-                   help="print mode: number of lines (default 100, 0 for all); apps: lines fetched")
-    p.add_argument("-s", "--source", action="append", default=[],
-                   help="only this source (app, heroku); repeatable")
-    p.add_argument("-d", "--dyno", action="append", default=[],
-                   help="only this dyno or process type (web matches web.1, web.12); repeatable")
+    p.add_argument(
+        "--api", help="Platform API base URL (default: Heroku if credentials, else local)"
+    )
+    p.add_argument(
+        "--print",
+        "-p",
+        action="store_true",
+        dest="print_mode",
+        help="print lines instead of opening the explorer",
+    )
+    p.add_argument(
+        "-n",
+        "--num",
+        type=int,
+        default=100,
+        help="print mode: number of lines (default 100, 0 for all); apps: lines fetched",
+    )
+    p.add_argument(
+        "-s",
+        "--source",
+        action="append",
+        default=[],
+        help="only this source (app, heroku); repeatable",
+    )
+    p.add_argument(
+        "-d",
+        "--dyno",
+        action="append",
+        default=[],
+        help="only this dyno or process type (web matches web.1, web.12); repeatable",
+    )
     p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
@@ -97,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 def _print_file(target: str, args, query) -> int:
     from tuilogs.printer import run_print
 
-    return run_print(target, num=args.num, sources=args.source, dynos=args.dyno,
-                     tail=args.tail, query=query)
+    return run_print(
+        target, num=args.num, sources=args.source, dynos=args.dyno, tail=args.tail, query=query
+    )
 
 
 def _guard_pipe(run) -> int:
@@ -175,7 +198,9 @@ def _connect(app: str, api: str | None):
     if backend.kind == "local" and backend.base_url is None:
         router = _embedded_router()
         backend = Backend(
-            "local", router.base_url, router.token,
+            "local",
+            router.base_url,
+            router.token,
             f"no Heroku credentials and no router running → started one at {router.base_url}",
         )
     return backend, backend.client(), router
@@ -212,29 +237,48 @@ def _app(name: str, args, query, printing: bool) -> int:
             from tuilogs.sources import Feed
 
             buffer, feed = LogBuffer(), Feed()
-            producers = open_app(client, name, feed, buffer.origins, dyno=dyno, source=source,
-                                 history=False, lines=args.num if args.num > 0 else 1500,
-                                 follow=args.tail)
+            producers = open_app(
+                client,
+                name,
+                feed,
+                buffer.origins,
+                dyno=dyno,
+                source=source,
+                history=False,
+                lines=args.num if args.num > 0 else 1500,
+                follow=args.tail,
+            )
             tail = producers[0]
-            return _guard_pipe(lambda: print_from(
-                feed, buffer, producers, tail.anchored.is_set, num=args.num,
-                sources=args.source, dynos=args.dyno, tail=args.tail, query=query,
-            ))
+            return _guard_pipe(
+                lambda: print_from(
+                    feed,
+                    buffer,
+                    producers,
+                    tail.anchored.is_set,
+                    num=args.num,
+                    sources=args.source,
+                    dynos=args.dyno,
+                    tail=args.tail,
+                    query=query,
+                )
+            )
 
         # Heroku keeps 1,500 lines: ask for all of them. The router pages its whole history in
         # behind the first screen, so that screen need only be small, and comes sooner.
         first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
 
         def start(feed, buffer):
-            return open_app(client, name, feed, buffer.origins, dyno=dyno, source=source,
-                            lines=first)
+            return open_app(
+                client, name, feed, buffer.origins, dyno=dyno, source=source, lines=first
+            )
 
         kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
         server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
         if server:
             kind += f" · server-side {server}"
-        return _run_explorer(start, name, kind, args, reason=backend.reason,
-                             platform=(client, name))
+        return _run_explorer(
+            start, name, kind, args, reason=backend.reason, platform=(client, name)
+        )
     finally:
         client.close()
         if router is not None:
@@ -275,8 +319,14 @@ def _demo(argv: list[str]) -> int:
         shutil.rmtree(home, ignore_errors=True)
 
     ns = _parser().parse_args([])
-    return _run_explorer(start, "demo", f"embedded router {router.base_url} · simulated app",
-                         ns, cleanup=cleanup, platform=(client, "demo"))
+    return _run_explorer(
+        start,
+        "demo",
+        f"embedded router {router.base_url} · simulated app",
+        ns,
+        cleanup=cleanup,
+        platform=(client, "demo"),
+    )
 
 
 # -- subcommands -------------------------------------------------------------------------------
@@ -294,10 +344,14 @@ def _subcommand(name: str, argv: list[str]) -> int:
         print(load_or_create_token())
         return 0
     if name == "ingest":
-        p = argparse.ArgumentParser(prog="tuilogs ingest",
-                                    description="Send standard input to the local router as app lines.")
+        p = argparse.ArgumentParser(
+            prog="tuilogs ingest",
+            description="Send standard input to the local router as app lines.",
+        )
         p.add_argument("app")
-        p.add_argument("--dyno", default="run.1", help="the dyno the lines come from (default run.1)")
+        p.add_argument(
+            "--dyno", default="run.1", help="the dyno the lines come from (default run.1)"
+        )
         p.add_argument("--source", default="app", help="the source (default app)")
         a = p.parse_args(argv)
         if not APP_NAME_RE.match(a.app):

@@ -76,8 +76,11 @@ def _parser(command: str) -> _Parser:
     )
     if command == "drains":
         p.add_argument("--json", action="store_true", help="output in json format")
-        p.add_argument("--show-secrets", action="store_true",
-                       help="with --json: print drain URLs with their passwords")
+        p.add_argument(
+            "--show-secrets",
+            action="store_true",
+            help="with --json: print drain URLs with their passwords",
+        )
     return p
 
 

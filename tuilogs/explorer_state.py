@@ -78,7 +78,9 @@ class ExplorerState:
         if not self.searching or self.matches is None:
             self.hits = None
         elif self.filter.active:
-            self.hits = select_from(self.matches, self.buffer.keys, self.filter.mask(self.buffer.origins.origins))
+            self.hits = select_from(
+                self.matches, self.buffer.keys, self.filter.mask(self.buffer.origins.origins)
+            )
         else:
             self.hits = self.matches
 
@@ -109,7 +111,9 @@ class ExplorerState:
         self.scanned = 0
         self.recompute()
 
-    def add_matches(self, matches: array, lo: int, hi: int, epoch: int, query: Query | None) -> bool:
+    def add_matches(
+        self, matches: array, lo: int, hi: int, epoch: int, query: Query | None
+    ) -> bool:
         """A scan of [lo, hi) finished; False when it is stale (other query, epoch or range)."""
         if query is not self.query or epoch != self.epoch or lo != self.scanned:
             return False

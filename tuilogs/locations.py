@@ -90,7 +90,9 @@ def discover() -> dict | None:
     A file left by a dead process (kill -9) is ignored.
     """
     try:
-        info = json.loads(config_dir(create=False).joinpath("router.json").read_text(encoding="utf-8"))
+        info = json.loads(
+            config_dir(create=False).joinpath("router.json").read_text(encoding="utf-8")
+        )
         pid = int(info["pid"])
         port = int(info["port"])
     except (OSError, ValueError, KeyError, TypeError):

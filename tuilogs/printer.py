@@ -22,15 +22,41 @@ from tuilogs.sources import Feed, FileFollower, PipeReader, Producer
 
 # ANSI colours for print mode, by colour-rule name (the explorer takes its colours from CSS).
 SGR = {
-    "status.2xx": "32", "status.3xx": "36", "status.4xx": "33", "status.5xx": "1;31",
-    "status.other": "31", "latency.fast": "32", "latency.ok": "32", "latency.slow": "33",
-    "latency.slower": "31", "latency.slowest": "1;7;31", "method": "1;35", "path": "36",
-    "at.error": "1;31", "code": "1;7;31", "error.code": "1;31", "logfmt.key": "2",
-    "state.from": "2", "state.to": "1;36", "state.good": "1;32", "state.bad": "1;31",
-    "exit.ok": "32", "exit.fail": "1;31", "command": "36", "release": "1;34",
-    "traceback": "31", "level.debug": "2", "level.info": "32", "level.notice": "36",
-    "level.warning": "1;33", "level.error": "1;31", "level.critical": "1;7;31",
-    "json.key": "34", "json.string": "32", "json.number": "33", "json.literal": "35",
+    "status.2xx": "32",
+    "status.3xx": "36",
+    "status.4xx": "33",
+    "status.5xx": "1;31",
+    "status.other": "31",
+    "latency.fast": "32",
+    "latency.ok": "32",
+    "latency.slow": "33",
+    "latency.slower": "31",
+    "latency.slowest": "1;7;31",
+    "method": "1;35",
+    "path": "36",
+    "at.error": "1;31",
+    "code": "1;7;31",
+    "error.code": "1;31",
+    "logfmt.key": "2",
+    "state.from": "2",
+    "state.to": "1;36",
+    "state.good": "1;32",
+    "state.bad": "1;31",
+    "exit.ok": "32",
+    "exit.fail": "1;31",
+    "command": "36",
+    "release": "1;34",
+    "traceback": "31",
+    "level.debug": "2",
+    "level.info": "32",
+    "level.notice": "36",
+    "level.warning": "1;33",
+    "level.error": "1;31",
+    "level.critical": "1;7;31",
+    "json.key": "34",
+    "json.string": "32",
+    "json.number": "33",
+    "json.literal": "35",
     "json.punct": "2",
 }
 PROCESS_SGR = ["96", "95", "92", "94", "1;94", "33", "36", "35", "32", "93", "34", "31"]
@@ -54,7 +80,9 @@ class Printer:
                 parts.extend(buffer.raw_lines(lo, hi))
             self.out.write(b"\n".join(parts) + b"\n")
         else:
-            self.out.write("".join(self._fancy(buffer, i) for i in lines).encode("utf-8", "replace"))
+            self.out.write(
+                "".join(self._fancy(buffer, i) for i in lines).encode("utf-8", "replace")
+            )
         self.out.flush()
 
     def _fancy(self, buffer: LogBuffer, i: int) -> str:
@@ -100,7 +128,9 @@ def build_filter(sources: list[str], dynos: list[str]) -> OriginFilter:
     return f
 
 
-def select(buffer: LogBuffer, origin_filter: OriginFilter, query: Query | None, lo: int, hi: int) -> array:
+def select(
+    buffer: LogBuffer, origin_filter: OriginFilter, query: Query | None, lo: int, hi: int
+) -> array:
     if query is not None:
         found = query.scan(buffer, lo, hi) or array("I")
         if origin_filter.active:

@@ -60,7 +60,9 @@ class Term:
     negate = False
     exact = True
 
-    def lines(self, data: bytes, lowered: Callable[[], bytes], line_of: Callable[[int], int]) -> set[int]:
+    def lines(
+        self, data: bytes, lowered: Callable[[], bytes], line_of: Callable[[int], int]
+    ) -> set[int]:
         raise NotImplementedError
 
     def test(self, record: LogRecord, raw: str) -> bool:
@@ -134,12 +136,12 @@ class FieldTerm(Term):
     def __init__(self, key: str, op: str, value: str, negate: bool = False) -> None:
         self.key, self.op, self.value, self.negate = key, op, value, negate
         k = re.escape(key.encode("utf-8"))
-        self.numeric = op in (">", ">=", "<", "<=") or bool(_NUMBER_RE.match(value)) or bool(
-            re.fullmatch(r"[1-5]xx", value, re.IGNORECASE)
+        self.numeric = (
+            op in (">", ">=", "<", "<=")
+            or bool(_NUMBER_RE.match(value))
+            or bool(re.fullmatch(r"[1-5]xx", value, re.IGNORECASE))
         )
-        val = (
-            rb'"?([+-]?\d+(?:\.\d+)?)' if self.numeric else rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
-        )
+        val = rb'"?([+-]?\d+(?:\.\d+)?)' if self.numeric else rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
         self.patterns = (
             re.compile(k + rb"=" + val),
             re.compile(rb'"' + k + rb'"\s*:\s*' + val),
@@ -155,9 +157,7 @@ class FieldTerm(Term):
             target = leading_number(value)
             if target is None or not _NUMBER_RE.match(_UNIT_RE.sub("", value)):
                 raise QueryError(f"{op} needs a number, got {value!r}")
-            cmp = {
-                ">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__
-            }[op]
+            cmp = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
             return lambda v: cmp(float(v), target)
         elif _NUMBER_RE.match(value):
             target = float(value)
@@ -245,14 +245,20 @@ def _lazy_lower(data: bytes) -> Callable[[], bytes]:
 
 def _level_term(op: str, value: str, negate: bool) -> ConfirmTerm:
     value = value.lower()
-    value = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}.get(value, value)
+    value = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}.get(
+        value, value
+    )
     if value not in LEVELS:
         raise QueryError(f"unknown level {value!r} (one of {', '.join(LEVELS)})")
     rank = LEVELS.index(value)
     ops = {
-        ":": lambda r: r == rank, "=": lambda r: r == rank, "!=": lambda r: r != rank,
-        ">=": lambda r: r >= rank, ">": lambda r: r > rank,
-        "<=": lambda r: r <= rank, "<": lambda r: r < rank,
+        ":": lambda r: r == rank,
+        "=": lambda r: r == rank,
+        "!=": lambda r: r != rank,
+        ">=": lambda r: r >= rank,
+        ">": lambda r: r > rank,
+        "<=": lambda r: r <= rank,
+        "<": lambda r: r < rank,
     }
     test_rank = ops[op]
     wanted = [lv for i, lv in enumerate(LEVELS) if test_rank(i)]
@@ -321,7 +327,9 @@ class Query:
             return out
         mask = self.origin_mask(buffer.origins.origins)
         keys = buffer.keys
-        bulk_pos = [t for t in self.terms if t.exact and not t.negate and not isinstance(t, OriginTerm)]
+        bulk_pos = [
+            t for t in self.terms if t.exact and not t.negate and not isinstance(t, OriginTerm)
+        ]
         bulk_neg = [t for t in self.terms if t.exact and t.negate and not isinstance(t, OriginTerm)]
         confirm = [t for t in self.terms if not t.exact]
         prefilters = [t for t in confirm if not t.negate]
@@ -367,7 +375,12 @@ def parse_query(text: str) -> Query:
     """Parse the search box's text; raises QueryError with a message fit to show."""
     terms: list[Term] = []
     stripped = text.strip()
-    if len(stripped) > 2 and stripped.startswith("/") and stripped.endswith("/") and " " in stripped:
+    if (
+        len(stripped) > 2
+        and stripped.startswith("/")
+        and stripped.endswith("/")
+        and " " in stripped
+    ):
         return Query(text, [RegexTerm(stripped[1:-1])])
     for token in _TOKEN_RE.findall(stripped):
         negate = token.startswith("-") and len(token) > 1

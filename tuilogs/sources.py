@@ -101,7 +101,11 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             keys = array("H", batch.keys)
             keys.extend(prev.keys)
             out[-1] = Batch(
-                "prepend", ends, keys, start=batch.start, counts=batch.counts + prev.counts,
+                "prepend",
+                ends,
+                keys,
+                start=batch.start,
+                counts=batch.counts + prev.counts,
                 segments=[*(prev.segments or [prev.segment]), batch.segment],
                 owner=batch.owner if batch.owner is not None else prev.owner,
             )
@@ -184,8 +188,14 @@ class FileFollower(Producer):
 
     def _segment(self, global_start: int, delta: int, fd: int, note: str = "") -> None:
         self.feed.put(
-            Batch("append", array("Q"), array("H"), start=self._gend,
-                  segment=(global_start, delta, fd), note=note)
+            Batch(
+                "append",
+                array("Q"),
+                array("H"),
+                start=self._gend,
+                segment=(global_start, delta, fd),
+                note=note,
+            )
         )
 
     def _index_head(self, fd: int, stop: int) -> None:
@@ -237,8 +247,14 @@ class FileFollower(Producer):
             # Truncated in place: what we indexed is gone from disk, so start over.
             self._pos, self._gend = 0, 0
             self.feed.put(
-                Batch("reset", array("Q"), array("H"), start=0, segment=(0, 0, self._fd),
-                      note=f"{self.path.name} was truncated; reading it from the start")
+                Batch(
+                    "reset",
+                    array("Q"),
+                    array("H"),
+                    start=0,
+                    segment=(0, 0, self._fd),
+                    note=f"{self.path.name} was truncated; reading it from the start",
+                )
             )
             self._read_new()
             return
@@ -248,7 +264,9 @@ class FileFollower(Producer):
             self._read_new(final=True)
             fd = os.open(self.path, os.O_RDONLY)
             self._fd, self._pos = fd, 0
-            self._segment(self._gend, self._gend, fd, f"{self.path.name} was rotated; following the new file")
+            self._segment(
+                self._gend, self._gend, fd, f"{self.path.name} was rotated; following the new file"
+            )
             self._read_new()
 
 
@@ -270,8 +288,16 @@ class Spool:
         self.base = base
         self.end = base
         self._lock = threading.Lock()
-        feed.put(Batch("append", array("Q"), array("H"), start=base, segment=(base, base, self.fd),
-                       owner=self._file))
+        feed.put(
+            Batch(
+                "append",
+                array("Q"),
+                array("H"),
+                start=base,
+                segment=(base, base, self.fd),
+                owner=self._file,
+            )
+        )
 
     def write(self, block: bytes, live: bool = True) -> None:
         """Append complete lines (ending in LF) and queue their batch.

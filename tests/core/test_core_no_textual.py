@@ -7,10 +7,23 @@ import sys
 import textwrap
 
 CORE = [
-    "tuilogs.record", "tuilogs.logfmt", "tuilogs.codes", "tuilogs.levels", "tuilogs.colorize",
-    "tuilogs.safety", "tuilogs.fields", "tuilogs.buffer", "tuilogs.sources", "tuilogs.filters",
-    "tuilogs.query", "tuilogs.explorer_state", "tuilogs.export", "tuilogs.frames",
-    "tuilogs.printer", "tuilogs.locations", "tuilogs.drain_urls",
+    "tuilogs.record",
+    "tuilogs.logfmt",
+    "tuilogs.codes",
+    "tuilogs.levels",
+    "tuilogs.colorize",
+    "tuilogs.safety",
+    "tuilogs.fields",
+    "tuilogs.buffer",
+    "tuilogs.sources",
+    "tuilogs.filters",
+    "tuilogs.query",
+    "tuilogs.explorer_state",
+    "tuilogs.export",
+    "tuilogs.frames",
+    "tuilogs.printer",
+    "tuilogs.locations",
+    "tuilogs.drain_urls",
 ]
 
 SCRIPT = textwrap.dedent(
@@ -58,6 +71,9 @@ def test_server_does_not_import_the_ui() -> None:
         "import importlib", "import importlib\nimport tuilogs.server.api, tuilogs.server.main"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, "tuilogs.server.api"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script, "tuilogs.server.api"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr

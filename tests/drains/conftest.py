@@ -44,5 +44,3 @@ def frozen_drains(monkeypatch) -> None:
     )
     monkeypatch.setattr(store_module, "uuid", fake_uuid)
     monkeypatch.setattr(store_module, "now_iso", lambda: "2026-11-23T19:04:05Z")
-
-

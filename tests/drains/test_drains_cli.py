@@ -52,8 +52,9 @@ class TestList:
         expected = [{**d, "url": mask_url(d["url"])} for d in pclient.log_drains(APP)]
         assert json.loads(out) == expected
         assert "hunter2" not in out and router.token not in out
-        code, out, _ = cli(capsys, "drains", "-a", APP, "--json", "--show-secrets",
-                           "--api", router.base_url)
+        code, out, _ = cli(
+            capsys, "drains", "-a", APP, "--json", "--show-secrets", "--api", router.base_url
+        )
         assert json.loads(out) == pclient.log_drains(APP)
 
     def test_addon_drains_show_plan_and_addon_as_heroku_does(self, capsys, serve_asgi):

@@ -12,8 +12,9 @@ DATA = Path(__file__).parent.parent / "data"
 def load(path, *, tail_bytes=1 << 20, follow=False):
     """A buffer fully loaded from a file, as the explorer would have it."""
     buffer, feed = LogBuffer(), Feed()
-    producer = FileFollower(path, feed, buffer.origins, follow=follow, tail_bytes=tail_bytes,
-                            poll=0.02)
+    producer = FileFollower(
+        path, feed, buffer.origins, follow=follow, tail_bytes=tail_bytes, poll=0.02
+    )
     feed.painted.set()
     producer.start()
     deadline = time.monotonic() + 10

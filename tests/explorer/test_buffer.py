@@ -90,7 +90,11 @@ def test_pipe_reader_spools_and_keeps_the_last_partial_line():
     os.close(w)
     reader.join(5)
     feed.drain(buffer)
-    assert lines_of(buffer) == [b"2026-01-01T00:00:00+00:00 app[web.1]: a", b"b\xff\xfec", b"no newline"]
+    assert lines_of(buffer) == [
+        b"2026-01-01T00:00:00+00:00 app[web.1]: a",
+        b"b\xff\xfec",
+        b"no newline",
+    ]
     assert buffer.record(1).message == "b\ufffd\ufffdc"
     assert feed.state == "ended"
 
@@ -113,10 +117,12 @@ def test_history_pages_prepended_together_or_apart_read_the_same():
         history = HistorySpool(feed, buffer.origins)
         live.write(b"2026-01-01T00:00:09+00:00 app[web.1]: live\n")
         for page in range(3, 0, -1):  # newest page first, as a history loader sends them
-            history.prepend(b"".join(
-                f"2026-01-01T00:00:0{page}+00:00 app[web.{i}]: page {page} line {i}\n".encode()
-                for i in range(3)
-            ))
+            history.prepend(
+                b"".join(
+                    f"2026-01-01T00:00:0{page}+00:00 app[web.{i}]: page {page} line {i}\n".encode()
+                    for i in range(3)
+                )
+            )
             if drain_each:
                 feed.drain(buffer)
         feed.drain(buffer)

@@ -5,8 +5,14 @@ from tuilogs.filters import EXCLUDE, INCLUDE, OriginFilter, select_lines
 
 
 def origins():
-    names = [("app", "web.1"), ("app", "web.10"), ("app", "web.2"), ("heroku", "router"),
-             ("app", "worker.1"), ("heroku", "web.1")]
+    names = [
+        ("app", "web.1"),
+        ("app", "web.10"),
+        ("app", "web.2"),
+        ("heroku", "router"),
+        ("app", "worker.1"),
+        ("heroku", "web.1"),
+    ]
     return [Origin(0, "", "")] + [Origin(i + 1, s, d) for i, (s, d) in enumerate(names)]
 
 

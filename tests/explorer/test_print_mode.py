@@ -28,7 +28,9 @@ def test_num_source_and_dyno(sample_path):
     assert len(recs) == 7
     assert all(r.source == "app" and dyno_matches(r.dyno, "web") for r in recs)
     everything = [
-        r for r in records(sample_path.read_bytes()) if r.source == "app" and dyno_matches(r.dyno, "web")
+        r
+        for r in records(sample_path.read_bytes())
+        if r.source == "app" and dyno_matches(r.dyno, "web")
     ]
     assert [r.line() for r in recs] == [r.line() for r in everything[-7:]]
 
@@ -40,7 +42,9 @@ def test_search_option_and_all_lines(sample_path):
 
 def test_closed_pipe_is_quiet(tmp_path):
     big = tmp_path / "big.log"
-    big.write_text("".join(f"2026-01-01T00:00:00+00:00 app[web.1]: line {i}\n" for i in range(200_000)))
+    big.write_text(
+        "".join(f"2026-01-01T00:00:00+00:00 app[web.1]: line {i}\n" for i in range(200_000))
+    )
     p = subprocess.run(
         f"{sys.executable} -m tuilogs {big} -n 0 | head -3", shell=True, capture_output=True
     )

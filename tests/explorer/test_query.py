@@ -37,8 +37,9 @@ CASES = {
     "source:app": lambda r, line: r.source == "app",
     "-source:heroku": lambda r, line: r.source != "heroku",
     "-timeout dyno:router": lambda r, line: "timeout" not in line.lower() and r.dyno == "router",
-    "level:error -dyno:web": lambda r, line: detect_level(r.message) == "error"
-    and not (r.dyno and dyno_matches(r.dyno, "web")),
+    "level:error -dyno:web": lambda r, line: (
+        detect_level(r.message) == "error" and not (r.dyno and dyno_matches(r.dyno, "web"))
+    ),
 }
 
 
@@ -62,8 +63,12 @@ def test_scan_in_pieces_equals_scan_at_once(sample):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("/[unclosed/", "invalid regex"), ("status>=abc", "needs a number"),
-     ("level:loud", "unknown level"), ("code:X1", "error codes look like")],
+    [
+        ("/[unclosed/", "invalid regex"),
+        ("status>=abc", "needs a number"),
+        ("level:loud", "unknown level"),
+        ("code:X1", "error codes look like"),
+    ],
 )
 def test_bad_queries_say_why(text, message):
     with pytest.raises(QueryError, match=message):
@@ -71,7 +76,7 @@ def test_bad_queries_say_why(text, message):
 
 
 def test_highlighter_covers_text_and_regex_terms():
-    pattern = parse_query('timeout /H1\\d/ status:500').highlighter()
+    pattern = parse_query("timeout /H1\\d/ status:500").highlighter()
     assert pattern.findall("Request Timeout code=H12") == ["Timeout", "H12"]
 
 

@@ -12,16 +12,32 @@ from tuilogs.record import dyno_matches, parse_line, parse_timestamp, process_ty
 @pytest.mark.parametrize(
     "line, source, dyno, message",
     [
-        ("2022-12-28T19:08:23.612947+00:00 app[web.1]: [INFO] Booting worker with pid: 9",
-         "app", "web.1", "[INFO] Booting worker with pid: 9"),
-        ("2012-10-11T03:47:20+00:00 heroku[router]: at=error code=H12", "heroku", "router",
-         "at=error code=H12"),
+        (
+            "2022-12-28T19:08:23.612947+00:00 app[web.1]: [INFO] Booting worker with pid: 9",
+            "app",
+            "web.1",
+            "[INFO] Booting worker with pid: 9",
+        ),
+        (
+            "2012-10-11T03:47:20+00:00 heroku[router]: at=error code=H12",
+            "heroku",
+            "router",
+            "at=error code=H12",
+        ),
         ("2024-01-01T00:00:00Z app[api]: Release v12 created", "app", "api", "Release v12 created"),
-        ("2024-01-01T00:00:00.1+0100 app[heroku-postgres]: source=DATABASE", "app",
-         "heroku-postgres", "source=DATABASE"),
+        (
+            "2024-01-01T00:00:00.1+0100 app[heroku-postgres]: source=DATABASE",
+            "app",
+            "heroku-postgres",
+            "source=DATABASE",
+        ),
         ("2024-01-01T00:00:00.000Z heroku[logplex]: Error L10", "heroku", "logplex", "Error L10"),
-        ("2024-01-01T00:00:00+00:00 app[run.1234]: rake db:migrate", "app", "run.1234",
-         "rake db:migrate"),
+        (
+            "2024-01-01T00:00:00+00:00 app[run.1234]: rake db:migrate",
+            "app",
+            "run.1234",
+            "rake db:migrate",
+        ),
         ("2024-01-01T00:00:00+00:00 app[web-123-456]: fir", "app", "web-123-456", "fir"),
         ("2024-01-01T00:00:00+00:00 app[web.1]:", "app", "web.1", ""),
     ],
@@ -45,12 +61,18 @@ def test_raw_lines_are_kept(line):
     [
         ("2012-10-11T03:47:20+00:00", datetime(2012, 10, 11, 3, 47, 20, tzinfo=timezone.utc)),
         ("2012-10-11T03:47:20Z", datetime(2012, 10, 11, 3, 47, 20, tzinfo=timezone.utc)),
-        ("2022-12-28T19:08:23.612947+00:00",
-         datetime(2022, 12, 28, 19, 8, 23, 612947, tzinfo=timezone.utc)),
-        ("2022-12-28T19:08:23.6+01:00",
-         datetime(2022, 12, 28, 19, 8, 23, 600000, tzinfo=timezone(timedelta(hours=1)))),
-        ("2022-12-28T19:08:23.123456789-0500",
-         datetime(2022, 12, 28, 19, 8, 23, 123456, tzinfo=timezone(timedelta(hours=-5)))),
+        (
+            "2022-12-28T19:08:23.612947+00:00",
+            datetime(2022, 12, 28, 19, 8, 23, 612947, tzinfo=timezone.utc),
+        ),
+        (
+            "2022-12-28T19:08:23.6+01:00",
+            datetime(2022, 12, 28, 19, 8, 23, 600000, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        (
+            "2022-12-28T19:08:23.123456789-0500",
+            datetime(2022, 12, 28, 19, 8, 23, 123456, tzinfo=timezone(timedelta(hours=-5))),
+        ),
         ("garbage", None),
     ],
 )
@@ -61,9 +83,15 @@ def test_timestamps(text, expected):
 @pytest.mark.parametrize(
     "dyno, wanted, hit",
     [
-        ("web.1", "web", True), ("web.12", "web", True), ("web.1", "web.1", True),
-        ("web.10", "web.1", False), ("worker.1", "web", False), ("router", "router", True),
-        ("web-123-456", "web", True), ("run.1234", "run", True), ("webhook.1", "web", False),
+        ("web.1", "web", True),
+        ("web.12", "web", True),
+        ("web.1", "web.1", True),
+        ("web.10", "web.1", False),
+        ("worker.1", "web", False),
+        ("router", "router", True),
+        ("web-123-456", "web", True),
+        ("run.1234", "run", True),
+        ("webhook.1", "web", False),
     ],
 )
 def test_heroku_dyno_filter(dyno, wanted, hit):
@@ -72,7 +100,11 @@ def test_heroku_dyno_filter(dyno, wanted, hit):
 
 def test_process_types():
     assert [process_type(d) for d in ["web.1", "run.1234", "web-123-456", "router", "api"]] == [
-        "web", "run", "web", "router", "api"
+        "web",
+        "run",
+        "web",
+        "router",
+        "api",
     ]
 
 

@@ -43,9 +43,18 @@ def heroku_cli() -> str:
         pytest.skip("Heroku CLI not installed and npm is missing (npm install heroku)")
     CACHE.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(CACHE),
-         f"heroku@{HEROKU_CLI_VERSION}"],
-        capture_output=True, text=True, timeout=600,
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(CACHE),
+            f"heroku@{HEROKU_CLI_VERSION}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     found = _find_cli()
     if proc.returncode != 0 or found is None:

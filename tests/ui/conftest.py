@@ -25,7 +25,11 @@ async def loaded(pilot, lines: int | None = None) -> None:
     expected = lines if lines is not None else len(SAMPLE.read_bytes().splitlines())
     for _ in range(400):
         await pilot.pause(0.01)
-        if len(app.buffer) >= expected and app.feed.empty() and app.feed.state in ("loaded", "following"):
+        if (
+            len(app.buffer) >= expected
+            and app.feed.empty()
+            and app.feed.state in ("loaded", "following")
+        ):
             break
     await pilot.pause(0.1)
     assert len(app.buffer) >= expected

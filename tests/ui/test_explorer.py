@@ -60,7 +60,9 @@ class TestSidebarFilters:
             assert all(r.source != "heroku" and r.dyno != "web.1" for r in recs)
             assert any(r.is_raw for r in recs)  # raw lines are never hidden by exclusions
             counts = {row[1]: row[2] for row in app.screen.query_one(FilterSidebar)._rows}
-            assert counts["web.1"] == sum(1 for i in range(len(app.buffer)) if app.buffer.record(i).dyno == "web.1")
+            assert counts["web.1"] == sum(
+                1 for i in range(len(app.buffer)) if app.buffer.record(i).dyno == "web.1"
+            )
 
 
 class TestSearch:
@@ -103,7 +105,10 @@ class TestSearch:
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
             await pilot.press("slash", *"router", "tab")
-            await wait_for(pilot, lambda: app.screen.state.mode == "filter" and not app.screen.state.search_pending)
+            await wait_for(
+                pilot,
+                lambda: app.screen.state.mode == "filter" and not app.screen.state.search_pending,
+            )
             assert all("router" in r.line() for r in visible_records(app))
 
     async def test_invalid_regex_shows_an_inline_error(self):
@@ -121,7 +126,9 @@ class TestSearch:
 class TestFollow:
     async def test_scrolling_up_pauses_and_end_resumes(self, tmp_path):
         path = tmp_path / "live.log"
-        path.write_text("".join(f"2026-01-01T00:00:00+00:00 app[web.1]: line {i}\n" for i in range(200)))
+        path.write_text(
+            "".join(f"2026-01-01T00:00:00+00:00 app[web.1]: line {i}\n" for i in range(200))
+        )
         app = make_app(path, follow=True)
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot, 200)
@@ -130,7 +137,9 @@ class TestFollow:
             await pilot.press("up", "up", "pageup")
             assert not log.following
             with open(path, "a") as f:
-                f.write("".join(f"2026-01-01T00:00:01+00:00 app[web.1]: new {i}\n" for i in range(5)))
+                f.write(
+                    "".join(f"2026-01-01T00:00:01+00:00 app[web.1]: new {i}\n" for i in range(5))
+                )
             await wait_for(pilot, lambda: log.pending == 5)
             await wait_for(pilot, lambda: "5 new" in status(app))
             assert "new 4" not in screen_text(app)
@@ -221,8 +230,17 @@ class TestPalette:
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
             titles = [c.title for c in app.get_system_commands(app.screen)]
-            for title in ["Find", "Filter by search", "Toggle wrap", "Cycle timestamps",
-                          "Toggle sidebar", "Export view", "Copy line", "Follow", "Keys"]:
+            for title in [
+                "Find",
+                "Filter by search",
+                "Toggle wrap",
+                "Cycle timestamps",
+                "Toggle sidebar",
+                "Export view",
+                "Copy line",
+                "Follow",
+                "Keys",
+            ]:
                 assert title in titles
             await pilot.press("ctrl+p")
             await pilot.pause()

@@ -192,7 +192,10 @@ class PlatformClient:
         # ~60 ms of start-up. Any https URL keeps full certificate verification.
         plain = self.base_url.startswith("http://")
         self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport,
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
             verify=not plain,
         )
         # Streams go to a separate client with no Authorization header: a logplex_url may

@@ -74,8 +74,6 @@ def error(status: int, ident: str, message: str, **extra: object) -> JSONRespons
     return JSONResponse({"id": ident, "message": message, **extra}, status_code=status)
 
 
-
-
 def app_json(app: dict) -> dict:
     """An app as the Platform API shows it (the fields clients read; the rest neutral)."""
     name = app["name"]

@@ -300,7 +300,9 @@ def start_in_thread(
 
 def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.main") -> None:
     """`tuilogs serve`, and `python -m tuilogs.server.main` (the router without the CLI)."""
-    p = argparse.ArgumentParser(prog=prog, description="Run the local log router (a local Logplex).")
+    p = argparse.ArgumentParser(
+        prog=prog, description="Run the local log router (a local Logplex)."
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--syslog-port", type=int)

@@ -55,7 +55,9 @@ class TuilogsApp(App[None]):
         self.platform: tuple[PlatformClient, str] | None = None
 
     def on_mount(self) -> None:
-        self.push_screen(ExplorerScreen(self.buffer, self.feed, self.source_title, self.source_kind))
+        self.push_screen(
+            ExplorerScreen(self.buffer, self.feed, self.source_title, self.source_kind)
+        )
 
     def on_unmount(self) -> None:
         for producer in self.producers:
@@ -82,5 +84,8 @@ class TuilogsApp(App[None]):
         ]:
             yield SystemCommand(title, help_text, lambda a=action: screen.run_action(a))
         if self.platform is not None:
-            yield SystemCommand("Log drains", "List, add and remove the app's log drains (D)",
-                                lambda: screen.run_action("drains"))
+            yield SystemCommand(
+                "Log drains",
+                "List, add and remove the app's log drains (D)",
+                lambda: screen.run_action("drains"),
+            )

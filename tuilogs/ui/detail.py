@@ -57,8 +57,15 @@ class DetailScreen(ModalScreen[None]):
                 if obj is not None:
                     yield Static("JSON", classes="detail-heading")
                     pretty = json.dumps(obj, indent=2, ensure_ascii=False)
-                    yield Static(Syntax(escape_controls(pretty).replace("    ", "  "), "json",
-                                        theme="ansi_dark", word_wrap=True, background_color="default"))
+                    yield Static(
+                        Syntax(
+                            escape_controls(pretty).replace("    ", "  "),
+                            "json",
+                            theme="ansi_dark",
+                            word_wrap=True,
+                            background_color="default",
+                        )
+                    )
                 else:
                     fields = message_fields(rec.message)
                     if fields:
@@ -74,7 +81,10 @@ class DetailScreen(ModalScreen[None]):
             when = rec.when()
             rows += [
                 ("received", rec.timestamp),
-                ("local time", when.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f %Z") if when else "?"),
+                (
+                    "local time",
+                    when.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f %Z") if when else "?",
+                ),
                 ("source", rec.source),
                 ("dyno", rec.dyno),
                 ("process type", rec.process_type),

@@ -141,7 +141,11 @@ class ExplorerScreen(Screen):
         state, log = self.state, self.log_view
         # Where the reader is, as a line number, to find the same place after a prepend.
         anchor = log.selected_line() if log.cursor is not None else None
-        top = state.line_at(int(log.scroll_offset.y)) if visible_before and not log.following else None
+        top = (
+            state.line_at(int(log.scroll_offset.y))
+            if visible_before and not log.following
+            else None
+        )
         added = self.feed.drain(self.buffer)
         now = time.monotonic()
         if self.buffer.epoch != state.epoch:  # a prepend or reset renumbered the lines
@@ -167,7 +171,9 @@ class ExplorerScreen(Screen):
         # Counts follow a burst at once when it ends, and at most twice a second during one.
         if self._counts_dirty and (not added or now - self._counts_at >= COUNTS_EVERY):
             self._counts_at, self._counts_dirty = now, False
-            self.query_one(FilterSidebar).update_counts(self.buffer.origins.origins, self.buffer.counts)
+            self.query_one(FilterSidebar).update_counts(
+                self.buffer.origins.origins, self.buffer.counts
+            )
         while self._notes_seen < len(self.buffer.notes):
             self.notify(escape_controls(self.buffer.notes[self._notes_seen]), timeout=6)
             self._notes_seen += 1
@@ -190,8 +196,12 @@ class ExplorerScreen(Screen):
         if feed_state.startswith("failed") and feed_state != self._failure_told:
             # The header has no room for the whole reason (and what to do): say it once in full.
             self._failure_told = feed_state
-            self.notify(escape_controls(self.feed.error or feed_state), title="Cannot read logs",
-                        severity="error", timeout=60)
+            self.notify(
+                escape_controls(self.feed.error or feed_state),
+                title="Cannot read logs",
+                severity="error",
+                timeout=60,
+            )
         if self.feed.head_pending:
             feed_state = "indexing…"
         top += f" · {feed_state}"
@@ -207,7 +217,11 @@ class ExplorerScreen(Screen):
         if log.following:
             parts.append("● following")
         else:
-            parts.append(f"⏸ paused · {log.pending:,} new — End to follow" if log.pending else "⏸ paused — End to follow")
+            parts.append(
+                f"⏸ paused · {log.pending:,} new — End to follow"
+                if log.pending
+                else "⏸ paused — End to follow"
+            )
         shown = len(state)
         parts.append(f"{total:,} lines" if shown == total else f"{shown:,} of {total:,} lines")
         desc = state.filter.describe()
@@ -238,7 +252,9 @@ class ExplorerScreen(Screen):
         if self._bar_texts.get(selector) != text:
             self._bar_texts[selector] = text
             # One-line bars of fixed height: repaint only, no layout pass per update.
-            self.query_one(selector, Static).update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
+            self.query_one(selector, Static).update(
+                Text(text, no_wrap=True, overflow="ellipsis"), layout=False
+            )
 
     # -- search -------------------------------------------------------------------------------
 
@@ -261,8 +277,10 @@ class ExplorerScreen(Screen):
             return
         state, log = self.state, self.log_view
         same = (
-            state.query is not None and query is not None
-            and state.query.text == query.text and state.mode == mode
+            state.query is not None
+            and query is not None
+            and state.query.text == query.text
+            and state.mode == mode
         )
         if same:
             self._jump_after_scan = final and mode == FIND
@@ -285,7 +303,9 @@ class ExplorerScreen(Screen):
         worker = get_current_worker()
         try:
             matches = query.scan(
-                self.buffer, lo, hi,
+                self.buffer,
+                lo,
+                hi,
                 cancelled=lambda: worker.is_cancelled or query is not self.state.query,
             )
         finally:

@@ -170,7 +170,9 @@ class LogView(ScrollView, can_focus=True):
             self._append_safe(text, self._time_text(rec), self._style("timestamp"))
             text.append(" ")
             slot = self.process_colors.index(rec.process_type) % PROCESS_SLOTS
-            self._append_safe(text, f"{rec.source}[{rec.dyno}]:", self._styles.get(f"log--process-{slot}"))
+            self._append_safe(
+                text, f"{rec.source}[{rec.dyno}]:", self._styles.get(f"log--process-{slot}")
+            )
             text.append(" ")
             base = len(text)
             if self._append_safe(text, rec.message):
@@ -267,8 +269,10 @@ class LogView(ScrollView, can_focus=True):
         if size == old:
             return
         w, h = self.container_size
-        if not self.is_mounted or (old.height > h) != (size.height > h) or (old.width > w) != (
-            size.width > w
+        if (
+            not self.is_mounted
+            or (old.height > h) != (size.height > h)
+            or (old.width > w) != (size.width > w)
         ):
             self.virtual_size = size
             return
@@ -295,8 +299,18 @@ class LogView(ScrollView, can_focus=True):
             # up after this paint (the size may not have been known when lines arrived).
             top = max(n - height, 0)
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
-        key = (top, int(self.scroll_offset.x), width, height, n, self.state.version,
-               self._render_version, self.wrap, self.cursor, self.following)
+        key = (
+            top,
+            int(self.scroll_offset.x),
+            width,
+            height,
+            n,
+            self.state.version,
+            self._render_version,
+            self.wrap,
+            self.cursor,
+            self.following,
+        )
         if key == self._rows_key:
             return self._rows
         rows: list[tuple[int, Strip]] = []

@@ -70,7 +70,9 @@ class SearchBar(Horizontal):
     def set_count(self, text: str) -> None:
         if text != getattr(self, "_count_text", None):
             self._count_text = text
-            self.query_one("#search-count", Label).update(text, layout=self._count_width != len(text))
+            self.query_one("#search-count", Label).update(
+                text, layout=self._count_width != len(text)
+            )
             self._count_width = len(text)
 
     def show_error(self, message: str) -> None:

@@ -71,7 +71,12 @@ class FilterSidebar(OptionList):
         Binding("backspace,0", "clear", "Clear filters", id="sidebar.clear"),
     ]
 
-    COMPONENT_CLASSES = {"sidebar--include", "sidebar--exclude", "sidebar--count", "sidebar--heading"}
+    COMPONENT_CLASSES = {
+        "sidebar--include",
+        "sidebar--exclude",
+        "sidebar--count",
+        "sidebar--heading",
+    }
     DEFAULT_CSS = """
     FilterSidebar > .sidebar--include { color: $success; text-style: bold; }
     FilterSidebar > .sidebar--exclude { color: $error; text-style: strike; }
@@ -149,7 +154,9 @@ class FilterSidebar(OptionList):
     def action_include(self) -> None:
         self._edit(
             lambda e: self.origin_filter.set(
-                e.kind, e.name, None if self.origin_filter.state(e.kind, e.name) == INCLUDE else INCLUDE
+                e.kind,
+                e.name,
+                None if self.origin_filter.state(e.kind, e.name) == INCLUDE else INCLUDE,
             )
         )
 
