@@ -5,8 +5,8 @@
 
 Starts a router in its own process (throwaway TUILOGS_HOME), fills app `bench` through the real
 drain endpoint with genlogs lines (Logplex-shaped ~100 KB batches), then opens
-`tuilogs bench --api URL` in tmux and times: the first screen (the newest line visible), the
-whole stored history paged in, a search for a token that occurs once, a dyno filter (sidebar
+`tuilogs bench --api URL` in tmux and times: the first screen (the newest line visible; median
+of three launches), the whole stored history paged in, a search for a token that occurs once, a dyno filter (sidebar
 "only web.1"), and the explorer's peak RSS (from ../shared/tools/tuitime.py).
 """
 
@@ -26,8 +26,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explorer import TUITIME, key_answers, make_file, tuitime, unique_token  # noqa: E402
+from bench_explorer import (  # noqa: E402
+    TUITIME,
+    first_screens,
+    key_answers,
+    make_file,
+    tuitime,
+    unique_token,
+)
 from bench_ingest import start_router, throughput  # noqa: E402
+from benchenv import spread, tuilogs_bin  # noqa: E402
 
 from tuilogs.record import parse_line  # noqa: E402
 
@@ -53,8 +61,9 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--follow-only", action="store_true")
     a = ap.parse_args()
+    tuilogs = tuilogs_bin()
     if a.follow_only:
-        follow()
+        follow(tuilogs)
         return
     path = make_file(a.lines)
     records = [parse_line(line) for line in path.read_text().splitlines()]
@@ -76,8 +85,9 @@ def main() -> None:
         env = f"TUILOGS_HOME={home} "
         total = f"{len(records):,}"
         q = re.escape
+        launches = first_screens(f"{env}{tuilogs} bench --api {base}", f"wait:{q(last)}")
         r = tuitime(
-            f"{env}tuilogs bench --api {base}",
+            f"{env}{tuilogs} bench --api {base}",
             f"wait:{q(last)}",
             f"wait:{total} lines",
             "sleep:0.5",
@@ -99,20 +109,20 @@ def main() -> None:
         )
         w = r["waits"] + [float("nan")] * 5
         print(
-            f"first screen {w[0]:.3f}s · all {total} stored lines in the explorer {w[1]:.1f}s · "
+            f"first screen {spread(launches)} · all {total} stored lines in the explorer {w[1]:.1f}s · "
             f"search {w[3]:.3f}s · filter {w[4]:.3f}s · peak RSS {r.get('rss_mb', 0):.0f} MB"
         )
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(home, ignore_errors=True)
-    follow()
+    follow(tuilogs)
 
 
 POLL = 0.02  # screen polls cost a tmux process each: fewer keep the machine for the subjects
 
 
-def follow(rate: int = 5000, seconds: float = 10.0) -> None:
+def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
     """The explorer following a router app fed at `rate` lines/s through the drain endpoint.
 
     POST→screen latency: the status line shows how many lines the explorer holds, repainted in
@@ -142,7 +152,7 @@ def follow(rate: int = 5000, seconds: float = 10.0) -> None:
             "120",
             "-y",
             "40",
-            f"TUILOGS_HOME={home} tuilogs bench --api {base}",
+            f"TUILOGS_HOME={home} {tuilogs} bench --api {base}",
         ],
         env=env,
         check=True,

@@ -77,7 +77,9 @@ class TextTerm(Term):
     def __init__(self, text: str, negate: bool = False) -> None:
         self.text = text
         self.negate = negate
-        self.case = smart_case(text)
+        # Text with no letters (a timestamp, an id) matches the same either way: searched
+        # as is, the haystack needs no lower-cased copy.
+        self.case = smart_case(text) or text.lower() == text.upper()
         needle = text if self.case else text.lower()
         self.needle = needle.encode("utf-8")
         self.pattern = re.compile(re.escape(text), 0 if self.case else re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 
 import httpx
@@ -200,6 +201,25 @@ def test_log_lines_pages(router, pclient):
     assert [x["message"] for x in older["lines"]] == [r.message for r in records[-20:-10]]
     web = pclient.log_lines("myapp", limit=100, dyno="web", q="m1")
     assert {x["dyno"] for x in web["lines"]} == {"web.1"}
+
+
+def test_answers_are_freed_at_once_not_at_the_next_full_collection(router, pclient):
+    # History pages are ~1 MB each: were answers left to the cyclic collector, paging a
+    # million lines would hold on to a hundred of them.
+    post_batch(router, "myapp", [rec(f"line {i}") for i in range(50)])
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            assert len(pclient.log_lines("myapp", limit=50)["lines"]) == 50
+        try:
+            pclient.log_lines("nosuchapp")
+        except PlatformError as exc:
+            assert exc.kind == "not_found"
+        alive = [o for o in gc.get_objects() if isinstance(o, httpx.Response)]
+    finally:
+        gc.enable()
+    assert alive == []
 
 
 def test_log_lines_unsupported_when_route_missing(serve_asgi):

@@ -216,7 +216,15 @@ class LogView(ScrollView, can_focus=True):
         return Strip(segments)
 
     def _strips_for(self, line: int, width: int) -> list[Strip]:
-        key = (line, self.state.epoch, self._render_version, width if self.wrap else 0)
+        # Keyed by what stays true across history prepends (which renumber every line), so
+        # paging history in neither re-renders the screen nor fills the cache with stale rows.
+        buffer = self.state.buffer
+        key = (
+            line - buffer.prepended,
+            buffer.resets,
+            self._render_version,
+            width if self.wrap else 0,
+        )
         strips = self._strips.get(key)
         if strips is not None:
             self._strips.move_to_end(key)
