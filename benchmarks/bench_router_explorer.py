@@ -125,9 +125,10 @@ POLL = 0.02  # screen polls cost a tmux process each: fewer keep the machine for
 def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
     """The explorer following a router app fed at `rate` lines/s through the drain endpoint.
 
-    POST→screen latency: the status line shows how many lines the explorer holds, repainted in
-    the same frame as the lines; a batch has reached the screen when that count covers it.
-    Also: lines shown vs sent, and how fast keys answer meanwhile.
+    POST→screen latency: lines are numbered ("bulk line N"); a batch has reached the screen when
+    its last line is visible (the pane follows the end). The status line's count, refreshed a
+    few times a second, says at the end how many lines the explorer holds against how many were
+    sent. Also: how fast keys answer meanwhile.
     """
     import statistics
     import threading
@@ -162,6 +163,11 @@ def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
         return subprocess.run(
             ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
         ).stdout
+
+    def newest() -> int:
+        """The highest line number on screen (-1: none yet)."""
+        numbers = re.findall(r"bulk line (\d+)", screen())
+        return max(map(int, numbers)) if numbers else -1
 
     def shown() -> int:
         m = re.search(r"(?:following|paused)[^│]*│ ([\d,]+) lines", screen())
@@ -206,15 +212,18 @@ def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
             headers={"Content-Type": "application/logplex-1", "Logplex-Msg-Count": "1"},
         )
         deadline = time.monotonic() + 20
-        while shown() < 1 and time.monotonic() < deadline:
+        while "start" not in screen() and time.monotonic() < deadline:
             time.sleep(0.05)
+        # The start-up notice (which backend, and why) covers the newest rows for a while.
+        while "Backend" in screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
         thread = threading.Thread(target=feeder, daemon=True)
         thread.start()
         reached: list[tuple[float, int]] = []
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            count = shown()
-            reached.append((time.monotonic(), count - 1))  # minus the "start" line
+            number = newest()
+            reached.append((time.monotonic(), number + 1))  # lines 0..number are on screen
             time.sleep(POLL)
         keys = key_answers(name)
         stop.set()
