@@ -6,8 +6,9 @@
 Starts a router in its own process (throwaway TUILOGS_HOME), fills app `bench` through the real
 drain endpoint with genlogs lines (Logplex-shaped ~100 KB batches), then opens
 `tuilogs bench --api URL` in tmux and times: the first screen (the newest line visible; median
-of three launches), the whole stored history paged in, a search for a token that occurs once, a dyno filter (sidebar
-"only web.1"), and the explorer's peak RSS (from ../shared/tools/tuitime.py).
+of three launches), the whole stored history paged in, a search for a token that occurs once,
+a dyno filter (sidebar "only web.1"), and the explorer's peak RSS (from
+../shared/tools/tuitime.py). tuilogs runs from its own venv (benchenv.py).
 """
 
 from __future__ import annotations
@@ -214,9 +215,6 @@ def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
         deadline = time.monotonic() + 20
         while "start" not in screen() and time.monotonic() < deadline:
             time.sleep(0.05)
-        # The start-up notice (which backend, and why) covers the newest rows for a while.
-        while "Backend" in screen() and time.monotonic() < deadline:
-            time.sleep(0.1)
         thread = threading.Thread(target=feeder, daemon=True)
         thread.start()
         reached: list[tuple[float, int]] = []

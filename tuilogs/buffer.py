@@ -240,10 +240,9 @@ class LogBuffer:
         return self.origins.origins[self.keys[i]]
 
     def chunks(
-        self, lo: int, hi: int, size: int | None = None
+        self, lo: int, hi: int, size: int = CHUNK_BYTES
     ) -> Iterator[tuple[int, int, int, bytes]]:
         """(first line, end line, global offset, bytes) over lines lo..hi-1, in whole lines."""
-        size = CHUNK_BYTES if size is None else size
         bounds = self.bounds
         i = lo
         while i < hi:

@@ -34,8 +34,8 @@ from tuilogs.ui.sidebar import FilterSidebar
 
 TICK = 0.05  # the steady timer that applies batches (one repaint each, no layout)
 # Arriving batches wake the screen, but repaints stay this far apart: a batch after a quiet
-# spell is shown at once, a 5,000 lines/s stream waits at most 25 ms (p95 POST→screen 60 ms
-# from the router, against 80 ms with a 50 ms gap) for at most 40 repaints a second.
+# spell is shown at once, a 5,000 lines/s stream waits at most 25 ms (p95 POST→screen ~65 ms
+# from the router, against ~80 ms with a 50 ms gap) for at most 40 repaints a second.
 MIN_TICK_GAP = 0.025
 # The header and status bar span the screen: Textual repaints every widget inside the box
 # around all changed regions, so a bar updated with each batch would repaint the sidebar too.
