@@ -101,31 +101,34 @@ def first_screens(cmd: str, *steps: str, n: int = FIRST_SCREENS) -> list[float]:
     return out
 
 
+def tuilogs_search_and_filter(token: str) -> list[str]:
+    """tuitime steps, from a loaded explorer: time a search for `token` (typed, then Enter
+    until its line is on screen), then the sidebar's "only" on its 8th entry (web.1)."""
+    q = re.escape
+    return [
+        "keys:/",
+        f"text:{token}",
+        f"wait:{q(token)}",
+        "mark",
+        "keys:Enter",
+        f"wait:{q(token)}\\S* (app|heroku)\\[",
+        "keys:Escape",
+        "sleep:0.5",
+        "keys:Tab",
+        *["keys:Down"] * 8,
+        "sleep:0.5",
+        "mark",
+        "keys:o",
+        r"wait:[\d,]+ of [\d,]+ lines",
+    ]
+
+
 def run_tool(name: str, cmd: str, path: Path, last: str, token: str) -> dict:
     q = re.escape
     first_screen = f"wait:{q(last)}"
     row: dict = {"tool": name}
     if name == "tuilogs":
-        r = tuitime(
-            f"{cmd} {path}",
-            first_screen,
-            "sleep:1.5",
-            "keys:/",
-            f"text:{token}",
-            f"wait:{q(token)}",
-            "mark",
-            "keys:Enter",
-            f"wait:{q(token)}\\S* (app|heroku)\\[",
-            "keys:Escape",
-            "sleep:0.5",
-            "keys:Tab",
-            *["keys:Down"] * 8,
-            "sleep:0.5",
-            "shot:/tmp/tuilogs-sidebar.txt",
-            "mark",
-            "keys:o",
-            r"wait:[\d,]+ of [\d,]+ lines",
-        )
+        r = tuitime(f"{cmd} {path}", first_screen, "sleep:1.5", *tuilogs_search_and_filter(token))
     elif name == "lnav":
         # lnav counts hits on Enter and moves to one with `n`; its filter is a regex filter-in.
         r = tuitime(
