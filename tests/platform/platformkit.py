@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
 from tuilogs.buffer import LogBuffer
 from tuilogs.sources import Feed
 
@@ -45,3 +50,27 @@ class Pump:
             return predicate()
 
         return wait_for(check, timeout)
+
+
+def stream_url(request: Request, path: str = "/s") -> str:
+    """A logplex_url on the server that answers `request` (a session handler's answer)."""
+    return str(request.base_url).rstrip("/") + path
+
+
+async def _no_log_lines(request: Request) -> JSONResponse:
+    return JSONResponse({"id": "not_found", "message": "nope"}, 404)
+
+
+def serve_sessions(
+    serve_asgi, sessions, stream, *, stream_path: str = "/s", no_log_lines: bool = False
+) -> str:
+    """Serve a stand-in Platform API: `POST /apps/{app}/log-sessions` → `sessions`, the stream
+    at `stream_path` → `stream`; `no_log_lines` answers log-lines 404 as Heroku does. Returns
+    the base URL."""
+    routes = [
+        Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
+        Route(stream_path, stream),
+    ]
+    if no_log_lines:
+        routes.append(Route("/apps/{app}/log-lines", _no_log_lines))
+    return serve_asgi(Starlette(routes=routes)).base_url

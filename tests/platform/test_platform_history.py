@@ -7,12 +7,10 @@ import threading
 import time
 
 import pytest
-from platformkit import Pump, messages
+from platformkit import Pump, messages, serve_sessions, stream_url
 from routerkit import post_batch, rec
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
-from starlette.routing import Route
 
 from tuilogs.buffer import LogBuffer, OriginTable
 from tuilogs.platform.client import PlatformClient
@@ -131,7 +129,7 @@ def test_multiline_messages_agree_between_history_and_live(router, pclient, open
 
 def test_history_skipped_quietly_without_the_extension(serve_asgi, opened):
     async def sessions(request: Request):
-        return JSONResponse({"logplex_url": f"{base['url']}/s"}, status_code=201)
+        return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
 
     async def stream(request: Request):
         async def gen():
@@ -139,21 +137,8 @@ def test_history_skipped_quietly_without_the_extension(serve_asgi, opened):
 
         return StreamingResponse(gen(), media_type="text/plain")
 
-    async def missing(request: Request):
-        return JSONResponse({"id": "not_found", "message": "nope"}, 404)
-
-    base = {}
-    served = serve_asgi(
-        Starlette(
-            routes=[
-                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
-                Route("/s", stream),
-                Route("/apps/{app}/log-lines", missing),
-            ]
-        )
-    )
-    base["url"] = served.base_url
-    client = PlatformClient(served.base_url, "t")
+    url = serve_sessions(serve_asgi, sessions, stream, no_log_lines=True)
+    client = PlatformClient(url, "t")
     (tail, loader), pump = opened(client)
     pump.until(lambda: loader.done.is_set() and len(pump.buffer) >= 1)
     assert loader.note and not loader.error and loader.loaded == 0

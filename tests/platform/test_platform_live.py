@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from platformkit import Pump, messages, wait_for
+from platformkit import Pump, messages, serve_sessions, stream_url, wait_for
 from routerkit import post_batch, rec
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -233,7 +233,6 @@ class FakeHeroku:
         self.stream_plan = list(stream_plan)
         self.lines = lines
         self.calls: list[float] = []
-        self.base = ""
 
     def app(self) -> Starlette:
         async def sessions(request: Request):
@@ -245,7 +244,7 @@ class FakeHeroku:
                 )
             n = len(self.calls)
             return JSONResponse(
-                {"id": str(n), "logplex_url": f"{self.base}/stream/{n}"}, status_code=201
+                {"id": str(n), "logplex_url": stream_url(request, f"/stream/{n}")}, status_code=201
             )
 
         async def stream(request: Request):
@@ -276,9 +275,7 @@ LINES = [f"2026-11-23T19:00:{i:02d}.000001+00:00 app[web.1]: fake {i}" for i in 
 
 
 def serve_fake(serve_asgi, fake: FakeHeroku):
-    served = serve_asgi(fake.app())
-    fake.base = served.base_url
-    return PlatformClient(served.base_url, "t", timeout=5)
+    return PlatformClient(serve_asgi(fake.app()).base_url, "t", timeout=5)
 
 
 def test_429_backs_off_by_retry_after(serve_asgi, tails):
@@ -300,7 +297,7 @@ def test_low_rate_limit_remaining_slows_reconnects(serve_asgi, tails):
     async def sessions(request: Request):
         calls.append(time.monotonic())
         return JSONResponse(
-            {"logplex_url": f"{base['url']}/s"},
+            {"logplex_url": stream_url(request)},
             status_code=201,
             headers={"RateLimit-Remaining": "3"},
         )
@@ -308,17 +305,8 @@ def test_low_rate_limit_remaining_slows_reconnects(serve_asgi, tails):
     async def stream(request: Request):
         return Response(LINES[len(calls) - 1] + "\n", media_type="text/plain")  # then ends
 
-    base = {}
-    served = serve_asgi(
-        Starlette(
-            routes=[
-                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
-                Route("/s", stream),
-            ]
-        )
-    )
-    base["url"] = served.base_url
-    client = PlatformClient(served.base_url, "t")
+    url = serve_sessions(serve_asgi, sessions, stream)
+    client = PlatformClient(url, "t")
     tail, pump = make_tail(client, resume="window", backoff=(0.01, 0.02))
     tail.low_rate_delay = 0.5
     tails.append(tail.start())
@@ -369,7 +357,9 @@ def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails, lost):
 
     async def sessions(request: Request):
         state["n"] += 1
-        return JSONResponse({"logplex_url": f"{base['url']}/s/{state['n']}"}, status_code=201)
+        return JSONResponse(
+            {"logplex_url": stream_url(request, f"/s/{state['n']}")}, status_code=201
+        )
 
     async def stream(request: Request):
         n = int(request.path_params["n"])
@@ -390,21 +380,8 @@ def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails, lost):
 
         return StreamingResponse(gen(), media_type="text/plain")
 
-    async def missing(request: Request):
-        return JSONResponse({"id": "not_found", "message": "nope"}, 404)
-
-    base = {}
-    served = serve_asgi(
-        Starlette(
-            routes=[
-                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
-                Route("/s/{n}", stream),
-                Route("/apps/{app}/log-lines", missing),
-            ]
-        )
-    )
-    base["url"] = served.base_url
-    client = PlatformClient(served.base_url, "t")
+    url = serve_sessions(serve_asgi, sessions, stream, stream_path="/s/{n}", no_log_lines=True)
+    client = PlatformClient(url, "t")
     tail, pump = make_tail(client, lines=10)
     tails.append(tail.start())
     pump.until(lambda: len(pump.buffer) == 40 and state["n"] >= 3)
@@ -421,7 +398,7 @@ def test_trickling_server_and_quick_stop(serve_asgi, tails):
     payload = "".join(x + "\n" for x in LINES).encode()
 
     async def sessions(request: Request):
-        return JSONResponse({"logplex_url": f"{base['url']}/s"}, status_code=201)
+        return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
 
     async def stream(request: Request):
         async def gen():
@@ -432,17 +409,8 @@ def test_trickling_server_and_quick_stop(serve_asgi, tails):
 
         return StreamingResponse(gen(), media_type="text/plain")
 
-    base = {}
-    served = serve_asgi(
-        Starlette(
-            routes=[
-                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
-                Route("/s", stream),
-            ]
-        )
-    )
-    base["url"] = served.base_url
-    client = PlatformClient(served.base_url, "t")
+    url = serve_sessions(serve_asgi, sessions, stream)
+    client = PlatformClient(url, "t")
     tail, pump = make_tail(client, resume="window")
     tail.start()
     pump.until(lambda: len(pump.buffer) == 30)
@@ -509,22 +477,13 @@ def test_follow_false_is_heroku_logs_without_tail(serve_asgi, router, pclient, t
 
     async def sessions(request: Request):
         asked.append(await request.json())
-        return JSONResponse({"logplex_url": f"{base['url']}/s"}, status_code=201)
+        return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
 
     async def stream(request: Request):
         return Response("".join(x + "\n" for x in LINES[-7:]), media_type="text/plain")
 
-    base = {}
-    served = serve_asgi(
-        Starlette(
-            routes=[
-                Route("/apps/{app}/log-sessions", sessions, methods=["POST"]),
-                Route("/s", stream),
-            ]
-        )
-    )
-    base["url"] = served.base_url
-    client = PlatformClient(served.base_url, "t", kind="heroku")
+    url = serve_sessions(serve_asgi, sessions, stream)
+    client = PlatformClient(url, "t", kind="heroku")
     tail, pump = make_tail(client, lines=7, follow=False)
     tails.append(tail.start())
     tail.join(5)
