@@ -32,8 +32,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tuilogs.frames import format_frame  # noqa: E402
-from tuilogs.record import LogRecord, parse_line  # noqa: E402
+from tuilogs.core.frames import format_frame  # noqa: E402
+from tuilogs.core.record import LogRecord, parse_line  # noqa: E402
 
 GENLOGS = Path("/work/shared/tools/genlogs.py")
 

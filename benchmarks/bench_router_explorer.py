@@ -39,7 +39,7 @@ from bench_explorer import (  # noqa: E402
 from bench_ingest import start_router, throughput  # noqa: E402
 from benchenv import spread, tuilogs_bin  # noqa: E402
 
-from tuilogs.record import parse_line  # noqa: E402
+from tuilogs.core.record import parse_line  # noqa: E402
 
 
 def wait_idle(pid: int, quiet: float = 2.0, limit: float = 600) -> None:
@@ -123,8 +123,8 @@ def follow(tuilogs: str, rate: int = 5000, seconds: float = 10.0) -> None:
     import threading
     import uuid
 
-    from tuilogs.frames import format_frame
-    from tuilogs.record import LogRecord
+    from tuilogs.core.frames import format_frame
+    from tuilogs.core.record import LogRecord
 
     home = Path(tempfile.mkdtemp(prefix="tuilogs-bench-follow-"))
     proc, base, token_api = start_router(home)

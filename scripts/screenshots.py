@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.ui.conftest import loaded, make_app, wait_for  # noqa: E402
+
 from tests.ui.test_explorer import sidebar_select  # noqa: E402
-from tuilogs.cli import _sample_file  # noqa: E402
-from tuilogs.ui.log_view import LogView  # noqa: E402
+from tuilogs.cli.main import _sample_file  # noqa: E402
+from tuilogs.ui.widgets.log_view import LogView  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
@@ -69,7 +70,7 @@ async def drains_panel() -> None:
     os.environ["TUILOGS_HOME"] = tempfile.mkdtemp(prefix="tuilogs-shots-")
     from tuilogs.platform.client import PlatformClient
     from tuilogs.server.main import start_in_thread
-    from tuilogs.ui.drains import DrainPanel
+    from tuilogs.ui.screens.drains import DrainPanel
 
     router = start_in_thread()
     client = PlatformClient(router.base_url, router.token, kind="local")

@@ -7,17 +7,23 @@ loopback — never a mocked transport). Helpers for driving the router are in `r
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import threading
 import time
+import types
+import uuid
 from collections.abc import Callable
 
 import pytest
 import uvicorn
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
+from tuilogs.server import store as store_module
 from tuilogs.server.main import RouterHandle, start_in_thread
+
+from kit.files import SAMPLE, load
 
 
 @pytest.fixture
@@ -98,3 +104,40 @@ def serve_asgi() -> Callable[..., ServedApp]:
     yield serve
     for s in served:
         s.stop()
+
+
+@pytest.fixture
+def sample_path():
+    return SAMPLE
+
+
+@pytest.fixture
+def sample(sample_path):
+    """The sample log, fully loaded into a LogBuffer."""
+    buffer, _feed, producer = load(sample_path)
+    yield buffer
+    producer.stop()
+
+
+@pytest.fixture
+def isolated_env(tmp_path, monkeypatch):
+    """No Heroku credentials, no ~/.netrc, UTC: the backend is whatever the test says."""
+    for name in ("HEROKU_API_KEY", "HEROKU_HOST", "HEROKU_APP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def frozen_drains(monkeypatch) -> None:
+    """Drains made from now on get ids/tokens 00000000-…-000000000001, 2, … and one date."""
+    counter = itertools.count(1)
+    fake_uuid = types.SimpleNamespace(
+        uuid4=lambda: uuid.UUID(int=next(counter)), uuid5=uuid.uuid5, UUID=uuid.UUID
+    )
+    monkeypatch.setattr(store_module, "uuid", fake_uuid)
+    monkeypatch.setattr(store_module, "now_iso", lambda: "2026-11-23T19:04:05Z")

@@ -1,5 +1,5 @@
 import sys
 
-from tuilogs.cli import main
+from tuilogs.cli.main import main
 
 sys.exit(main())

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs.codes import CODES, ErrorCode, find_code
+from tuilogs.core.codes import CODES, ErrorCode, find_code
 
 EXPECTED_TITLES = {
     "H10": "App crashed",

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs import colorize
-from tuilogs.colorize import (
+from tuilogs.core import colorize
+from tuilogs.core.colorize import (
     PALETTE_SIZE,
     STYLES,
     ProcessColors,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs.levels import LEVELS, WINDOW, detect_level, find_level, level_of_word
+from tuilogs.core.levels import LEVELS, WINDOW, detect_level, find_level, level_of_word
 
 
 @pytest.mark.parametrize(

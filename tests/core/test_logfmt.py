@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs.logfmt import Field, is_logfmt, parse_logfmt
+from tuilogs.core.logfmt import Field, is_logfmt, parse_logfmt
 
 ROUTER = (
     'at=error code=H12 desc="Request timeout" method=GET path=/ host=myapp.herokuapp.com '

@@ -7,15 +7,16 @@ import socket
 
 import httpx
 import pytest
-from routerkit import post_batch, rec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tuilogs import __version__
-from tuilogs.drain_urls import mask_url, validate_drain_url
+from tuilogs.core.drain_urls import mask_url, validate_drain_url
 from tuilogs.platform.client import PlatformClient, PlatformError
+
+from kit.routerkit import post_batch, rec
 
 
 def seed(router, app="myapp", n=5):
@@ -293,7 +294,7 @@ def test_server_messages_never_echo_secrets(serve_asgi):
 
 
 def test_mask_text():
-    from tuilogs.drain_urls import mask_text
+    from tuilogs.core.drain_urls import mask_text
 
     text = "see syslog+tls://tok:en@h.example:6514 and https://a@b.example/ ok http://c.example/"
     assert mask_text(text) == (

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tuilogs import locations
+from tuilogs.core import locations
 from tuilogs.platform.credentials import heroku_host_url, resolve_backend
 
 KEY = "heroku-key-0123456789-SECRET"

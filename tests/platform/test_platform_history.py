@@ -7,15 +7,17 @@ import threading
 import time
 
 import pytest
-from platformkit import Pump, messages, serve_sessions, stream_url
-from routerkit import post_batch, rec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from tuilogs.buffer import LogBuffer, OriginTable
+from tuilogs.core.buffer import LogBuffer, OriginTable
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.spool import HistorySpool
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.live import HistoryLoader, LiveTail, open_app
-from tuilogs.sources import Feed, HistorySpool
+
+from kit.platformkit import Pump, messages, serve_sessions, stream_url
+from kit.routerkit import post_batch, rec
 
 
 def post_many(router, app, prefix, n, batch=1000, **kw):

@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
 
     sys.meta_path.insert(0, Blocker())
     import tuilogs.platform
-    import tuilogs.platform.live, tuilogs.platform.stream, tuilogs.locations
+    import tuilogs.platform.live, tuilogs.platform.stream, tuilogs.core.locations
     print("ok")
     """
 )

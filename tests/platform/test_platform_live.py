@@ -10,19 +10,22 @@ import time
 
 import httpx
 import pytest
-from platformkit import Pump, messages, serve_sessions, stream_url, wait_for
-from routerkit import post_batch, rec
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tuilogs.buffer import LogBuffer, OriginTable
+from tuilogs.core.buffer import LogBuffer, OriginTable
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.spool import LIVE_BASE, Spool
+from tuilogs.core.status import State, Status
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.live import LiveTail, open_app
 from tuilogs.server.main import start_in_thread
-from tuilogs.sources import LIVE_BASE, Feed, Spool
+
+from kit.platformkit import Pump, messages, serve_sessions, stream_url, wait_for
+from kit.routerkit import post_batch, rec
 
 FAST = (0.05, 0.4)
 
@@ -62,7 +65,7 @@ def test_tail_end_to_end(router, pclient, tails):
     expected = post(router, "myapp", "old", 20)
     tail, pump = make_tail(pclient, lines=5)
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 5 and pump.feed.state == "live")
+    pump.until(lambda: len(pump.buffer) == 5 and pump.feed.status.state is State.LIVE)
     assert messages(pump.buffer) == expected[-5:]
     expected = expected[-5:]
     for k in range(5):
@@ -70,7 +73,7 @@ def test_tail_end_to_end(router, pclient, tails):
     pump.until(lambda: len(pump.buffer) == len(expected))
     assert messages(pump.buffer) == expected
     assert tail.mode == "ids" and tail.sessions == 1
-    assert pump.states[:1] in (["connecting"], ["live"])
+    assert pump.states[0].state in (State.CONNECTING, State.LIVE)
 
 
 def test_filters_go_to_the_server(router, pclient, tails):
@@ -78,7 +81,7 @@ def test_filters_go_to_the_server(router, pclient, tails):
     expected = post(router, "myapp", "web", 10, dyno="web.12")
     tail, pump = make_tail(pclient, dyno="web", source="app")
     tails.append(tail.start())
-    pump.until(lambda: pump.feed.state == "live")
+    pump.until(lambda: pump.feed.status.state is State.LIVE)
     post(router, "myapp", "w-live", 10, dyno="worker.1")
     post(router, "myapp", "h", 3, dyno="router", source="heroku")
     expected += post(router, "myapp", "web-live", 10, dyno="web.1")
@@ -96,26 +99,26 @@ def test_router_restart_on_same_port(make_router, tails, resume):
     client = PlatformClient(router.base_url, router.token, timeout=5)
     tail, pump = make_tail(client, lines=1500, resume=resume, backoff=(0.3, 1.0))
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 100 and pump.feed.state == "live")
+    pump.until(lambda: len(pump.buffer) == 100 and pump.feed.status.state is State.LIVE)
     expected += post(router, "myapp", "b", 50)
     pump.until(lambda: len(pump.buffer) == 150)
 
     # Kill the router mid-stream; the tail must notice and keep trying.
     router.stop()
-    pump.until(lambda: pump.feed.state.startswith("reconnecting in"))
-    assert pump.feed.error
+    pump.until(lambda: pump.feed.status.state is State.RECONNECTING)
+    assert pump.feed.status.detail
     time.sleep(0.5)
     # Restart on the same port and store lines before the tail is back: they must not be lost.
     router2 = make_router(port=port)
     expected += post(router2, "myapp", "c", 30)
-    pump.until(lambda: len(pump.buffer) >= len(expected) and pump.feed.state == "live")
+    pump.until(lambda: len(pump.buffer) >= len(expected) and pump.feed.status.state is State.LIVE)
     expected += post(router2, "myapp", "d", 30)
     pump.until(lambda: len(pump.buffer) >= len(expected))
     time.sleep(0.3)
     pump()
     assert messages(pump.buffer) == expected  # no duplicates, no gap, in order
-    assert any(s.startswith("reconnecting in") for s in pump.states)
-    assert pump.states[-1] == "live"
+    assert any(s.state is State.RECONNECTING for s in pump.states)
+    assert pump.states[-1].state is State.LIVE
     assert tail.sessions >= 2
 
 
@@ -197,9 +200,9 @@ def test_401_is_final_with_fix_it_message(router, tails):
     tails.append(tail.start())
     tail.join(5)
     assert not tail._thread.is_alive()  # no retry loop
-    state = pump.feed.state
-    assert state.startswith("failed: ") and "heroku login" in state and "tuilogs token" in state
-    assert "not-the-token-SECRET" not in state + pump.feed.error
+    status = pump.feed.status
+    assert status.failed and "heroku login" in status.detail and "tuilogs token" in status.detail
+    assert "not-the-token-SECRET" not in status.describe()
     assert tail.sessions == 0 and tail.wait_first_id(0) is None
 
 
@@ -207,9 +210,9 @@ def test_router_app_without_logs_yet_is_waited_for(router, pclient, tails):
     """On the router an app exists once logs arrive: the tail waits, then goes live."""
     tail, pump = make_tail(pclient, app="later")
     tails.append(tail.start())
-    wait_for(lambda: pump.feed.state == "waiting for the first lines of later")
+    wait_for(lambda: pump.feed.status == Status(State.WAITING, "the first lines of later"))
     sent = post(router, "later", "first", 3)
-    pump.until(lambda: messages(pump.buffer) == sent and pump.feed.state == "live")
+    pump.until(lambda: messages(pump.buffer) == sent and pump.feed.status.state is State.LIVE)
 
 
 def test_404_app_is_final_on_heroku(serve_asgi, tails):
@@ -221,7 +224,7 @@ def test_404_app_is_final_on_heroku(serve_asgi, tails):
     tail, pump = make_tail(client, app="nope")
     tails.append(tail.start())
     tail.join(5)
-    assert pump.feed.state.startswith("failed: ") and "nope" in pump.feed.state
+    assert pump.feed.status.failed and "nope" in pump.feed.status.detail
 
 
 class FakeHeroku:
@@ -283,9 +286,8 @@ def test_429_backs_off_by_retry_after(serve_asgi, tails):
     client = serve_fake(serve_asgi, fake)
     tail, pump = make_tail(client)
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
-    assert "reconnecting in 1 s" in pump.states
-    assert "rate limited" in pump.feed.error
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.status.state is State.LIVE)
+    assert any(s.state is State.RECONNECTING and "rate limited" in s.detail for s in pump.states)
     assert fake.calls[1] - fake.calls[0] >= 0.95
     assert tail.mode == "window"
     assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
@@ -321,7 +323,7 @@ def test_403_from_the_api_is_final(serve_asgi, tails):
     tail, pump = make_tail(client)
     tails.append(tail.start())
     tail.join(5)
-    assert pump.feed.state.startswith("failed: ") and "forbidden" in pump.feed.state
+    assert pump.feed.status.failed and "forbidden" in pump.feed.status.detail
     assert len(fake.calls) == 1
 
 
@@ -330,11 +332,11 @@ def test_500s_are_retried_with_backoff(serve_asgi, tails):
     client = serve_fake(serve_asgi, fake)
     tail, pump = make_tail(client, backoff=(0.1, 0.4))
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.status.state is State.LIVE)
     assert len(fake.calls) == 4
     gaps = [b - a for a, b in zip(fake.calls, fake.calls[1:], strict=False)]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2  # exponential (with jitter)
-    assert any(s.startswith("reconnecting in") for s in pump.states)
+    assert any(s.state is State.RECONNECTING for s in pump.states)
 
 
 def test_expired_stream_403_404_makes_a_new_session(serve_asgi, tails):
@@ -342,7 +344,7 @@ def test_expired_stream_403_404_makes_a_new_session(serve_asgi, tails):
     client = serve_fake(serve_asgi, fake)
     tail, pump = make_tail(client)
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.state == "live")
+    pump.until(lambda: len(pump.buffer) == 30 and pump.feed.status.state is State.LIVE)
     assert tail.sessions == 3
     assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
 
@@ -429,8 +431,8 @@ def test_open_app_never_blocks_the_caller(tuilogs_home):
     t0 = time.monotonic()
     producers = open_app(client, "myapp", feed, origins, backoff=FAST)
     assert time.monotonic() - t0 < 0.2
-    wait_for(lambda: feed.state.startswith("reconnecting in"))
-    assert "connection refused" in feed.error and "127.0.0.1:9" in feed.error
+    wait_for(lambda: feed.status.state is State.RECONNECTING)
+    assert "connection refused" in feed.status.detail and "127.0.0.1:9" in feed.status.detail
     for p in producers:
         p.stop()
     for p in producers:
@@ -470,7 +472,7 @@ def test_follow_false_is_heroku_logs_without_tail(serve_asgi, router, pclient, t
     tails.append(tail.start())
     tail.join(5)
     pump()
-    assert pump.feed.state == "ended" and tail.sessions == 0
+    assert pump.feed.status.state is State.ENDED and tail.sessions == 0
     assert messages(pump.buffer) == expected[-5:]
 
     asked = []
@@ -488,6 +490,6 @@ def test_follow_false_is_heroku_logs_without_tail(serve_asgi, router, pclient, t
     tails.append(tail.start())
     tail.join(5)
     pump()
-    assert pump.feed.state == "ended" and tail.anchored.is_set()
+    assert pump.feed.status.state is State.ENDED and tail.anchored.is_set()
     assert asked == [{"lines": 7, "tail": False}]
     assert messages(pump.buffer) == [f"fake {i}" for i in range(23, 30)]

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from routerkit import post_batch, rec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -15,6 +14,8 @@ from starlette.routing import Route
 
 from tuilogs.platform.client import PlatformClient, PlatformError
 from tuilogs.platform.stream import LineParser, SSEParser
+
+from kit.routerkit import post_batch, rec
 
 SSE = (
     ": hello\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from routerkit import api_headers
+
+from kit.routerkit import api_headers
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routerkit import post_batch, rec
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
 from tuilogs.server.auth import load_or_create_token
 from tuilogs.server.store import app_id
+
+from kit.routerkit import post_batch, rec
 
 API_ROUTES = [
     ("GET", "/apps"),

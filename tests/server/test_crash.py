@@ -11,10 +11,11 @@ import threading
 import time
 
 import httpx
-from routerkit import frames_body, rec
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
 from tuilogs.server.store import Store
+
+from kit.routerkit import frames_body, rec
 
 
 def start_router(env) -> tuple[subprocess.Popen, str]:

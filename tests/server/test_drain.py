@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routerkit import TS, frames_body, post_batch, rec
 
-from tuilogs.frames import format_frame
+from tuilogs.core.frames import format_frame
+
+from kit.routerkit import TS, frames_body, post_batch, rec
 
 
 def stored(router, app="myapp"):

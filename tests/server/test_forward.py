@@ -9,12 +9,13 @@ import ssl
 
 import pytest
 import trustme
-from receivers import HttpReceiver, SyslogReceiver
 
-from tuilogs.drain_urls import mask_url
-from tuilogs.frames import parse_logplex_body
-from tuilogs.record import LogRecord
+from tuilogs.core.drain_urls import mask_url
+from tuilogs.core.frames import parse_logplex_body
+from tuilogs.core.record import LogRecord
 from tuilogs.server.forward import ForwarderManager
+
+from kit.receivers import HttpReceiver, SyslogReceiver
 
 TOKEN = "d.73ea7440-270a-435a-a0ea-adf50b4e5f5a"
 TS = "2026-11-23T19:00:00.000001+00:00"
@@ -292,7 +293,8 @@ async def test_aclose_flushes_queued_lines():
 async def test_forwarding_inside_the_router(make_router):
     """Drains added through the API receive new lines; failures land in the app's own log."""
     import httpx
-    from routerkit import api_headers, post_batch
+
+    from kit.routerkit import api_headers, post_batch
 
     handle = await asyncio.to_thread(make_router)
     async with (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from routerkit import post_batch, rec
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
+
+from kit.routerkit import post_batch, rec
 
 
 def test_full_store_answers_503_and_keeps_serving(make_router):

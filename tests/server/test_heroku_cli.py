@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from routerkit import post_batch, rec
+
+from kit.routerkit import post_batch, rec
 
 # The suite installs the CLI itself (pinned) when it is not already there, so a fresh machine
 # runs these tests too; without npm or a registry they are skipped, saying why.

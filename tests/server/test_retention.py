@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from routerkit import post_batch, rec
+from tuilogs.core import locations as paths
 
-from tuilogs import locations as paths
+from kit.routerkit import post_batch, rec
 
 
 def test_paths_follow_tuilogs_home(tuilogs_home):

@@ -9,9 +9,10 @@ import time
 import httpx
 import pytest
 import trustme
-from routerkit import frames_body, rec
 
-from tuilogs.frames import format_frame
+from tuilogs.core.frames import format_frame
+
+from kit.routerkit import frames_body, rec
 
 
 @pytest.fixture(scope="module")

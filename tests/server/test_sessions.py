@@ -7,10 +7,11 @@ import time
 
 import httpx
 import pytest
-from routerkit import TS, post_batch, rec
 
-from tuilogs.record import LogRecord
+from tuilogs.core.record import LogRecord
 from tuilogs.server.hub import Hub
+
+from kit.routerkit import TS, post_batch, rec
 
 
 def session(client, app="myapp", **body):

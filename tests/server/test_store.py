@@ -7,10 +7,11 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routerkit import rec
 
-from tuilogs.record import dyno_matches
+from tuilogs.core.record import dyno_matches
 from tuilogs.server.store import Store, StoreFull, dyno_clause
+
+from kit.routerkit import rec
 
 DYNO_ALPHABET = "web.workr-_0123456789aZ"
 dyno_text = st.text(alphabet=DYNO_ALPHABET, max_size=12)

@@ -10,8 +10,8 @@ import ssl
 import pytest
 import trustme
 
-from tuilogs.frames import format_frame, format_frames
-from tuilogs.record import LogRecord
+from tuilogs.core.frames import format_frame, format_frames
+from tuilogs.core.record import LogRecord
 from tuilogs.server.syslog import app_for_hostname, make_server_ssl_context, start_syslog_server
 
 TOKEN = "d.73ea7440-270a-435a-a0ea-adf50b4e5f5a"

@@ -13,14 +13,16 @@ import socket
 import time
 
 import pytest
-from routerkit import post_batch, rec
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from tests.ui.conftest import wait_for
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.live import open_app
 from tuilogs.ui.app import TuilogsApp
+from tuilogs.ui.options import ExplorerOptions, FollowedApp
+
+from kit.pilot import wait_for
+from kit.routerkit import post_batch, rec
 
 SIZE = (100, 16)
 APP = "myapp"
@@ -30,8 +32,9 @@ def explorer(client: PlatformClient, **tail_options) -> TuilogsApp:
     def start(feed, buffer):
         return open_app(client, APP, feed, buffer.origins, history=False, **tail_options)
 
-    app = TuilogsApp(start, APP, "local router")
-    app.platform = (client, APP)
+    app = TuilogsApp(
+        start, APP, "local router", options=ExplorerOptions(app=FollowedApp(client, APP))
+    )
     return app
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.conftest import SIZE, loaded, make_app, screen_text, wait_for
-from tuilogs.query import parse_query
-from tuilogs.record import dyno_matches
-from tuilogs.ui.log_view import LogView
-from tuilogs.ui.search_bar import SearchBar
-from tuilogs.ui.sidebar import FilterSidebar
+from tuilogs.core.query import parse_query
+from tuilogs.core.record import dyno_matches
+from tuilogs.ui.widgets.log_view import LogView
+from tuilogs.ui.widgets.search_bar import SearchBar
+from tuilogs.ui.widgets.sidebar import FilterSidebar
+
+from kit.pilot import SIZE, loaded, make_app, screen_text, wait_for
 
 
 def visible_records(app):
@@ -175,7 +176,7 @@ class TestScreens:
             await wait_for(pilot, lambda: log.cursor is not None)
             await pilot.press("enter")
             await pilot.pause()
-            from tuilogs.ui.detail import DetailScreen
+            from tuilogs.ui.screens.detail import DetailScreen
 
             assert isinstance(app.screen, DetailScreen)
             texts = " ".join(str(w.render()) for w in app.screen.query("Static"))
@@ -190,7 +191,7 @@ class TestScreens:
             await loaded(pilot)
             await pilot.press("question_mark")
             await pilot.pause()
-            from tuilogs.ui.help import HelpScreen
+            from tuilogs.ui.screens.help import HelpScreen
 
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -261,10 +262,12 @@ class TestPalette:
 class TestStartedBeforeTheApp:
     async def test_a_buffer_filled_before_the_app_exists_is_the_one_shown(self):
         """The CLI starts reading before Textual loads; the app must use that very buffer."""
-        from tests.ui.conftest import SAMPLE
-        from tuilogs.buffer import LogBuffer
-        from tuilogs.sources import Feed, FileFollower
+        from tuilogs.core.buffer import LogBuffer
+        from tuilogs.core.ingest.feed import Feed
+        from tuilogs.core.ingest.producers import FileFollower
         from tuilogs.ui.app import TuilogsApp
+
+        from kit.pilot import SAMPLE
 
         buffer, feed = LogBuffer(), Feed()  # empty (and so falsy) when handed over
         producers = [FileFollower(SAMPLE, feed, buffer.origins, follow=False).start()]

@@ -6,9 +6,10 @@ the new ones, and a reader's place must not move.
 
 from __future__ import annotations
 
-from tests.ui.conftest import SIZE, screen_text, wait_for
-from tuilogs.sources import LIVE_BASE, HistorySpool, Spool
+from tuilogs.core.ingest.spool import LIVE_BASE, HistorySpool, Spool
 from tuilogs.ui.app import TuilogsApp
+
+from kit.pilot import SIZE, screen_text, wait_for
 
 TS = "2026-11-01T12:00:00.000000+00:00"
 

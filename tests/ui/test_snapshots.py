@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.ui.conftest import loaded, make_app, wait_for
 from tests.ui.test_explorer import sidebar_select
-from tuilogs.ui.log_view import LogView
-from tuilogs.ui.search_bar import SearchBar
+from tuilogs.ui.widgets.log_view import LogView
+from tuilogs.ui.widgets.search_bar import SearchBar
+
+from kit.pilot import loaded, make_app, wait_for
 
 SIZE = (120, 40)
 

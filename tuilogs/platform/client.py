@@ -1,6 +1,6 @@
 """A synchronous Platform API client for Heroku and the local router (one protocol).
 
-Synchronous on purpose: producers run on their own threads (`tuilogs.sources.Producer`), and a
+Synchronous on purpose: producers run on their own threads (`tuilogs.core.ingest.producers.Producer`), and a
 blocking client is the simplest thing there. Every failure becomes a `PlatformError` whose
 message a person can act on; no message, exception or repr ever carries the token or a drain
 URL's password (`mask_url`).
@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from tuilogs import __version__
-from tuilogs.drain_urls import mask_text, validate_drain_url
+from tuilogs.core.drain_urls import mask_text, validate_drain_url
 
 HEROKU_API = "https://api.heroku.com"
 ACCEPT = "application/vnd.heroku+json; version=3"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tuilogs import locations
+from tuilogs.core import locations
 
 from .client import HEROKU_API, PlatformClient, is_heroku_host
 

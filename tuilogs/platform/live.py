@@ -16,7 +16,6 @@ exactly. `open_app` wires both to one Feed.
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import threading
@@ -24,8 +23,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from tuilogs.buffer import OriginTable
-from tuilogs.sources import LIVE_BASE, PAINT_GRACE, Feed, HistorySpool, Producer, Spool
+from tuilogs.core.buffer import OriginTable
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.producers import PAINT_GRACE, Producer
+from tuilogs.core.ingest.spool import LIVE_BASE, HistorySpool, Spool
+from tuilogs.core.status import HistoryProgress, State
 
 from .client import HEROKU_MAX_LINES, PlatformClient, PlatformError
 
@@ -51,8 +53,9 @@ def format_lines(stored: list[dict]) -> list[str]:
 class LiveTail(Producer):
     """Tail an app into `spool`; reconnects with capped exponential backoff and jitter.
 
-    `feed.state` is "connecting", "live", "reconnecting in N s" or "failed: reason" (401, 403,
-    404 and 422 are final: retrying cannot help); `feed.error` holds the last problem. `resume`
+    `feed.status` is CONNECTING, LIVE, RECONNECTING (its detail: the problem, its retry_at:
+    when) or FAILED with the reason (401, 403, 404 and 422 are final: retrying cannot help);
+    WAITING while the router has no lines of the app yet. `resume`
     is "auto" (ids when the server pages history, else window), "ids" or "window".
     `anchored` is set once the first screen (the last `lines` lines) is written, or the tail
     failed or stopped; then `first_id` is the id of its first line (None: no history to page
@@ -119,13 +122,11 @@ class LiveTail(Producer):
 
     # -- thread --------------------------------------------------------------------------
 
-    def _state(self, state: str, error: str | None = None) -> None:
-        if error is not None:
-            self.feed.error = error
-        self.feed.state = state
+    def _state(self, state: State, detail: str = "", retry_at: float | None = None) -> None:
+        self.feed.set_status(state, detail, retry_at)
 
     def run(self) -> None:
-        self._state("connecting")
+        self._state(State.CONNECTING)
         try:
             self._loop()
         finally:
@@ -140,23 +141,23 @@ class LiveTail(Producer):
                     self._seed()
                     seeded = True
                 if not self.follow and self.mode == "ids":
-                    self._state("ended")  # the first screen was all that was asked for
+                    self._state(State.ENDED)  # the first screen was all that was asked for
                     return
                 reason, retry_after = self._session()
             except PlatformError as exc:  # from the API: a bad token or app is final
                 if exc.kind == "not_found" and self.client.kind == "local" and self.follow:
                     # On the router an app exists once logs arrive for it: wait for them.
-                    self._state(f"waiting for the first lines of {self.app}", exc.message)
+                    self._state(State.WAITING, f"the first lines of {self.app}")
                     self._stop.wait(WAIT_FOR_APP)
                     continue
                 if exc.final:
-                    self._state(f"failed: {exc.message}", exc.message)
+                    self._state(State.FAILED, exc.message)
                     return
                 reason, retry_after = exc.message, exc.retry_after
             if self._stop.is_set():
                 return
             if reason is None:  # follow=False and the backlog came in full
-                self._state("ended")
+                self._state(State.ENDED)
                 return
             self._wait(reason, retry_after)
 
@@ -170,16 +171,9 @@ class LiveTail(Producer):
             # Few API calls left (and no Retry-After to go by): eager reconnects end in 429s.
             delay = max(delay, self.low_rate_delay)
         self._attempt += 1
-        self.feed.error = reason
-        deadline = time.monotonic() + delay
-        while not self._stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._state(f"reconnecting in {math.ceil(left)} s")
-            self._stop.wait(min(left, 1.0))
-        if not self._stop.is_set():
-            self._state("connecting")
+        self._state(State.RECONNECTING, reason, time.monotonic() + delay)
+        if not self._stop.wait(delay):
+            self._state(State.CONNECTING)
 
     def _seed(self) -> None:
         """ids mode: the first screen from log-lines, which says where history stops."""
@@ -256,7 +250,7 @@ class LiveTail(Producer):
             with stream:
                 if self._stop.is_set():  # stop() came while connecting: nothing to close then
                     return "stopped", None
-                self._state("live")
+                self._state(State.LIVE)
                 entered = True
                 if self.mode == "ids":
                     self._pump_ids(stream)
@@ -294,7 +288,7 @@ class LiveTail(Producer):
             last = stream.last_id
             if last is not None and last.isdigit():
                 self.cursor = int(last)
-            self._state("live")
+            self._state(State.LIVE)
         if not stream.sse:
             # Plain text carries no ids: resume by comparing lines from now on.
             self.mode = "window"
@@ -337,7 +331,7 @@ class LiveTail(Producer):
                     seen = None
             if lines:
                 self._write(lines)
-            self._state("live")
+            self._state(State.LIVE)
 
 
 class HistoryLoader(Producer):
@@ -345,8 +339,9 @@ class HistoryLoader(Producer):
 
     `before_id` is an id or a callable returning one (e.g. `LiveTail.wait_first_id`): the
     loader takes the lines strictly before it, `page` at a time, newest page first, and
-    prepends each page, until the beginning or `max_lines`. It never touches `feed.state`
-    (the tail owns that); `note` says what happened, `done` is set at the end.
+    prepends each page, until the beginning or `max_lines`. It never touches `feed.status`
+    (the tail owns that) but keeps `feed.history` up to date; `note` says what happened, `done`
+    is set at the end.
     """
 
     def __init__(
@@ -380,6 +375,7 @@ class HistoryLoader(Producer):
         self.done = threading.Event()
 
     def run(self) -> None:
+        self._progress()
         try:
             self._load()
         except Exception as exc:  # history is a bonus: report, never disturb the tail
@@ -387,6 +383,10 @@ class HistoryLoader(Producer):
             self.note = f"history stopped: {self.error}"
         finally:
             self.done.set()
+            self._progress()
+
+    def _progress(self) -> None:
+        self.feed.history = HistoryProgress(self.loaded, self.done.is_set(), self.note)
 
     def _load(self) -> None:
         before = self.before_id() if callable(self.before_id) else self.before_id
@@ -422,6 +422,7 @@ class HistoryLoader(Producer):
                 self.history.prepend(("\n".join(format_lines(stored)) + "\n").encode())
                 self.loaded += len(stored)
                 before = int(page["first_id"])
+                self._progress()
             if len(stored) < limit:
                 self.note = "loaded all stored history"
                 return

@@ -26,11 +26,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tuilogs import locations as paths
-from tuilogs.drain_urls import mask_url, validate_drain_url
+from tuilogs.core import locations as paths
+from tuilogs.core.drain_urls import mask_url, validate_drain_url
+from tuilogs.core.frames import parse_logplex_body
+from tuilogs.core.record import LogRecord, dyno_matches
 
-from ..frames import parse_logplex_body
-from ..record import LogRecord, dyno_matches
 from .auth import authorized
 from .hub import Hub
 from .sessions import LogSession, SessionManager

@@ -12,7 +12,7 @@ import hmac
 import os
 import secrets
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
 
 
 def load_or_create_token() -> str:

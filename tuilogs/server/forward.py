@@ -34,9 +34,9 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import httpx
 
-from tuilogs.drain_urls import mask_url
-from tuilogs.frames import format_frame
-from tuilogs.record import LogRecord
+from tuilogs.core.drain_urls import mask_url
+from tuilogs.core.frames import format_frame
+from tuilogs.core.record import LogRecord
 
 __all__ = ["DrainForwarder", "ForwarderManager"]
 

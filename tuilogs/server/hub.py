@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 from datetime import datetime, timezone
 
-from ..record import LogRecord
+from tuilogs.core.record import LogRecord
 
 DEFAULT_MAX_LINES = 20_000
 

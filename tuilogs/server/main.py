@@ -25,7 +25,7 @@ from pathlib import Path
 
 import uvicorn
 
-from tuilogs import locations as paths
+from tuilogs.core import locations as paths
 
 from .api import Router, Settings, create_app
 from .auth import load_or_create_token
@@ -120,7 +120,7 @@ def remove_discovery(pid: int | None = None) -> None:
 
 
 def discover() -> dict | None:
-    """The running router from `router.json`, or None (see `tuilogs.locations.discover`)."""
+    """The running router from `router.json`, or None (see `tuilogs.core.locations.discover`)."""
     return paths.discover()
 
 

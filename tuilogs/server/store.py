@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..record import LogRecord
+from tuilogs.core.record import LogRecord
 
 log = logging.getLogger("tuilogs.server.store")
 

@@ -23,8 +23,8 @@ import ssl
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
-from tuilogs.frames import OctetStreamParser
-from tuilogs.record import LogRecord
+from tuilogs.core.frames import OctetStreamParser
+from tuilogs.core.record import LogRecord
 
 __all__ = ["app_for_hostname", "make_server_ssl_context", "start_syslog_server"]
 

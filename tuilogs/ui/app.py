@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tuilogs import __version__
-from tuilogs.buffer import LogBuffer
-from tuilogs.sources import Feed, Producer
-from tuilogs.ui.explorer import ExplorerScreen
-
-if TYPE_CHECKING:
-    from tuilogs.platform.client import PlatformClient
+from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.producers import Producer
+from tuilogs.ui.options import ExplorerOptions
+from tuilogs.ui.screens.explorer import ExplorerScreen
 
 StartSources = Callable[[Feed, LogBuffer], list[Producer]]
 
@@ -38,6 +36,7 @@ class TuilogsApp(App[None]):
         *,
         buffer: LogBuffer | None = None,
         feed: Feed | None = None,
+        options: ExplorerOptions | None = None,
     ) -> None:
         super().__init__()
         self.source_title = title
@@ -47,16 +46,13 @@ class TuilogsApp(App[None]):
         # Producers start now, not on mount: reading a file's tail or fetching an app's first
         # screen overlaps with Textual's start-up instead of following it.
         self.producers: list[Producer] = start_sources(self.feed, self.buffer)
-        # (sources, dynos, search) from the command line, applied when the explorer opens.
-        self.initial_filters: tuple[list[str], list[str], str] | None = None
-        # Why this backend (Heroku, a running router, an embedded one): said once at start.
-        self.backend_reason = ""
-        # (client, app name) when the explorer follows an app: enables the drain panel.
-        self.platform: tuple[PlatformClient, str] | None = None
+        self.options = options or ExplorerOptions()
 
     def on_mount(self) -> None:
         self.push_screen(
-            ExplorerScreen(self.buffer, self.feed, self.source_title, self.source_kind)
+            ExplorerScreen(
+                self.buffer, self.feed, self.source_title, self.source_kind, self.options
+            )
         )
 
     def on_unmount(self) -> None:
@@ -83,7 +79,7 @@ class TuilogsApp(App[None]):
             ("Keys", "Every key (?)", "help"),
         ]:
             yield SystemCommand(title, help_text, lambda a=action: screen.run_action(a))
-        if self.platform is not None:
+        if self.options.app is not None:
             yield SystemCommand(
                 "Log drains",
                 "List, add and remove the app's log drains (D)",

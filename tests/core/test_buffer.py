@@ -1,0 +1,138 @@
+"""The buffer and its producers: files (tail first), growth, truncation, rotation, pipes."""
+
+import os
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.producers import PipeReader
+from tuilogs.core.status import State
+
+from kit.files import load
+
+
+def lines_of(buffer):
+    return [buffer.raw(i) for i in range(len(buffer))]
+
+
+def test_sample_is_indexed_line_for_line(sample, sample_path):
+    expected = sample_path.read_bytes().split(b"\n")[:-1]
+    assert lines_of(sample) == expected
+    assert sum(sample.counts.values()) == len(expected)
+    labels = {o.label for o in sample.origins.origins}
+    assert {"heroku[router]", "app[web.1]", "app[run.1234]", "app[web-123-456]"} <= labels
+
+
+def test_tail_is_shown_first_and_head_prepended(tmp_path):
+    path = tmp_path / "big.log"
+    lines = [f"2026-01-01T00:00:00+00:00 app[web.{i % 3}]: line {i}".encode() for i in range(5000)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    buffer, feed, _ = load(path, tail_bytes=4096)
+    assert lines_of(buffer) == lines
+    assert buffer.epoch == 1  # one prepend happened
+    assert buffer.counts[buffer.origins.id_for("app", "web.1")] == sum(
+        1 for i in range(5000) if i % 3 == 1
+    )
+
+
+def test_last_line_without_newline_is_kept(tmp_path):
+    path = tmp_path / "a.log"
+    path.write_bytes(b"first\nsecond without newline")
+    buffer, _, _ = load(path)
+    assert lines_of(buffer) == [b"first", b"second without newline"]
+
+
+def _wait(buffer, feed, n, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while len(buffer) < n and time.monotonic() < deadline:
+        feed.drain(buffer)
+        time.sleep(0.01)
+    feed.drain(buffer)
+
+
+def test_follows_growth_truncation_and_rotation(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_bytes(b"one\ntwo\n")
+    buffer, feed, producer = load(path, follow=True)
+    try:
+        with open(path, "ab") as f:
+            f.write(b"three\n")
+        _wait(buffer, feed, 3)
+        assert lines_of(buffer) == [b"one", b"two", b"three"]
+
+        os.rename(path, tmp_path / "app.log.1")
+        path.write_bytes(b"four\n")
+        _wait(buffer, feed, 4)
+        assert lines_of(buffer) == [b"one", b"two", b"three", b"four"]
+        assert any("rotated" in n for n in buffer.notes)
+
+        with open(path, "r+b") as f:
+            f.truncate(0)
+        time.sleep(0.1)
+        with open(path, "ab") as f:
+            f.write(b"fresh\n")
+        deadline = time.monotonic() + 5
+        while lines_of(buffer) != [b"fresh"] and time.monotonic() < deadline:
+            feed.drain(buffer)
+            time.sleep(0.01)
+        assert lines_of(buffer) == [b"fresh"]
+        assert any("truncated" in n for n in buffer.notes)
+    finally:
+        producer.stop()
+
+
+def test_pipe_reader_spools_and_keeps_the_last_partial_line():
+    r, w = os.pipe()
+    buffer, feed = LogBuffer(), Feed()
+    reader = PipeReader(r, feed, buffer.origins).start()
+    os.write(w, b"2026-01-01T00:00:00+00:00 app[web.1]: a\nb\xff\xfe")
+    os.write(w, b"c\nno newline")
+    os.close(w)
+    reader.join(5)
+    feed.drain(buffer)
+    assert lines_of(buffer) == [
+        b"2026-01-01T00:00:00+00:00 app[web.1]: a",
+        b"b\xff\xfec",
+        b"no newline",
+    ]
+    assert buffer.record(1).message == "b\ufffd\ufffdc"
+    assert feed.status.state is State.ENDED
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_index_into_lines_without_error(data):
+    block = data if data.endswith(b"\n") else data + b"\n"
+    batch = parse_block(block, 0, OriginTable())
+    assert len(batch.ends) == len(batch.keys) == block.count(b"\n")
+    assert batch.ends[-1] == len(block)
+
+
+def test_history_pages_prepended_together_or_apart_read_the_same():
+    from tuilogs.core.ingest.spool import LIVE_BASE, HistorySpool, Spool
+
+    def build(drain_each: bool):
+        buffer, feed = LogBuffer(), Feed()
+        live = Spool(feed, buffer.origins, base=LIVE_BASE)
+        history = HistorySpool(feed, buffer.origins)
+        live.write(b"2026-01-01T00:00:09+00:00 app[web.1]: live\n")
+        for page in range(3, 0, -1):  # newest page first, as a history loader sends them
+            history.prepend(
+                b"".join(
+                    f"2026-01-01T00:00:0{page}+00:00 app[web.{i}]: page {page} line {i}\n".encode()
+                    for i in range(3)
+                )
+            )
+            if drain_each:
+                feed.drain(buffer)
+        feed.drain(buffer)
+        return buffer
+
+    apart, together = build(True), build(False)
+    assert lines_of(apart) == lines_of(together)
+    assert lines_of(together)[0].endswith(b"page 1 line 0")
+    assert lines_of(together)[-1].endswith(b"live")
+    assert len(together) == 10 and together.prepended == 9

@@ -1,0 +1,27 @@
+"""Log messages are untrusted: no control sequence reaches the terminal raw."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tuilogs.core.safety import escape_controls
+
+
+def test_title_and_clear_sequences_are_escaped():
+    out = escape_controls("x\x1b]0;pwned\x07 \x1b[2J y")
+    assert "\x1b" not in out and "\x07" not in out
+    assert out == "x\\x1b]0;pwned\\x07 \\x1b[2J y"
+
+
+def test_c1_and_bidi_controls_are_escaped():
+    assert escape_controls("\x9b31m") == "\\x9b31m"
+    assert escape_controls("abc\u202edef") == "abc\\u202edef"
+
+
+def test_tabs_become_spaces_and_text_is_kept():
+    assert escape_controls("a\tb ünïcode ✓") == "a    b ünïcode ✓"
+
+
+@given(st.text())
+def test_nothing_unprintable_survives(text):
+    out = escape_controls(text)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in out)

@@ -1,0 +1,1 @@
+"""Helpers shared by every test directory (fixtures live in tests/conftest.py)."""

@@ -1,0 +1,166 @@
+"""`tuilogs demo`'s simulated app, live: its lines POSTed through a real drain endpoint.
+
+The lines come from `tuilogs.core.simulation`; here they are sent as Logplex sends them
+(octet-counted frames, Basic auth from the drain URL's userinfo, a stable
+`Logplex-Frame-Id` per batch across retries), so the demo exercises the router for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from tuilogs.core.frames import format_frame
+from tuilogs.core.record import LogRecord
+from tuilogs.core.simulation import SimulatedApp, _iso, generate
+
+log = logging.getLogger(__name__)
+
+
+def _body(records: list[LogRecord]) -> bytes:
+    # Logplex's priorities: local7.info for app lines, local3.info (158) for heroku's own.
+    return b"".join(
+        [format_frame(r, "host", 158 if r.source == "heroku" else 190) for r in records]
+    )
+
+
+async def simulate(
+    drain_url: str,
+    app: str = "demo",
+    rate: float = 20.0,
+    seed: int | None = None,
+    stop: asyncio.Event | None = None,
+    *,
+    max_pending: int = 20_000,
+) -> int:
+    """Run the simulated app, POSTing Logplex batches to ``drain_url`` until ``stop`` is set.
+
+    ``drain_url`` is a full drain URL such as ``http://user:TOKEN@127.0.0.1:PORT/drains/demo``;
+    its userinfo becomes Basic auth, as Logplex does. About ``rate`` lines per second, posted
+    every 100–200 ms with the current time. Failed batches are retried (same
+    ``Logplex-Frame-Id``) on the next tick; at most ``max_pending`` lines wait. Returns the
+    number of lines the endpoint accepted.
+    """
+    rng = random.Random(seed)
+    sim = SimulatedApp(rng, app)
+    parts = urlsplit(drain_url)
+    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    auth = None
+    if parts.username is not None or parts.password is not None:
+        auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    token = f"d.{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+    stop = stop or asyncio.Event()
+    pending: list[tuple[str, list[LogRecord]]] = []
+    sent = 0
+    carry = 0.0  # seconds into the next event, across ticks
+    async with httpx.AsyncClient(
+        timeout=5.0, headers={"User-Agent": "Logplex/v123 (tuilogs demo)"}
+    ) as client:
+        while not stop.is_set():
+            tick = rng.uniform(0.1, 0.2)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), tick)
+            now = datetime.now(timezone.utc)
+            records: list[LogRecord] = []
+            carry -= tick
+            while carry < 0:
+                carry += rng.expovariate(rate)
+                at = now + timedelta(seconds=min(0.0, carry - tick))
+                for i, (source, dyno, msg) in enumerate(sim.event()):
+                    records.append(
+                        LogRecord(_iso(at + timedelta(microseconds=137 * i)), source, dyno, msg)
+                    )
+            if records:
+                pending.append((uuid.UUID(int=rng.getrandbits(128)).hex.upper(), records))
+            while sum(len(b) for _, b in pending) > max_pending:
+                pending.pop(0)
+            while pending:
+                frame_id, batch = pending[0]
+                try:
+                    resp = await client.post(
+                        url,
+                        content=_body(batch),
+                        auth=auth,
+                        headers={
+                            "Content-Type": "application/logplex-1",
+                            "Logplex-Msg-Count": str(len(batch)),
+                            "Logplex-Frame-Id": frame_id,
+                            "Logplex-Drain-Token": token,
+                        },
+                    )
+                except httpx.HTTPError as exc:
+                    log.warning("demo: posting to %s failed: %s", url, exc)
+                    break
+                if resp.status_code >= 500 or resp.status_code == 429:
+                    log.warning("demo: %s answered %d; retrying", url, resp.status_code)
+                    break
+                pending.pop(0)
+                if resp.status_code < 300:
+                    sent += len(batch)
+                else:
+                    log.warning(
+                        "demo: %s rejected a batch: %d %s", url, resp.status_code, resp.text[:200]
+                    )
+    return sent
+
+
+def seed_history(drain_url: str, app: str, lines: int, rate: float, seed: int = 1) -> int:
+    """POST `lines` lines of the simulated app's recent past through the real drain endpoint,
+    so a demo opens on history; returns how many the endpoint accepted."""
+    parts = urlsplit(drain_url)
+    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    start = datetime.now(timezone.utc) - timedelta(seconds=lines / max(rate, 1.0))
+    records = list(generate(lines, seed, app=app, start=start, rate=rate))
+    sent = 0
+    with httpx.Client(timeout=30, auth=auth) as client:
+        for i in range(0, len(records), 500):
+            batch = records[i : i + 500]
+            resp = client.post(
+                url,
+                content=_body(batch),
+                headers={
+                    "Content-Type": "application/logplex-1",
+                    "Logplex-Msg-Count": str(len(batch)),
+                    "Logplex-Frame-Id": uuid.uuid4().hex,
+                    "Logplex-Drain-Token": f"d.{uuid.uuid4()}",
+                    "User-Agent": "Logplex/v123 (tuilogs demo)",
+                },
+            )
+            if resp.status_code < 300:
+                sent += len(batch)
+    return sent
+
+
+class SimulatorThread:
+    """`simulate` on its own thread and event loop, for the demo command."""
+
+    def __init__(self, drain_url: str, app: str, rate: float) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self._run(drain_url, app, rate),),
+            daemon=True,
+            name="simulator",
+        )
+        self._thread.start()
+
+    async def _run(self, drain_url: str, app: str, rate: float) -> None:
+        await simulate(drain_url, app, rate, stop=self._stop)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+
+def start_simulator(drain_url: str, app: str, rate: float) -> SimulatorThread:
+    return SimulatorThread(drain_url, app, rate)

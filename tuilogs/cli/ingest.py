@@ -1,0 +1,156 @@
+"""`cmd | tuilogs ingest myapp --dyno web.1`: stdout lines become app lines of that dyno.
+
+Lines go to a running router's drain endpoint (found via `router.json`), batched and framed as
+Logplex does, so tails and forwarders see them; with no router running they are appended to
+the store directly. A batch is flushed when it is large or 100 ms old, so interactive output
+shows up promptly. Retries reuse the batch's `Logplex-Frame-Id`, so nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import BinaryIO
+
+import httpx
+
+from tuilogs.core import locations as paths
+from tuilogs.core.frames import format_frame
+from tuilogs.core.record import LogRecord, decode
+from tuilogs.server.auth import load_or_create_token
+from tuilogs.server.main import discover
+from tuilogs.server.store import Store, StoreError
+
+log = logging.getLogger("tuilogs.server.ingest")
+
+MAX_BATCH_LINES = 500
+MAX_BATCH_BYTES = 256 * 1024
+FLUSH_SECONDS = 0.1
+MAX_LINE = 10_000  # Heroku splits messages at 10,000 bytes
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class _HttpSink:
+    def __init__(self, base_url: str, app: str, token: str) -> None:
+        self.url = f"{base_url.rstrip('/')}/drains/{app}"
+        self.client = httpx.Client(auth=("tuilogs", token), timeout=30.0)
+
+    def send(self, records: list[LogRecord]) -> None:
+        body = b"".join(format_frame(r) for r in records)
+        headers = {
+            "Content-Type": "application/logplex-1",
+            "Logplex-Msg-Count": str(len(records)),
+            "Logplex-Frame-Id": uuid.uuid4().hex,
+            "User-Agent": "tuilogs-ingest",
+        }
+        delay = 0.2
+        for attempt in range(8):
+            try:
+                resp = self.client.post(self.url, content=body, headers=headers)
+            except httpx.TransportError as exc:
+                err = str(exc)
+            else:
+                if resp.status_code < 300:
+                    return
+                if resp.status_code < 500 and resp.status_code != 429:
+                    raise RuntimeError(f"router refused the batch: {resp.status_code} {resp.text}")
+                err = f"{resp.status_code}"
+            log.warning("ingest: send failed (%s), retry %d", err, attempt + 1)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise RuntimeError("router unreachable; batch not stored")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class _StoreSink:
+    def __init__(self, app: str) -> None:
+        self.app = app
+        self.store = Store(paths.store_path())
+
+    def send(self, records: list[LogRecord]) -> None:
+        delay = 0.2
+        for _ in range(8):
+            try:
+                self.store.append(self.app, records)
+                return
+            except StoreError as exc:
+                log.warning("ingest: store write failed (%s), retrying", exc)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        raise RuntimeError("store unavailable; batch not stored")
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def run_ingest(
+    app: str,
+    dyno: str,
+    source: str = "app",
+    stream: BinaryIO | None = None,
+    base_url: str | None = None,
+    token: str | None = None,
+) -> int:
+    """Read lines from `stream` (default stdin) until EOF; returns how many were stored.
+
+    `base_url`/`token` force a router; by default the one in `router.json`, else the store.
+    """
+    stream = stream if stream is not None else sys.stdin.buffer
+    if base_url is None:
+        info = discover()
+        base_url = info["base_url"] if info else None
+    sink: _HttpSink | _StoreSink
+    if base_url:
+        sink = _HttpSink(base_url, app, token or load_or_create_token())
+    else:
+        sink = _StoreSink(app)
+    lines: queue.Queue[bytes | None] = queue.Queue(maxsize=10_000)
+
+    def reader() -> None:
+        try:
+            for raw in stream:
+                lines.put(raw)
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=reader, name="tuilogs-ingest-reader", daemon=True).start()
+    total = 0
+    batch: list[LogRecord] = []
+    size = 0
+    deadline = None
+    try:
+        while True:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                raw = lines.get(timeout=timeout)
+            except queue.Empty:
+                raw = b""  # flush on age
+            else:
+                if raw is None:
+                    break
+                text = decode(raw).rstrip("\r\n")
+                for i in range(0, max(len(text), 1), MAX_LINE):
+                    batch.append(LogRecord(_now(), source, dyno, text[i : i + MAX_LINE]))
+                    size += len(text) + 64
+                if deadline is None:
+                    deadline = time.monotonic() + FLUSH_SECONDS
+            if batch and (raw == b"" or len(batch) >= MAX_BATCH_LINES or size >= MAX_BATCH_BYTES):
+                sink.send(batch)
+                total += len(batch)
+                batch, size, deadline = [], 0, None
+        if batch:
+            sink.send(batch)
+            total += len(batch)
+    finally:
+        sink.close()
+    return total

@@ -1,0 +1,227 @@
+"""Print mode: `heroku logs` behaviour for scripts and pipes (`-n`, `-s`, `-d`, `-t`).
+
+It reuses the explorer's machinery (buffer, origin filter, bulk search) without a terminal UI.
+Lines go out as received; on a terminal they are colourised and control characters escaped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from array import array
+from typing import BinaryIO
+
+from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.colorize import ProcessColors, highlight
+from tuilogs.core.filters import INCLUDE, OriginFilter, select_from, select_lines
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.producers import FileFollower, PipeReader, Producer
+from tuilogs.core.query import Query
+from tuilogs.core.record import decode, parse_line
+from tuilogs.core.safety import escape_controls
+from tuilogs.core.status import State
+
+# ANSI colours for print mode, by colour-rule name (the explorer takes its colours from CSS).
+SGR = {
+    "status.2xx": "32",
+    "status.3xx": "36",
+    "status.4xx": "33",
+    "status.5xx": "1;31",
+    "status.other": "31",
+    "latency.fast": "32",
+    "latency.ok": "32",
+    "latency.slow": "33",
+    "latency.slower": "31",
+    "latency.slowest": "1;7;31",
+    "method": "1;35",
+    "path": "36",
+    "at.error": "1;31",
+    "code": "1;7;31",
+    "error.code": "1;31",
+    "logfmt.key": "2",
+    "state.from": "2",
+    "state.to": "1;36",
+    "state.good": "1;32",
+    "state.bad": "1;31",
+    "exit.ok": "32",
+    "exit.fail": "1;31",
+    "command": "36",
+    "release": "1;34",
+    "traceback": "31",
+    "level.debug": "2",
+    "level.info": "32",
+    "level.notice": "36",
+    "level.warning": "1;33",
+    "level.error": "1;31",
+    "level.critical": "1;7;31",
+    "json.key": "34",
+    "json.string": "32",
+    "json.number": "33",
+    "json.literal": "35",
+    "json.punct": "2",
+}
+PROCESS_SGR = ["96", "95", "92", "94", "1;94", "33", "36", "35", "32", "93", "34", "31"]
+
+
+class Printer:
+    """Writes selected lines of a buffer to a binary stream."""
+
+    def __init__(self, out: BinaryIO, color: bool, escape: bool) -> None:
+        self.out = out
+        self.color = color
+        self.escape = escape
+        self.colors = ProcessColors()
+
+    def write(self, buffer: LogBuffer, lines: array) -> None:
+        if not len(lines):
+            return
+        if not self.color and not self.escape:
+            parts = []
+            for lo, hi in _runs(lines):
+                parts.extend(buffer.raw_lines(lo, hi))
+            self.out.write(b"\n".join(parts) + b"\n")
+        else:
+            self.out.write(
+                "".join(self._fancy(buffer, i) for i in lines).encode("utf-8", "replace")
+            )
+        self.out.flush()
+
+    def _fancy(self, buffer: LogBuffer, i: int) -> str:
+        rec = parse_line(decode(buffer.raw(i)))
+        if not self.color:
+            return escape_controls(rec.line()) + "\n"
+        if rec.is_raw:
+            return escape_controls(rec.message) + "\n"
+        slot = PROCESS_SGR[self.colors.index(rec.process_type) % len(PROCESS_SGR)]
+        head = f"\x1b[2m{escape_controls(rec.timestamp)}\x1b[0m \x1b[{slot}m{escape_controls(rec.source)}[{escape_controls(rec.dyno)}]:\x1b[0m "
+        msg = rec.message
+        if not msg.isprintable():
+            return head + escape_controls(msg) + "\n"
+        out, pos = [], 0
+        for start, end, rule in highlight(rec.source, rec.dyno, msg):
+            code = SGR.get(rule)
+            if code is None:
+                continue
+            out.append(msg[pos:start])
+            out.append(f"\x1b[{code}m{msg[start:end]}\x1b[0m")
+            pos = end
+        out.append(msg[pos:])
+        return head + "".join(out) + "\n"
+
+
+def _runs(lines: array):
+    """Consecutive runs [lo, hi) of sorted line indexes, so reads are few and large."""
+    start = prev = lines[0]
+    for i in lines[1:]:
+        if i != prev + 1:
+            yield start, prev + 1
+            start = i
+        prev = i
+    yield start, prev + 1
+
+
+def build_filter(sources: list[str], dynos: list[str]) -> OriginFilter:
+    f = OriginFilter()
+    for s in sources:
+        f.set("source", s, INCLUDE)
+    for d in dynos:
+        f.set("dyno", d, INCLUDE)
+    return f
+
+
+def select(
+    buffer: LogBuffer, origin_filter: OriginFilter, query: Query | None, lo: int, hi: int
+) -> array:
+    if query is not None:
+        found = query.scan(buffer, lo, hi) or array("I")
+        if origin_filter.active:
+            found = select_from(found, buffer.keys, origin_filter.mask(buffer.origins.origins))
+        return found
+    if origin_filter.active:
+        return select_lines(buffer.keys, origin_filter.mask(buffer.origins.origins), lo, hi)
+    return array("I", range(lo, hi))
+
+
+def run_print(target: str, *, tail: bool = False, **options) -> int:
+    """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
+
+    `options` are `print_from`'s (`num`, `sources`, `dynos`, `query`, `color`, `out`).
+    """
+    buffer, feed = LogBuffer(), Feed()
+    producer: Producer
+    if target == "-":
+        producer = PipeReader(sys.stdin.fileno(), feed, buffer.origins)
+    else:
+        producer = FileFollower(target, feed, buffer.origins, follow=tail, poll=0.1)
+    producer.start()
+
+    def loaded() -> bool:
+        state = feed.status.state
+        if target == "-" and tail and state is State.READING and len(buffer):
+            return True
+        done = state in (State.LOADED, State.FOLLOWING) and not feed.head_pending
+        return done or state is State.ENDED
+
+    return print_from(feed, buffer, [producer], loaded, tail=tail, **options)
+
+
+def print_from(
+    feed: Feed,
+    buffer: LogBuffer,
+    producers: list[Producer],
+    loaded,
+    *,
+    num: int = 100,
+    sources: list[str] | None = None,
+    dynos: list[str] | None = None,
+    tail: bool = False,
+    query: Query | None = None,
+    color: bool | None = None,
+    out: BinaryIO | None = None,
+) -> int:
+    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`.
+
+    Any producer works (a file, a pipe, a live app); a producer that fails ends the command
+    with its message on stderr and exit status 1.
+    """
+    out = out or sys.stdout.buffer
+    is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
+    if color is None:
+        color = is_tty and "NO_COLOR" not in os.environ
+    printer = Printer(out, color=color, escape=is_tty)
+    origin_filter = build_filter(sources or [], dynos or [])
+
+    try:
+        while True:
+            feed.drain(buffer)
+            if feed.status.failed:
+                return _failed(feed)
+            if loaded() and feed.empty():
+                break
+            time.sleep(0.01)
+        feed.drain(buffer)
+        chosen = select(buffer, origin_filter, query, 0, len(buffer))
+        printer.write(buffer, chosen[-num:] if num > 0 else chosen)
+        if not tail:
+            return 0
+        done, epoch = len(buffer), buffer.epoch
+        while not feed.status.failed:
+            feed.drain(buffer)
+            if buffer.epoch != epoch:  # truncated: print the new content from its start
+                done, epoch = 0, buffer.epoch
+            if len(buffer) > done:
+                printer.write(buffer, select(buffer, origin_filter, query, done, len(buffer)))
+                done = len(buffer)
+            elif feed.status.state is State.ENDED and feed.empty():
+                return 0
+            time.sleep(0.05)
+        return _failed(feed)
+    finally:
+        for producer in producers:
+            producer.stop()
+
+
+def _failed(feed: Feed) -> int:
+    print(f"tuilogs: {feed.status.detail or feed.status.describe()}", file=sys.stderr)
+    return 1

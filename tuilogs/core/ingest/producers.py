@@ -1,0 +1,217 @@
+"""Producers that turn files, pipes and streams into `Batch`es for a `LogBuffer`.
+
+Each producer runs on its own thread and only parses; the consumer (the explorer's timer, or a
+test) drains the `Feed` and applies batches. A file shows its last megabyte at once and the rest
+of its lines arrive as one "prepend" batch when the head has been indexed in the background.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from array import array
+from collections import Counter
+from pathlib import Path
+
+from tuilogs.core.buffer import Batch, OriginTable, parse_block
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.spool import Spool
+from tuilogs.core.status import State
+
+TAIL_BYTES = 1 << 20
+INDEX_CHUNK_BYTES = 1 << 20  # small: little peak memory, and the UI thread gets the GIL often
+PAINT_GRACE = 0.5
+COALESCE_SECONDS = 0.03  # a pipe's lines reach the screen within ~one UI tick
+
+
+class Producer:
+    """A background thread feeding a Feed; `stop()` ends it."""
+
+    def __init__(self, feed: Feed, origins: OriginTable) -> None:
+        self.feed = feed
+        self.origins = origins
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._guarded, daemon=True, name=type(self).__name__)
+
+    def start(self) -> Producer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def _guarded(self) -> None:
+        try:
+            self.run()
+        except Exception as exc:  # a producer must report, never take the app down
+            self.feed.set_status(State.FAILED, f"{type(exc).__name__}: {exc}")
+
+    def run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _complete(data: bytes) -> tuple[bytes, bytes]:
+    cut = data.rfind(b"\n") + 1
+    return data[:cut], data[cut:]
+
+
+class FileFollower(Producer):
+    """Index a file (tail first, then head) and follow it across growth, truncation, rotation."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        feed: Feed,
+        origins: OriginTable,
+        *,
+        follow: bool = True,
+        poll: float = 0.2,
+        tail_bytes: int = TAIL_BYTES,
+    ) -> None:
+        super().__init__(feed, origins)
+        self.path = Path(path)
+        self.follow = follow
+        self.poll = poll
+        self.tail_bytes = tail_bytes
+
+    def run(self) -> None:
+        fd = os.open(self.path, os.O_RDONLY)
+        size = os.fstat(fd).st_size
+        tail_start = 0
+        if size > self.tail_bytes:
+            probe = os.pread(fd, 64 << 10, size - self.tail_bytes)
+            nl = probe.find(b"\n")
+            tail_start = size - self.tail_bytes + nl + 1 if nl >= 0 else 0
+        self.feed.head_pending = tail_start > 0
+        self._fd, self._pos, self._gend = fd, tail_start, tail_start
+        self._segment(0, 0, fd)
+        self._read_new(final=True, live=False)
+        if tail_start:
+            threading.Thread(target=self._index_head, args=(fd, tail_start), daemon=True).start()
+        self.feed.set_status(State.FOLLOWING if self.follow else State.LOADED)
+        while self.follow and not self._stop.wait(self.poll):
+            self._poll_once()
+
+    def _segment(self, global_start: int, delta: int, fd: int, note: str = "") -> None:
+        self.feed.put(
+            Batch(
+                "append",
+                array("Q"),
+                array("H"),
+                start=self._gend,
+                segment=(global_start, delta, fd),
+                note=note,
+            )
+        )
+
+    def _index_head(self, fd: int, stop: int) -> None:
+        self.feed.painted.wait(PAINT_GRACE)
+        ends, keys, counts = array("Q"), array("H"), Counter()
+        pos, rest = 0, b""
+        while pos < stop:
+            data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
+            pos += len(data) - len(rest)
+            block, rest = _complete(data)  # `stop` is a line start: nothing is left over
+            if block:
+                b = parse_block(block, pos - len(rest) - len(block), self.origins)
+                ends.extend(b.ends)
+                keys.extend(b.keys)
+                counts.update(b.counts)
+            if self._stop.is_set():
+                return
+        self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts))
+        self.feed.head_pending = False
+
+    def _read_new(self, final: bool = False, live: bool = True) -> None:
+        """Index what was appended since the last read; `final` counts a last line with no LF."""
+        size = os.fstat(self._fd).st_size
+        if size <= self._pos:
+            return
+        data = os.pread(self._fd, size - self._pos, self._pos)
+        block, rest = _complete(data)
+        virtual = 0
+        if final and rest:
+            block, virtual = data + b"\n", 1
+        if not block:
+            return
+        batch = parse_block(block, self._gend, self.origins)
+        batch.live = live
+        self.feed.put(batch)
+        self._pos += len(block) - virtual
+        self._gend += len(block)
+        if virtual:
+            # The file may go on after a LF that isn't there: later bytes sit one further on.
+            self._segment(self._gend, self._gend - self._pos, self._fd)
+
+    def _poll_once(self) -> None:
+        try:
+            st_path = os.stat(self.path)
+        except FileNotFoundError:
+            st_path = None
+        st_fd = os.fstat(self._fd)
+        if st_fd.st_size < self._pos:
+            # Truncated in place: what we indexed is gone from disk, so start over.
+            self._pos, self._gend = 0, 0
+            self.feed.put(
+                Batch(
+                    "reset",
+                    array("Q"),
+                    array("H"),
+                    start=0,
+                    segment=(0, 0, self._fd),
+                    note=f"{self.path.name} was truncated; reading it from the start",
+                )
+            )
+            self._read_new()
+            return
+        self._read_new()
+        if st_path is not None and st_path.st_ino != st_fd.st_ino:
+            # Rotated: finish the old file, then follow the new one from its first byte.
+            self._read_new(final=True)
+            fd = os.open(self.path, os.O_RDONLY)
+            self._fd, self._pos = fd, 0
+            self._segment(
+                self._gend, self._gend, fd, f"{self.path.name} was rotated; following the new file"
+            )
+            self._read_new()
+
+
+class PipeReader(Producer):
+    """Read a pipe (stdin) into a Spool; a final line without LF is kept at EOF."""
+
+    def __init__(self, fd: int, feed: Feed, origins: OriginTable) -> None:
+        super().__init__(feed, origins)
+        self.fd = fd
+        self.spool = Spool(feed, origins)
+
+    def run(self) -> None:
+        self.feed.set_status(State.READING)
+        rest = b""
+        while not self._stop.is_set():
+            data = os.read(self.fd, 1 << 20)
+            if not data:
+                break
+            # Coalesce what is already waiting, so a fast writer makes few large batches.
+            parts = [data]
+            size = len(data)
+            until = time.monotonic() + COALESCE_SECONDS
+            while (
+                size < (4 << 20)
+                and time.monotonic() < until
+                and select.select([self.fd], [], [], 0.01)[0]
+            ):
+                more = os.read(self.fd, 1 << 20)
+                if not more:
+                    break  # EOF: the next read says so too
+                parts.append(more)
+                size += len(more)
+            block, rest = _complete(rest + b"".join(parts))
+            self.spool.write(block)
+        if rest:
+            self.spool.write(rest + b"\n")
+        self.feed.set_status(State.ENDED)

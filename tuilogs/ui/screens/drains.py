@@ -1,0 +1,363 @@
+"""The drain-management panel: an app's log drains, listed, added, removed, tokens copied.
+
+One panel for Heroku and the local router alike (one client, one protocol). Every API call runs
+on a worker thread, so a slow or dead server never freezes the explorer, and every failure is
+shown inside the panel as the PlatformError's message, which never carries a token or a drain
+password (URLs on screen go through `mask_url`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from tuilogs.core.drain_urls import mask_url, validate_drain_url
+from tuilogs.core.safety import escape_controls
+from tuilogs.platform.client import PlatformClient, PlatformError
+
+EXAMPLES = "https://user:pass@logs.example.com/drain or syslog+tls://logs.example.com:6514"
+EMPTY_HINT = f"No drains. Press a to add one, e.g. {EXAMPLES}"
+COLUMNS = ("URL", "Token", "Add-on", "Created")
+TABLE_ROWS = 15  # rows shown before the table scrolls (its max-height less the header)
+MIN_URL_WIDTH = 24
+
+
+def format_created(stamp: object) -> str:
+    """An API timestamp as local `YYYY-MM-DD HH:MM` (the text itself when it does not parse)."""
+    if not isinstance(stamp, str) or not stamp:
+        return "—"
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return escape_controls(stamp)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def drain_label(drain: dict) -> str:
+    """The drain's URL fit for a screen: credentials masked, control characters made visible."""
+    return escape_controls(mask_url(str(drain.get("url") or "")))
+
+
+def drain_row(drain: dict) -> tuple[str, str, str, str]:
+    """The cells of one drain: masked URL, token, add-on name (or —), created in local time."""
+    addon = drain.get("addon")
+    addon_name = addon.get("name") if isinstance(addon, dict) else None
+    return (
+        drain_label(drain),
+        escape_controls(str(drain.get("token") or "—")),
+        escape_controls(str(addon_name)) if addon_name else "—",
+        format_created(drain.get("created_at")),
+    )
+
+
+def error_text(exc: BaseException | None) -> str:
+    """What to show for a failed call: a PlatformError's message, else only the type's name
+    (an unknown exception's text might quote a URL with its password)."""
+    if isinstance(exc, PlatformError):
+        return exc.message
+    return f"unexpected error ({type(exc).__name__})"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker brings back: the drains as now listed, which to select, what to say."""
+
+    drains: list[dict]
+    select: str | None = None
+    note: str | None = None
+
+
+class ConfirmRemoval(ModalScreen[bool]):
+    """Asks before removing a drain: logs stop flowing to it at once and it cannot be undone."""
+
+    DEFAULT_CSS = """
+    ConfirmRemoval { align: center middle; }
+    ConfirmRemoval > Vertical {
+        width: auto; max-width: 90%; height: auto; border: round $error; background: $surface;
+        padding: 0 1;
+    }
+    ConfirmRemoval .dim { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Remove", id="drains.confirm.yes"),
+        Binding("n,escape", "answer(False)", "Keep", id="drains.confirm.no"),
+    ]
+
+    def __init__(self, label: str, token: str) -> None:
+        super().__init__()
+        self.label = label
+        self.token = token
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Remove drain"
+            yield Label(Text(f"Remove {self.label} ({self.token})?"))
+            yield Label(
+                "Logs stop flowing to it at once. y removes, n or Esc keeps it.", classes="dim"
+            )
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class DrainPanel(ModalScreen[None]):
+    """The drains of one app: `a` add, `d` remove (after a y), `c` copy token, `r` refresh."""
+
+    DEFAULT_CSS = """
+    DrainPanel { align: center middle; }
+    DrainPanel > #drains-box {
+        width: 90%; max-width: 140; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+        border-title-color: $accent; border-title-style: bold;
+        border-subtitle-color: $text-muted;
+    }
+    DrainPanel #drains-status { color: $text-muted; margin-bottom: 1; }
+    DrainPanel #drains-status.-error { color: $error; }
+    DrainPanel DataTable { height: auto; max-height: 16; }
+    DrainPanel #drains-url { margin: 0; }
+    DrainPanel #drains-add { height: auto; margin-top: 1; display: none; }
+    DrainPanel #drains-add.-open { display: block; }
+    DrainPanel #drains-add Label { color: $text-muted; }
+    DrainPanel #drains-add-error { color: $error; }
+    DrainPanel Footer { dock: none; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("a", "add", "Add", id="drains.add"),
+        Binding("d,delete", "remove", "Remove", id="drains.remove"),
+        Binding("c", "copy_token", "Copy token", id="drains.copy_token"),
+        Binding("r", "refresh", "Refresh", id="drains.refresh"),
+        Binding("escape", "close", "Close", id="drains.close"),
+        Binding("q", "close", "Close", show=False, id="drains.close_q"),
+    ]
+
+    def __init__(self, client: PlatformClient, app: str) -> None:
+        super().__init__()
+        self.client = client
+        self.app_name = app
+        self.drains: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="drains-box") as box:
+            box.border_title = f"Log drains · {escape_controls(self.app_name)}"
+            box.border_subtitle = "Heroku" if self.client.kind == "heroku" else "local router"
+            yield Static(Text("Loading drains…"), id="drains-status")
+            yield DataTable(id="drains-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="drains-add"):
+                yield Label("New drain URL (Enter adds it, Esc cancels):")
+                yield Input(placeholder=f"e.g. {EXAMPLES}", id="drains-url", compact=True)
+                yield Static(id="drains-add-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.display = False
+        table.focus()
+        self._load()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill)
+
+    # -- state shown ---------------------------------------------------------------------
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#drains-status", Static)
+        status.update(Text(text))
+        status.set_class(error, "-error")
+
+    def _add_error(self, text: str | None) -> None:
+        self.query_one("#drains-add-error", Static).update(Text(text or ""))
+
+    @property
+    def adding(self) -> bool:
+        return self.query_one("#drains-add").has_class("-open")
+
+    def _show(self, drains: list[dict], select: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        keep = select or (self.selected or {}).get("id")
+        # Oldest first, ties by URL: the API's order of same-second drains is arbitrary, and
+        # rows that swap places on refresh would make `d` hit the wrong one.
+        self.drains = sorted(
+            (d for d in drains if isinstance(d, dict)),
+            key=lambda d: (str(d.get("created_at") or ""), str(d.get("url") or "")),
+        )
+        self._fill()
+        for row, drain in enumerate(self.drains):
+            if keep is not None and keep in (drain.get("id"), drain.get("token")):
+                table.move_cursor(row=row)
+        count = len(self.drains)
+        self._status(EMPTY_HINT if not count else f"{count} drain{'s' * (count != 1)}")
+        if count and self.focused is None:
+            table.focus()
+        self.refresh_bindings()
+
+    def _fill(self) -> None:
+        """(Re)build the table to fit the panel: every column at its natural width but the URL,
+        which takes the room left and ends in … (a sideways-scrolling table hides columns).
+        Too narrow for that (80 columns), `Created` and then `Add-on` are left out."""
+        table = self.query_one(DataTable)
+        table.display = bool(self.drains)
+        rows = [drain_row(drain) for drain in self.drains]
+        widths = [
+            max([len(label), *(cell_len(r[i]) for r in rows)]) for i, label in enumerate(COLUMNS)
+        ]
+        width = self.query_one("#drains-box").content_region.width
+        if len(rows) > TABLE_ROWS:
+            width -= table.styles.scrollbar_size_vertical
+        shown = len(COLUMNS)
+        while True:
+            room = width - 2 * table.cell_padding * shown - sum(widths[1:shown])
+            if room >= MIN_URL_WIDTH or shown == 2:
+                break
+            shown -= 1
+        widths[0] = max(MIN_URL_WIDTH, min(widths[0], room))
+        row = table.cursor_row
+        table.clear(columns=True)
+        for label, column_width in zip(COLUMNS[:shown], widths[:shown], strict=True):
+            table.add_column(label, width=column_width)
+        for cells in rows:
+            table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in cells[:shown]))
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+
+    @property
+    def selected(self) -> dict | None:
+        """The drain under the table's cursor, if any."""
+        if not self.is_mounted or not self.drains:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.drains[row] if 0 <= row < len(self.drains) else None
+
+    def busy(self, name: str | None = None) -> bool:
+        """Whether a call of this panel (named `name`, or any) is pending or running."""
+        return any(
+            worker.node is self
+            and worker.group == "drains"
+            and (name is None or worker.name == name)
+            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in self.app.workers
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("remove", "copy_token"):
+            return True if self.selected is not None else None
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        # A call in flight lists the drains when it ends; restarting would only drop its answer.
+        if not self.busy():
+            self._load()
+
+    def action_add(self) -> None:
+        self.query_one("#drains-add").add_class("-open")
+        self._add_error(None)
+        self.query_one("#drains-url", Input).focus()
+
+    def action_close(self) -> None:
+        if self.adding:
+            self.query_one("#drains-add").remove_class("-open")
+            self.query_one(DataTable).focus()
+            return
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.busy("add"):
+            return  # Enter pressed twice: the first request is on its way
+        url = event.value.strip()
+        problem = validate_drain_url(url)
+        if problem is not None:
+            self._add_error(problem)
+            return
+        self._add_error(None)
+        self._add(url)
+
+    def action_remove(self) -> None:
+        drain = self.selected
+        if drain is None:
+            return
+        ident = str(drain.get("id") or drain.get("token") or "")
+
+        def answered(yes: bool | None) -> None:
+            if yes and ident:
+                self._remove(ident)
+
+        token = str(drain.get("token") or "no token")
+        self.app.push_screen(ConfirmRemoval(drain_label(drain), escape_controls(token)), answered)
+
+    def action_copy_token(self) -> None:
+        drain = self.selected
+        token = str((drain or {}).get("token") or "")
+        if not token:
+            self.notify("This drain has no token", severity="warning")
+            return
+        self.app.copy_to_clipboard(token)
+        self.notify(f"Copied drain token {escape_controls(token)}")
+
+    # -- workers (one at a time: a newer call makes an older one's answer moot) -----------
+
+    @work(thread=True, exclusive=True, group="drains", exit_on_error=False, name="load")
+    def _load(self) -> Outcome:
+        return Outcome(self.client.log_drains(self.app_name))
+
+    @work(thread=True, exclusive=True, group="drains", exit_on_error=False, name="add")
+    def _add(self, url: str) -> Outcome:
+        drain = self.client.add_log_drain(self.app_name, url)
+        note = f"Added drain {drain_label(drain)}"
+        return Outcome(self._relist(fallback=[*self.drains, drain]), drain.get("id"), note)
+
+    @work(thread=True, exclusive=True, group="drains", exit_on_error=False, name="remove")
+    def _remove(self, ident: str) -> Outcome:
+        drain = self.client.remove_log_drain(self.app_name, ident)
+        gone = {drain.get("id"), ident}
+        rest = [d for d in self.drains if d.get("id") not in gone and d.get("token") not in gone]
+        return Outcome(self._relist(fallback=rest), None, f"Removed drain {drain_label(drain)}")
+
+    def _relist(self, fallback: list[dict]) -> list[dict]:
+        """The list after a change; if listing fails, the change itself already happened, so
+        show what we know rather than an error about the change."""
+        try:
+            return self.client.log_drains(self.app_name)
+        except PlatformError:
+            return fallback
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "drains":
+            return
+        event.stop()
+        if event.state == WorkerState.RUNNING:
+            doing = {"load": "Loading drains…", "add": "Adding drain…", "remove": "Removing drain…"}
+            self._status(doing.get(worker.name, "Working…"))
+            return
+        if event.state == WorkerState.SUCCESS and isinstance(worker.result, Outcome):
+            outcome = worker.result
+            self._show(outcome.drains, outcome.select)
+            if worker.name == "add":
+                self.query_one("#drains-url", Input).value = ""
+                self.query_one("#drains-add").remove_class("-open")
+                self.query_one(DataTable).focus()
+            if outcome.note:
+                self.notify(outcome.note)
+        elif event.state == WorkerState.ERROR:
+            message = error_text(worker.error)
+            if worker.name == "add" and self.adding:
+                self._add_error(message)
+                self._show(self.drains)
+            else:
+                what = {"add": "add the drain", "remove": "remove the drain"}
+                action = what.get(worker.name, "list drains")
+                self._status(f"Could not {action}: {message} (r to retry)", error=True)
