@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
 from tuilogs import __version__
+from tuilogs.core.apps import is_app_name
 
 USAGE = """\
 tuilogs FILE                  explore a log file (followed as it grows)
@@ -28,7 +28,6 @@ Add --print (automatic when stdout is not a terminal) to print like `heroku logs
 """
 SUBCOMMANDS = ("serve", "token", "ingest", "demo", "drains", "drains:add", "drains:remove")
 FIRST_SCREEN_LINES = 300
-APP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         target = str(_sample_file())
     is_file = args.app is None and (target == "-" or Path(target).exists())
     if not is_file:
-        if not APP_NAME_RE.match(target):
+        if not is_app_name(target):
             print(f"tuilogs: no such file, and not an app name: {target}", file=sys.stderr)
             return 2
         return _app(target, args, query, printing)
@@ -364,7 +363,7 @@ def _subcommand(name: str, argv: list[str]) -> int:
         )
         p.add_argument("--source", default="app", help="the source (default app)")
         a = p.parse_args(argv)
-        if not APP_NAME_RE.match(a.app):
+        if not is_app_name(a.app):
             print(f"tuilogs: not an app name: {a.app}", file=sys.stderr)
             return 2
         from tuilogs.cli.ingest import run_ingest

@@ -298,11 +298,8 @@ def start_in_thread(
     return handle
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.main") -> None:
-    """`tuilogs serve`, and `python -m tuilogs.server.main` (the router without the CLI)."""
-    p = argparse.ArgumentParser(
-        prog=prog, description="Run the local log router (a local Logplex)."
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """`tuilogs serve`'s options, shared by the CLI's subcommand and `python -m` below."""
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--syslog-port", type=int)
@@ -313,7 +310,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.ma
     p.add_argument("--retention-days", type=float)
     p.add_argument("--retention-mb", type=float)
     p.add_argument("--durability", choices=["normal", "full"], default="normal")
-    a = p.parse_args(argv)
+
+
+def run_from_args(a: argparse.Namespace) -> int:
+    """Serve with the options `add_arguments` defined; the exit status."""
     serve(
         host=a.host,
         port=a.port,
@@ -326,7 +326,17 @@ def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.ma
         retention_mb=a.retention_mb,
         durability=a.durability,
     )
+    return 0
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.main") -> int:
+    """`python -m tuilogs.server.main`: the router without the CLI (what crash tests kill)."""
+    p = argparse.ArgumentParser(
+        prog=prog, description="Run the local log router (a local Logplex)."
+    )
+    add_arguments(p)
+    return run_from_args(p.parse_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
