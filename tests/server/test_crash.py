@@ -13,7 +13,7 @@ import time
 import httpx
 
 from tuilogs.core import locations as paths
-from tuilogs.server.store import Store
+from tuilogs.server.store.sqlite import SQLiteStore
 
 from kit.routerkit import frames_body, rec
 
@@ -22,7 +22,7 @@ def start_router(env) -> tuple[subprocess.Popen, str]:
     disc = paths.discovery_path()
     disc.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tuilogs.server.main", "--port", "0"],
+        [sys.executable, "-m", "tuilogs.server.run", "--port", "0"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -96,7 +96,7 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
         assert proc.wait(15) == 0
     assert not paths.discovery_path().exists()
 
-    store = Store(paths.store_path())
+    store = SQLiteStore(paths.store_path())
     try:
         assert store.integrity_check() == "ok"
         messages = {line.message for line in store.since("crash", 0, 10_000_000)}
@@ -104,6 +104,6 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
             assert f"b{b} 0" in messages and f"b{b} 199" in messages
         # Batches are atomic: every stored batch is complete.
         assert store.count("crash") % 200 == 0
-        store._w.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+        store.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
     finally:
         store.close()
