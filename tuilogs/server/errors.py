@@ -37,6 +37,16 @@ class ApiError(HTTPException):
         self.extra = extra
 
 
+def unauthorized(challenge: str) -> ApiError:
+    """401, asking for the token the way this endpoint takes it (`WWW-Authenticate`)."""
+    return ApiError(
+        401,
+        "unauthorized",
+        "Invalid credentials provided.",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
 def invalid_params(message: str) -> ApiError:
     """422: a parameter of the wrong type or range."""
     return ApiError(422, "invalid_params", message)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from tuilogs.core.apps import is_app_name
 
 from ..auth import authorized
-from ..errors import ApiError, app_not_found, invalid_params
+from ..errors import ApiError, app_not_found, invalid_params, unauthorized
 from ..router import Router
 from ..store import LogStore, StoredApp, StoreError
 from ..wire import app_id
@@ -46,12 +46,7 @@ def platform_api(handler: Endpoint) -> Endpoint:
 
     async def wrapped(request: Request) -> Response:
         if not authorized(request.headers.get("authorization"), router_of(request).settings.token):
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Invalid credentials provided.",
-                headers={"WWW-Authenticate": 'Bearer realm="tuilogs"'},
-            )
+            raise unauthorized('Bearer realm="tuilogs"')
         try:
             return await handler(request)
         except StoreError as exc:

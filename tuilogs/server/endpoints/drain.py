@@ -20,7 +20,7 @@ from tuilogs.core.logplex_batch import CONTENT_TYPE
 from tuilogs.core.record import LogRecord
 
 from ..auth import authorized
-from ..errors import ApiError
+from ..errors import ApiError, unauthorized
 from ..settings import Settings
 from ..store import StoreError
 from .common import app_name, in_thread, read_limited, router_of, store_of
@@ -42,12 +42,7 @@ def _too_large(settings: Settings) -> ApiError:
 def _check_request(request: Request, settings: Settings) -> str:
     """The app the batch is for, after the token and the declared length were checked."""
     if not authorized(request.headers.get("authorization"), settings.token):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "Invalid credentials provided.",
-            headers={"WWW-Authenticate": 'Basic realm="tuilogs drain"'},
-        )
+        raise unauthorized('Basic realm="tuilogs drain"')
     app = app_name(request)
     if app is None:
         raise _bad_request(f"App name must match {APP_NAME_RE.pattern}.")

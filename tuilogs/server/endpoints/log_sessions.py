@@ -51,7 +51,12 @@ async def create_log_session(request: Request) -> Response:
     after = opt_int(data, "after", 0, 1 << 62)
     tail = opt_bool(data, "tail")
     session = LogSession(
-        app.name, dyno, source, DEFAULT_LINES if lines is None else lines, tail, after
+        app=app.name,
+        dyno=dyno,
+        source=source,
+        lines=DEFAULT_LINES if lines is None else lines,
+        tail=tail,
+        after=after,
     )
     router_of(request).sessions.create(session)
     url = f"{str(request.base_url).rstrip('/')}/log-sessions/{session.secret}"

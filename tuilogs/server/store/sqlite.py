@@ -33,7 +33,7 @@ from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import Drain, LineStats, StoredApp, StoredLine, Upkeep
 from .sqlite_db import SQLiteDatabase
-from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, like_pattern, line_filters
+from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, like_pattern, line_filters, since_query
 
 log = logging.getLogger("tuilogs.server.store")
 
@@ -160,9 +160,7 @@ class SQLiteStore:
         source: str | None = None,
         dyno: str | None = None,
     ) -> list[StoredLine]:
-        where, args = line_filters(app, source, dyno)
-        sql = f"select {LINE_COLS} from lines where {where} and id > ? order by id limit ?"
-        return self._rows(sql, [*args, after_id, limit])
+        return self._rows(*since_query(app, after_id, limit, source, dyno))
 
     def since_snapshot(
         self,
@@ -174,9 +172,8 @@ class SQLiteStore:
     ) -> tuple[list[StoredLine], int]:
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
-            where, args = line_filters(app, source, dyno)
-            sql = f"select {LINE_COLS} from lines where {where} and id > ? order by id limit ?"
-            lines = [StoredLine(*r) for r in conn.execute(sql, [*args, after_id, limit])]
+            query = since_query(app, after_id, limit, source, dyno)
+            lines = [StoredLine(*r) for r in conn.execute(*query)]
         return lines, head
 
     def page(

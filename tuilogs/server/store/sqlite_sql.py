@@ -98,6 +98,15 @@ def line_filters(
     return " AND ".join(where), args
 
 
+def since_query(
+    app: str, after_id: int, limit: int, source: str | None, dyno: str | None
+) -> tuple[str, list]:
+    """SQL and arguments for the first `limit` matching lines of `app` after `after_id`."""
+    where, args = line_filters(app, source, dyno)
+    sql = f"select {LINE_COLS} from lines where {where} and id > ? order by id limit ?"
+    return sql, [*args, after_id, limit]
+
+
 def like_pattern(q: str) -> str:
     """A LIKE pattern (ESCAPE '\\') matching `q` as a plain substring."""
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
