@@ -9,7 +9,7 @@
    batch every 20 ms); time from starting the POST to the line reaching the client. Target:
    p95 <= 100 ms.
 
-The router runs in its own process (`python -m tuilogs.server.main`) with a throwaway
+The router runs in its own process (`python -m tuilogs.server.run`) with a throwaway
 TUILOGS_HOME, so client and server do not share a GIL. Lines come from genlogs.py.
 """
 
@@ -67,7 +67,7 @@ def batches(records: list[LogRecord], max_bytes: int = 100_000) -> list[tuple[by
 def start_router(home: Path) -> tuple[subprocess.Popen, str, str]:
     env = {**os.environ, "TUILOGS_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tuilogs.server.main", "--port", "0"],
+        [sys.executable, "-m", "tuilogs.server.run", "--port", "0"],
         env=env,
         cwd=Path(__file__).resolve().parents[1],
         stderr=subprocess.DEVNULL,

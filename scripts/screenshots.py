@@ -69,7 +69,7 @@ async def drains_panel() -> None:
 
     os.environ["TUILOGS_HOME"] = tempfile.mkdtemp(prefix="tuilogs-shots-")
     from tuilogs.platform.client import PlatformClient
-    from tuilogs.server.main import start_in_thread
+    from tuilogs.server.run import start_in_thread
     from tuilogs.ui.screens.drains import DrainPanel
 
     router = start_in_thread()

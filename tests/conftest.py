@@ -20,8 +20,8 @@ import uvicorn
 
 from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
-from tuilogs.server import store as store_module
-from tuilogs.server.main import RouterHandle, start_in_thread
+from tuilogs.server.run import RouterHandle, start_in_thread
+from tuilogs.server.store import sqlite as store_module
 
 from kit.files import SAMPLE, load
 
@@ -35,7 +35,7 @@ def tuilogs_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
-    """`make_router(**settings)` starts a router with `api.Settings` overrides."""
+    """`make_router(**settings)` starts a router with `Settings` overrides."""
     started: list[RouterHandle] = []
 
     def make(**settings) -> RouterHandle:
@@ -140,4 +140,4 @@ def frozen_drains(monkeypatch) -> None:
         uuid4=lambda: uuid.UUID(int=next(counter)), uuid5=uuid.uuid5, UUID=uuid.UUID
     )
     monkeypatch.setattr(store_module, "uuid", fake_uuid)
-    monkeypatch.setattr(store_module, "now_iso", lambda: "2026-11-23T19:04:05Z")
+    monkeypatch.setattr(store_module, "api_timestamp", lambda: "2026-11-23T19:04:05Z")

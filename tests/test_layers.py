@@ -58,10 +58,10 @@ def test_core_imports_without_ui_or_http_libraries() -> None:
 def test_server_does_not_import_the_ui() -> None:
     """The router may use httpx and starlette, never textual (so never the UI package)."""
     script = SCRIPT.replace('("textual", "rich", "httpx")', '("textual",)').replace(
-        "import importlib", "import importlib\nimport tuilogs.server.api, tuilogs.server.main"
+        "import importlib", "import importlib\nimport tuilogs.server.app, tuilogs.server.run"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, "tuilogs.server.api"],
+        [sys.executable, "-c", script, "tuilogs.server.app"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -11,20 +11,19 @@ import time
 
 from tuilogs.cli.ingest import run_ingest
 from tuilogs.core import locations as paths
-from tuilogs.server.main import remove_discovery, write_discovery
-from tuilogs.server.store import Store
+from tuilogs.server.store.sqlite import SQLiteStore
 
 
 def test_ingest_through_running_router(make_router):
     r = make_router()
-    write_discovery(
+    paths.write_discovery(
         {"base_url": r.base_url, "host": "127.0.0.1", "port": r.port, "pid": os.getpid()}
     )
     try:
         data = b"".join(b"out %d\n" % i for i in range(1234)) + b"no newline at end"
         assert run_ingest("local", "web.1", stream=io.BytesIO(data)) == 1235
     finally:
-        remove_discovery()
+        paths.remove_discovery()
     lines = r.store.since("local", 0, 10_000)
     assert [x.message for x in lines][:2] == ["out 0", "out 1"]
     assert lines[-1].message == "no newline at end"
@@ -63,7 +62,7 @@ def test_ingest_without_router_writes_the_store(tuilogs_home):
         [sys.executable, "-c", code], input=b"a\nb\n", env=env, capture_output=True, check=True
     )
     assert out.stdout.strip() == b"2"
-    store = Store(paths.store_path())
+    store = SQLiteStore(paths.store_path())
     try:
         assert [x.line().split(" ", 1)[1] for x in store.since("solo", 0)] == [
             "app[run.1]: a",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 import httpx
 
-from tuilogs.core.frames import format_frame
+from tuilogs.core.logplex_batch import LogplexBatch
 from tuilogs.core.record import LogRecord
-from tuilogs.server.main import RouterHandle
+from tuilogs.server.run import RouterHandle
 
 TS = "2026-11-23T19:00:00.000001+00:00"
+DRAIN_TOKEN = "d.00000000-0000-0000-0000-000000000000"
 
 
 def rec(message: str, dyno: str = "web.1", source: str = "app", ts: str = TS) -> LogRecord:
@@ -19,7 +19,8 @@ def rec(message: str, dyno: str = "web.1", source: str = "app", ts: str = TS) ->
 
 
 def frames_body(records: Iterable[LogRecord]) -> bytes:
-    return b"".join(format_frame(r) for r in records)
+    """A Logplex body holding `records` (as `core.logplex_batch` builds it)."""
+    return LogplexBatch(records).body
 
 
 def api_headers(router: RouterHandle) -> dict[str, str]:
@@ -40,23 +41,25 @@ def post_batch(
     headers: dict[str, str] | None = None,
     auth: tuple[str, str] | None = None,
 ) -> httpx.Response:
-    """POST one Logplex batch to the router's drain endpoint, as Logplex would."""
-    if body is None:
-        body = frames_body(records or [])
-    h = {"Content-Type": "application/logplex-1", "User-Agent": "Logplex/v123"}
-    if frame_id == "auto":
-        frame_id = uuid.uuid4().hex
-    if frame_id is not None:
-        h["Logplex-Frame-Id"] = frame_id
-    if count == "auto":
-        count = len(records or [])
-    if count is not None:
-        h["Logplex-Msg-Count"] = str(count)
-    h["Logplex-Drain-Token"] = "d.00000000-0000-0000-0000-000000000000"
+    """POST one Logplex batch to the router's drain endpoint, as Logplex would.
+
+    `body`, `frame_id` and `count` replace what Logplex would send (None: leave the header
+    out); `headers` are added last.
+    """
+    batch = LogplexBatch(records or [], drain_token=DRAIN_TOKEN)
+    h = {**batch.headers(), "User-Agent": "Logplex/v123"}
+    if frame_id != "auto":
+        h.pop("Logplex-Frame-Id")
+        if frame_id is not None:
+            h["Logplex-Frame-Id"] = frame_id
+    if count != "auto":
+        h.pop("Logplex-Msg-Count")
+        if count is not None:
+            h["Logplex-Msg-Count"] = str(count)
     h.update(headers or {})
     return httpx.post(
         f"{router.base_url}/drains/{app}",
-        content=body,
+        content=batch.body if body is None else body,
         headers=h,
         auth=auth or ("logplex", router.token),
         timeout=30,

@@ -22,7 +22,7 @@ from tuilogs.core.ingest.spool import LIVE_BASE, Spool
 from tuilogs.core.status import State, Status
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.live import LiveTail, open_app
-from tuilogs.server.main import start_in_thread
+from tuilogs.server.run import start_in_thread
 
 from kit.platformkit import Pump, messages, serve_sessions, stream_url, wait_for
 from kit.routerkit import post_batch, rec

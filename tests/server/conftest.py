@@ -1,8 +1,10 @@
-"""Fixtures: a real router on a free loopback port, its data under a per-test TUILOGS_HOME.
+"""`client`: an httpx client of the `router` fixture's Platform API, with its token.
 
-`make_router(**settings)` starts one with `api.Settings` overrides (e.g. `max_body`,
-`session_ttl`, `syslog_port=0`); `router` is the default one. Both stop at teardown.
-Helpers (`post_batch`, `frames_body`, `api_headers`, `rec`) are in `routerkit.py`.
+The router fixtures live in tests/conftest.py: `router` (a real router on a free loopback
+port, its data under a per-test TUILOGS_HOME) and `make_router(**settings)` for one with
+`server.settings.Settings` overrides (e.g. `max_body`, `session_ttl`, `syslog_port=0`); both
+stop at teardown. Helpers (`post_batch`, `frames_body`, `api_headers`, `rec`) are in
+`kit/routerkit.py`.
 """
 
 from __future__ import annotations

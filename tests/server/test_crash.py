@@ -13,16 +13,17 @@ import time
 import httpx
 
 from tuilogs.core import locations as paths
-from tuilogs.server.store import Store
+from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.server.store.sqlite import SQLiteStore
 
-from kit.routerkit import frames_body, rec
+from kit.routerkit import rec
 
 
 def start_router(env) -> tuple[subprocess.Popen, str]:
     disc = paths.discovery_path()
     disc.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tuilogs.server.main", "--port", "0"],
+        [sys.executable, "-m", "tuilogs.server.run", "--port", "0"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -42,6 +43,24 @@ def start_router(env) -> tuple[subprocess.Popen, str]:
     raise AssertionError("router did not start")
 
 
+def send_batches(
+    base: str, token: str, worker: int, acked: list[int], stop: threading.Event
+) -> None:
+    """Batches of 200 lines (every other one: `worker` 0 or 1), noting each acknowledged one,
+    until `stop` is set or the router is gone."""
+    with httpx.Client(auth=("u", token), timeout=5) as c:
+        for b in range(worker, 100_000, 2):
+            if stop.is_set():
+                return
+            batch = LogplexBatch([rec(f"b{b} {i}") for i in range(200)], frame_id=f"batch-{b}")
+            try:
+                resp = c.post(f"{base}/drains/crash", content=batch.body, headers=batch.headers())
+            except httpx.HTTPError:
+                return
+            if resp.status_code == 204:
+                acked.append(b)
+
+
 def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
     env = {**os.environ, "TUILOGS_HOME": str(tuilogs_home)}
     proc, base = start_router(env)
@@ -50,28 +69,9 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
     acked: list[int] = []
     stop = threading.Event()
 
-    def sender(worker: int) -> None:
-        with httpx.Client(auth=("u", token), timeout=5) as c:
-            for b in range(worker, 100_000, 2):
-                if stop.is_set():
-                    return
-                body = frames_body([rec(f"b{b} {i}") for i in range(200)])
-                try:
-                    resp = c.post(
-                        f"{base}/drains/crash",
-                        content=body,
-                        headers={
-                            "Content-Type": "application/logplex-1",
-                            "Logplex-Msg-Count": "200",
-                            "Logplex-Frame-Id": f"batch-{b}",
-                        },
-                    )
-                except httpx.HTTPError:
-                    return
-                if resp.status_code == 204:
-                    acked.append(b)
-
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(2)]
+    threads = [
+        threading.Thread(target=send_batches, args=(base, token, w, acked, stop)) for w in range(2)
+    ]
     for t in threads:
         t.start()
     deadline = time.monotonic() + 20
@@ -96,7 +96,7 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
         assert proc.wait(15) == 0
     assert not paths.discovery_path().exists()
 
-    store = Store(paths.store_path())
+    store = SQLiteStore(paths.store_path())
     try:
         assert store.integrity_check() == "ok"
         messages = {line.message for line in store.since("crash", 0, 10_000_000)}
@@ -104,6 +104,6 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
             assert f"b{b} 0" in messages and f"b{b} 199" in messages
         # Batches are atomic: every stored batch is complete.
         assert store.count("crash") % 200 == 0
-        store._w.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+        store.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
     finally:
         store.close()

@@ -14,6 +14,7 @@ from tuilogs.core.drain_urls import mask_url
 from tuilogs.core.frames import parse_logplex_body
 from tuilogs.core.record import LogRecord
 from tuilogs.server.forward import ForwarderManager
+from tuilogs.server.store import Drain
 
 from kit.receivers import HttpReceiver, SyslogReceiver
 
@@ -26,8 +27,8 @@ def recs(n: int, start: int = 0, dyno: str = "web.1") -> list[LogRecord]:
     return [LogRecord(TS, "app", dyno, f"line {i}") for i in range(start, start + n)]
 
 
-def drain(url: str, app: str = "myapp", drain_id: str = "1", token: str = TOKEN) -> dict:
-    return {"id": drain_id, "url": url, "token": token, "app": {"id": "a1", "name": app}}
+def drain(url: str, app: str = "myapp", drain_id: str = "1", token: str = TOKEN) -> Drain:
+    return Drain(drain_id, app, url, token, TS, TS)
 
 
 class Reports(list):

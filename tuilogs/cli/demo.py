@@ -14,22 +14,21 @@ import random
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from tuilogs.core.frames import format_frame
-from tuilogs.core.record import LogRecord
-from tuilogs.core.simulation import SimulatedApp, _iso, generate
+from tuilogs.core.drain_urls import split_userinfo
+from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.core.record import LogRecord, log_timestamp
+from tuilogs.core.simulation import SimulatedApp, generate
 
 log = logging.getLogger(__name__)
 
+USER_AGENT = "Logplex/v123 (tuilogs demo)"
 
-def _body(records: list[LogRecord]) -> bytes:
-    # Logplex's priorities: local7.info for app lines, local3.info (158) for heroku's own.
-    return b"".join(
-        [format_frame(r, "host", 158 if r.source == "heroku" else 190) for r in records]
-    )
+
+def _auth(credentials: tuple[str, str] | None) -> httpx.BasicAuth | None:
+    return httpx.BasicAuth(*credentials) if credentials else None
 
 
 async def simulate(
@@ -51,90 +50,80 @@ async def simulate(
     """
     rng = random.Random(seed)
     sim = SimulatedApp(rng, app)
-    parts = urlsplit(drain_url)
-    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-    auth = None
-    if parts.username is not None or parts.password is not None:
-        auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    url, credentials = split_userinfo(drain_url)
     token = f"d.{uuid.UUID(int=rng.getrandbits(128), version=4)}"
     stop = stop or asyncio.Event()
-    pending: list[tuple[str, list[LogRecord]]] = []
+    pending: list[LogplexBatch] = []
     sent = 0
     carry = 0.0  # seconds into the next event, across ticks
     async with httpx.AsyncClient(
-        timeout=5.0, headers={"User-Agent": "Logplex/v123 (tuilogs demo)"}
+        timeout=5.0, auth=_auth(credentials), headers={"User-Agent": USER_AGENT}
     ) as client:
         while not stop.is_set():
             tick = rng.uniform(0.1, 0.2)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick)
-            now = datetime.now(timezone.utc)
-            records: list[LogRecord] = []
-            carry -= tick
-            while carry < 0:
-                carry += rng.expovariate(rate)
-                at = now + timedelta(seconds=min(0.0, carry - tick))
-                for i, (source, dyno, msg) in enumerate(sim.event()):
-                    records.append(
-                        LogRecord(_iso(at + timedelta(microseconds=137 * i)), source, dyno, msg)
-                    )
+            records, carry = _lines_of_tick(sim, rng, rate, tick, carry)
             if records:
-                pending.append((uuid.UUID(int=rng.getrandbits(128)).hex.upper(), records))
-            while sum(len(b) for _, b in pending) > max_pending:
+                frame_id = uuid.UUID(int=rng.getrandbits(128)).hex.upper()
+                pending.append(LogplexBatch(records, frame_id=frame_id, drain_token=token))
+            while sum(len(b) for b in pending) > max_pending:
                 pending.pop(0)
-            while pending:
-                frame_id, batch = pending[0]
-                try:
-                    resp = await client.post(
-                        url,
-                        content=_body(batch),
-                        auth=auth,
-                        headers={
-                            "Content-Type": "application/logplex-1",
-                            "Logplex-Msg-Count": str(len(batch)),
-                            "Logplex-Frame-Id": frame_id,
-                            "Logplex-Drain-Token": token,
-                        },
-                    )
-                except httpx.HTTPError as exc:
-                    log.warning("demo: posting to %s failed: %s", url, exc)
-                    break
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    log.warning("demo: %s answered %d; retrying", url, resp.status_code)
-                    break
-                pending.pop(0)
-                if resp.status_code < 300:
-                    sent += len(batch)
-                else:
-                    log.warning(
-                        "demo: %s rejected a batch: %d %s", url, resp.status_code, resp.text[:200]
-                    )
+            sent += await _post_pending(client, url, pending)
+    return sent
+
+
+def _lines_of_tick(
+    sim: SimulatedApp, rng: random.Random, rate: float, tick: float, carry: float
+) -> tuple[list[LogRecord], float]:
+    """The lines of the events of the last `tick` seconds (about `rate` a second, at random
+    times), stamped with the time each happened; `carry` is the time into the next event."""
+    now = datetime.now(timezone.utc)
+    records: list[LogRecord] = []
+    carry -= tick
+    while carry < 0:
+        carry += rng.expovariate(rate)
+        at = now + timedelta(seconds=min(0.0, carry - tick))
+        for i, (source, dyno, msg) in enumerate(sim.event()):
+            stamp = log_timestamp(at + timedelta(microseconds=137 * i))
+            records.append(LogRecord(stamp, source, dyno, msg))
+    return records, carry
+
+
+async def _post_pending(client: httpx.AsyncClient, url: str, pending: list[LogplexBatch]) -> int:
+    """POST the waiting batches, oldest first, until one fails (it waits for the next tick
+    and keeps its frame id); how many lines the endpoint accepted."""
+    sent = 0
+    while pending:
+        batch = pending[0]
+        try:
+            resp = await client.post(url, content=batch.body, headers=batch.headers())
+        except httpx.HTTPError as exc:
+            log.warning("demo: posting to %s failed: %s", url, exc)
+            break
+        if resp.status_code >= 500 or resp.status_code == 429:
+            log.warning("demo: %s answered %d; retrying", url, resp.status_code)
+            break
+        pending.pop(0)
+        if resp.status_code < 300:
+            sent += len(batch)
+        else:
+            log.warning("demo: %s rejected a batch: %d %s", url, resp.status_code, resp.text[:200])
     return sent
 
 
 def seed_history(drain_url: str, app: str, lines: int, rate: float, seed: int = 1) -> int:
     """POST `lines` lines of the simulated app's recent past through the real drain endpoint,
     so a demo opens on history; returns how many the endpoint accepted."""
-    parts = urlsplit(drain_url)
-    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    url, credentials = split_userinfo(drain_url)
     start = datetime.now(timezone.utc) - timedelta(seconds=lines / max(rate, 1.0))
     records = list(generate(lines, seed, app=app, start=start, rate=rate))
     sent = 0
-    with httpx.Client(timeout=30, auth=auth) as client:
+    with httpx.Client(timeout=30, auth=_auth(credentials)) as client:
         for i in range(0, len(records), 500):
-            batch = records[i : i + 500]
-            resp = client.post(
-                url,
-                content=_body(batch),
-                headers={
-                    "Content-Type": "application/logplex-1",
-                    "Logplex-Msg-Count": str(len(batch)),
-                    "Logplex-Frame-Id": uuid.uuid4().hex,
-                    "Logplex-Drain-Token": f"d.{uuid.uuid4()}",
-                    "User-Agent": "Logplex/v123 (tuilogs demo)",
-                },
-            )
+            batch = LogplexBatch(records[i : i + 500], drain_token=f"d.{uuid.uuid4()}")
+            headers = {**batch.headers(), "User-Agent": USER_AGENT}
+            resp = client.post(url, content=batch.body, headers=headers)
             if resp.status_code < 300:
                 sent += len(batch)
     return sent

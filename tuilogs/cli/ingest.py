@@ -13,18 +13,16 @@ import queue
 import sys
 import threading
 import time
-import uuid
-from datetime import datetime, timezone
 from typing import BinaryIO
 
 import httpx
 
 from tuilogs.core import locations as paths
-from tuilogs.core.frames import format_frame
-from tuilogs.core.record import LogRecord, decode
+from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.core.record import LogRecord, decode, log_timestamp
 from tuilogs.server.auth import load_or_create_token
-from tuilogs.server.main import discover
-from tuilogs.server.store import Store, StoreError
+from tuilogs.server.store import StoreError
+from tuilogs.server.store.sqlite import SQLiteStore
 
 log = logging.getLogger("tuilogs.server.ingest")
 
@@ -34,23 +32,14 @@ FLUSH_SECONDS = 0.1
 MAX_LINE = 10_000  # Heroku splits messages at 10,000 bytes
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 class _HttpSink:
     def __init__(self, base_url: str, app: str, token: str) -> None:
         self.url = f"{base_url.rstrip('/')}/drains/{app}"
         self.client = httpx.Client(auth=("tuilogs", token), timeout=30.0)
 
     def send(self, records: list[LogRecord]) -> None:
-        body = b"".join(format_frame(r) for r in records)
-        headers = {
-            "Content-Type": "application/logplex-1",
-            "Logplex-Msg-Count": str(len(records)),
-            "Logplex-Frame-Id": uuid.uuid4().hex,
-            "User-Agent": "tuilogs-ingest",
-        }
+        batch = LogplexBatch(records)  # one frame id for every retry: stored once
+        body, headers = batch.body, {**batch.headers(), "User-Agent": "tuilogs-ingest"}
         delay = 0.2
         for attempt in range(8):
             try:
@@ -75,7 +64,7 @@ class _HttpSink:
 class _StoreSink:
     def __init__(self, app: str) -> None:
         self.app = app
-        self.store = Store(paths.store_path())
+        self.store = SQLiteStore(paths.store_path())
 
     def send(self, records: list[LogRecord]) -> None:
         delay = 0.2
@@ -93,6 +82,31 @@ class _StoreSink:
         self.store.close()
 
 
+def _open_sink(app: str, base_url: str | None, token: str | None) -> _HttpSink | _StoreSink:
+    """The router given, else the running one (`router.json`), else the store file."""
+    if base_url is None:
+        info = paths.discover()
+        base_url = info["base_url"] if info else None
+    if base_url:
+        return _HttpSink(base_url, app, token or load_or_create_token())
+    return _StoreSink(app)
+
+
+def _read_lines(stream: BinaryIO) -> queue.Queue[bytes | None]:
+    """`stream`'s lines, read on a thread (None at EOF), so batches flush by age meanwhile."""
+    lines: queue.Queue[bytes | None] = queue.Queue(maxsize=10_000)
+
+    def reader() -> None:
+        try:
+            for raw in stream:
+                lines.put(raw)
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=reader, name="tuilogs-ingest-reader", daemon=True).start()
+    return lines
+
+
 def run_ingest(
     app: str,
     dyno: str,
@@ -105,25 +119,8 @@ def run_ingest(
 
     `base_url`/`token` force a router; by default the one in `router.json`, else the store.
     """
-    stream = stream if stream is not None else sys.stdin.buffer
-    if base_url is None:
-        info = discover()
-        base_url = info["base_url"] if info else None
-    sink: _HttpSink | _StoreSink
-    if base_url:
-        sink = _HttpSink(base_url, app, token or load_or_create_token())
-    else:
-        sink = _StoreSink(app)
-    lines: queue.Queue[bytes | None] = queue.Queue(maxsize=10_000)
-
-    def reader() -> None:
-        try:
-            for raw in stream:
-                lines.put(raw)
-        finally:
-            lines.put(None)
-
-    threading.Thread(target=reader, name="tuilogs-ingest-reader", daemon=True).start()
+    sink = _open_sink(app, base_url, token)
+    lines = _read_lines(stream if stream is not None else sys.stdin.buffer)
     total = 0
     batch: list[LogRecord] = []
     size = 0
@@ -140,7 +137,7 @@ def run_ingest(
                     break
                 text = decode(raw).rstrip("\r\n")
                 for i in range(0, max(len(text), 1), MAX_LINE):
-                    batch.append(LogRecord(_now(), source, dyno, text[i : i + MAX_LINE]))
+                    batch.append(LogRecord(log_timestamp(), source, dyno, text[i : i + MAX_LINE]))
                     size += len(text) + 64
                 if deadline is None:
                     deadline = time.monotonic() + FLUSH_SECONDS

@@ -215,7 +215,7 @@ def _connect(app: str, api: str | None):
 
 
 def _embedded_router():
-    from tuilogs.server.main import DEFAULT_PORT, start_in_thread
+    from tuilogs.server.run import DEFAULT_PORT, start_in_thread
 
     try:
         return start_in_thread(port=DEFAULT_PORT, write_discovery_file=True)
@@ -309,7 +309,7 @@ def _demo(argv: list[str]) -> int:
     from tuilogs.cli.demo import seed_history, start_simulator
     from tuilogs.platform.client import PlatformClient
     from tuilogs.platform.live import open_app
-    from tuilogs.server.main import start_in_thread
+    from tuilogs.server.run import start_in_thread
 
     router = start_in_thread(port=0)
     seed_history(router.drain_url("demo"), "demo", args.history, args.rate)
@@ -343,7 +343,7 @@ def _demo(argv: list[str]) -> int:
 
 def _subcommand(name: str, argv: list[str]) -> int:
     if name == "serve":
-        from tuilogs.server.main import main as serve_main
+        from tuilogs.server.run import main as serve_main
 
         serve_main(argv, prog="tuilogs serve")
         return 0

@@ -2,13 +2,15 @@
 
 One module for the router (which validates drains it stores and masks them in its log), the
 forwarders (which report delivery failures) and the clients (which validate before sending and
-show drains on screen): a drain URL's password is a secret everywhere.
+show drains on screen): a drain URL's password is a secret everywhere. A drain URL carries its
+credentials as userinfo; whoever POSTs to it sends them as Basic auth and strips them from the
+URL (`split_userinfo`), as Logplex does.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 DRAIN_SCHEMES = ("https", "http", "syslog", "syslog+tls")
 
@@ -57,6 +59,24 @@ def validate_drain_url(url: object) -> str | None:
     if scheme.startswith("syslog") and port is None:
         return f"Drain URL {mask_url(url)} needs a port (syslog drains have no default)."
     return None
+
+
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`url` without its userinfo, and the (user, password) it held (percent-decoded) for
+    Basic auth; None when it had none. `https://u:p%40ss@h/x` -> (`https://h/x`, ("u", "p@ss"))."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    return bare, (unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def with_userinfo(url: str, user: str, password: str) -> str:
+    """`url` carrying `user:password@` (percent-encoded): a drain URL with its secret."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return parts._replace(netloc=f"{userinfo}@{host}").geturl()
 
 
 _USERINFO_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]+@")

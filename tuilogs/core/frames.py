@@ -86,12 +86,8 @@ _IANA_SD = frozenset(("timeQuality", "origin", "meta"))
 _FRAME_START = re.compile(rb"([1-9][0-9]{0,6}) <[0-9]{1,3}>")
 # A count at the current position, even if what it counts does not look like syslog.
 _COUNT = re.compile(rb"([1-9][0-9]{0,6}) ")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 
 
 def is_drain_token(text: str) -> bool:
@@ -382,7 +378,8 @@ def format_frame(
 
     ``sd=True`` adds the nil structured-data field (``- -``) that syslog drains carry;
     ``lf=False`` omits the LF as Logplex does for the messages it injects (L10). Raw records
-    (no source) go out as source ``app``, dyno ``-``; a missing timestamp as ``-``.
+    (no source) go out as source ``app``, dyno ``-``; a missing timestamp as ``-``. Logplex's
+    priorities and headers for a whole POST: ``tuilogs.core.logplex_batch``.
     """
     ts = record.timestamp or "-"
     if " " in ts:

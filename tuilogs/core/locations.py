@@ -7,12 +7,15 @@ real ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_cache_dir, user_config_dir, user_data_dir
+
+from tuilogs.core import hosts
 
 APP_NAME = "tuilogs"
 
@@ -105,9 +108,23 @@ def discover() -> dict | None:
         except PermissionError:
             pass
     if not info.get("base_url"):
-        host = info.get("host") or "127.0.0.1"
-        if host in ("0.0.0.0", "::"):
-            host = "127.0.0.1"
-        shown = f"[{host}]" if ":" in host else host
-        info["base_url"] = f"http://{shown}:{port}"
+        info["base_url"] = hosts.base_url(info.get("host") or "127.0.0.1", port)
     return info
+
+
+def write_discovery(info: dict) -> Path:
+    """Write `router.json` (0600) for `discover`: the running router's `base_url`, host, port
+    and pid."""
+    path = discovery_path()
+    write_private(path, json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def remove_discovery(pid: int | None = None) -> None:
+    """Remove `router.json` if it names this process (or `pid`): another router may have
+    replaced it since."""
+    path = discovery_path()
+    with contextlib.suppress(OSError, ValueError):
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if info.get("pid") == (pid or os.getpid()):
+            path.unlink()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 # The header as Logplex writes it. Timestamps come with or without fractions and with `Z` or a
 # numeric offset; sources are `app`/`heroku` (others tolerated); dynos include `web.1`,
@@ -104,3 +104,16 @@ def parse_timestamp(text: str) -> datetime | None:
         return datetime.fromisoformat(t)
     except ValueError:
         return None
+
+
+def log_timestamp(when: datetime | None = None) -> str:
+    """A log line's timestamp as Logplex writes it: microseconds and a numeric offset
+    (`2026-11-23T19:00:00.000001+00:00`). Default: now, in UTC."""
+    return (datetime.now(timezone.utc) if when is None else when).isoformat(timespec="microseconds")
+
+
+def api_timestamp(when: datetime | None = None) -> str:
+    """A Platform API timestamp (`created_at` and kin): whole seconds in UTC with `Z`
+    (`2026-11-23T19:04:05Z`), as api.heroku.com writes them. Default: now."""
+    when = datetime.now(timezone.utc) if when is None else when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

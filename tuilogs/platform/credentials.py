@@ -22,10 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tuilogs.core import locations
+from tuilogs.core.hosts import is_loopback
 
 from .client import HEROKU_API, PlatformClient, is_heroku_host
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
 
 
 @dataclass(frozen=True)
@@ -81,11 +80,11 @@ def _is_local_router(url: str, router: dict | None) -> bool:
     if router is not None:
         r = urlsplit(router["base_url"])
         same_host = parts.hostname == r.hostname or (
-            parts.hostname in _LOOPBACK and r.hostname in _LOOPBACK
+            is_loopback(parts.hostname) and is_loopback(r.hostname)
         )
         if same_host and parts.port == r.port:
             return True
-    return parts.hostname in _LOOPBACK
+    return is_loopback(parts.hostname)
 
 
 def resolve_backend(

@@ -5,7 +5,8 @@ One ``DrainForwarder`` per drain, each an asyncio task with a bounded buffer:
 * ``https://`` / ``http://`` drains get ``application/logplex-1`` POSTs of octet-counted frames
   (hostname ``host``, no structured data) with ``Logplex-Msg-Count``, ``Logplex-Frame-Id``
   (the same on every retry of a batch), ``Logplex-Drain-Token`` and a ``Logplex/…`` user agent;
-  Basic auth comes from the URL's userinfo, which is stripped from the request URL. 429, 408,
+  Basic auth comes from the URL's userinfo, which is stripped from the request URL (all built
+  by ``core.logplex_batch`` and ``core.drain_urls``, as for every sender). 429, 408,
   5xx, timeouts and connection errors are retried with exponential backoff and jitter for as
   long as it takes (the bounded buffer is what gives way); any other 4xx drops the batch.
 * ``syslog://`` / ``syslog+tls://`` drains get the same frames with the drain token as hostname
@@ -26,17 +27,17 @@ import logging
 import random
 import ssl
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import httpx
 
-from tuilogs.core.drain_urls import mask_url
-from tuilogs.core.frames import format_frame
-from tuilogs.core.record import LogRecord
+from tuilogs.core.drain_urls import mask_url, split_userinfo
+from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.core.record import LogRecord, log_timestamp
+
+from .store import Drain
 
 __all__ = ["DrainForwarder", "ForwarderManager"]
 
@@ -49,16 +50,12 @@ USER_AGENT = "Logplex/v123 (tuilogs)"
 _RETRY_STATUS = frozenset((408, 429))
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 class DrainForwarder:
     """Delivers one drain's lines; created and driven by ``ForwarderManager``."""
 
     def __init__(
         self,
-        drain: dict,
+        drain: Drain,
         report: Report,
         *,
         buffer_size: int,
@@ -69,10 +66,10 @@ class DrainForwarder:
         report_interval: float,
         ssl_context_factory: SSLContextFactory | None,
     ) -> None:
-        self.id = str(drain["id"])
-        self.url = str(drain["url"])
-        self.token = str(drain["token"])
-        self.app = str(drain["app"]["name"])
+        self.id = drain.id
+        self.url = drain.url
+        self.token = drain.token
+        self.app = drain.app
         self.display_url = mask_url(self.url)
         self._report_cb = report
         self.buffer_size = buffer_size
@@ -110,12 +107,8 @@ class DrainForwarder:
     def queued(self) -> int:
         return len(self._queue)
 
-    def same_as(self, drain: dict) -> bool:
-        return (str(drain["url"]), str(drain["token"]), str(drain["app"]["name"])) == (
-            self.url,
-            self.token,
-            self.app,
-        )
+    def same_as(self, drain: Drain) -> bool:
+        return (drain.url, drain.token, drain.app) == (self.url, self.token, self.app)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -129,7 +122,7 @@ class DrainForwarder:
         over = len(q) - self.buffer_size
         if over > 0:
             if not self._dropped:
-                self._dropped_since = _now()
+                self._dropped_since = log_timestamp()
             self._dropped += over
             self.dropped_total += over
             for _ in range(over):
@@ -169,7 +162,7 @@ class DrainForwarder:
             self._suppressed = 0
         self._last_report = now
         try:
-            self._report_cb(self.app, LogRecord(_now(), "heroku", "logplex", message))
+            self._report_cb(self.app, LogRecord(log_timestamp(), "heroku", "logplex", message))
         except Exception:
             log.exception("drain %s: report callback failed", self.id)
 
@@ -177,29 +170,24 @@ class DrainForwarder:
         delay = min(self.backoff_max, self.backoff_base * (2 ** min(attempt - 1, 30)))
         return delay * (0.5 + random.random() / 2)
 
-    def _take_batch(self, hostname: str, sd: bool) -> tuple[list[bytes], int]:
-        """Frames for the next batch (L10 first if lines were dropped) and how many lines."""
-        frames: list[bytes] = []
-        size = 0
+    def _take_batch(self) -> tuple[LogplexBatch, int]:
+        """The next batch (L10 first if lines were dropped) and how many queued lines it took."""
+        sender = self._sender
+        batch = LogplexBatch(hostname=sender.hostname, sd=sender.sd, drain_token=self.token)
         if self._dropped:
             msg = (
                 f"Error L10 (output buffer overflow): {self._dropped} messages dropped"
                 f" since {self._dropped_since}."
             )
-            l10 = LogRecord(_now(), "heroku", "logplex", msg)
-            frames.append(format_frame(l10, hostname, 172, sd=sd, lf=False))
-            size += len(frames[0])
+            batch.add(LogRecord(log_timestamp(), "heroku", "logplex", msg), injected=True)
             self._dropped = 0
             self.report(msg)
         q = self._queue
         taken = 0
-        while q and size < self.batch_max_bytes:
-            rec = q.popleft()
-            frame = format_frame(rec, hostname, 158 if rec.source == "heroku" else 190, sd=sd)
-            frames.append(frame)
-            size += len(frame)
+        while q and batch.size < self.batch_max_bytes:
+            batch.add(q.popleft())
             taken += 1
-        return frames, taken
+        return batch, taken
 
     async def _run(self) -> None:
         try:
@@ -209,8 +197,8 @@ class DrainForwarder:
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                frames, taken = self._take_batch(self._sender.hostname, self._sender.sd)
-                if await self._sender.send(frames):
+                batch, taken = self._take_batch()
+                if await self._sender.send(batch):
                     self.delivered += taken
                 if not self._queue and not self._dropped:
                     self._idle.set()
@@ -229,7 +217,7 @@ class _Sender:
     hostname = "host"
     sd = False
 
-    async def send(self, frames: list[bytes]) -> bool:  # pragma: no cover - interface
+    async def send(self, batch: LogplexBatch) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
     async def aclose(self) -> None:  # pragma: no cover - interface
@@ -251,13 +239,8 @@ class _HttpSender(_Sender):
 
     def __init__(self, fwd: DrainForwarder, parts: SplitResult) -> None:
         self.fwd = fwd
-        host = parts.netloc.rpartition("@")[2]
-        self.url = parts._replace(netloc=host).geturl()
-        self.auth = None
-        if parts.username is not None or parts.password is not None:
-            self.auth = httpx.BasicAuth(
-                unquote(parts.username or ""), unquote(parts.password or "")
-            )
+        self.url, credentials = split_userinfo(fwd.url)
+        self.auth = httpx.BasicAuth(*credentials) if credentials else None
         verify: ssl.SSLContext | bool = True
         if parts.scheme.lower() == "https" and fwd._ssl_factory is not None:
             verify = fwd._ssl_factory()
@@ -268,15 +251,9 @@ class _HttpSender(_Sender):
             follow_redirects=False,
         )
 
-    async def send(self, frames: list[bytes]) -> bool:
+    async def send(self, batch: LogplexBatch) -> bool:
         fwd = self.fwd
-        body = b"".join(frames)
-        headers = {
-            "Content-Type": "application/logplex-1",
-            "Logplex-Msg-Count": str(len(frames)),
-            "Logplex-Frame-Id": uuid.uuid4().hex.upper(),
-            "Logplex-Drain-Token": fwd.token,
-        }
+        body, headers = batch.body, batch.headers()  # the same frame id on every retry
         attempt = 0
         while True:
             code = "L13"
@@ -299,7 +276,7 @@ class _HttpSender(_Sender):
                     fwd.failures += 1
                     fwd.report(
                         f"Error L13 (Local delivery error): {fwd.display_url} answered HTTP"
-                        f" {status}; {len(frames)} messages dropped"
+                        f" {status}; {len(batch)} messages dropped"
                     )
                     return False
                 problem = f"answered HTTP {status}"
@@ -343,9 +320,9 @@ class _SyslogSender(_Sender):
             self.fwd.timeout,
         )
 
-    async def send(self, frames: list[bytes]) -> bool:
+    async def send(self, batch: LogplexBatch) -> bool:
         fwd = self.fwd
-        data = b"".join(frames)
+        data = batch.body
         attempt = 0
         while True:
             code = "L13"
@@ -416,13 +393,13 @@ class ForwarderManager:
     def forwarders(self) -> dict[str, DrainForwarder]:
         return dict(self._drains)
 
-    def sync(self, drains: list[dict]) -> None:
+    def sync(self, drains: list[Drain]) -> None:
         """Start forwarders for new drains, stop removed or changed ones. Needs a running loop.
 
-        Each drain is ``{"id", "url", "token", "app": {"name"}}``; a drain whose URL cannot be
-        forwarded to is logged and skipped (the API validates URLs before they get here).
+        A drain whose URL cannot be forwarded to is logged and skipped (the API validates URLs
+        before they get here).
         """
-        wanted = {str(d["id"]): d for d in drains}
+        wanted = {d.id: d for d in drains}
         for drain_id, fwd in list(self._drains.items()):
             d = wanted.get(drain_id)
             if d is None or not fwd.same_as(d):

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import datetime, timezone
 
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LogRecord, log_timestamp
 
 DEFAULT_MAX_LINES = 20_000
-
-
-def _ts() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 class _Dropped:
@@ -26,11 +21,11 @@ class _Dropped:
 
     def __init__(self) -> None:
         self.count = 0
-        self.since = _ts()
+        self.since = log_timestamp()
 
     def notice(self) -> LogRecord:
         return LogRecord(
-            _ts(),
+            log_timestamp(),
             "heroku",
             "logplex",
             f"Error L11 (Tail buffer overflow): {self.count} messages dropped since {self.since}.",
@@ -92,6 +87,8 @@ class Subscription:
 
 
 class Hub:
+    """Tails by app: `subscribe` one, `publish` each committed batch (first id, records)."""
+
     def __init__(self, max_lines: int = DEFAULT_MAX_LINES) -> None:
         self.max_lines = max_lines
         self._subs: dict[str, set[Subscription]] = {}

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from .store import now_iso
+from tuilogs.core.record import api_timestamp
 
 
 @dataclass
@@ -24,7 +24,7 @@ class LogSession:
     after: int | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    created_at: str = field(default_factory=now_iso)
+    created_at: str = field(default_factory=api_timestamp)
     expires: float = 0.0
 
 

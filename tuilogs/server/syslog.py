@@ -5,11 +5,11 @@ message). Records of one read are grouped by app and handed to ``on_records`` to
 the store sees batches, not lines, and a slow store slows the sender (TCP backpressure)
 instead of growing memory.
 
-Which app a frame belongs to: its hostname, if that is a plausible app name (lowercase
-letters, digits and dashes, starting with a letter, at most 63 characters), else
-``default_app``. Drain tokens (``d.<uuid>``), the nil ``-``, and the placeholders ``host`` and
-``localhost`` are not app names, so Logplex syslog drains and local ``logger`` calls land in
-``default_app``. (util-linux ``logger`` sends the machine's hostname.)
+Which app a frame belongs to: its hostname, if that is an app name (``core.apps``: lowercase
+letters, digits and dashes) other than a placeholder, else ``default_app``. Drain tokens
+(``d.<uuid>``), the nil ``-``, and the placeholders ``host``, ``localhost`` and ``heroku`` are
+not app names, so Logplex syslog drains and local ``logger`` calls land in ``default_app``.
+(util-linux ``logger`` sends the machine's hostname.)
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
 
+from tuilogs.core.apps import is_app_name
 from tuilogs.core.frames import OctetStreamParser
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LogRecord, log_timestamp
 
 __all__ = ["app_for_hostname", "make_server_ssl_context", "start_syslog_server"]
 
@@ -32,14 +31,13 @@ log = logging.getLogger(__name__)
 
 OnRecords = Callable[[str, list[LogRecord]], Awaitable[None]]
 
-_APP_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
-_NOT_APPS = frozenset(("host", "localhost", "heroku"))
+_NOT_APPS = frozenset(("host", "localhost", "heroku"))  # placeholders senders put there
 _READ_SIZE = 256 * 1024
 
 
 def app_for_hostname(hostname: str, default_app: str) -> str:
     """The app a frame with this hostname is stored under (see the module docstring)."""
-    if _APP_NAME.fullmatch(hostname) and hostname not in _NOT_APPS:
+    if is_app_name(hostname) and hostname not in _NOT_APPS:
         return hostname
     return default_app
 
@@ -118,7 +116,7 @@ async def _deliver(frames, on_records: OnRecords, default_app: str, peer) -> Non
         record = frame.record()
         if not record.timestamp:
             # Raw lines and nil timestamps: the time of arrival is the best evidence left.
-            now = now or datetime.now(timezone.utc).isoformat(timespec="microseconds")
+            now = now or log_timestamp()
             record = LogRecord(now, record.source, record.dyno, record.message)
         app = app_for_hostname(frame.hostname, default_app)
         batch = by_app.get(app)

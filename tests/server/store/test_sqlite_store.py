@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuilogs.core.record import dyno_matches
-from tuilogs.server.store import Store, StoreFull, dyno_clause
+from tuilogs.server.store import StoreFull
+from tuilogs.server.store.sqlite import SQLiteStore
+from tuilogs.server.store.sqlite_sql import dyno_clause
 
 from kit.routerkit import rec
 
@@ -43,7 +45,7 @@ DYNOS = [
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(tmp_path / "s.sqlite3")
+    s = SQLiteStore(tmp_path / "s.sqlite3")
     yield s
     s.close()
 
@@ -86,14 +88,14 @@ def test_dyno_clause_prefix_of_real_dyno(memdb, dyno):
 
 
 def test_append_ids_are_received_order_and_never_reused(tmp_path):
-    s = Store(tmp_path / "s.sqlite3")
+    s = SQLiteStore(tmp_path / "s.sqlite3")
     assert s.append("a", [rec("1"), rec("2")]) == (1, 2)
     assert s.append("b", [rec("3")]) == (3, 3)
     assert s.append("a", []) is None
     s._delete_upto(3)
     assert s.count() == 0
     s.close()
-    s = Store(tmp_path / "s.sqlite3")
+    s = SQLiteStore(tmp_path / "s.sqlite3")
     assert s.append("a", [rec("4")]) == (4, 4)
     s.close()
 
@@ -180,10 +182,10 @@ def test_paging_without_search(store):
 
 
 def test_retention_by_age_and_size(tmp_path):
-    s = Store(tmp_path / "s.sqlite3", retention_seconds=3600)
+    s = SQLiteStore(tmp_path / "s.sqlite3", retention_seconds=3600)
     _fill(s, 3000)
     s.index_pending(10_000)
-    s._w.execute("update batches set received_at = received_at - 7200 where first_id < 1400")
+    s.db.writer.execute("update batches set received_at = received_at - 7200 where first_id < 1400")
     s.enforce_retention()
     remaining = s.since("app", 0, 10_000)
     assert remaining and remaining[0].id == 1401  # batches are 700 lines: 1..1400 were old
@@ -194,12 +196,12 @@ def test_retention_by_age_and_size(tmp_path):
     s.enforce_retention()
     assert s.used_bytes() <= s.retention_bytes or s.count() < 1600
     assert s.count() < 1600
-    s._w.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+    s.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
     s.close()
 
 
 def test_full_disk_raises_store_full_and_rolls_back(tmp_path):
-    s = Store(tmp_path / "s.sqlite3")
+    s = SQLiteStore(tmp_path / "s.sqlite3")
     s.append("app", [rec("small")])
     s.set_max_bytes(s.used_bytes() + 8192)
     with pytest.raises(StoreFull):
@@ -215,10 +217,11 @@ def test_full_disk_raises_store_full_and_rolls_back(tmp_path):
 
 def test_drains_crud(store):
     d = store.add_drain("app", "https://u:p@example.com/x")
-    assert d["token"].startswith("d.") and d["addon"] is None
+    assert d.token.startswith("d.") and (d.app, d.url) == ("app", "https://u:p@example.com/x")
     assert store.add_drain("app", "https://u:p@example.com/x") is None
-    for ident in (d["id"], d["url"], d["token"]):
-        assert store.find_drain("app", ident)["id"] == d["id"]
-    assert store.find_drain("other", d["id"]) is None
-    assert store.remove_drain("app", d["token"])["id"] == d["id"]
+    for ident in (d.id, d.url, d.token):
+        assert store.find_drain("app", ident) == d
+    assert store.find_drain("other", d.id) is None
+    assert store.drains() == [d] and [a.name for a in store.apps()] == ["app"]
+    assert store.remove_drain("app", d.token) == d
     assert store.drains() == []

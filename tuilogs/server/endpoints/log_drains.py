@@ -1,0 +1,87 @@
+"""`/apps/{app}/log-drains`: list, add, show and remove an app's drains (as Heroku's API).
+
+Adding or removing one brings the forwarders in line at once (`Router.sync_drains`).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tuilogs.core.drain_urls import mask_url, validate_drain_url
+from tuilogs.core.hosts import is_loopback
+
+from ..errors import app_not_found, drain_not_found, invalid_params
+from ..wire import drain_json
+from .common import app_name, find_app, in_thread, json_body, platform_api, router_of, store_of
+
+log = logging.getLogger("tuilogs.server")
+
+
+def _loops_back(request: Request, url: str, app: str) -> bool:
+    """A drain pointing at this router's own endpoint for the same app would feed itself."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    own = request.url
+    same_host = is_loopback(parts.hostname) or parts.hostname == own.hostname
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return same_host and port == own.port and parts.path.rstrip("/") == f"/drains/{app}"
+
+
+@platform_api
+async def list_drains(request: Request) -> Response:
+    app = await find_app(request)
+    if app is None:
+        return JSONResponse([])
+    drains = await in_thread(store_of(request).drains, app.name)
+    return JSONResponse([drain_json(d) for d in drains])
+
+
+@platform_api
+async def create_drain(request: Request) -> Response:
+    name = app_name(request)
+    if name is None:
+        raise app_not_found()
+    data = await json_body(request)
+    url = data.get("url")
+    problem = validate_drain_url(url)
+    if problem is None and _loops_back(request, url, name):
+        problem = "Url points at this router's own drain endpoint for the same app (a loop)."
+    if problem is not None:
+        raise invalid_params(problem)
+    drain = await in_thread(store_of(request).add_drain, name, url)
+    if drain is None:
+        raise invalid_params("Url has already been taken.")
+    log.info("drain %s added to %s: %s", drain.token, name, mask_url(url))
+    await router_of(request).sync_drains()
+    return JSONResponse(drain_json(drain), status_code=201)
+
+
+@platform_api
+async def get_drain(request: Request) -> Response:
+    app = await find_app(request)
+    drain = None
+    if app is not None:
+        ident = request.path_params["ident"]
+        drain = await in_thread(store_of(request).find_drain, app.name, ident)
+    if drain is None:
+        raise drain_not_found()
+    return JSONResponse(drain_json(drain))
+
+
+@platform_api
+async def delete_drain(request: Request) -> Response:
+    app = await find_app(request)
+    drain = None
+    if app is not None:
+        ident = request.path_params["ident"]
+        drain = await in_thread(store_of(request).remove_drain, app.name, ident)
+    if drain is None:
+        raise drain_not_found()
+    log.info("drain %s removed from %s", drain.token, drain.app)
+    await router_of(request).sync_drains()
+    return JSONResponse(drain_json(drain))

@@ -1,0 +1,177 @@
+"""Log sessions as Heroku's: `POST /apps/{app}/log-sessions` makes a single-use, expiring
+`logplex_url`; `GET /log-sessions/{secret}` streams it (SSE or plain text).
+
+A stream sends the backlog (the last `lines` lines, or with the `after` extension every line
+after an id, page by page), then — with `tail` — new lines as they are stored. The tail
+subscribes before the backlog is read and skips what the backlog's snapshot already covered,
+so there is no gap and no duplicate between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from tuilogs.core.record import LogRecord, dyno_matches
+
+from ..errors import ApiError
+from ..hub import Subscription
+from ..router import Router
+from ..sessions import LogSession
+from ..store import StoredLine
+from ..wire import SSE_KEEPALIVE, log_session_json, plain_lines, sse_event
+from .common import (
+    in_thread,
+    json_body,
+    opt_bool,
+    opt_int,
+    opt_str,
+    platform_api,
+    require_app,
+    router_of,
+)
+
+DEFAULT_LINES = 100
+MAX_SESSION_LINES = 100_000
+BACKLOG_CHUNK = 2000  # lines per write of the backlog
+CATCH_UP_PAGE = 5000  # lines per store read when replaying after an id
+
+NumberedLines = list[tuple[int | None, LogRecord]]
+
+
+@platform_api
+async def create_log_session(request: Request) -> Response:
+    """`POST /apps/{app}/log-sessions`: a single-use, expiring stream URL."""
+    app = await require_app(request)
+    data = await json_body(request)
+    dyno, source = opt_str(data, "dyno"), opt_str(data, "source")
+    lines = opt_int(data, "lines", 0, MAX_SESSION_LINES)
+    after = opt_int(data, "after", 0, 1 << 62)
+    tail = opt_bool(data, "tail")
+    session = LogSession(
+        app=app.name,
+        dyno=dyno,
+        source=source,
+        lines=DEFAULT_LINES if lines is None else lines,
+        tail=tail,
+        after=after,
+    )
+    router_of(request).sessions.create(session)
+    url = f"{str(request.base_url).rstrip('/')}/log-sessions/{session.secret}"
+    return JSONResponse(log_session_json(session, url), status_code=201)
+
+
+async def stream_log_session(request: Request) -> Response:
+    """`GET /log-sessions/{secret}`: backlog, then (tail) live lines; SSE or plain text."""
+    router = router_of(request)
+    session = router.sessions.claim(request.path_params["secret"])
+    if session is None:
+        raise ApiError(404, "not_found", "Log session not found, used or expired.")
+    sse = "text/event-stream" in request.headers.get("accept", "")
+    stream = SessionStream(router, session, sse)
+    await stream.open()
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    media = "text/event-stream" if sse else "text/plain; charset=utf-8"
+    return StreamingResponse(stream.body(), media_type=media, headers=headers)
+
+
+class SessionStream:
+    """The text of one claimed session: backlog, catch-up after an id, then the live tail."""
+
+    def __init__(self, router: Router, session: LogSession, sse: bool) -> None:
+        assert router.store is not None
+        self.store = router.store
+        self.hub = router.hub
+        self.session = session
+        self.sse = sse
+        self.keepalive = router.settings.sse_keepalive
+        self.format: Callable[[NumberedLines], str] = sse_event if sse else plain_lines
+        self.sub: Subscription | None = None
+        self.backlog: list[StoredLine] = []
+        self.head = 0  # the store's head id when the backlog was read: the tail goes on after it
+
+    async def open(self) -> None:
+        """Subscribe (when tailing) first, then read the backlog, so nothing falls between."""
+        s = self.session
+        self.sub = self.hub.subscribe(s.app) if s.tail else None
+        try:
+            if s.after is None:
+                self.backlog, self.head = await in_thread(
+                    lambda: self.store.tail(s.app, s.lines, s.source, s.dyno)
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.sub is not None:
+            self.sub.close()
+
+    async def body(self) -> AsyncIterator[str]:
+        try:
+            for i in range(0, len(self.backlog), BACKLOG_CHUNK):
+                yield self._lines(self.backlog[i : i + BACKLOG_CHUNK])
+            if self.session.after is not None:
+                async for chunk in self._catch_up(self.session.after):
+                    yield self._lines(chunk)
+            if self.sub is not None:
+                async for text in self._live(self.sub):
+                    yield text
+        finally:
+            self.close()
+
+    def _lines(self, lines: list[StoredLine]) -> str:
+        return self.format([(line.id, line.record()) for line in lines])
+
+    async def _catch_up(self, cursor: int) -> AsyncIterator[list[StoredLine]]:
+        """Lines after `cursor`, page by page; sets `head` from the last page's snapshot."""
+        s = self.session
+        while True:
+            lines, head = await in_thread(
+                self.store.since_snapshot, s.app, cursor, CATCH_UP_PAGE, s.source, s.dyno
+            )
+            if lines:
+                yield lines
+            if len(lines) < CATCH_UP_PAGE:
+                self.head = head
+                return
+            cursor = lines[-1].id
+
+    async def _live(self, sub: Subscription) -> AsyncIterator[str]:
+        """New lines as the hub publishes them (a keepalive comment when quiet, for SSE)."""
+        cursor = self.head
+        while True:
+            batches = await sub.get(self.keepalive)
+            if not batches:
+                if self.sse:
+                    yield SSE_KEEPALIVE
+                continue
+            out, cursor = self._wanted(batches, cursor)
+            if out:
+                yield self.format(out)
+
+    def _wanted(
+        self, batches: list[tuple[int | None, list[LogRecord]]], cursor: int
+    ) -> tuple[NumberedLines, int]:
+        """The published lines after `cursor` that pass the session's filters, and the new
+        cursor. Notices (id None, e.g. L11) always pass."""
+        source, dyno = self.session.source, self.session.dyno
+        out: NumberedLines = []
+        for first, records in batches:
+            if first is None:
+                out.extend((None, r) for r in records)
+                continue
+            last = first + len(records) - 1
+            if last <= cursor:
+                continue
+            out.extend(
+                (i, r)
+                for i, r in enumerate(records, first)
+                if i > cursor
+                and (not source or r.source == source)
+                and (not dyno or dyno_matches(r.dyno, dyno))
+            )
+            cursor = last
+        return out, cursor

@@ -1,0 +1,193 @@
+"""The live state of one router: store, tails, sessions, forwarders, syslog listeners, upkeep.
+
+`Router.start` and `stop` run in the ASGI app's lifespan (`app.create_app`). Ingest from any
+listener ends in `ingest` (or, for the drain endpoint, which parses and stores in one worker
+thread, in `published`): the batch is committed, then tails are woken (`Hub`), the upkeep
+thread is nudged and the lines are handed to the app's drains. Blocking store calls run in
+worker threads; everything else runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+
+from tuilogs.core import locations as paths
+from tuilogs.core.record import LogRecord
+
+from .hub import Hub
+from .maintenance import Maintenance
+from .sessions import SessionManager
+from .settings import Settings
+from .store import LogStore, StoreError
+from .store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from .forward import ForwarderManager
+
+log = logging.getLogger("tuilogs.server")
+
+STORE_ERROR_LOG_INTERVAL = 5.0  # seconds: a full disk is logged, not once per batch
+
+
+class Router:
+    """One router instance (see the module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: LogStore | None = None
+        self.hub = Hub(settings.tail_buffer_lines)
+        self.sessions = SessionManager(settings.session_ttl)
+        self.forwarders: ForwarderManager | None = None
+        self.syslog_servers: list[asyncio.Server] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.maintenance: Maintenance | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._last_store_error_log = 0.0
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        store = await anyio.to_thread.run_sync(self._open_store)
+        self.store = store
+        self.maintenance = Maintenance(store, self.settings.maintenance_interval)
+        self.maintenance.start()
+        if self.settings.forward:
+            from .forward import ForwarderManager
+
+            self.forwarders = ForwarderManager(self._report)
+            await self.sync_drains()
+        await self._start_syslog()
+
+    def _open_store(self) -> LogStore:
+        s = self.settings
+        return SQLiteStore(
+            s.db_path or paths.store_path(),
+            retention_seconds=s.retention_seconds,
+            retention_bytes=s.retention_bytes,
+            max_bytes=s.max_db_bytes,
+            durability=s.durability,
+        )
+
+    async def _start_syslog(self) -> None:
+        s = self.settings
+        if not (s.syslog_port is not None or s.syslog_tls_port is not None):
+            return
+        from .syslog import make_server_ssl_context, start_syslog_server
+
+        host = s.syslog_host or s.host
+        if s.syslog_port is not None:
+            server = await start_syslog_server(host, s.syslog_port, self.on_syslog)
+            self.syslog_servers.append(server)
+        if s.syslog_tls_port is not None:
+            if not (s.tls_cert and s.tls_key):
+                raise ValueError("syslog over TLS needs tls_cert and tls_key")
+            ctx = make_server_ssl_context(s.tls_cert, s.tls_key)
+            server = await start_syslog_server(host, s.syslog_tls_port, self.on_syslog, ctx)
+            self.syslog_servers.append(server)
+
+    def syslog_ports(self) -> list[int]:
+        return [srv.sockets[0].getsockname()[1] for srv in self.syslog_servers if srv.sockets]
+
+    async def stop(self) -> None:
+        for server in self.syslog_servers:
+            server.close()
+        for server in self.syslog_servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 2)
+        if self.forwarders is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.forwarders.aclose(), 5)
+        for task in list(self._tasks):
+            task.cancel()
+        if self.maintenance is not None:
+            await anyio.to_thread.run_sync(self.maintenance.stop)
+        if self.store is not None:
+            await anyio.to_thread.run_sync(self.store.close)
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def log_store_error(self, app: str, exc: StoreError) -> None:
+        """Log a failed write (e.g. a full disk) at most every few seconds."""
+        now = time.monotonic()
+        if now - self._last_store_error_log > STORE_ERROR_LOG_INTERVAL:
+            self._last_store_error_log = now
+            log.error("cannot store logs for %s: %s", app, exc)
+
+    def published(
+        self, app: str, ids: tuple[int, int], records: list[LogRecord], forward: bool
+    ) -> None:
+        """After a commit: wake tails and the indexer, hand the lines to the forwarders."""
+        self.hub.publish(app, ids[0], records)
+        if self.maintenance is not None:
+            self.maintenance.nudge()
+        if forward and self.forwarders is not None:
+            try:
+                self.forwarders.offer(app, records)
+            except Exception:
+                log.exception("forwarding to drains of %s failed", app)
+
+    async def ingest(
+        self,
+        app: str,
+        records: list[LogRecord],
+        frame_id: str | None = None,
+        forward: bool = True,
+    ) -> tuple[int, int] | None:
+        """Store, publish and forward one batch; raises StoreError (e.g. StoreFull)."""
+        assert self.store is not None
+        ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id)
+        if ids is not None:
+            self.published(app, ids, records, forward)
+        return ids
+
+    async def on_syslog(self, app: str, records: list[LogRecord]) -> None:
+        try:
+            await self.ingest(app, records)
+        except StoreError as exc:
+            self.log_store_error(app, exc)
+
+    # -- drains --------------------------------------------------------------------------
+
+    def _report(self, app: str, record: LogRecord) -> None:
+        """Forwarders report delivery trouble into the app's own log (thread-safe).
+
+        Reported lines are not forwarded again, so a failing drain cannot feed itself.
+        """
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def spawn() -> None:
+            task = loop.create_task(self._store_report(app, record))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            spawn()
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(spawn)
+
+    async def _store_report(self, app: str, record: LogRecord) -> None:
+        try:
+            await self.ingest(app, [record], forward=False)
+        except StoreError as exc:
+            self.log_store_error(app, exc)
+
+    async def sync_drains(self) -> None:
+        """Bring the forwarders in line with the stored drains (after adding or removing one)."""
+        if self.forwarders is None or self.store is None:
+            return
+        drains = await anyio.to_thread.run_sync(self.store.drains)
+        self.forwarders.sync(drains)

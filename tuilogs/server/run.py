@@ -1,0 +1,329 @@
+"""Running the router: `serve()` for `tuilogs serve`, `start_in_thread()` for embedding and tests.
+
+Both take the same path: `_prepare` (logging, settings with the token, the listening socket,
+the ASGI app, the uvicorn server), then, once it serves, `RouterHandle.announce` writes
+`router.json` (host, port, pid; 0600) into the config dir so clients and `tuilogs ingest` find
+the running router; it is removed on exit. Run as a module (`python -m tuilogs.server.run
+--port N`) it serves without the CLI, which is what the crash tests kill -9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+
+from tuilogs.core import locations as paths
+from tuilogs.core.drain_urls import with_userinfo
+from tuilogs.core.hosts import base_url
+
+from .app import create_app
+from .auth import load_or_create_token
+from .router import Router
+from .settings import Settings
+from .store import LogStore
+
+log = logging.getLogger("tuilogs.server")
+
+DEFAULT_PORT = 5170
+
+
+def setup_logging(to_stderr: bool = True, level: int = logging.INFO) -> None:
+    """The router's own log: stderr (for `serve`) and `router.log` in the data dir."""
+    logger = logging.getLogger("tuilogs")
+    logger.setLevel(level)
+    target = str(paths.log_path())
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for h in list(logger.handlers):
+        # One router log per process: a new data dir (tests, TUILOGS_HOME) replaces the old.
+        if getattr(h, "_tuilogs_file", False) and getattr(h, "baseFilename", None) != target:
+            logger.removeHandler(h)
+            h.close()
+    if not any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
+        fh = logging.handlers.RotatingFileHandler(
+            target, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+        )
+        fh.setFormatter(fmt)
+        fh._tuilogs_file = True  # type: ignore[attr-defined]
+        logger.addHandler(fh)
+    if to_stderr and not any(getattr(h, "_tuilogs_stderr", False) for h in logger.handlers):
+        sh = logging.StreamHandler(sys.stderr)
+        sh.setFormatter(fmt)
+        sh._tuilogs_stderr = True  # type: ignore[attr-defined]
+        logger.addHandler(sh)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _make_settings(host: str, port: int, overrides: dict[str, object]) -> Settings:
+    settings = Settings(token=load_or_create_token(), host=host, port=port)
+    for key, value in overrides.items():
+        if not hasattr(settings, key):
+            raise TypeError(f"unknown router setting {key!r}")
+        setattr(settings, key, value)
+    return settings
+
+
+class RouterHandle:
+    """A prepared router: its URL and token, the `Router`, and the server that runs it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        router: Router,
+        server: uvicorn.Server,
+        sock: socket.socket,
+        https: bool,
+    ) -> None:
+        self.port = settings.port
+        self.base_url = base_url(settings.host, self.port, https)
+        self.token = settings.token
+        self.router = router
+        self._host = settings.host
+        self._server = server
+        self._sock = sock
+        self._thread: threading.Thread | None = None
+        self._announced = False
+        self._stopped = False
+
+    def __repr__(self) -> str:  # the token stays out of reprs
+        return f"RouterHandle(base_url={self.base_url!r})"
+
+    @property
+    def store(self) -> LogStore:
+        assert self.router.store is not None
+        return self.router.store
+
+    @property
+    def syslog_ports(self) -> list[int]:
+        return self.router.syslog_ports()
+
+    def drain_url(self, app: str, user: str = "tuilogs") -> str:
+        """The URL to give `heroku drains:add` (carries the token: keep it private)."""
+        return with_userinfo(f"{self.base_url}/drains/{app}", user, self.token)
+
+    def announce(self, embedded: bool) -> None:
+        """Write `router.json` so local clients find this router."""
+        info: dict[str, object] = {
+            "base_url": self.base_url,
+            "host": self._host,
+            "port": self.port,
+            "pid": os.getpid(),
+            "started_at": time.time(),
+            "syslog_ports": self.syslog_ports,
+        }
+        if embedded:
+            info["embedded"] = True
+        paths.write_discovery(info)
+        self._announced = True
+
+    def release(self) -> None:
+        """After the server stopped: remove our `router.json`, close the socket."""
+        if self._announced:
+            paths.remove_discovery()
+        self._sock.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop a router started with `start_in_thread`."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.release()
+
+    def __enter__(self) -> RouterHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _prepare(
+    host: str, port: int, https: bool, overrides: dict[str, object], log_to_stderr: bool
+) -> RouterHandle:
+    """The one setup path of `serve` and `start_in_thread` (see the module docstring)."""
+    setup_logging(to_stderr=log_to_stderr)
+    settings = _make_settings(host, port, overrides)
+    if https and not (settings.tls_cert and settings.tls_key):
+        raise ValueError("https=True needs tls_cert and tls_key")
+    sock = _bind(host, port)
+    settings.port = sock.getsockname()[1]
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ssl_certfile=settings.tls_cert if https else None,
+        ssl_keyfile=settings.tls_key if https else None,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=3,
+    )
+    return RouterHandle(settings, app.state.router, uvicorn.Server(config), sock, https)
+
+
+@contextlib.contextmanager
+def _signals_end_quietly() -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
+    previous handler in place; a no-op handler lets us clean up and exit 0 instead."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: None)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    https: bool = False,
+    retention_days: float | None = None,
+    retention_mb: float | None = None,
+    **settings: object,
+) -> None:
+    """Run the router in the foreground until SIGINT/SIGTERM (`tuilogs serve`).
+
+    `https=True` serves the API and drain endpoint over TLS with `tls_cert`/`tls_key`;
+    `syslog_tls_port` uses the same pair. Extra keyword arguments are `Settings` fields.
+    """
+    if retention_days:
+        settings["retention_seconds"] = retention_days * 86400
+    if retention_mb:
+        settings["retention_bytes"] = int(retention_mb * 1_000_000)
+    handle = _prepare(host, port, https, settings, log_to_stderr=True)
+    server = handle._server
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve(sockets=[handle._sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            handle.announce(embedded=False)
+            log.info("router listening on %s (data: %s)", handle.base_url, paths.data_dir())
+            print(
+                f"tuilogs router on {handle.base_url}; drain URL: "
+                f"{with_userinfo(handle.base_url, 'user', 'TOKEN')}/drains/APP"
+                " (`tuilogs token` prints TOKEN)",
+                file=sys.stderr,
+                flush=True,
+            )
+        await task
+
+    with _signals_end_quietly():
+        try:
+            asyncio.run(run())
+        finally:
+            handle.release()
+
+
+def start_in_thread(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    https: bool = False,
+    write_discovery_file: bool = False,
+    log_to_stderr: bool = False,
+    timeout: float = 15.0,
+    **settings: object,
+) -> RouterHandle:
+    """Start a router in a background thread (port 0: a free one); returns when it serves.
+
+    For the explorer's embedded default and for tests. Keyword arguments are `Settings`
+    fields (e.g. `max_body`, `session_ttl`, `syslog_port`, `max_db_bytes`); `https=True`
+    serves TLS with `tls_cert`/`tls_key`.
+    """
+    handle = _prepare(host, port, https, settings, log_to_stderr)
+    server = handle._server
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(server.serve(sockets=[handle._sock]))
+        except BaseException as exc:  # reported to the caller below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"tuilogs-router-{handle.port}", daemon=True)
+    handle._thread = thread
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if failure or not thread.is_alive() or time.monotonic() > deadline:
+            handle.stop(5)
+            raise RuntimeError(f"router failed to start: {failure[0] if failure else 'timeout'}")
+        time.sleep(0.01)
+    if write_discovery_file:
+        handle.announce(embedded=True)
+    return handle
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """`tuilogs serve`'s options, shared by the CLI's subcommand and `python -m` below."""
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--syslog-port", type=int)
+    p.add_argument("--syslog-tls-port", type=int)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--https", action="store_true")
+    p.add_argument("--retention-days", type=float)
+    p.add_argument("--retention-mb", type=float)
+    p.add_argument("--durability", choices=["normal", "full"], default="normal")
+
+
+def run_from_args(a: argparse.Namespace) -> int:
+    """Serve with the options `add_arguments` defined; the exit status."""
+    serve(
+        host=a.host,
+        port=a.port,
+        syslog_port=a.syslog_port,
+        syslog_tls_port=a.syslog_tls_port,
+        tls_cert=a.tls_cert,
+        tls_key=a.tls_key,
+        https=a.https,
+        retention_days=a.retention_days,
+        retention_mb=a.retention_mb,
+        durability=a.durability,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.run") -> int:
+    """`python -m tuilogs.server.run`: the router without the CLI (what crash tests kill)."""
+    p = argparse.ArgumentParser(
+        prog=prog, description="Run the local log router (a local Logplex)."
+    )
+    add_arguments(p)
+    return run_from_args(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The SQLite store's SQL: its schema, and the WHERE clauses for Heroku's filters and search.
+
+Kept apart from `sqlite.py` (which runs it) so the filters can be checked against
+`record.dyno_matches` on their own (tests/server/store/test_sqlite_store.py does, by property).
+"""
+
+from __future__ import annotations
+
+import re
+
+SCHEMA = """
+create table if not exists lines(
+    id integer primary key,
+    app text not null,
+    ts text not null,
+    source text not null,
+    dyno text not null,
+    message text not null
+);
+create index if not exists lines_app_id on lines(app, id);
+create table if not exists batches(
+    id integer primary key,
+    app text not null,
+    frame_id text,
+    first_id integer not null,
+    last_id integer not null,
+    received_at real not null
+);
+create unique index if not exists batches_frame on batches(app, frame_id)
+    where frame_id is not null;
+create index if not exists batches_received on batches(received_at);
+create table if not exists apps(
+    name text primary key,
+    created_at text not null,
+    updated_at text not null
+);
+create table if not exists drains(
+    id text primary key,
+    app text not null,
+    url text not null,
+    token text not null unique,
+    created_at text not null,
+    updated_at text not null
+);
+create unique index if not exists drains_app_url on drains(app, url);
+create table if not exists meta(key text primary key, value integer not null);
+"""
+
+FTS_SCHEMA = (
+    "create virtual table if not exists lines_fts using fts5("
+    "message, content='lines', content_rowid='id', tokenize='trigram', detail=none)"
+)
+
+SCHEMA_VERSION = 1
+LINE_COLS = "id, ts, source, dyno, message"
+DRAIN_COLS = "id, app, url, token, created_at, updated_at"
+HEAD_SQL = "select coalesce(max(id), 0) from lines"
+
+_FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def dyno_clause(dyno: str, col: str = "dyno") -> tuple[str, list]:
+    """SQL for Heroku's dyno filter (`record.dyno_matches`), so filtering stays in SQLite.
+
+    `web` matches `web.1`, `web.12` and Fir's `web-123-456`; `web.1` matches only itself.
+    Digits are ASCII digits.
+    """
+    if "." in dyno:
+        return f"{col} = ?", [dyno]
+    parts = [f"{col} = ?", f"substr({col}, 1, ?) = ?"]
+    args: list = [dyno, len(dyno) + 1, dyno + "."]
+    if _FIR_TYPE.fullmatch(dyno):
+        # The rest after `type-` must be `\d+(-\d+)*` and the whole name has no dot.
+        rest = f"substr({col}, ?)"
+        parts.append(
+            f"(instr({col}, '.') = 0 AND substr({col}, 1, ?) = ? AND {rest} <> ''"
+            f" AND {rest} NOT GLOB '*[^0-9-]*' AND {rest} NOT GLOB '-*'"
+            f" AND {rest} NOT GLOB '*-' AND {rest} NOT GLOB '*--*')"
+        )
+        n = len(dyno) + 2
+        args += [len(dyno) + 1, dyno + "-", n, n, n, n, n]
+    return "(" + " OR ".join(parts) + ")", args
+
+
+def line_filters(
+    app: str, source: str | None, dyno: str | None, prefix: str = ""
+) -> tuple[str, list]:
+    """WHERE clause and arguments for an app's lines, optionally of one source and dyno."""
+    where = [f"{prefix}app = ?"]
+    args: list = [app]
+    if source:
+        where.append(f"{prefix}source = ?")
+        args.append(source)
+    if dyno:
+        clause, dargs = dyno_clause(dyno, f"{prefix}dyno")
+        where.append(clause)
+        args += dargs
+    return " AND ".join(where), args
+
+
+def since_query(
+    app: str, after_id: int, limit: int, source: str | None, dyno: str | None
+) -> tuple[str, list]:
+    """SQL and arguments for the first `limit` matching lines of `app` after `after_id`."""
+    where, args = line_filters(app, source, dyno)
+    sql = f"select {LINE_COLS} from lines where {where} and id > ? order by id limit ?"
+    return sql, [*args, after_id, limit]
+
+
+def like_pattern(q: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching `q` as a plain substring."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

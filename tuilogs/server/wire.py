@@ -1,0 +1,143 @@
+"""What the router sends: the Platform API's JSON shapes and the log-session stream formats.
+
+One place for every byte a client parses, so the API's shape can be checked against Heroku's
+in one file: apps, drains, stored lines, stats, log sessions, and the SSE / plain-text lines of
+a `logplex_url`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tuilogs.core.record import LogRecord
+
+from .sessions import LogSession
+from .store import Drain, LineStats, StoredApp, StoredLine
+
+# Stable ids for apps: the Platform API wants UUIDs, our apps are just names.
+APP_NAMESPACE = uuid.UUID("6f1c1f8e-6a0e-5d3b-9a51-7475696c6f67")
+_GENERATION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0001"
+_REGION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0002"
+_STACK_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0003"
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def app_id(name: str) -> str:
+    """An app's id: the UUIDv5 of its name (stable across routers and restarts)."""
+    return str(uuid.uuid5(APP_NAMESPACE, name))
+
+
+def app_ref(name: str) -> dict:
+    """`{"id", "name"}`, as an app appears inside drains and stats."""
+    return {"id": app_id(name), "name": name}
+
+
+def app_json(app: StoredApp) -> dict:
+    """An app as the Platform API shows it (the fields clients read; the rest neutral)."""
+    return {
+        "acm": False,
+        "archived_at": None,
+        "build_stack": {"id": _STACK_ID, "name": "local"},
+        "buildpack_provided_description": None,
+        "created_at": app.created_at,
+        "generation": {"id": _GENERATION_ID, "name": "cedar"},
+        "git_url": None,
+        "id": app_id(app.name),
+        "internal_routing": None,
+        "maintenance": False,
+        "name": app.name,
+        "organization": None,
+        "owner": {"email": "local@tuilogs", "id": app_id("~owner")},
+        "region": {"id": _REGION_ID, "name": "local"},
+        "released_at": app.updated_at,
+        "repo_size": None,
+        "slug_size": None,
+        "space": None,
+        "stack": {"id": _STACK_ID, "name": "local"},
+        "team": None,
+        "updated_at": app.updated_at,
+        "web_url": None,
+    }
+
+
+def drain_json(drain: Drain) -> dict:
+    """A log drain as the Platform API shows it."""
+    return {
+        "addon": None,
+        "app": app_ref(drain.app),
+        "created_at": drain.created_at,
+        "id": drain.id,
+        "token": drain.token,
+        "updated_at": drain.updated_at,
+        "url": drain.url,
+    }
+
+
+def line_json(line: StoredLine) -> dict:
+    """A stored line in `GET /apps/{app}/log-lines` (an extension)."""
+    return {
+        "id": line.id,
+        "timestamp": line.timestamp,
+        "source": line.source,
+        "dyno": line.dyno,
+        "message": line.message,
+    }
+
+
+def log_lines_json(lines: list[StoredLine], head_id: int) -> dict:
+    """A page of `log-lines`: the lines, their id range (None when empty), the store's head."""
+    return {
+        "lines": [line_json(line) for line in lines],
+        "first_id": lines[0].id if lines else None,
+        "last_id": lines[-1].id if lines else None,
+        "head_id": head_id,
+    }
+
+
+def stats_json(app: str, stats: LineStats) -> dict:
+    """`GET /apps/{app}/log-stats` (an extension)."""
+    return {
+        "app": app_ref(app),
+        "lines": stats.lines,
+        "first_id": stats.first_id,
+        "last_id": stats.last_id,
+        "sources": stats.sources,
+        "dynos": stats.dynos,
+    }
+
+
+def log_session_json(session: LogSession, url: str) -> dict:
+    """The answer to `POST /apps/{app}/log-sessions`: where to stream from."""
+    return {
+        "id": session.id,
+        "logplex_url": url,
+        "created_at": session.created_at,
+        "updated_at": session.created_at,
+    }
+
+
+def sse_event(lines: list[tuple[int | None, LogRecord]]) -> str:
+    """One SSE event carrying several lines (`data:` each); id = the last stored line's id.
+
+    Lines without an id (notices such as L11) travel in the event but do not move the id.
+    """
+    out = []
+    last_id = None
+    for i, rec in lines:
+        if i is not None:
+            last_id = i
+        for part in _NEWLINES.split(rec.line()):
+            out.append(f"data: {part}\n")
+    if last_id is not None:
+        out.insert(0, f"id: {last_id}\n")
+    out.append("\n")
+    return "".join(out)
+
+
+def plain_lines(lines: list[tuple[int | None, LogRecord]]) -> str:
+    """Lines as `heroku logs` prints them, one per record (the stream without SSE)."""
+    return "".join(rec.line() + "\n" for _, rec in lines)
+
+
+SSE_KEEPALIVE = ": keepalive\n\n"
