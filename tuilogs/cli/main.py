@@ -229,7 +229,7 @@ def _server_side(values: list[str]) -> str | None:
 
 
 def _app(name: str, args, query, printing: bool) -> int:
-    from tuilogs.platform.client import PlatformError
+    from tuilogs.platform.errors import PlatformError
     from tuilogs.platform.live import open_app
 
     try:
