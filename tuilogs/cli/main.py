@@ -32,7 +32,7 @@ EXPLORE = "explore"
 # -- the commands: each fills in its subparser (arguments and `run`) -------------------------
 
 
-def _explore(p: argparse.ArgumentParser) -> None:
+def _explore(p: CommandParser) -> None:
     from . import explore
 
     explore.add_arguments(p)
@@ -40,7 +40,7 @@ def _explore(p: argparse.ArgumentParser) -> None:
     p.epilog = commands_help()
 
 
-def _serve(p: argparse.ArgumentParser) -> None:
+def _serve(p: CommandParser) -> None:
     from tuilogs.server.main import add_arguments, run_from_args
 
     p.description = "Run the local log router (a local Logplex)."
@@ -48,7 +48,7 @@ def _serve(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run_from_args)
 
 
-def _token(p: argparse.ArgumentParser) -> None:
+def _token(p: CommandParser) -> None:
     p.description = "Print the local router's API token (created on first use)."
     p.set_defaults(run=_print_token)
 
@@ -60,7 +60,7 @@ def _print_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(p: argparse.ArgumentParser) -> None:
+def _ingest(p: CommandParser) -> None:
     p.description = "Send standard input to the local router as app lines."
     p.add_argument("app")
     p.add_argument("--dyno", default="run.1", help="the dyno the lines come from (default run.1)")
@@ -83,14 +83,14 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(p: argparse.ArgumentParser) -> None:
+def _demo(p: CommandParser) -> None:
     from . import demo
 
     demo.add_arguments(p)
 
 
-def _drains(command: str) -> Callable[[argparse.ArgumentParser], None]:
-    def configure(p: CommandParser) -> None:  # type: ignore[misc]
+def _drains(command: str) -> Callable[[CommandParser], None]:
+    def configure(p: CommandParser) -> None:
         from . import drains
 
         drains.add_arguments(p, command)
@@ -102,7 +102,7 @@ def _drains(command: str) -> Callable[[argparse.ArgumentParser], None]:
 class Command:
     name: str
     help: str  # one line in `tuilogs --help`
-    configure: Callable[[argparse.ArgumentParser], None]
+    configure: Callable[[CommandParser], None]  # adds its arguments and `run`
 
 
 COMMANDS = (
@@ -135,13 +135,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with `only`, just that command's arguments are filled in."""
     parser = CommandParser(prog="tuilogs", add_help=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    everything = [Command(EXPLORE, "", _explore), *COMMANDS]
-    for command in everything:
-        # The explorer is "tuilogs" in its usage and errors, as it always was; no `help`
-        # keeps it out of the commands listed.
-        prog = "tuilogs" if command.name == EXPLORE else f"tuilogs {command.name}"
-        options = {"help": command.help} if command.help else {}
-        sub = commands.add_parser(command.name, prog=prog, **options)
+    explorer = Command(EXPLORE, "a file, a pipe or an app (the default command)", _explore)
+    for command in (explorer, *COMMANDS):
+        # The explorer is "tuilogs" in its usage and errors, as it always was.
+        prog = "tuilogs" if command is explorer else f"tuilogs {command.name}"
+        sub = commands.add_parser(command.name, prog=prog, help=command.help)
         sub.set_defaults(parser=sub)
         if only is None or only == command.name:
             command.configure(sub)
