@@ -12,7 +12,7 @@ explorer on TARGET `explore`, as before); `tuilogs --help` is the explorer's hel
 the commands.
 
 Each subparser gets its arguments and its `run(args) -> exit status` from the command's own
-module (`set_defaults(run=...)`), and only the command being run is filled in: `serve`'s
+module (`set_defaults(run=...)`). A run builds only the subparser of its command: `serve`'s
 options come from the router package, whose import costs ~85 ms that `tuilogs FILE` must not
 pay. Imports stay lazy for the same reason.
 """
@@ -132,17 +132,18 @@ def with_command(argv: list[str]) -> list[str]:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with `only`, just that command's arguments are filled in."""
+    """The whole command line; with `only`, the parser of that one command (what a run needs)."""
     parser = CommandParser(prog="tuilogs", add_help=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     explorer = Command(EXPLORE, "a file, a pipe or an app (the default command)", _explore)
     for command in (explorer, *COMMANDS):
+        if only is not None and command.name != only:
+            continue
         # The explorer is "tuilogs" in its usage and errors, as it always was.
         prog = "tuilogs" if command is explorer else f"tuilogs {command.name}"
         sub = commands.add_parser(command.name, prog=prog, help=command.help)
         sub.set_defaults(parser=sub)
-        if only is None or only == command.name:
-            command.configure(sub)
+        command.configure(sub)
     return parser
 
 
