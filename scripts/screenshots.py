@@ -18,14 +18,14 @@ sys.path.insert(0, str(ROOT))
 from tests.ui.conftest import loaded, make_app, wait_for  # noqa: E402
 
 from tests.ui.test_explorer import sidebar_select  # noqa: E402
-from tuilogs.cli.main import _sample_file  # noqa: E402
+from tuilogs.cli.explore import sample_file  # noqa: E402
 from tuilogs.ui.widgets.log_view import LogView  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
 
 async def shoot(name: str, steps, size=(120, 36)) -> None:
-    path = _sample_file()
+    path = sample_file()
     app = make_app(path)
     async with app.run_test(size=size) as pilot:
         await loaded(pilot, len(path.read_bytes().splitlines()))

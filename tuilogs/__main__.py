@@ -1,3 +1,5 @@
+"""`python -m tuilogs`: the `tuilogs` command."""
+
 import sys
 
 from tuilogs.cli.main import main

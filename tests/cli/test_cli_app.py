@@ -9,7 +9,7 @@ import sys
 from kit.routerkit import post_batch, rec
 
 
-def tuilogs(*args, home):
+def tuilogs(*args, home, cwd=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEROKU_")}
     env.update(TUILOGS_HOME=str(home), HOME=str(home))
     return subprocess.run(
@@ -18,6 +18,7 @@ def tuilogs(*args, home):
         text=True,
         env=env,
         timeout=60,
+        cwd=cwd,
     )
 
 
@@ -49,3 +50,13 @@ def test_an_app_the_router_never_heard_of_is_a_clear_error(make_router, tuilogs_
     out = tuilogs("nosuchapp", "--print", home=tuilogs_home)
     assert out.returncode == 1
     assert "no app named nosuchapp" in out.stderr
+
+
+def test_dash_a_is_an_app_even_where_a_file_has_its_name(make_router, tuilogs_home, tmp_path):
+    router = make_router(write_discovery_file=True)
+    post_batch(router, "myapp", [rec("from the app")])
+    (tmp_path / "myapp").write_text("2026-01-01T00:00:00+00:00 app[web.1]: from the file\n")
+    as_file = tuilogs("myapp", "--print", home=tuilogs_home, cwd=tmp_path)
+    as_app = tuilogs("-a", "myapp", "--print", home=tuilogs_home, cwd=tmp_path)
+    assert as_file.stdout.endswith("from the file\n")
+    assert as_app.returncode == 0 and as_app.stdout.splitlines() == [rec("from the app").line()]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -46,7 +47,7 @@ class TestList:
         code, out, err = cli(capsys, "drains", "-a", APP, "--api", router.base_url)
         assert (code, err) == (0, "")
         shown = {SECRET_URL: MASKED_URL, SYSLOG_URL: SYSLOG_URL}
-        expected = ["=== Drains"] + [f"{shown[d['url']]} ({d['token']})" for d in listed]
+        expected = ["=== Drains"] + [f"{shown[d.url]} ({d.token})" for d in listed]
         assert out.splitlines() == expected
         assert "hunter2" not in out and router.token not in out
 
@@ -54,13 +55,27 @@ class TestList:
         pclient.add_log_drain(APP, SECRET_URL)
         code, out, _ = cli(capsys, "drains", "-a", APP, "--json", "--api", router.base_url)
         assert code == 0
-        expected = [{**d, "url": mask_url(d["url"])} for d in pclient.log_drains(APP)]
+        expected = [{**d.raw, "url": mask_url(d.url)} for d in pclient.log_drains(APP)]
         assert json.loads(out) == expected
         assert "hunter2" not in out and router.token not in out
         code, out, _ = cli(
             capsys, "drains", "-a", APP, "--json", "--show-secrets", "--api", router.base_url
         )
-        assert json.loads(out) == pclient.log_drains(APP)
+        assert json.loads(out) == [dict(d.raw) for d in pclient.log_drains(APP)]
+
+    def test_json_bytes_are_the_apis_answer_with_only_the_password_masked(
+        self, capsys, router, pclient
+    ):
+        pclient.add_log_drain(APP, SECRET_URL)
+        pclient.add_log_drain(APP, SYSLOG_URL)
+        sent = httpx.get(
+            f"{router.base_url}/apps/{APP}/log-drains",
+            headers={"Authorization": f"Bearer {router.token}"},
+        ).json()
+        masked = [{**d, "url": mask_url(d["url"])} for d in sent]
+        code, out, _ = cli(capsys, "drains", "-a", APP, "--json", "--api", router.base_url)
+        assert code == 0
+        assert out == json.dumps(masked, indent=2, ensure_ascii=False) + "\n"
 
     def test_addon_drains_show_plan_and_addon_as_heroku_does(self, capsys, serve_asgi):
         drains = [
@@ -112,7 +127,7 @@ class TestAdd:
     def test_add_then_list(self, capsys, router, pclient):
         code, out, err = cli(capsys, "drains:add", SECRET_URL, "-a", APP, "--api", router.base_url)
         assert (code, out, err) == (0, f"Successfully added drain {MASKED_URL}\n", "")
-        assert [d["url"] for d in pclient.log_drains(APP)] == [SECRET_URL]
+        assert [d.url for d in pclient.log_drains(APP)] == [SECRET_URL]
 
     def test_invalid_scheme_is_refused_before_sending(self, capsys, router, pclient):
         code, out, err = cli(
@@ -136,7 +151,7 @@ class TestRemove:
         first = pclient.add_log_drain(APP, SECRET_URL)
         pclient.add_log_drain(APP, SYSLOG_URL)
         api = ("-a", APP, "--api", router.base_url)
-        code, out, err = cli(capsys, "drains:remove", first["token"], *api)
+        code, out, err = cli(capsys, "drains:remove", first.token, *api)
         assert (code, out, err) == (0, f"Successfully removed drain {MASKED_URL}\n", "")
         code, out, err = cli(capsys, "drains:remove", SYSLOG_URL, *api)
         assert (code, out, err) == (0, f"Successfully removed drain {SYSLOG_URL}\n", "")
@@ -199,5 +214,5 @@ def test_as_a_module_in_a_subprocess(router, pclient, tuilogs_home):
         check=False,
     )
     assert (done.returncode, done.stderr) == (0, "")
-    token = pclient.log_drains(APP)[0]["token"]
+    token = pclient.log_drains(APP)[0].token
     assert done.stdout == f"=== Drains\n{MASKED_URL} ({token})\n"

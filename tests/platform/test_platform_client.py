@@ -14,7 +14,20 @@ from starlette.routing import Route
 
 from tuilogs import __version__
 from tuilogs.core.drain_urls import mask_url, validate_drain_url
-from tuilogs.platform.client import PlatformClient, PlatformError
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.errors import (
+    AppNotFound,
+    Forbidden,
+    InvalidRequest,
+    NetworkError,
+    NotFound,
+    PlatformError,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    Unsupported,
+)
+from tuilogs.platform.models import LogDrain, LogPage
 
 from kit.routerkit import post_batch, rec
 
@@ -49,17 +62,17 @@ def test_headers_sent(serve_asgi):
 
 
 def test_unknown_app_is_not_found(pclient):
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(AppNotFound) as e:
         pclient.app("nope")
-    assert (e.value.kind, e.value.status) == ("not_found", 404)
+    assert (e.value.status, e.value.app) == (404, "nope")
     assert "no app named nope" in e.value.message
     assert e.value.final
 
 
 def test_wrong_token_is_unauthorized_with_fix(router):
-    with PlatformClient(router.base_url, "wrong-SECRET") as c, pytest.raises(PlatformError) as e:
+    with PlatformClient(router.base_url, "wrong-SECRET") as c, pytest.raises(Unauthorized) as e:
         c.apps()
-    assert (e.value.kind, e.value.status) == ("unauthorized", 401)
+    assert e.value.status == 401 and e.value.final
     assert "heroku login" in e.value.message and "tuilogs token" in e.value.message
     assert "wrong-SECRET" not in str(e.value) and router.token not in str(e.value)
 
@@ -71,10 +84,10 @@ def test_connection_refused_names_the_host():
     sock.close()
     with (
         PlatformClient(f"http://127.0.0.1:{port}", "t-SECRET", timeout=5) as c,
-        pytest.raises(PlatformError) as e,
+        pytest.raises(NetworkError) as e,
     ):
         c.apps()
-    assert e.value.kind == "network"
+    assert e.value.status is None and not e.value.final
     assert f"127.0.0.1:{port}" in e.value.message
     assert "t-SECRET" not in e.value.message
 
@@ -82,33 +95,34 @@ def test_connection_refused_names_the_host():
 def test_dns_failure_names_the_host():
     with (
         PlatformClient("https://no-such-host.invalid", "t", timeout=5) as c,
-        pytest.raises(PlatformError) as e,
+        pytest.raises(NetworkError) as e,
     ):
         c.apps()
-    assert e.value.kind == "network"
     assert "no-such-host.invalid" in e.value.message
 
 
 def test_log_session_sse_and_plain(router, pclient):
     records = seed(router)
-    with pclient.stream(pclient.create_log_session("myapp", lines=3)["logplex_url"]) as s:
+    with pclient.stream(pclient.create_log_session("myapp", lines=3).logplex_url) as s:
         got = [line for batch in s for line in batch]
         assert s.sse and s.last_id == "5"
     assert got == [r.line() for r in records[-3:]]
     # A plain-text reader (no SSE): ask the router without the event-stream Accept header.
-    url = pclient.create_log_session("myapp", lines=2, dyno="web")["logplex_url"]
+    url = pclient.create_log_session("myapp", lines=2, dyno="web").logplex_url
     text = httpx.get(url).text
     assert text.splitlines() == [r.line() for r in records if r.dyno == "web.1"][-2:]
 
 
 def test_session_is_single_use(router, pclient):
     seed(router)
-    url = pclient.create_log_session("myapp", lines=1)["logplex_url"]
+    session = pclient.create_log_session("myapp", lines=1)
+    assert session.id and session.created_at and session.logplex_url not in repr(session)
+    url = session.logplex_url
     with pclient.stream(url) as s:
         list(s)
-    with pytest.raises(PlatformError) as e, pclient.stream(url):
+    with pytest.raises(NotFound) as e, pclient.stream(url):
         pass
-    assert e.value.kind == "not_found" and "expired" in e.value.message
+    assert "expired" in e.value.message
     assert url.rsplit("/", 1)[1] not in e.value.message  # the session secret stays out
 
 
@@ -116,18 +130,19 @@ def test_heroku_clamps_lines():
     c = PlatformClient("https://api.heroku.com", "t")
     assert c.kind == "heroku"
     assert (c.clamp_lines(0), c.clamp_lines(100), c.clamp_lines(5000)) == (1, 100, 1500)
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(Unsupported):
         c.log_lines("myapp")
-    assert e.value.kind == "unsupported"
+    with pytest.raises(Unsupported):
+        c.create_log_session("myapp", after=5)
     local = PlatformClient("http://127.0.0.1:1", "t")
     assert local.kind == "local" and local.clamp_lines(5000) == 5000
 
 
 def test_session_filters_and_422(router, pclient):
     seed(router)
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(InvalidRequest) as e:
         pclient.request("POST", "/apps/myapp/log-sessions", json={"lines": "many"})
-    assert (e.value.kind, e.value.status) == ("invalid", 422)
+    assert e.value.status == 422
     assert "lines must be an integer" in e.value.message
 
 
@@ -135,24 +150,28 @@ def test_drains_crud(router, pclient):
     seed(router)
     url = "https://user:drain-SECRET@drains.example.test:8443/logs"
     drain = pclient.add_log_drain("myapp", url)
-    assert drain["url"] == url and drain["token"].startswith("d.")
-    assert [d["id"] for d in pclient.log_drains("myapp")] == [drain["id"]]
-    assert pclient.log_drain("myapp", drain["token"])["id"] == drain["id"]
+    assert isinstance(drain, LogDrain)
+    assert drain.url == url and drain.token.startswith("d.")
+    assert (drain.app, drain.addon) == ("myapp", None) and drain.created_at
+    assert "drain-SECRET" not in repr(drain)
+    assert [d.id for d in pclient.log_drains("myapp")] == [drain.id]
+    assert pclient.log_drain("myapp", drain.token).id == drain.id
     # Same URL again: the API's own 422 message comes through.
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(InvalidRequest) as e:
         pclient.add_log_drain("myapp", url)
-    assert (e.value.kind, e.value.status) == ("invalid", 422)
+    assert e.value.status == 422
     assert e.value.message == "Url has already been taken."
     # Remove by URL (url-encoded in the path), by token, by id.
-    assert pclient.remove_log_drain("myapp", url)["id"] == drain["id"]
+    assert pclient.remove_log_drain("myapp", url).id == drain.id
     d2 = pclient.add_log_drain("myapp", "syslog+tls://logs.example.test:6514")
     d3 = pclient.add_log_drain("myapp", "http://logs.example.test/x")
-    assert pclient.remove_log_drain("myapp", d2["token"])["id"] == d2["id"]
-    assert pclient.remove_log_drain("myapp", d3["id"])["id"] == d3["id"]
+    assert pclient.remove_log_drain("myapp", d2.token).id == d2.id
+    assert pclient.remove_log_drain("myapp", d3.id).id == d3.id
     assert pclient.log_drains("myapp") == []
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(NotFound) as e:
         pclient.remove_log_drain("myapp", url)
-    assert e.value.kind == "not_found" and "drain-SECRET" not in e.value.message
+    assert not isinstance(e.value, AppNotFound)
+    assert e.value.message == "no such log drain on myapp"
 
 
 @pytest.mark.parametrize(
@@ -168,9 +187,9 @@ def test_drains_crud(router, pclient):
 def test_drain_url_validated_before_sending(pclient, url, why):
     assert why in (validate_drain_url(url) or "")
     before = pclient.log_drains("myapp")
-    with pytest.raises(PlatformError) as e:
+    with pytest.raises(InvalidRequest) as e:
         pclient.add_log_drain("myapp", url)
-    assert (e.value.kind, e.value.status) == ("invalid", None)
+    assert e.value.status is None
     assert why in e.value.message
     assert pclient.log_drains("myapp") == before
 
@@ -197,11 +216,16 @@ def test_mask_url(url, masked):
 def test_log_lines_pages(router, pclient):
     records = seed(router, n=30)
     page = pclient.log_lines("myapp", limit=10)
-    assert [x["message"] for x in page["lines"]] == [r.message for r in records[-10:]]
-    older = pclient.log_lines("myapp", limit=10, before=page["first_id"])
-    assert [x["message"] for x in older["lines"]] == [r.message for r in records[-20:-10]]
+    assert isinstance(page, LogPage)
+    assert [x["message"] for x in page.lines] == [r.message for r in records[-10:]]
+    assert (page.first_id, page.last_id, page.head_id, page.total) == (21, 30, 30, None)
+    older = pclient.log_lines("myapp", limit=10, before=page.first_id, total=True)
+    assert [x["message"] for x in older.lines] == [r.message for r in records[-20:-10]]
+    assert older.total == 30
     web = pclient.log_lines("myapp", limit=100, dyno="web", q="m1")
-    assert {x["dyno"] for x in web["lines"]} == {"web.1"}
+    assert {x["dyno"] for x in web.lines} == {"web.1"}
+    empty = pclient.log_lines("myapp", before=1)
+    assert (empty.lines, empty.first_id, empty.last_id, empty.head_id) == ([], None, None, 30)
 
 
 def test_answers_are_freed_at_once_not_at_the_next_full_collection(router, pclient):
@@ -212,11 +236,9 @@ def test_answers_are_freed_at_once_not_at_the_next_full_collection(router, pclie
     gc.disable()
     try:
         for _ in range(5):
-            assert len(pclient.log_lines("myapp", limit=50)["lines"]) == 50
-        try:
+            assert len(pclient.log_lines("myapp", limit=50).lines) == 50
+        with pytest.raises(AppNotFound):
             pclient.log_lines("nosuchapp")
-        except PlatformError as exc:
-            assert exc.kind == "not_found"
         alive = [o for o in gc.get_objects() if isinstance(o, httpx.Response)]
     finally:
         gc.enable()
@@ -231,9 +253,9 @@ def test_log_lines_unsupported_when_route_missing(serve_asgi):
         )
 
     served = serve_asgi(Starlette(routes=[Route("/apps/{app}/log-lines", missing)]))
-    with PlatformClient(served.base_url, "t") as c, pytest.raises(PlatformError) as e:
+    with PlatformClient(served.base_url, "t") as c, pytest.raises(Unsupported) as e:
         c.log_lines("myapp")
-    assert e.value.kind == "unsupported"
+    assert e.value.message == f"127.0.0.1:{served.port} has no history paging"
 
 
 def test_rate_limited_and_server_errors(serve_asgi):
@@ -262,20 +284,16 @@ def test_rate_limited_and_server_errors(serve_asgi):
         )
     )
     with PlatformClient(served.base_url, "t") as c:
-        with pytest.raises(PlatformError) as e:
+        with pytest.raises(RateLimited) as e:
             c.apps()
-        assert (e.value.kind, e.value.retry_after, e.value.rate_limit_remaining) == (
-            "rate_limited",
-            7.0,
-            0,
-        )
+        assert (e.value.retry_after, e.value.rate_limit_remaining) == (7.0, 0)
         assert "retry in 7 s" in e.value.message and not e.value.final
-        with pytest.raises(PlatformError) as e:
+        with pytest.raises(ServerError) as e:
             c.app("b")
-        assert (e.value.kind, e.value.status) == ("server", 500) and "boom" in e.value.message
-        with pytest.raises(PlatformError) as e:
+        assert e.value.status == 500 and "boom" in e.value.message
+        with pytest.raises(Forbidden) as e:
             c.app("f")
-        assert e.value.kind == "forbidden" and "You do not have access." in e.value.message
+        assert "You do not have access." in e.value.message
 
 
 def test_server_messages_never_echo_secrets(serve_asgi):

@@ -13,8 +13,10 @@ from starlette.responses import JSONResponse, StreamingResponse
 from tuilogs.core.buffer import LogBuffer, OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import HistorySpool
+from tuilogs.core.status import Status
 from tuilogs.platform.client import PlatformClient
-from tuilogs.platform.live import HistoryLoader, LiveTail, open_app
+from tuilogs.platform.history import HistoryLoader, format_lines
+from tuilogs.platform.live import LiveTail, open_app
 
 from kit.platformkit import Pump, messages, serve_sessions, stream_url
 from kit.routerkit import post_batch, rec
@@ -146,3 +148,31 @@ def test_history_skipped_quietly_without_the_extension(serve_asgi, opened):
     assert loader.note and not loader.error and loader.loaded == 0
     assert pump.buffer.notes == []  # silent: nothing shown in the log pane
     assert messages(pump.buffer)[0] == "only live"
+
+
+def test_stored_lines_read_as_heroku_logs_and_split_as_streams_split_them():
+    stored = [
+        {"id": 1, "timestamp": "2026-11-23T19:00:00+00:00", "source": "app", "dyno": "web.1",
+         "message": "one\r\ntwo"},
+        {"id": 2, "timestamp": "", "source": "", "dyno": "", "message": "no header"},
+    ]  # fmt: skip
+    assert format_lines(stored) == [
+        "2026-11-23T19:00:00+00:00 app[web.1]: one",
+        "two",
+        "no header",
+    ]
+
+
+def test_a_final_error_stops_history_with_a_note(router):
+    """A wrong token is not retried: the loader says why it stopped, the tail is untouched."""
+    origins, feed = OriginTable(), Feed()
+    with PlatformClient(router.base_url, "not-the-token-SECRET", timeout=5) as client:
+        loader = HistoryLoader(
+            client, "myapp", feed, origins, HistorySpool(feed, origins), before_id=100
+        ).start()
+        loader.join(10)
+    assert loader.done.is_set() and loader.loaded == 0
+    assert loader.note.startswith("history stopped: ") and "token invalid" in loader.error
+    assert "SECRET" not in loader.note
+    assert feed.history.done and feed.history.note == loader.note
+    assert feed.status == Status()  # the tail owns the status; history never touches it

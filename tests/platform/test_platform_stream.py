@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from tuilogs.platform.client import PlatformClient, PlatformError
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.errors import Forbidden, NetworkError, NotFound
 from tuilogs.platform.stream import LineParser, SSEParser
 
 from kit.routerkit import post_batch, rec
@@ -76,7 +77,7 @@ def test_router_streams_both_formats(router, pclient):
     records = [rec(f"line {i}\twith tab") for i in range(50)]
     post_batch(router, "myapp", records)
     for accept_sse in (True, False):
-        url = pclient.create_log_session("myapp", lines=50)["logplex_url"]
+        url = pclient.create_log_session("myapp", lines=50).logplex_url
         if accept_sse:
             with pclient.stream(url) as s:
                 got = [x for b in s for x in b]
@@ -128,16 +129,16 @@ def test_stream_403_404_and_read_timeout(serve_asgi):
 
     served = serve_asgi(Starlette(routes=[Route("/gone/{code}", gone), Route("/stall", stall)]))
     with PlatformClient(served.base_url, None, stream_read_timeout=0.5) as c:
-        for code, kind in ((403, "forbidden"), (404, "not_found")):
-            with pytest.raises(PlatformError) as e, c.stream(f"{served.base_url}/gone/{code}"):
+        for code, kind in ((403, Forbidden), (404, NotFound)):
+            with pytest.raises(kind) as e, c.stream(f"{served.base_url}/gone/{code}"):
                 pass
-            assert e.value.kind == kind and "timed out" in e.value.message
+            assert e.value.status == code and "timed out" in e.value.message
         got = []
-        with pytest.raises(PlatformError) as e, c.stream(f"{served.base_url}/stall") as s:
+        with pytest.raises(NetworkError) as e, c.stream(f"{served.base_url}/stall") as s:
             for batch in s:
                 got += batch
         assert got == ["first line"]
-        assert e.value.kind == "network" and "stopped sending" in e.value.message
+        assert "stopped sending" in e.value.message
 
 
 def test_stream_sends_no_authorization(serve_asgi):

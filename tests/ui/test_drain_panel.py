@@ -13,6 +13,7 @@ from starlette.routing import Route
 from textual.widgets import DataTable, Input, Static
 
 from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.models import LogDrain
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.drains import COLUMNS, EMPTY_HINT, ConfirmRemoval, DrainPanel, drain_row
 from tuilogs.ui.widgets.sidebar import FilterSidebar
@@ -90,11 +91,11 @@ class TestList:
             panel = await open_panel(pilot, pclient)
             shown = rows(panel)
             by_token = {r[1]: r for r in shown}
-            assert by_token.keys() == {first["token"], second["token"]}
-            assert by_token[first["token"]][0] == "https://logger:***@logs.example.com/drain"
-            assert by_token[second["token"]][0] == SYSLOG_URL
+            assert by_token.keys() == {first.token, second.token}
+            assert by_token[first.token][0] == "https://logger:***@logs.example.com/drain"
+            assert by_token[second.token][0] == SYSLOG_URL
             assert all(r[2] == "—" for r in shown)
-            assert all(r[3].startswith(first["created_at"][:10]) for r in shown)
+            assert all(r[3].startswith(first.created_at[:10]) for r in shown)
             assert status(panel) == "2 drains"
             assert "hunter2" not in str(rows(panel)) + status(panel)
 
@@ -128,19 +129,22 @@ class TestList:
             assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
 
     def test_row_of_an_addon_drain(self, monkeypatch):
-        drain = {
-            "url": "syslog://u:p@logs.papertrailapp.com:12345",
-            "token": "d.1\x1b[2J",
-            "addon": {"id": "x", "name": "papertrail-acute-12345"},
-            "created_at": "2026-11-23T19:04:05Z",
-        }
+        drain = LogDrain.from_json(
+            {
+                "url": "syslog://u:p@logs.papertrailapp.com:12345",
+                "token": "d.1\x1b[2J",
+                "addon": {"id": "x", "name": "papertrail-acute-12345"},
+                "created_at": "2026-11-23T19:04:05Z",
+            }
+        )
         assert drain_row(drain) == (
             "syslog://u:***@logs.papertrailapp.com:12345",
             "d.1\\x1b[2J",
             "papertrail-acute-12345",
             "2026-11-23 19:04",
         )
-        assert drain_row({"url": "https://x.example"})[1:] == ("—", "—", "—")
+        bare = LogDrain.from_json({"url": "https://x.example"})
+        assert drain_row(bare)[1:] == ("—", "—", "—")
 
 
 class TestAdd:
@@ -149,10 +153,10 @@ class TestAdd:
             panel = await open_panel(pilot, pclient)
             await type_url(pilot, panel, SECRET_URL)
             drains = pclient.log_drains(APP)
-            assert [d["url"] for d in drains] == [SECRET_URL]
+            assert [d.url for d in drains] == [SECRET_URL]
             assert rows(panel)[0][:2] == [
                 "https://logger:***@logs.example.com/drain",
-                drains[0]["token"],
+                drains[0].token,
             ]
             assert panel.selected == drains[0]
             assert not panel.adding and panel.query_one(DataTable).has_focus
@@ -205,19 +209,19 @@ class TestRemove:
         async with make_app().run_test(size=SIZE) as pilot:
             panel = await open_panel(pilot, pclient)
             # Same second: the panel orders them by URL, so https:// comes before syslog+tls://.
-            assert panel.selected["id"] == gone["id"]
+            assert panel.selected.id == gone.id
             await pilot.press("d")
             await pilot.pause()
             confirm = pilot.app.screen
             assert isinstance(confirm, ConfirmRemoval)
-            assert "hunter2" not in confirm.label and gone["token"] == confirm.token
+            assert "hunter2" not in confirm.label and gone.token == confirm.token
             await pilot.press("n")
             await pilot.pause()
             assert isinstance(pilot.app.screen, DrainPanel)
             assert len(pclient.log_drains(APP)) == 2
             await pilot.press("delete", "y")
             await settle(pilot, panel)
-            assert [d["id"] for d in pclient.log_drains(APP)] == [keep["id"]]
+            assert [d.id for d in pclient.log_drains(APP)] == [keep.id]
             assert [r[0] for r in rows(panel)] == [SYSLOG_URL]
             notes = [n.message for n in pilot.app._notifications]
             assert "Removed drain https://logger:***@logs.example.com/drain" in notes
@@ -226,7 +230,7 @@ class TestRemove:
         drain = pclient.add_log_drain(APP, PLAIN_URL)
         async with make_app().run_test(size=SIZE) as pilot:
             panel = await open_panel(pilot, pclient)
-            pclient.remove_log_drain(APP, drain["token"])
+            pclient.remove_log_drain(APP, drain.token)
             await pilot.press("d", "y")
             await settle(pilot, panel)
             assert (
@@ -243,11 +247,11 @@ class TestCopyToken:
         async with make_app().run_test(size=SIZE) as pilot:
             panel = await open_panel(pilot, pclient)
             await pilot.press("down", "c")
-            assert panel.selected["id"] == second["id"]
+            assert panel.selected.id == second.id
             await pilot.pause()
-            assert pilot.app.clipboard == second["token"]
+            assert pilot.app.clipboard == second.token
             notes = [n.message for n in pilot.app._notifications]
-            assert notes == [f"Copied drain token {second['token']}"]
+            assert notes == [f"Copied drain token {second.token}"]
 
 
 class TestSlowServer:

@@ -153,3 +153,54 @@ class SimulatorThread:
 
 def start_simulator(drain_url: str, app: str, rate: float) -> SimulatorThread:
     return SimulatorThread(drain_url, app, rate)
+
+
+# -- `tuilogs demo`: the command (registered in cli/main.py) ---------------------------------
+
+
+def add_arguments(p) -> None:
+    """`tuilogs demo`'s options; `p` is its argparse subparser."""
+    p.description = (
+        "An embedded router with a simulated app posting through the real drain endpoint."
+    )
+    p.add_argument("--rate", type=float, default=40.0, help="lines per second (default 40)")
+    p.add_argument("--history", type=int, default=3000, help="lines of history to start with")
+    p.set_defaults(run=run_demo)
+
+
+def run_demo(args) -> int:
+    """An embedded router in a throwaway data directory, the simulated app posting to it, and
+    the explorer following the app; everything is removed on the way out."""
+    import os
+    import shutil
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="tuilogs-demo-")
+    os.environ["TUILOGS_HOME"] = home  # the demo's router keeps its data apart from a real one
+    from tuilogs.cli.explore import run_explorer
+    from tuilogs.platform.client import PlatformClient
+    from tuilogs.platform.live import open_app
+    from tuilogs.server.run import start_in_thread
+    from tuilogs.ui.options import ExplorerOptions, FollowedApp
+
+    router = start_in_thread(port=0)
+    seed_history(router.drain_url("demo"), "demo", args.history, args.rate)
+    simulator = start_simulator(router.drain_url("demo"), "demo", args.rate)
+    client = PlatformClient(router.base_url, router.token, kind="local")
+
+    def start(feed, buffer):
+        return open_app(client, "demo", feed, buffer.origins)
+
+    def cleanup():
+        simulator.stop()
+        client.close()
+        router.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+    return run_explorer(
+        start,
+        "demo",
+        f"embedded router {router.base_url} · simulated app",
+        ExplorerOptions(app=FollowedApp(client, "demo")),
+        cleanup=cleanup,
+    )

@@ -29,12 +29,15 @@ import argparse
 import json
 import os
 import sys
-from urllib.parse import quote
 
-from tuilogs.core.drain_urls import mask_url
+from tuilogs.core.drain_urls import drain_label, mask_url
 from tuilogs.core.safety import escape_controls
-from tuilogs.platform.client import PlatformClient, PlatformError
+from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.credentials import resolve_backend
+from tuilogs.platform.errors import PlatformError
+from tuilogs.platform.models import LogDrain
+
+from .command import CommandParser, UsageError, quiet_on_closed_pipe
 
 COMMANDS = {
     "drains": "display the log drains of an app",
@@ -47,19 +50,10 @@ NO_BACKEND = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in our one-line style instead of exiting itself."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _Usage(f"{self.prog}: {message}")
-
-
-class _Usage(Exception):
-    pass
-
-
-def _parser(command: str) -> _Parser:
-    p = _Parser(prog=f"tuilogs {command}", description=COMMANDS[command])
+def add_arguments(p: CommandParser, command: str) -> None:
+    """`command`'s arguments on its (sub)parser; its usage errors are one line, heroku-style."""
+    p.one_line_errors = True
+    p.description = COMMANDS[command]
     if command != "drains":
         what = "URL of the log drain" + (" (or its token)" if command == "drains:remove" else "")
         p.add_argument(
@@ -81,7 +75,25 @@ def _parser(command: str) -> _Parser:
             action="store_true",
             help="with --json: print drain URLs with their passwords",
         )
-    return p
+    p.set_defaults(run=run_command, command=command)
+
+
+def run(argv: list[str]) -> int:
+    """`python -m tuilogs.cli.drains COMMAND args...` (what `tuilogs COMMAND` runs too); the
+    exit status (0 ok, 1 failed call, 2 bad usage)."""
+    if not argv or argv[0] not in COMMANDS:
+        print(_usage(argv), file=sys.stderr)
+        return 2
+    parser = CommandParser(prog=f"tuilogs {argv[0]}")
+    add_arguments(parser, argv[0])
+    try:
+        args = parser.parse_args(argv[1:])
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    return run_command(args)
 
 
 def _usage(argv: list[str]) -> str:
@@ -92,20 +104,9 @@ def _usage(argv: list[str]) -> str:
     return "\n".join(lines)
 
 
-def run(argv: list[str]) -> int:
-    """Run `argv` = [COMMAND, args...]; the exit status (0 ok, 1 failed call, 2 bad usage)."""
-    if not argv or argv[0] not in COMMANDS:
-        print(_usage(argv), file=sys.stderr)
-        return 2
-    command = argv[0]
-    parser = _parser(command)
-    try:
-        args = parser.parse_args(argv[1:])
-    except _Usage as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
+def run_command(args: argparse.Namespace) -> int:
+    """One drains command, its arguments parsed; the exit status."""
+    command = args.command
     if not args.app:
         print(f"tuilogs {command}: missing -a APP (or set HEROKU_APP)", file=sys.stderr)
         return 2
@@ -115,32 +116,31 @@ def run(argv: list[str]) -> int:
         return 1
     try:
         with backend.client(timeout=30) as client:
-            if command == "drains":
-                _list(client, args.app, args.json, args.show_secrets)
-            elif command == "drains:add":
-                drain = client.add_log_drain(args.app, args.url)
-                print(f"Successfully added drain {_shown(drain.get('url') or args.url)}")
-            else:
-                drain = client.remove_log_drain(args.app, args.url)
-                print(f"Successfully removed drain {_shown(drain.get('url'))}")
+            return quiet_on_closed_pipe(lambda: _call(client, args))
     except PlatformError as exc:
         print(f"tuilogs {command}: {exc.message}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        # `tuilogs drains -a app | head`: the reader left; say nothing, as `cat` does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _call(client: PlatformClient, args: argparse.Namespace) -> int:
+    if args.command == "drains":
+        _list(client, args.app, args.json, args.show_secrets)
+    elif args.command == "drains:add":
+        drain = client.add_log_drain(args.app, args.url)
+        print(f"Successfully added drain {drain_label(drain.url or args.url)}")
+    else:
+        drain = client.remove_log_drain(args.app, args.url)
+        print(f"Successfully removed drain {drain_label(drain.url)}")
     return 0
 
 
 def _list(client: PlatformClient, app: str, as_json: bool, show_secrets: bool = False) -> None:
     drains = client.log_drains(app)
     if as_json:
-        if not show_secrets:
-            drains = [{**d, "url": mask_url(d["url"])} if d.get("url") else d for d in drains]
-        print(json.dumps(drains, indent=2, ensure_ascii=False))
+        print(json.dumps([_as_json(d, show_secrets) for d in drains], indent=2, ensure_ascii=False))
         return
-    plain = [d for d in drains if not d.get("addon")]
-    addons = [d for d in drains if d.get("addon")]
+    plain = [d for d in drains if d.addon is None]
+    addons = [d for d in drains if d.addon is not None]
     if not drains:
         print(
             f"{app} has no drains. Add one with: tuilogs drains:add URL -a {app}", file=sys.stderr
@@ -148,19 +148,21 @@ def _list(client: PlatformClient, app: str, as_json: bool, show_secrets: bool = 
     if plain:
         print("=== Drains")
         for drain in plain:
-            print(f"{_shown(drain.get('url'))} ({escape_controls(str(drain.get('token') or ''))})")
+            print(f"{drain_label(drain.url)} ({escape_controls(drain.token or '')})")
     if addons:
         print("=== Add-on Drains")
         for drain in addons:
-            name = str((drain.get("addon") or {}).get("name") or "")
+            name = (drain.addon.name if drain.addon else None) or ""
             plan = _addon_plan(client, app, name)
-            shown = escape_controls(plan) if plan else _shown(drain.get("url"))
+            shown = escape_controls(plan) if plan else drain_label(drain.url)
             print(f"{shown} ({escape_controls(name)})")
 
 
-def _shown(url: object) -> str:
-    """A drain URL fit for a terminal: password masked, control characters made visible."""
-    return escape_controls(mask_url(str(url or "")))
+def _as_json(drain: LogDrain, show_secrets: bool) -> dict:
+    """The API's object as it came, its URL's password masked unless asked for."""
+    if drain.url and not show_secrets:
+        return {**drain.raw, "url": mask_url(drain.url)}
+    return dict(drain.raw)
 
 
 def _addon_plan(client: PlatformClient, app: str, addon: str) -> str | None:
@@ -168,7 +170,7 @@ def _addon_plan(client: PlatformClient, app: str, addon: str) -> str | None:
     if not addon:
         return None
     try:
-        info = client.request("GET", f"/apps/{quote(app, safe='')}/addons/{quote(addon, safe='')}")
+        info = client.addon(app, addon)
     except PlatformError:
         return None
     plan = info.get("plan") if isinstance(info, dict) else None

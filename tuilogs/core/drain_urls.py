@@ -90,3 +90,11 @@ def mask_text(text: str, *secrets: str | None) -> str:
         if secret and len(secret) >= 8:  # real tokens are long; "t" would mangle every word
             text = text.replace(secret, "***")
     return text
+
+
+def drain_label(url: object) -> str:
+    """A drain URL as the explorer and the command line show it: any password masked and
+    control characters made visible (a URL from an API is untrusted text)."""
+    from tuilogs.core.safety import escape_controls
+
+    return escape_controls(mask_url(str(url or "")))

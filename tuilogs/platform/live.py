@@ -1,4 +1,5 @@
-"""Producers that feed the explorer from the Platform API: a live tail and a history loader.
+"""An app's live logs from the Platform API: `LiveTail`, and `open_app` (the tail plus the
+stored history behind it, `history.HistoryLoader`).
 
 `LiveTail` keeps a tail alive across dropped streams, expired sessions, timeouts and server
 restarts, and never writes a line twice. Two ways to resume, chosen by what the server offers:
@@ -11,43 +12,29 @@ restarts, and never writes a line twice. Two ways to resume, chosen by what the 
   received (a bounded deque; a set is built only at reconnect time, so nothing per line).
 
 `HistoryLoader` pages backwards from the id just before the tail's first line, so the two meet
-exactly. `open_app` wires both to one Feed.
+exactly; `open_app` wires both to one Feed.
 """
 
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PAINT_GRACE, Producer
 from tuilogs.core.ingest.spool import LIVE_BASE, HistorySpool, Spool
-from tuilogs.core.status import HistoryProgress, State
+from tuilogs.core.status import State
 
-from .client import HEROKU_MAX_LINES, PlatformClient, PlatformError
+from .client import HEROKU_MAX_LINES, PlatformClient
+from .errors import AppNotFound, PlatformError, Unsupported
+from .history import PAGE_MAX, HistoryLoader, format_lines
+from .models import LogSession
+from .stream import LogStream
 
 WAIT_FOR_APP = 1.0  # seconds between looks for an app the router has no lines of yet
-_EOL = re.compile(r"\r\n|\r|\n")
-SEED_MAX = 10_000  # log-lines' page limit
-
-
-def format_lines(stored: list[dict]) -> list[str]:
-    """Stored lines (log-lines JSON) as `heroku logs` lines, split where a message has line
-    breaks exactly as the router's streams split them, so history and live agree."""
-    out = [
-        f"{d['timestamp']} {d['source']}[{d['dyno']}]: {d['message']}"
-        if d.get("source")
-        else d["message"]
-        for d in stored
-    ]
-    if any("\n" in s or "\r" in s for s in out):
-        out = [part for s in out for part in _EOL.split(s)]
-    return out
 
 
 class LiveTail(Producer):
@@ -145,7 +132,7 @@ class LiveTail(Producer):
                     return
                 reason, retry_after = self._session()
             except PlatformError as exc:  # from the API: a bad token or app is final
-                if exc.kind == "not_found" and self.client.kind == "local" and self.follow:
+                if isinstance(exc, AppNotFound) and self.client.kind == "local" and self.follow:
                     # On the router an app exists once logs arrive for it: wait for them.
                     self._state(State.WAITING, f"the first lines of {self.app}")
                     self._stop.wait(WAIT_FOR_APP)
@@ -181,19 +168,17 @@ class LiveTail(Producer):
             return
         try:
             page = self.client.log_lines(
-                self.app, limit=min(self.lines, SEED_MAX), source=self.source, dyno=self.dyno
+                self.app, limit=min(self.lines, PAGE_MAX), source=self.source, dyno=self.dyno
             )
-        except PlatformError as exc:
-            if exc.kind != "unsupported" or self.mode == "ids":
+        except Unsupported:
+            if self.mode == "ids":
                 raise
             self.mode = "window"
             return
         self.mode = "ids"
-        stored = page.get("lines") or []
-        if stored:
-            self._write(format_lines(stored))
-            self.first_id = int(page["first_id"])
-            self.cursor = int(page["last_id"])
+        if page.lines:
+            self._write(format_lines(page.lines))
+            self.first_id, self.cursor = page.first_id, page.last_id
         else:
             # Nothing matched: resume from the start so a line stored between this page and
             # the session is not lost (the session's catch-up finds only new lines).
@@ -216,33 +201,13 @@ class LiveTail(Producer):
         logplex_url (expired or used), are returned as the reason: a new session fixes them.
         """
         resuming = self.delivered > 0
-        if self.mode == "ids":
-            info = self.client.create_log_session(
-                self.app,
-                dyno=self.dyno,
-                source=self.source,
-                lines=1,
-                tail=True,
-                after=self.cursor or 0,
-            )
-        else:
-            # Ask for the whole backlog when resuming, so the overlap is found (see _pump_window).
-            n = self.client.clamp_lines(
-                max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines
-            )
-            info = self.client.create_log_session(
-                self.app, dyno=self.dyno, source=self.source, lines=n, tail=self.follow
-            )
+        session, asked = self._new_session(resuming)
         self.sessions += 1
-        url = info.get("logplex_url") if isinstance(info, dict) else None
-        if not url:
-            raise PlatformError("server", None, "the log session has no logplex_url")
         opened = time.monotonic()
-        stream = self.client.stream(url)
+        stream = self.client.stream(session.logplex_url)
         self._stream = stream
         reason: str | None = "the log stream ended"
         retry_after = None
-        quiet = None
         entered = False
         try:
             if self._stop.is_set():
@@ -257,9 +222,8 @@ class LiveTail(Producer):
                 else:
                     if not self.anchored.is_set():
                         # The backlog has no end marker: a pause of first_screen_grace ends it.
-                        quiet = threading.Thread(target=self._anchor_when_quiet, daemon=True)
-                        quiet.start()
-                    self._pump_window(stream, resuming, n, opened)
+                        threading.Thread(target=self._anchor_when_quiet, daemon=True).start()
+                    self._pump_window(stream, resuming, asked, opened)
                     if not self.follow:
                         reason = None
         except PlatformError as exc:
@@ -272,6 +236,26 @@ class LiveTail(Producer):
             self._attempt = 0  # it was healthy: the next wait starts short again
         return ("stopped" if self._stop.is_set() else reason), retry_after
 
+    def _new_session(self, resuming: bool) -> tuple[LogSession, int]:
+        """A log session and the lines it was asked for: in ids mode every line after the
+        cursor; in window mode the backlog, all of it when resuming so the overlap is found
+        (see _pump_window)."""
+        if self.mode == "ids":
+            session = self.client.create_log_session(
+                self.app,
+                dyno=self.dyno,
+                source=self.source,
+                lines=1,
+                tail=True,
+                after=self.cursor or 0,
+            )
+            return session, 1
+        n = self.client.clamp_lines(max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines)
+        session = self.client.create_log_session(
+            self.app, dyno=self.dyno, source=self.source, lines=n, tail=self.follow
+        )
+        return session, n
+
     def _anchor_when_quiet(self) -> None:
         grace = self.first_screen_grace
         seen = -1
@@ -280,7 +264,7 @@ class LiveTail(Producer):
                 self.anchored.set()
             seen = self.delivered
 
-    def _pump_ids(self, stream) -> None:
+    def _pump_ids(self, stream: LogStream) -> None:
         for lines in stream:
             if self._stop.is_set():
                 return
@@ -293,7 +277,7 @@ class LiveTail(Producer):
             # Plain text carries no ids: resume by comparing lines from now on.
             self.mode = "window"
 
-    def _pump_window(self, stream, resuming: bool, asked: int, opened: float) -> None:
+    def _pump_window(self, stream: LogStream, resuming: bool, asked: int, opened: float) -> None:
         """Drop the reconnect backlog's overlap with what was already shown.
 
         The backlog is [older lines never shown] [lines shown] [new lines]. Lines before the
@@ -332,100 +316,6 @@ class LiveTail(Producer):
             if lines:
                 self._write(lines)
             self._state(State.LIVE)
-
-
-class HistoryLoader(Producer):
-    """Page backwards through stored history into `history` (router only).
-
-    `before_id` is an id or a callable returning one (e.g. `LiveTail.wait_first_id`): the
-    loader takes the lines strictly before it, `page` at a time, newest page first, and
-    prepends each page, until the beginning or `max_lines`. It never touches `feed.status`
-    (the tail owns that) but keeps `feed.history` up to date; `note` says what happened, `done`
-    is set at the end.
-    """
-
-    def __init__(
-        self,
-        client: PlatformClient,
-        app: str,
-        feed: Feed,
-        origins: OriginTable,
-        history: HistorySpool,
-        *,
-        before_id: int | Callable[[], int | None] | None,
-        source: str | None = None,
-        dyno: str | None = None,
-        page: int = 5_000,
-        max_lines: int | None = None,
-        retries: int = 3,
-    ) -> None:
-        super().__init__(feed, origins)
-        self.client = client
-        self.app = app
-        self.history = history
-        self.before_id = before_id
-        self.source = source
-        self.dyno = dyno
-        self.page = max(1, min(10_000, page))
-        self.max_lines = max_lines
-        self.retries = retries
-        self.loaded = 0
-        self.note = ""
-        self.error = ""
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        self._progress()
-        try:
-            self._load()
-        except Exception as exc:  # history is a bonus: report, never disturb the tail
-            self.error = f"{type(exc).__name__}: {exc}"
-            self.note = f"history stopped: {self.error}"
-        finally:
-            self.done.set()
-            self._progress()
-
-    def _progress(self) -> None:
-        self.feed.history = HistoryProgress(self.loaded, self.done.is_set(), self.note)
-
-    def _load(self) -> None:
-        before = self.before_id() if callable(self.before_id) else self.before_id
-        if before is None:
-            self.note = "no older lines to load"
-            return
-        failures = 0
-        while not self._stop.is_set():
-            limit = self.page
-            if self.max_lines is not None:
-                limit = min(limit, self.max_lines - self.loaded)
-                if limit <= 0:
-                    self.note = f"stopped at {self.max_lines} lines"
-                    return
-            try:
-                page = self.client.log_lines(
-                    self.app, before=before, limit=limit, source=self.source, dyno=self.dyno
-                )
-            except PlatformError as exc:
-                if exc.kind == "unsupported":
-                    self.note = "this backend keeps no history beyond its live buffer"
-                    return
-                failures += 1
-                if exc.final or failures > self.retries:
-                    self.error = exc.message
-                    self.note = f"history stopped: {exc.message}"
-                    return
-                self._stop.wait(min(10.0, exc.retry_after or 0.5 * 2**failures))
-                continue
-            failures = 0
-            stored = page.get("lines") or []
-            if stored:
-                self.history.prepend(("\n".join(format_lines(stored)) + "\n").encode())
-                self.loaded += len(stored)
-                before = int(page["first_id"])
-                self._progress()
-            if len(stored) < limit:
-                self.note = "loaded all stored history"
-                return
 
 
 def open_app(

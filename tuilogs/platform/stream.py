@@ -16,7 +16,16 @@ import socket
 
 import httpx
 
-from .client import PlatformError, _retry_after, network_error
+from .errors import (
+    Forbidden,
+    NotFound,
+    PlatformError,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    network_error,
+    retry_after_seconds,
+)
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
@@ -92,9 +101,9 @@ class LogStream:
     """One GET of a logplex_url. Use as a context manager: entering sends the request and
     raises PlatformError on failure; iterating yields lists of lines until the stream ends.
 
-    Errors while reading raise PlatformError("network", ...). 403/404 on the URL (a used or
-    expired session: Heroku's "log stream timed out") raise kind forbidden/not_found; callers
-    that tail treat them as "make a new session", not as final.
+    Errors while reading raise NetworkError. 403/404 on the URL (a used or expired session:
+    Heroku's "log stream timed out") raise Forbidden/NotFound; callers that tail treat them as
+    "make a new session", not as final.
     """
 
     def __init__(self, http: httpx.Client, url: str, *, read_timeout: float | None = 60.0):
@@ -123,18 +132,8 @@ class LogStream:
             raise network_error(exc, self._url, self._read_timeout) from None
         self._resp = resp
         if resp.status_code >= 400:
-            status = resp.status_code
             resp.close()
-            kind = {403: "forbidden", 404: "not_found", 401: "unauthorized"}.get(status, "server")
-            if status == 429:
-                kind = "rate_limited"
-            if kind in ("forbidden", "not_found"):
-                msg = "log stream timed out, expired or was already used"
-            else:
-                msg = f"log stream answered HTTP {status}"
-            raise PlatformError(
-                kind, status, msg, retry_after=_retry_after(resp.headers.get("retry-after"))
-            )
+            raise _refused(resp)
         self.content_type = resp.headers.get("content-type", "").lower()
         if "text/event-stream" in self.content_type:
             self._parser = SSEParser()
@@ -183,3 +182,15 @@ class LogStream:
         if lines:
             self.lines_read += len(lines)
             yield lines
+
+
+def _refused(resp: httpx.Response) -> PlatformError:
+    """A logplex_url that answered with an error status."""
+    status = resp.status_code
+    after = retry_after_seconds(resp.headers.get("retry-after"))
+    if status in (403, 404):
+        gone = Forbidden if status == 403 else NotFound
+        message = "log stream timed out, expired or was already used"
+        return gone(message, status=status, retry_after=after)
+    kind = {401: Unauthorized, 429: RateLimited}.get(status, ServerError)
+    return kind(f"log stream answered HTTP {status}", status=status, retry_after=after)

@@ -3,7 +3,7 @@
 One panel for Heroku and the local router alike (one client, one protocol). Every API call runs
 on a worker thread, so a slow or dead server never freezes the explorer, and every failure is
 shown inside the panel as the PlatformError's message, which never carries a token or a drain
-password (URLs on screen go through `mask_url`).
+password (URLs on screen go through `drain_label`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from tuilogs.core.drain_urls import mask_url, validate_drain_url
+from tuilogs.core.drain_urls import drain_label, validate_drain_url
 from tuilogs.core.safety import escape_controls
-from tuilogs.platform.client import PlatformClient, PlatformError
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.errors import PlatformError
+from tuilogs.platform.models import LogDrain
 
 EXAMPLES = "https://user:pass@logs.example.com/drain or syslog+tls://logs.example.com:6514"
 EMPTY_HINT = f"No drains. Press a to add one, e.g. {EXAMPLES}"
@@ -32,9 +34,9 @@ TABLE_ROWS = 15  # rows shown before the table scrolls (its max-height less the 
 MIN_URL_WIDTH = 24
 
 
-def format_created(stamp: object) -> str:
+def format_created(stamp: str | None) -> str:
     """An API timestamp as local `YYYY-MM-DD HH:MM` (the text itself when it does not parse)."""
-    if not isinstance(stamp, str) or not stamp:
+    if not stamp:
         return "—"
     try:
         when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -45,20 +47,14 @@ def format_created(stamp: object) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def drain_label(drain: dict) -> str:
-    """The drain's URL fit for a screen: credentials masked, control characters made visible."""
-    return escape_controls(mask_url(str(drain.get("url") or "")))
-
-
-def drain_row(drain: dict) -> tuple[str, str, str, str]:
+def drain_row(drain: LogDrain) -> tuple[str, str, str, str]:
     """The cells of one drain: masked URL, token, add-on name (or —), created in local time."""
-    addon = drain.get("addon")
-    addon_name = addon.get("name") if isinstance(addon, dict) else None
+    addon_name = drain.addon.name if drain.addon is not None else None
     return (
-        drain_label(drain),
-        escape_controls(str(drain.get("token") or "—")),
-        escape_controls(str(addon_name)) if addon_name else "—",
-        format_created(drain.get("created_at")),
+        drain_label(drain.url),
+        escape_controls(drain.token or "—"),
+        escape_controls(addon_name) if addon_name else "—",
+        format_created(drain.created_at),
     )
 
 
@@ -74,7 +70,7 @@ def error_text(exc: BaseException | None) -> str:
 class Outcome:
     """What a worker brings back: the drains as now listed, which to select, what to say."""
 
-    drains: list[dict]
+    drains: list[LogDrain]
     select: str | None = None
     note: str | None = None
 
@@ -146,7 +142,7 @@ class DrainPanel(ModalScreen[None]):
         super().__init__()
         self.client = client
         self.app_name = app
-        self.drains: list[dict] = []
+        self.drains: list[LogDrain] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="drains-box") as box:
@@ -183,18 +179,15 @@ class DrainPanel(ModalScreen[None]):
     def adding(self) -> bool:
         return self.query_one("#drains-add").has_class("-open")
 
-    def _show(self, drains: list[dict], select: str | None = None) -> None:
+    def _show(self, drains: list[LogDrain], select: str | None = None) -> None:
         table = self.query_one(DataTable)
-        keep = select or (self.selected or {}).get("id")
+        keep = select or (self.selected.id if self.selected is not None else None)
         # Oldest first, ties by URL: the API's order of same-second drains is arbitrary, and
         # rows that swap places on refresh would make `d` hit the wrong one.
-        self.drains = sorted(
-            (d for d in drains if isinstance(d, dict)),
-            key=lambda d: (str(d.get("created_at") or ""), str(d.get("url") or "")),
-        )
+        self.drains = sorted(drains, key=lambda d: (d.created_at or "", d.url))
         self._fill()
         for row, drain in enumerate(self.drains):
-            if keep is not None and keep in (drain.get("id"), drain.get("token")):
+            if keep is not None and keep in (drain.id, drain.token):
                 table.move_cursor(row=row)
         count = len(self.drains)
         self._status(EMPTY_HINT if not count else f"{count} drain{'s' * (count != 1)}")
@@ -232,7 +225,7 @@ class DrainPanel(ModalScreen[None]):
             table.move_cursor(row=min(row, len(rows) - 1))
 
     @property
-    def selected(self) -> dict | None:
+    def selected(self) -> LogDrain | None:
         """The drain under the table's cursor, if any."""
         if not self.is_mounted or not self.drains:
             return None
@@ -289,18 +282,18 @@ class DrainPanel(ModalScreen[None]):
         drain = self.selected
         if drain is None:
             return
-        ident = str(drain.get("id") or drain.get("token") or "")
+        ident = drain.id or drain.token or ""
 
         def answered(yes: bool | None) -> None:
             if yes and ident:
                 self._remove(ident)
 
-        token = str(drain.get("token") or "no token")
-        self.app.push_screen(ConfirmRemoval(drain_label(drain), escape_controls(token)), answered)
+        token = escape_controls(drain.token or "no token")
+        self.app.push_screen(ConfirmRemoval(drain_label(drain.url), token), answered)
 
     def action_copy_token(self) -> None:
         drain = self.selected
-        token = str((drain or {}).get("token") or "")
+        token = drain.token if drain is not None else None
         if not token:
             self.notify("This drain has no token", severity="warning")
             return
@@ -316,17 +309,18 @@ class DrainPanel(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="drains", exit_on_error=False, name="add")
     def _add(self, url: str) -> Outcome:
         drain = self.client.add_log_drain(self.app_name, url)
-        note = f"Added drain {drain_label(drain)}"
-        return Outcome(self._relist(fallback=[*self.drains, drain]), drain.get("id"), note)
+        note = f"Added drain {drain_label(drain.url)}"
+        return Outcome(self._relist(fallback=[*self.drains, drain]), drain.id, note)
 
     @work(thread=True, exclusive=True, group="drains", exit_on_error=False, name="remove")
     def _remove(self, ident: str) -> Outcome:
         drain = self.client.remove_log_drain(self.app_name, ident)
-        gone = {drain.get("id"), ident}
-        rest = [d for d in self.drains if d.get("id") not in gone and d.get("token") not in gone]
-        return Outcome(self._relist(fallback=rest), None, f"Removed drain {drain_label(drain)}")
+        gone = {drain.id, ident}
+        rest = [d for d in self.drains if d.id not in gone and d.token not in gone]
+        note = f"Removed drain {drain_label(drain.url)}"
+        return Outcome(self._relist(fallback=rest), None, note)
 
-    def _relist(self, fallback: list[dict]) -> list[dict]:
+    def _relist(self, fallback: list[LogDrain]) -> list[LogDrain]:
         """The list after a change; if listing fails, the change itself already happened, so
         show what we know rather than an error about the change."""
         try:

@@ -1,0 +1,42 @@
+"""What every `tuilogs` command shares: its argparse parser class, and a quiet exit when the
+reader of its output goes away."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+
+class UsageError(Exception):
+    """Bad usage, already phrased for the user (`tuilogs drains: missing -a APP`): exit 2."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors may be one line instead of usage plus message.
+
+    The drains commands answer as the heroku CLI does (one line on stderr); the others keep
+    argparse's usage-then-error. `one_line_errors` is set by the command that wants it.
+    """
+
+    one_line_errors = False
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if self.one_line_errors:
+            raise UsageError(f"{self.prog}: {message}")
+        super().error(message)
+
+
+def quiet_on_closed_pipe(run: Callable[[], int]) -> int:
+    """`run()`, but `tuilogs app.log | head` ends silently once the reader left, as `cat` does,
+    and Ctrl+C is exit status 130 without a traceback."""
+    try:
+        return run()
+    except BrokenPipeError:
+        # Later writes (and the interpreter's final flush) go nowhere instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,301 @@
+"""`tuilogs [TARGET]`: a file, a pipe, an app or the sample, in the explorer or printed.
+
+The default command: whatever is not a subcommand's name comes here (see `cli.main`). TARGET
+is a file if one exists by that name, `-` (or nothing, with a pipe on stdin) for standard
+input, `sample` for a generated sample, else an app; `-a APP` is always an app. Output goes to
+the explorer on a terminal and is printed like `heroku logs` otherwise (or with `--print`).
+
+Imports stay lazy so that `tuilogs FILE` paints its first screen quickly and print mode never
+loads Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tuilogs import __version__
+from tuilogs.core.apps import is_app_name
+
+from .command import quiet_on_closed_pipe
+
+USAGE = """\
+tuilogs FILE                  explore a log file (followed as it grows)
+cmd | tuilogs -               explore a pipe
+tuilogs APP  |  tuilogs -a APP   live logs of an app (Heroku, or the local router)
+tuilogs demo                  a simulated app through an embedded router
+tuilogs sample                explore a generated sample file
+tuilogs serve [--port N] [--syslog-port N]   run the local router (a local Logplex)
+tuilogs token                 print the local router's API token
+cmd | tuilogs ingest APP --dyno web.1         send lines to the local router
+tuilogs drains -a APP [--json] | drains:add URL -a APP | drains:remove URL|TOKEN -a APP
+Add --print (automatic when stdout is not a terminal) to print like `heroku logs`.
+"""
+FIRST_SCREEN_LINES = 300  # an app's first screen from the router; history pages in behind it
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The explorer's TARGET and options (today's `tuilogs --help`, word for word)."""
+    p.usage = "tuilogs [TARGET] [options]\n\n" + USAGE
+    p.description = "Explore Heroku-style logs in the terminal."
+    p.add_argument("target", nargs="?", help="a log file, - for stdin, an app name, or `sample`")
+    p.add_argument("-a", "--app", help="an app's live logs (Heroku or the local router)")
+    p.add_argument(
+        "--api", help="Platform API base URL (default: Heroku if credentials, else local)"
+    )
+    p.add_argument(
+        "--print",
+        "-p",
+        action="store_true",
+        dest="print_mode",
+        help="print lines instead of opening the explorer",
+    )
+    p.add_argument(
+        "-n",
+        "--num",
+        type=int,
+        default=100,
+        help="print mode: number of lines (default 100, 0 for all); apps: lines fetched",
+    )
+    p.add_argument(
+        "-s",
+        "--source",
+        action="append",
+        default=[],
+        help="only this source (app, heroku); repeatable",
+    )
+    p.add_argument(
+        "-d",
+        "--dyno",
+        action="append",
+        default=[],
+        help="only this dyno or process type (web matches web.1, web.12); repeatable",
+    )
+    p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
+    p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
+    p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
+    p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open (or print) what the command line names; the exit status."""
+    target = args.app or args.target
+    if target is None:
+        if not sys.stdin.isatty():
+            target = "-"  # `cmd | tuilogs`
+        else:
+            args.parser.print_usage(sys.stderr)
+            print("\ntuilogs: give a log file, `-` for stdin, an app, or `demo`", file=sys.stderr)
+            return 2
+    query = None
+    if args.search:  # parsed once, here; the explorer and the printer get the Query
+        from tuilogs.core.query import QueryError, parse_query
+
+        try:
+            query = parse_query(args.search)
+        except QueryError as exc:
+            print(f"tuilogs: {exc}", file=sys.stderr)
+            return 2
+    printing = args.print_mode or not sys.stdout.isatty()
+    if args.app is None and target == "sample":
+        target = str(sample_file())
+    if args.app is None and (target == "-" or Path(target).exists()):
+        if printing:
+            return quiet_on_closed_pipe(lambda: _print_file(target, args, query))
+        return _explore_file(target, args, query)
+    if not is_app_name(target):
+        print(f"tuilogs: no such file, and not an app name: {target}", file=sys.stderr)
+        return 2
+    return _app(target, args, query, printing)
+
+
+def sample_file() -> Path:
+    """A realistic sample (made once, in the user cache) so a newcomer sees tuilogs at once."""
+    from tuilogs.core.locations import cache_dir
+    from tuilogs.core.simulation import write_sample
+
+    path = cache_dir() / "sample.log"
+    if not path.exists():
+        write_sample(path)
+    return path
+
+
+# -- files and pipes ---------------------------------------------------------------------------
+
+
+def _print_file(target: str, args: argparse.Namespace, query) -> int:
+    from tuilogs.cli.print_mode import run_print
+
+    return run_print(
+        target, num=args.num, sources=args.source, dynos=args.dyno, tail=args.tail, query=query
+    )
+
+
+def _explore_file(target: str, args: argparse.Namespace, query) -> int:
+    from tuilogs.core.ingest.producers import FileFollower, PipeReader
+
+    if target == "-":
+        # The pipe is our stdin; the explorer needs the terminal for keys.
+        pipe_fd = os.dup(sys.stdin.fileno())
+        tty = os.open("/dev/tty", os.O_RDONLY)
+        os.dup2(tty, sys.stdin.fileno())
+        os.close(tty)
+
+        def start(feed, buffer):
+            return [PipeReader(pipe_fd, feed, buffer.origins).start()]
+
+        title, kind = "stdin", "pipe"
+    else:
+        path = Path(target)
+
+        def start(feed, buffer):
+            return [FileFollower(path, feed, buffer.origins, follow=not args.no_follow).start()]
+
+        title, kind = path.name, "file"
+    return run_explorer(start, title, kind, _options(args, query))
+
+
+def _options(args: argparse.Namespace, query, reason: str = "", app=None):
+    """The explorer's options from the command line (imported without Textual)."""
+    from tuilogs.ui.options import ExplorerOptions
+
+    return ExplorerOptions(
+        sources=tuple(args.source),
+        dynos=tuple(args.dyno),
+        query=query,
+        backend_reason=reason,
+        app=app,
+    )
+
+
+def run_explorer(start, title: str, kind: str, options, *, cleanup=None) -> int:
+    """Start the producers (`start(feed, buffer)`), then the explorer over them."""
+    from tuilogs.core.buffer import LogBuffer
+    from tuilogs.core.ingest.feed import Feed
+
+    # Start reading (a file's tail, an app's first screen) before Textual is even imported:
+    # the two overlap, and the first screen is ready sooner.
+    buffer, feed = LogBuffer(), Feed()
+    producers = start(feed, buffer)
+
+    from tuilogs.ui.app import TuilogsApp
+
+    app = TuilogsApp(
+        lambda _feed, _buffer: producers, title, kind, buffer=buffer, feed=feed, options=options
+    )
+    try:
+        app.run()
+    finally:
+        if cleanup is not None:
+            cleanup()
+    return 0
+
+
+# -- apps: Heroku or the local router ----------------------------------------------------------
+
+
+def _connect(app: str, api: str | None):
+    """(backend, client, embedded router or None); starts a router when none is running."""
+    from tuilogs.platform.credentials import Backend, resolve_backend
+
+    backend = resolve_backend(app, api)
+    router = None
+    if backend.kind == "local" and backend.base_url is None:
+        router = _embedded_router()
+        backend = Backend(
+            "local",
+            router.base_url,
+            router.token,
+            f"no Heroku credentials and no router running → started one at {router.base_url}",
+        )
+    return backend, backend.client(), router
+
+
+def _embedded_router():
+    from tuilogs.server.run import DEFAULT_PORT, start_in_thread
+
+    try:
+        return start_in_thread(port=DEFAULT_PORT, write_discovery_file=True)
+    except OSError:
+        return start_in_thread(port=0, write_discovery_file=True)
+
+
+def _server_side(values: list[str]) -> str | None:
+    """One value filters on the server (as `heroku logs -d`); several stay in the explorer."""
+    return values[0] if len(values) == 1 else None
+
+
+def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
+    from tuilogs.platform.errors import PlatformError
+
+    try:
+        backend, client, router = _connect(name, args.api)
+    except (PlatformError, OSError, RuntimeError) as exc:
+        print(f"tuilogs: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if printing:
+            return _print_app(client, name, args, query)
+        return _explore_app(backend, client, name, args, query)
+    finally:
+        client.close()
+        if router is not None:
+            router.stop()
+
+
+def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
+    """`heroku logs [-t]`: the last `-n` lines, then (with `-t`) the tail."""
+    from tuilogs.cli.print_mode import print_from
+    from tuilogs.core.buffer import LogBuffer
+    from tuilogs.core.ingest.feed import Feed
+    from tuilogs.platform.live import open_app
+
+    buffer, feed = LogBuffer(), Feed()
+    producers = open_app(
+        client,
+        name,
+        feed,
+        buffer.origins,
+        dyno=_server_side(args.dyno),
+        source=_server_side(args.source),
+        history=False,
+        lines=args.num if args.num > 0 else 1500,
+        follow=args.tail,
+    )
+    tail = producers[0]
+    return quiet_on_closed_pipe(
+        lambda: print_from(
+            feed,
+            buffer,
+            producers,
+            tail.anchored.is_set,
+            num=args.num,
+            sources=args.source,
+            dynos=args.dyno,
+            tail=args.tail,
+            query=query,
+        )
+    )
+
+
+def _explore_app(backend, client, name: str, args: argparse.Namespace, query) -> int:
+    from tuilogs.platform.live import open_app
+    from tuilogs.ui.options import FollowedApp
+
+    dyno, source = _server_side(args.dyno), _server_side(args.source)
+    # Heroku keeps 1,500 lines: ask for all of them. The router pages its whole history in
+    # behind the first screen, so that screen need only be small, and comes sooner.
+    first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
+
+    def start(feed, buffer):
+        return open_app(client, name, feed, buffer.origins, dyno=dyno, source=source, lines=first)
+
+    kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
+    server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
+    if server:
+        kind += f" · server-side {server}"
+    options = _options(args, query, backend.reason, FollowedApp(client, name))
+    return run_explorer(start, name, kind, options)
