@@ -9,7 +9,11 @@ import sys
 import threading
 import time
 
-from tuilogs.cli.ingest import run_ingest
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tuilogs.cli.ingest import pieces, run_ingest
 from tuilogs.core import locations as paths
 from tuilogs.server.store.sqlite import SQLiteStore
 
@@ -70,3 +74,83 @@ def test_ingest_without_router_writes_the_store(tuilogs_home):
         ]
     finally:
         store.close()
+
+
+class TestLongLines:
+    """Heroku splits messages at 10,000 bytes; so does ingest, reading a piece at a time."""
+
+    def test_pieces_are_cut_at_the_limit_between_utf8_characters(self):
+        def cut(data: bytes, limit: int = 10) -> list[bytes]:
+            return list(pieces(io.BytesIO(data), limit))
+
+        assert cut(b"a\nb\r\n\nc") == [b"a", b"b", b"", b"c"]
+        assert cut(b"0123456789\nx\n") == [b"0123456789", b"x"]  # no empty line after a cut
+        assert cut(b"0123456789abc\n") == [b"0123456789", b"abc"]
+        assert cut("01234567éé\n".encode()) == ["01234567é".encode(), "é".encode()]
+        assert cut("012345678✓end\n".encode()) == [b"012345678", "✓end".encode()]
+        assert cut(b"012345678\r\nnext\r\n") == [b"012345678", b"next"]  # a CRLF cut in two
+        assert cut(b"a\rb\r\n") == [b"a\rb"]  # a lone CR is part of the line (shown escaped)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(max_size=40), max_size=8), st.integers(4, 16))
+    def test_pieces_rebuild_every_line(self, lines, limit):
+        lines = [line.replace("\n", "").replace("\r", "") for line in lines]
+        data = "".join(f"{line}\n" for line in lines).encode()
+        got = list(pieces(io.BytesIO(data), limit))
+        assert all(len(p) <= limit for p in got)
+        text = [p.decode() for p in got]  # never a character cut in two
+        assert "".join(text) == "".join(lines)
+        most = sum(max(1, -(-len(line.encode()) // (limit - 3))) for line in lines)
+        assert len(lines) <= len(got) <= most
+
+    def test_a_line_over_1_mib_neither_kills_ingest_nor_loses_the_next(self, make_router):
+        r = make_router()
+        huge = "é" * 600_000  # 1.2 MB: more than a whole drain POST may hold
+        data = f"before\n{huge}\nthe next line\n".encode()
+        out = _ingest_subprocess(r, "big", data)
+        assert out.returncode == 0, out.stderr
+        stored = [x.message for x in r.store.since("big", 0, 10_000)]
+        assert stored[0] == "before" and stored[-1] == "the next line"
+        middle = stored[1:-1]
+        assert len(middle) == 120 and "".join(middle) == huge
+        assert all(len(m.encode()) == 10_000 for m in middle)
+
+    @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's VmHWM")
+    def test_a_huge_line_is_streamed_not_held(self, make_router):
+        """Peak memory of `tuilogs ingest` grows by far less than the line it reads."""
+        r = make_router()
+        line = b"x" * (64 << 20)
+        small = _ingest_subprocess(r, "small", b"one line\n", measure=True)
+        big = _ingest_subprocess(r, "huge", line + b"\nafter\n", measure=True)
+        assert small.returncode == 0 and big.returncode == 0, big.stderr
+        assert r.store.count("huge") == 6_712  # 6,711 pieces and the line after
+        grew = int(big.stdout.split()[-1]) - int(small.stdout.split()[-1])
+        assert grew < 32 << 10, f"peak RSS grew by {grew} KB for a 64 MiB line"  # ~18 MB
+
+
+def _ingest_subprocess(router, app: str, data: bytes, *, measure: bool = False):
+    """`tuilogs ingest APP` in its own process against `router`, fed `data` on stdin; with
+    `measure`, its peak RSS (KB) is the last word of its stdout: VmHWM, not ru_maxrss, which
+    keeps the forking test process's own peak across exec."""
+    code = (
+        "import re, sys\n"
+        "from tuilogs.cli.main import main\n"
+        f"code = main(['ingest', {app!r}])\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])\n"
+        "sys.exit(code)\n"
+    )
+    paths.write_discovery(
+        {"base_url": router.base_url, "host": "127.0.0.1", "port": router.port, "pid": os.getpid()}
+    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", code]
+            if measure
+            else [sys.executable, "-m", "tuilogs", "ingest", app],
+            input=data,
+            capture_output=True,
+            timeout=120,
+        )
+    finally:
+        paths.remove_discovery()
