@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +76,8 @@ def test_ingest_without_router_writes_the_store(tuilogs_home):
 
 
 class TestLongLines:
-    """Heroku splits messages at 10,000 bytes; so does ingest, reading a piece at a time."""
+    """Heroku splits messages at 10,000 bytes; so does ingest, reading a piece at a time (end
+    to end, with a real router and huge lines: tests/hostile/test_long_lines.py)."""
 
     def test_pieces_are_cut_at_the_limit_between_utf8_characters(self):
         def cut(data: bytes, limit: int = 10) -> list[bytes]:
@@ -102,55 +102,3 @@ class TestLongLines:
         assert "".join(text) == "".join(lines)
         most = sum(max(1, -(-len(line.encode()) // (limit - 3))) for line in lines)
         assert len(lines) <= len(got) <= most
-
-    def test_a_line_over_1_mib_neither_kills_ingest_nor_loses_the_next(self, make_router):
-        r = make_router()
-        huge = "é" * 600_000  # 1.2 MB: more than a whole drain POST may hold
-        data = f"before\n{huge}\nthe next line\n".encode()
-        out = _ingest_subprocess(r, "big", data)
-        assert out.returncode == 0, out.stderr
-        stored = [x.message for x in r.store.since("big", 0, 10_000)]
-        assert stored[0] == "before" and stored[-1] == "the next line"
-        middle = stored[1:-1]
-        assert len(middle) == 120 and "".join(middle) == huge
-        assert all(len(m.encode()) == 10_000 for m in middle)
-
-    @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's VmHWM")
-    def test_a_huge_line_is_streamed_not_held(self, make_router):
-        """Peak memory of `tuilogs ingest` grows by far less than the line it reads."""
-        r = make_router()
-        line = b"x" * (64 << 20)
-        small = _ingest_subprocess(r, "small", b"one line\n", measure=True)
-        big = _ingest_subprocess(r, "huge", line + b"\nafter\n", measure=True)
-        assert small.returncode == 0 and big.returncode == 0, big.stderr
-        assert r.store.count("huge") == 6_712  # 6,711 pieces and the line after
-        grew = int(big.stdout.split()[-1]) - int(small.stdout.split()[-1])
-        assert grew < 32 << 10, f"peak RSS grew by {grew} KB for a 64 MiB line"  # ~18 MB
-
-
-def _ingest_subprocess(router, app: str, data: bytes, *, measure: bool = False):
-    """`tuilogs ingest APP` in its own process against `router`, fed `data` on stdin; with
-    `measure`, its peak RSS (KB) is the last word of its stdout: VmHWM, not ru_maxrss, which
-    keeps the forking test process's own peak across exec."""
-    code = (
-        "import re, sys\n"
-        "from tuilogs.cli.main import main\n"
-        f"code = main(['ingest', {app!r}])\n"
-        "status = open('/proc/self/status').read()\n"
-        "print(re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])\n"
-        "sys.exit(code)\n"
-    )
-    paths.write_discovery(
-        {"base_url": router.base_url, "host": "127.0.0.1", "port": router.port, "pid": os.getpid()}
-    )
-    try:
-        return subprocess.run(
-            [sys.executable, "-c", code]
-            if measure
-            else [sys.executable, "-m", "tuilogs", "ingest", app],
-            input=data,
-            capture_output=True,
-            timeout=120,
-        )
-    finally:
-        paths.remove_discovery()
