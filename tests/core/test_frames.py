@@ -440,3 +440,10 @@ def test_separators_anywhere_between_frames_change_nothing(seps, without_lf):
     result = parse_logplex_body(body)
     assert [f.message for f in result.frames] == ["m0", "m1", "m2", "m3"]
     assert result.errors == [] and result.warnings == []
+
+
+def test_uncounted_lines_end_at_lf_only():
+    """A NEL, U+2028 or lone CR inside an uncounted line does not make a line of its own."""
+    body = f"<13>1 {TS} h prog 1 - - a\u2028b\x85c\rd\r\nnext\n".encode()
+    result = parse_logplex_body(body)
+    assert [f.message for f in result.frames] == ["a\u2028b\x85c\rd", "next"]

@@ -411,9 +411,11 @@ def _take_uncounted(body: bytes, pos: int, frames: list[Frame], errors: _Errors,
 
 
 def _take_lines(body: bytes, pos: int, stop: int, frames: list[Frame]) -> None:
-    for line in _decode(body[pos:stop]).splitlines():
+    """Uncounted bytes as LF-delimited lines (as a syslog stream frames them): a CR, NEL or
+    U+2028 inside a line is part of it, not a line of its own."""
+    for line in _decode(body[pos:stop]).split("\n"):
         if line.strip():
-            frames.append(parse_message(line))
+            frames.append(parse_message(line[:-1] if line.endswith("\r") else line))
 
 
 def format_frame(
