@@ -360,6 +360,7 @@ class TestWhatRealSendersSend:
             f"<13>1 {TS} host prog 9f-3 - - x": rec("x", "prog"),
             # an app-name that could not be read back as a source stays the dyno
             f"<13>1 {TS} host a+b console - - x": rec("x", "a+b"),
+            f"<13>1 {TS} host - console - - x": rec("x", "syslog"),
         }
         for line, expected in cases.items():
             got = parse_message(line).record()

@@ -93,7 +93,7 @@ _IANA_SD = frozenset(("timeQuality", "origin", "meta"))
 # A procid that names a process (`console`, `web.1`), and an app-name fit to be a source: both
 # must read back from `SOURCE[DYNO]: ` text (`record.HEADER_RE`).
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
-_SOURCE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 # Start of an octet-counted frame: `LEN <`. Used at frame boundaries and to resynchronise.
 _FRAME_START = re.compile(rb"([1-9][0-9]{0,6}) <[0-9]{1,3}>")
 # A count at the current position, even if what it counts does not look like syslog.
