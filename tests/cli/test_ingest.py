@@ -9,7 +9,10 @@ import sys
 import threading
 import time
 
-from tuilogs.cli.ingest import run_ingest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tuilogs.cli.ingest import pieces, run_ingest
 from tuilogs.core import locations as paths
 from tuilogs.server.store.sqlite import SQLiteStore
 
@@ -70,3 +73,32 @@ def test_ingest_without_router_writes_the_store(tuilogs_home):
         ]
     finally:
         store.close()
+
+
+class TestLongLines:
+    """Heroku splits messages at 10,000 bytes; so does ingest, reading a piece at a time (end
+    to end, with a real router and huge lines: tests/hostile/test_long_lines.py)."""
+
+    def test_pieces_are_cut_at_the_limit_between_utf8_characters(self):
+        def cut(data: bytes, limit: int = 10) -> list[bytes]:
+            return list(pieces(io.BytesIO(data), limit))
+
+        assert cut(b"a\nb\r\n\nc") == [b"a", b"b", b"", b"c"]
+        assert cut(b"0123456789\nx\n") == [b"0123456789", b"x"]  # no empty line after a cut
+        assert cut(b"0123456789abc\n") == [b"0123456789", b"abc"]
+        assert cut("01234567éé\n".encode()) == ["01234567é".encode(), "é".encode()]
+        assert cut("012345678✓end\n".encode()) == [b"012345678", "✓end".encode()]
+        assert cut(b"012345678\r\nnext\r\n") == [b"012345678", b"next"]  # a CRLF cut in two
+        assert cut(b"a\rb\r\n") == [b"a\rb"]  # a lone CR is part of the line (shown escaped)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(max_size=40), max_size=8), st.integers(4, 16))
+    def test_pieces_rebuild_every_line(self, lines, limit):
+        lines = [line.replace("\n", "").replace("\r", "") for line in lines]
+        data = "".join(f"{line}\n" for line in lines).encode()
+        got = list(pieces(io.BytesIO(data), limit))
+        assert all(len(p) <= limit for p in got)
+        text = [p.decode() for p in got]  # never a character cut in two
+        assert "".join(text) == "".join(lines)
+        most = sum(max(1, -(-len(line.encode()) // (limit - 3))) for line in lines)
+        assert len(lines) <= len(got) <= most

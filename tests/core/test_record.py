@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs.core.record import dyno_matches, parse_line, parse_timestamp, process_type
+from tuilogs.core.record import (
+    LogRecord,
+    dyno_matches,
+    one_line,
+    parse_line,
+    parse_timestamp,
+    process_type,
+)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +119,38 @@ def test_process_types():
 def test_any_text_parses(text):
     rec = parse_line(text)
     assert rec.message in text or rec.is_raw
+
+
+FORGED = "hi\n2026-11-29T00:00:00Z heroku[router]: at=error code=H99"
+
+
+def test_a_stored_line_is_one_line_of_text():
+    """A line break inside a message is shown escaped, never a second (forged) line."""
+    line = LogRecord("2026-11-29T00:00:00Z", "app", "web.1", FORGED).line()
+    assert line == (
+        "2026-11-29T00:00:00Z app[web.1]: hi\\x0a2026-11-29T00:00:00Z heroku[router]: at=error code=H99"
+    )
+    assert LogRecord("", "", "", "raw\r\nline").line() == "raw\\x0d\\x0aline"
+    assert parse_line(line).message.startswith("hi\\x0a")
+
+
+@pytest.mark.parametrize(
+    "char, shown",
+    [("\n", "\\x0a"), ("\r", "\\x0d"), ("\x0b", "\\x0b"), ("\x0c", "\\x0c"), ("\x1c", "\\x1c"),
+     ("\x1d", "\\x1d"), ("\x1e", "\\x1e"), ("\x85", "\\x85"), ("\u2028", "\\u2028"),
+     ("\u2029", "\\u2029")],
+)  # fmt: skip
+def test_every_break_some_reader_splits_at_is_escaped(char, shown):
+    assert one_line(f"a{char}b") == f"a{shown}b"
+    assert len(f"a{char}b".splitlines()) == 2 and len(one_line(f"a{char}b").splitlines()) == 1
+
+
+def test_other_text_is_left_as_it_is():
+    for text in ("plain", "tab\there", "esc \x1b[2J", "ünïcödé ✓", ""):
+        assert one_line(text) is text
+
+
+@given(st.text())
+def test_one_line_is_always_one_line(text):
+    out = one_line(text)
+    assert len(out.splitlines()) <= 1 and "\u2028" not in out and "\u2029" not in out

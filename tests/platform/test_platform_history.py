@@ -120,15 +120,16 @@ def test_filters_and_max_lines(router, pclient, opened):
 
 
 def test_multiline_messages_agree_between_history_and_live(router, pclient, opened):
+    """One stored line is one line from history and from the tail, its breaks escaped."""
     post_batch(
         router, "myapp", [rec("one\ntwo"), rec("three\r\nfour")] + [rec(f"p{i}") for i in range(5)]
     )
     (tail, loader), pump = opened(pclient, lines=3)
-    pump.until(lambda: loader.done.is_set() and len(pump.buffer) == 9)
+    pump.until(lambda: loader.done.is_set() and len(pump.buffer) == 7)
     post_batch(router, "myapp", [rec("five\nsix")])
-    pump.until(lambda: len(pump.buffer) == 11)
-    assert messages(pump.buffer)[:4] == ["one", "two", "three", "four"]
-    assert messages(pump.buffer)[-2:] == ["five", "six"]
+    pump.until(lambda: len(pump.buffer) == 8)
+    assert messages(pump.buffer)[:2] == ["one\\x0atwo", "three\\x0d\\x0afour"]
+    assert messages(pump.buffer)[-1] == "five\\x0asix"
 
 
 def test_history_skipped_quietly_without_the_extension(serve_asgi, opened):
@@ -150,16 +151,15 @@ def test_history_skipped_quietly_without_the_extension(serve_asgi, opened):
     assert messages(pump.buffer)[0] == "only live"
 
 
-def test_stored_lines_read_as_heroku_logs_and_split_as_streams_split_them():
+def test_stored_lines_read_as_heroku_logs_one_line_each_as_streams_show_them():
     stored = [
         {"id": 1, "timestamp": "2026-11-23T19:00:00+00:00", "source": "app", "dyno": "web.1",
-         "message": "one\r\ntwo"},
-        {"id": 2, "timestamp": "", "source": "", "dyno": "", "message": "no header"},
+         "message": "one\r\ntwo\u2028three"},
+        {"id": 2, "timestamp": "", "source": "", "dyno": "", "message": "no header\x85"},
     ]  # fmt: skip
     assert format_lines(stored) == [
-        "2026-11-23T19:00:00+00:00 app[web.1]: one",
-        "two",
-        "no header",
+        "2026-11-23T19:00:00+00:00 app[web.1]: one\\x0d\\x0atwo\\u2028three",
+        "no header\\x85",
     ]
 
 

@@ -58,13 +58,19 @@ def test_sse_any_chunking(cuts):
     assert parser.last_id == "9"  # the unterminated last event is dropped, its id unused
 
 
-PLAIN = "a line\r\nsecond\nthird\rfourth without newline"
+PLAIN = "a line\r\nsecond\nthird\rstill third\r\r\nfourth without newline\r"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, len(PLAIN)), max_size=12))
 def test_plain_any_chunking(cuts):
-    assert run(LineParser(), PLAIN, cuts) == ["a line", "second", "third", "fourth without newline"]
+    """Plain lines end at LF; a lone CR is part of its line (shown escaped, never a break)."""
+    assert run(LineParser(), PLAIN, cuts) == [
+        "a line",
+        "second",
+        "third\rstill third\r",
+        "fourth without newline",
+    ]
 
 
 def test_sse_id_only_after_event_completes():

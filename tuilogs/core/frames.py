@@ -10,7 +10,8 @@ Core module: stdlib only. Three kinds of input reach it:
   RFC 3339 timestamp, as rsyslog's traditional and ``RSYSLOG_ForwardFormat`` templates).
 * Anything else: kept as a raw line (``parse_line`` of the text), never dropped.
 
-How a frame maps to a ``LogRecord`` (``Frame.record``), decided from the header fields:
+How a frame maps to a ``LogRecord`` (``Frame.record``), decided from the header fields, first
+row that applies; Logplex's own tail format is ``TIME SOURCE[PROCID]: MESSAGE``:
 
 ========= ================================================ =================================
 layout    recognised by                                    source / dyno
@@ -23,16 +24,23 @@ drain     hostname is a drain token (``d.<uuid>``), app-   app-name / procid
 older     procid is a drain token, or hostname is          hostname if app/heroku (else
           ``app``/``heroku`` and app-name is not           ``heroku`` for ``router``, else
                                                            ``app``) / app-name
-generic   anything else (``logger``, rsyslog, RFC 3164)    ``app`` / app-name, plus
-                                                           ``.PROCID`` when procid is numeric
+named     procid is a name (a letter, then letters,        app-name / procid, as Logplex
+          digits, ``_.-``), e.g. ``erlang console``        shows it: ``erlang[console]``
+generic   anything else: a numeric or nil procid           ``app`` / app-name, plus
+          (``logger -t web.7``, rsyslog, RFC 3164)         ``.PROCID`` when procid is numeric
 ========= ================================================ =================================
 
 Generic senders: a numeric procid (a PID) becomes ``prog.PID`` so Heroku's dyno filter ``prog``
-matches every process of that program; non-numeric procids are not part of the dyno (they are
-usually per-message ids). Registered metadata SD elements (``timeQuality``, ``origin``,
-``meta``) are dropped; other SD elements are kept in ``Frame.structured_data`` and put in
-front of the message, since they are the sender's data. RFC 3164 timestamps carry no year or
+matches every process of that program; procids that are neither numbers nor names are dropped.
+Registered metadata SD elements (``timeQuality``, ``origin``, ``meta``) are dropped; other SD
+elements are kept in ``Frame.structured_data`` and put in front of the message (alone when
+there is no message), since they are the sender's data. RFC 3164 timestamps carry no year or
 zone; they are read as the router's local time in the current year.
+
+Bodies: stray LFs, CRs and blank lines between frames are separators, not errors (senders that
+count without the LF they then send). Anything else that is not a frame is kept as lines and
+reported precisely: no octet count, a count larger than what follows, a frame that does not
+start with ``<PRI>``, bytes after a frame that start no frame.
 """
 
 from __future__ import annotations
@@ -63,7 +71,7 @@ _MAX_ERRORS = 50
 _SOURCES = frozenset(("app", "heroku"))
 
 # `<PRI>VERSION TS HOST APP PROCID MSGID` then SP (or end). One match per frame.
-_RFC5424 = re.compile(r"<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+)(?: |$)")
+_RFC5424 = re.compile(r"<(\d{1,3})>(\d{1,3}) (\S+) (\S+) (\S+) (\S+) (\S+)(?: |$)")
 # `<PRI>Mmm dd hh:mm:ss [host] tag[pid]: msg` (the host is optional for local senders).
 _RFC3164 = re.compile(
     r"<(\d{1,3})>([A-Z][a-z]{2}) ([ \d]\d) (\d\d:\d\d:\d\d) "
@@ -82,6 +90,10 @@ _TOKEN = re.compile(
 # One SD element: `[id k="v" ...]`, values may hold `\]` and `\"` escapes.
 _SD_ELEMENT = re.compile(r'\[([^\s\]=]+)((?: +[^\s=\]]+="(?:[^"\\]|\\.)*")*) *\]')
 _IANA_SD = frozenset(("timeQuality", "origin", "meta"))
+# A procid that names a process (`console`, `web.1`), and an app-name fit to be a source: both
+# must read back from `SOURCE[DYNO]: ` text (`record.HEADER_RE`).
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 # Start of an octet-counted frame: `LEN <`. Used at frame boundaries and to resynchronise.
 _FRAME_START = re.compile(rb"([1-9][0-9]{0,6}) <[0-9]{1,3}>")
 # A count at the current position, even if what it counts does not look like syslog.
@@ -118,12 +130,16 @@ class Frame:
         if not app:
             return parse_line(self.message)
         ts = "" if self.timestamp == "-" else self.timestamp
-        msg = f"{self.structured_data} {self.message}" if self.structured_data else self.message
+        msg, sd = self.message, self.structured_data
+        if sd:
+            msg = f"{sd} {msg}" if msg else sd
         if app in _SOURCES and not (host in _SOURCES or _TOKEN.fullmatch(procid)):
             return LogRecord(ts, app, procid, msg)
         if _TOKEN.fullmatch(procid) or host in _SOURCES:
             source = host if host in _SOURCES else ("heroku" if app == "router" else "app")
             return LogRecord(ts, source, app, msg)
+        if _NAME.fullmatch(procid) and _SOURCE_NAME.fullmatch(app):
+            return LogRecord(ts, app, procid, msg)
         dyno = "syslog" if app == "-" else app
         if procid.isdigit():
             dyno = f"{dyno}.{procid}"
@@ -255,9 +271,19 @@ class _Errors:
         return self.items
 
 
-def _chain_ok(body: bytes, pos: int) -> bool:
-    """True when a frame starting at `pos` (or the end of the body) is plausible there."""
+def _after_blanks(body: bytes, pos: int) -> int:
+    """The first position from `pos` that is not a separator (LF, CR, space, tab)."""
     n = len(body)
+    while pos < n and body[pos] in b"\r\n \t":
+        pos += 1
+    return pos
+
+
+def _chain_ok(body: bytes, pos: int) -> bool:
+    """True when a frame starting at `pos` (after separators), or the end of the body, is
+    plausible there: the frame it starts is followed by another frame or by the end."""
+    n = len(body)
+    pos = _after_blanks(body, pos)
     if pos == n:
         return True
     m = _FRAME_START.match(body, pos)
@@ -268,9 +294,10 @@ def _chain_ok(body: bytes, pos: int) -> bool:
         return True
     if nxt > n:
         return False
-    return (
-        _FRAME_START.match(body, nxt) is not None or _FRAME_START.match(body, nxt + 1) is not None
-    )
+    if _FRAME_START.match(body, nxt) is not None or _FRAME_START.match(body, nxt + 1) is not None:
+        return True
+    after = _after_blanks(body, nxt)
+    return after == n or _FRAME_START.match(body, after) is not None
 
 
 def parse_logplex_body(body: bytes) -> ParseResult:
@@ -304,23 +331,24 @@ def _parse_body(body: bytes, frames: list[Frame], errors: _Errors, warnings: lis
             if body[pos] in b"\r\n \t":  # stray separators between frames are harmless
                 pos += 1
                 continue
-            pos = _take_uncounted(body, pos, frames, errors)
+            why = f"expected an octet count, got {body[pos : pos + 20]!r}"
+            pos = _take_uncounted(body, pos, frames, errors, why)
             continue
+        count = int(m[1])
         start = m.end()
-        end = start + int(m[1])
-        if body[start : start + 1] != b"<" and not (end <= n and _chain_ok(body, end)):
-            # Digits and a space that do not frame anything: not octet counting.
-            pos = _take_uncounted(body, pos, frames, errors)
+        end = start + count
+        if body[start : start + 1] != b"<":
+            pos = _take_unframed(body, pos, start, end, frames, errors)
             continue
         if end == n + 1:
-            warnings.append(f"offset {pos}: octet count {int(m[1])} one too many at the end")
+            warnings.append(f"offset {pos}: octet count {count} one too many at the end")
             end = n
         elif end > n:
             # Count too large: stop at the next frame start inside, if any, else at the end.
             nxt = _FRAME_START.search(body, start + 1)
             stop = nxt.start() if nxt is not None else n
             errors.add(
-                f"offset {pos}: frame declares {int(m[1])} bytes but {n - start} remain;"
+                f"offset {pos}: octet count {count} but only {n - start} bytes follow;"
                 f" took {stop - start}"
             )
             append(parse_message(_decode(body[start:stop])))
@@ -329,21 +357,25 @@ def _parse_body(body: bytes, frames: list[Frame], errors: _Errors, warnings: lis
         if end == n:
             ok = True
         elif body[end - 1] == 10:  # the usual frame: ends in LF, next count follows
-            ok = start_match(body, end) is not None
-        else:  # no LF (injected L10, or a count off by one): check the frames that follow
+            ok = start_match(body, end) is not None or _chain_ok(body, end)
+        else:  # no LF (injected L10, or a count without the LF sent after it): look ahead
             ok = _chain_ok(body, end)
         if not ok:
             if body[end - 1] != 10 and _chain_ok(body, end + 1):
-                warnings.append(f"offset {pos}: octet count {int(m[1])} one short")
+                warnings.append(f"offset {pos}: octet count {count} one short")
                 end += 1
             elif _chain_ok(body, end - 1):
-                warnings.append(f"offset {pos}: octet count {int(m[1])} one too many")
+                warnings.append(f"offset {pos}: octet count {count} one too many")
                 end -= 1
             else:
                 append(parse_message(_decode(body[start:end])))
+                end = _after_blanks(body, end)
                 nxt = _FRAME_START.search(body, end)
                 stop = nxt.start() if nxt is not None else n
-                errors.add(f"offset {end}: {stop - end} bytes after a frame are not a frame")
+                errors.add(
+                    f"offset {end}: {stop - end} bytes after a frame start no frame:"
+                    f" {body[end : end + 20]!r}"
+                )
                 _take_lines(body, end, stop, frames)
                 pos = stop
                 continue
@@ -351,19 +383,39 @@ def _parse_body(body: bytes, frames: list[Frame], errors: _Errors, warnings: lis
         pos = end
 
 
-def _take_uncounted(body: bytes, pos: int, frames: list[Frame], errors: _Errors) -> int:
+def _take_unframed(
+    body: bytes, pos: int, start: int, end: int, frames: list[Frame], errors: _Errors
+) -> int:
+    """`LEN ` followed by something that is not `<PRI>`: one frame if the count fits and
+    frames follow it, else lines; either way the error says which. Returns where to go on."""
+    n = len(body)
+    count = end - start
+    if end <= n and _chain_ok(body, end):
+        errors.add(f"offset {pos}: frame does not start with <PRI>: {body[start : start + 20]!r}")
+        frames.append(parse_message(_decode(body[start:end])))
+        return end
+    if end > n:
+        why = f"octet count {count} but only {n - start} bytes follow"
+    else:
+        why = f"frame does not start with <PRI>: {body[start : start + 20]!r}"
+    return _take_uncounted(body, pos, frames, errors, why)
+
+
+def _take_uncounted(body: bytes, pos: int, frames: list[Frame], errors: _Errors, why: str) -> int:
     """Lines from `pos` up to the next octet-counted frame start; returns where that is."""
-    nxt = _FRAME_START.search(body, pos)
+    nxt = _FRAME_START.search(body, pos + 1)
     stop = nxt.start() if nxt is not None else len(body)
-    errors.add(f"offset {pos}: expected an octet count, got {body[pos : pos + 20]!r}")
+    errors.add(f"offset {pos}: {why}; read {stop - pos} bytes as lines")
     _take_lines(body, pos, stop, frames)
     return stop
 
 
 def _take_lines(body: bytes, pos: int, stop: int, frames: list[Frame]) -> None:
-    for line in _decode(body[pos:stop]).splitlines():
+    """Uncounted bytes as LF-delimited lines (as a syslog stream frames them): a CR, NEL or
+    U+2028 inside a line is part of it, not a line of its own."""
+    for line in _decode(body[pos:stop]).split("\n"):
         if line.strip():
-            frames.append(parse_message(line))
+            frames.append(parse_message(line[:-1] if line.endswith("\r") else line))
 
 
 def format_frame(

@@ -2,6 +2,11 @@
 
 A line without that header is kept as a raw line (source and dyno empty): logs are evidence,
 so nothing is ever dropped for not fitting the format.
+
+One stored line is one line of text everywhere: a message may hold CR or LF (an octet-counted
+frame carries any byte), and a reader that split there would show a second, sender-chosen line
+(a forged `heroku[router]` error). `one_line` escapes every character some reader takes for a
+line break; `LogRecord.line()` uses it, so streams, history, print mode and exports agree.
 """
 
 from __future__ import annotations
@@ -44,8 +49,31 @@ class LogRecord:
         return f"{self.timestamp} {self.source}[{self.dyno}]:" if self.source else ""
 
     def line(self) -> str:
-        """The line in `heroku logs` format (raw lines as they came)."""
-        return f"{self.header()} {self.message}" if self.source else self.message
+        """The line in `heroku logs` format (raw lines as they came), always one line: line
+        breaks anywhere in it are escaped (`one_line`)."""
+        text = f"{self.header()} {self.message}" if self.source else self.message
+        return text if text.isprintable() else one_line(text)
+
+
+# What some reader splits a line at: LF, CR, VT, FF, FS, GS, RS and NEL (Python's
+# `str.splitlines`), U+2028/U+2029 (JavaScript, editors). Escaped as `tuilogs.core.safety`
+# shows controls, so the text reads the same on a terminal either way.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK_RE = re.compile(f"[{LINE_BREAKS}]")
+_BREAK_ESCAPES = {
+    c: f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in LINE_BREAKS
+}
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks as visible escapes (`\\x0a`, `\\u2028`); else unchanged."""
+    if text.isprintable() or _BREAK_RE.search(text) is None:  # the usual case, at C speed
+        return text
+    return _BREAK_RE.sub(_escape_break, text)
+
+
+def _escape_break(m: re.Match[str]) -> str:
+    return _BREAK_ESCAPES[m[0]]
 
 
 def parse_line(line: str) -> LogRecord:

@@ -3,12 +3,12 @@ live tail, and the one way stored lines become `heroku logs` text.
 
 `HistoryLoader` pages backwards from the id just before the tail's first line, so the two meet
 exactly (see `live.open_app`). `format_lines` is shared with the tail's first screen, so a line
-reads the same whether it came from history or from the live stream.
+reads the same whether it came from history or from the live stream: one stored line, one line,
+its line breaks escaped as the router's streams escape them (`LogRecord.line()`).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 
@@ -16,28 +16,26 @@ from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import Producer
 from tuilogs.core.ingest.spool import HistorySpool
+from tuilogs.core.record import one_line
 from tuilogs.core.status import HistoryProgress
 
 from .client import PlatformClient
 from .errors import PlatformError, Unsupported
 from .models import LogPage, StoredLine
 
-_EOL = re.compile(r"\r\n|\r|\n")
 PAGE_MAX = 10_000  # log-lines' page limit
 
 
 def format_lines(stored: list[StoredLine]) -> list[str]:
-    """Stored lines (log-lines JSON) as `heroku logs` lines, split where a message has line
-    breaks exactly as the router's streams split them, so history and live agree."""
+    """Stored lines (log-lines JSON, messages as stored) as `heroku logs` lines, one each:
+    line breaks inside a line are escaped, exactly as the router's streams show them."""
     out = [
         f"{d['timestamp']} {d['source']}[{d['dyno']}]: {d['message']}"
         if d.get("source")
         else d["message"]
         for d in stored
     ]
-    if any("\n" in s or "\r" in s for s in out):
-        out = [part for s in out for part in _EOL.split(s)]
-    return out
+    return [s if s.isprintable() else one_line(s) for s in out]
 
 
 class HistoryLoader(Producer):

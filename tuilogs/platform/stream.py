@@ -31,26 +31,41 @@ _EOL = re.compile(r"\r\n|\r|\n")
 
 
 class LineParser:
-    """Plain text: complete lines out, a partial line kept until more arrives (or `flush`)."""
+    """Plain text: complete lines out, a partial line kept until more arrives (or `flush`).
+
+    Lines end at LF (a CRLF's CR is dropped). A lone CR is part of its line, as in
+    `heroku logs` output, and shows escaped: taking it for a break would let a message split
+    itself into lines of its sender's choosing. `sse=True` parsers end lines at CR too, as
+    the SSE format says (the router escapes CRs in messages, so none reach an SSE line).
+    """
 
     sse = False
 
-    def __init__(self) -> None:
+    def __init__(self, *, cr_ends_lines: bool = False) -> None:
         self._rest = ""
+        self._cr = cr_ends_lines
         self.last_id: str | None = None
 
     def feed(self, text: str) -> list[str]:
         data = self._rest + text
-        # A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-        cut = len(data) - 1 if data.endswith("\r") else len(data)
-        parts = _EOL.split(data[:cut])
-        self._rest = parts.pop() + data[cut:]
+        if self._cr:
+            # A CR at the very end may be the first half of a CRLF: wait for the next chunk.
+            cut = len(data) - 1 if data.endswith("\r") else len(data)
+            parts = _EOL.split(data[:cut])
+            self._rest = parts.pop() + data[cut:]
+            return parts
+        parts = data.split("\n")
+        self._rest = parts.pop()
+        if "\r" in data:
+            return [p[:-1] if p.endswith("\r") else p for p in parts]
         return parts
 
     def flush(self) -> list[str]:
         """At the end of the stream: a trailing line with no newline is still a line."""
-        rest, self._rest = self._rest, ""
-        return _EOL.split(rest.rstrip("\r\n")) if rest.rstrip("\r\n") else []
+        rest, self._rest = self._rest.rstrip("\r\n"), ""
+        if not rest:
+            return []
+        return _EOL.split(rest) if self._cr else [rest]
 
 
 class SSEParser:
@@ -60,7 +75,7 @@ class SSEParser:
     sse = True
 
     def __init__(self) -> None:
-        self._lines = LineParser()
+        self._lines = LineParser(cr_ends_lines=True)
         self._data: list[str] = []
         self._id: str | None = None
         self.last_id: str | None = None

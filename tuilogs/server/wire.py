@@ -2,12 +2,12 @@
 
 One place for every byte a client parses, so the API's shape can be checked against Heroku's
 in one file: apps, drains, stored lines, stats, log sessions, and the SSE / plain-text lines of
-a `logplex_url`.
+a `logplex_url`. A stored line is one line of either stream (`LogRecord.line()` escapes line
+breaks in the message); `log-lines` JSON keeps the message as stored, since JSON encodes it.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from tuilogs.core.record import LogRecord
@@ -20,7 +20,6 @@ APP_NAMESPACE = uuid.UUID("6f1c1f8e-6a0e-5d3b-9a51-7475696c6f67")
 _GENERATION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0001"
 _REGION_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0002"
 _STACK_ID = "2f5c1a68-5c4c-4f55-9a5d-6b1d8f0c0003"
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
 def app_id(name: str) -> str:
@@ -118,7 +117,8 @@ def log_session_json(session: LogSession, url: str) -> dict:
 
 
 def sse_event(lines: list[tuple[int | None, LogRecord]]) -> str:
-    """One SSE event carrying several lines (`data:` each); id = the last stored line's id.
+    """One SSE event carrying several lines (one `data:` field each, since `line()` is one
+    line); id = the last stored line's id.
 
     Lines without an id (notices such as L11) travel in the event but do not move the id.
     """
@@ -127,8 +127,7 @@ def sse_event(lines: list[tuple[int | None, LogRecord]]) -> str:
     for i, rec in lines:
         if i is not None:
             last_id = i
-        for part in _NEWLINES.split(rec.line()):
-            out.append(f"data: {part}\n")
+        out.append(f"data: {rec.line()}\n")
     if last_id is not None:
         out.insert(0, f"id: {last_id}\n")
     out.append("\n")

@@ -13,6 +13,7 @@ from array import array
 
 from tuilogs.core.buffer import Batch, OriginTable, parse_block
 from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.record import one_line
 
 # Live lines of a stream start this far into the global offset space, so that history fetched
 # later (older lines) can be placed in front of them without renumbering anything on disk.
@@ -58,9 +59,12 @@ class Spool:
             self.feed.put(batch)
 
     def write_lines(self, lines: list[str], live: bool = True) -> None:
-        """Append text lines (no LF inside) from a live stream."""
+        """Append text lines from a live stream, one line each: a line break inside a line
+        (CR, U+2028, ... which a stream need not split at) is escaped, so no reader of the
+        spool, an export or print mode sees a line the sender made up."""
         if lines:
-            self.write(("\n".join(lines) + "\n").encode("utf-8", "replace"), live)
+            text = "\n".join([s if s.isprintable() else one_line(s) for s in lines])
+            self.write((text + "\n").encode("utf-8", "replace"), live)
 
 
 class HistorySpool:
