@@ -24,13 +24,12 @@ from textual.strip import Strip
 
 from tuilogs.core.colorize import ProcessColors, highlight
 from tuilogs.core.record import LogRecord
-from tuilogs.core.safety import escape_controls
+from tuilogs.core.safety import CONTROL_RUN_RE, escape_controls
 from tuilogs.core.view import ExplorerState
 from tuilogs.ui.widgets.styles import COMPONENT_CLASSES, PROCESS_SLOTS, component
 
 TIME_MODES = ("received", "local", "relative")
 MIN_SCROLL_WIDTH = 40  # at least a line's header
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 
 
 def _relative(then: datetime, now: float) -> str:
@@ -153,7 +152,7 @@ class LogView(ScrollView, can_focus=True):
             return True
         escape_style = self._style("escape")
         pos = 0
-        for m in _CONTROL_RE.finditer(value):
+        for m in CONTROL_RUN_RE.finditer(value):
             if m.start() > pos:
                 text.append(value[pos : m.start()], style)
             text.append(escape_controls(m.group()), escape_style)
