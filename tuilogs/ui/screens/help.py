@@ -18,6 +18,7 @@ from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
 
 COLUMNS = (("log", "search"), ("sidebar", "detail", "drains", "app"))
 KEY_WIDTH = 14
+NARROW = 100  # columns below which the two columns of keys become one
 
 # What no binding of ours says: keys that Textual's widgets own, and the mouse.
 EXTRA_ROWS = {
@@ -33,6 +34,18 @@ SEARCH_LANGUAGE = """\
 web.10) · `source:app`. `NO_COLOR=1` turns colours off; control characters in messages are
 shown escaped (`\\x1b`), never sent to the terminal.
 """
+
+
+def help_rows(keys: list[KeyEntry], palette_key: str) -> dict[str, list[tuple[str, str]]]:
+    """(keys, what they do) rows by area, in AREAS order: the bindings, then EXTRA_ROWS."""
+    rows = {
+        area: [(entry.label, entry.help) for entry in entries]
+        for area, entries in by_area(keys).items()
+    }
+    for area, extra in EXTRA_ROWS.items():
+        rows.setdefault(area, []).extend(extra)
+    rows.setdefault("app", []).append((key_label(palette_key), "Commands that apply now"))
+    return {area: rows[area] for area in AREAS if area in rows}
 
 
 def area_text(area: str, rows: list[tuple[str, str]]) -> Text:
@@ -56,27 +69,25 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Vertical { width: 1fr; height: auto; }
     HelpScreen .help-area { margin: 0 2 1 0; }
     HelpScreen Markdown { margin: 0; padding: 0; }
+    HelpScreen.-narrow Horizontal { layout: vertical; }
     """
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close")]
 
     def __init__(self, keys: list[KeyEntry]) -> None:
         super().__init__()
         self.keys = keys
+        self.rows: dict[str, list[tuple[str, str]]] = {}
 
     def compose(self) -> ComposeResult:
-        rows = {
-            area: [(entry.label, entry.help) for entry in entries]
-            for area, entries in by_area(self.keys).items()
-        }
-        for area, extra in EXTRA_ROWS.items():
-            rows.setdefault(area, []).extend(extra)
-        palette = key_label(self.app.COMMAND_PALETTE_BINDING)
-        rows.setdefault("app", []).append((palette, "Commands that apply now"))
+        self.rows = help_rows(self.keys, self.app.COMMAND_PALETTE_BINDING)
         with VerticalScroll():
             with Horizontal():
                 for column in COLUMNS:
                     with Vertical():
                         for area in column:
-                            if area in rows:
-                                yield Static(area_text(area, rows[area]), classes="help-area")
+                            if area in self.rows:
+                                yield Static(area_text(area, self.rows[area]), classes="help-area")
             yield Markdown(SEARCH_LANGUAGE)
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
