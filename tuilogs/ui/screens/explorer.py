@@ -149,7 +149,8 @@ class ExplorerScreen(Screen):
         self.title_text = title
         self.kind = kind
         self.state = ExplorerState(buffer)
-        self.search: SearchController  # made with the widgets it drives, in compose
+        self.search: SearchController  # made in compose, with the widgets it drives
+        self._log: LogView
         self._counts_dirty = True
         self._notes_seen = 0
         self.lines_per_second = 0.0
@@ -162,7 +163,7 @@ class ExplorerScreen(Screen):
 
     def compose(self) -> ComposeResult:
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
-        self.search = SearchController(self, self.state, log, bar)
+        self._log, self.search = log, SearchController(self, self.state, log, bar)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
@@ -173,7 +174,7 @@ class ExplorerScreen(Screen):
 
     @property
     def log_view(self) -> LogView:
-        return self.query_one(LogView)
+        return self._log
 
     def on_mount(self) -> None:
         self.log_view.focus()
