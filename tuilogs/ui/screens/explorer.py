@@ -345,6 +345,7 @@ class ExplorerScreen(Screen):
 
     def action_next_hit(self, direction: int) -> None:
         self.search.jump(direction)
+        self._show_bars()  # `find: 3/120` at once (the pane's ViewChanged would come later)
 
     def action_clear_search(self) -> None:
         self.query_one(SearchBar).action_clear()
@@ -370,12 +371,16 @@ class ExplorerScreen(Screen):
 
         self.app.push_screen(DetailScreen(self.buffer.record(event.line), event.line))
 
+    # The pane says ViewChanged for these too; the bars follow here at once, in the same
+    # frame as the pane, without waiting behind a batch for that message to bubble up.
     def action_toggle_wrap(self) -> None:
         self.log_view.wrap = not self.log_view.wrap
+        self._show_bars()
 
     def action_cycle_time(self) -> None:
         log = self.log_view
         log.time_mode = TIME_MODES[(TIME_MODES.index(log.time_mode) + 1) % len(TIME_MODES)]
+        self._show_bars()
 
     def on_resize(self, event) -> None:
         # Narrow terminals (80x24 over SSH) need every column for the lines: the sidebar then
