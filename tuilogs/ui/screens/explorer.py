@@ -225,6 +225,8 @@ class ExplorerScreen(Screen):
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
         if now - self._bars_at >= BARS_EVERY:
+            # The sidebar's counts and the bars in the same frame: one wide repaint, not two.
+            self._show_counts()
             self._show_bars()
         if len(self.buffer) and not self.feed.painted.is_set():
             self.call_after_refresh(self._first_paint_done)
@@ -262,15 +264,16 @@ class ExplorerScreen(Screen):
 
     # -- the bars -----------------------------------------------------------------------------
 
-    def _show_bars(self) -> None:
-        """Hand the bars (and the sidebar's counts, in the same frame: one wide repaint, not
-        two) what they show; each repaints only if its text changed."""
-        self._bars_at = time.monotonic()
+    def _show_counts(self) -> None:
         if self._counts_dirty:
             self._counts_dirty = False
             self.query_one(FilterSidebar).update_counts(
                 self.buffer.origins.origins, self.buffer.counts
             )
+
+    def _show_bars(self) -> None:
+        """Hand the bars what they show; each repaints only if its text changed."""
+        self._bars_at = time.monotonic()
         self._tell_failure(self.feed.status)
         self.query_one(HeaderBar).info = SourceInfo(
             self.title_text,
