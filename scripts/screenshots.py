@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.ui.conftest import loaded, make_app, wait_for  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from tests.ui.test_explorer import sidebar_select  # noqa: E402
 from tuilogs.cli.explore import sample_file  # noqa: E402
 from tuilogs.ui.widgets.log_view import LogView  # noqa: E402
+
+from kit.pilot import loaded, make_app, wait_for  # noqa: E402
 
 OUT = ROOT / "screenshots"
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PipeReader
+from tuilogs.core.record import decode, parse_line
 from tuilogs.core.status import State
 
 from kit.files import load
@@ -109,6 +110,31 @@ def test_any_bytes_index_into_lines_without_error(data):
     batch = parse_block(block, 0, OriginTable())
     assert len(batch.ends) == len(batch.keys) == block.count(b"\n")
     assert batch.ends[-1] == len(block)
+
+
+_HEADERISH = st.builds(
+    "{}-01-01T00:00:0{}{} {}[{}]:{}{}".format,
+    st.sampled_from(["2026", "20x6", "٢٠٢٦"]),
+    st.integers(0, 9),
+    st.sampled_from(["", ".5Z", "+00:00", "\u00a0x"]),
+    st.text("aphe-.[ \x1c", max_size=6),
+    st.text("web.1-] \x1c\x85\u00a0é", max_size=6),
+    st.sampled_from(["", " "]),
+    st.text(max_size=10).map(lambda t: t.replace("\n", "")),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADERISH, min_size=1, max_size=5))
+def test_origin_counts_name_what_records_parse(lines):
+    """The buffer counts origins over bytes; each count names the parsed record's origin."""
+    block = "".join(line + "\n" for line in lines).encode()
+    origins = OriginTable()
+    batch = parse_block(block, 0, origins)
+    for raw, key in zip(block.split(b"\n"), batch.keys, strict=False):
+        record = parse_line(decode(raw))
+        origin = origins.origins[key]
+        assert (origin.source, origin.dyno) == (record.source, record.dyno), raw
 
 
 def test_history_pages_prepended_together_or_apart_read_the_same():

@@ -5,9 +5,11 @@ import re
 import pytest
 
 from tuilogs.core.fields import message_fields
-from tuilogs.core.levels import detect_level
+from tuilogs.core.levels import LEVELS, detect_level
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.record import dyno_matches
+
+from kit.files import load
 
 
 def reference(buffer, predicate):
@@ -82,3 +84,57 @@ def test_highlighter_covers_text_and_regex_terms():
 
 def test_cancelled_scan_returns_none(sample):
     assert parse_query("timeout").scan(sample, cancelled=lambda: True) is None
+
+
+# Every dialect the level detector reads (tests/core/test_levels.py has more): a level search
+# must find each line the detector gives that level, however the line says it.
+LEVEL_LINES = [
+    '{"level":50,"msg":"pino error"}',
+    '{"level":30,"msg":"pino info"}',
+    '{"severity": "WARNING", "message": "x"}',
+    "[DATABASE] [9-1] sql_error_code = 00000 LOG:  duration: 1.2 ms",
+    "SEVERE: disk on fire",
+    "Traceback (most recent call last):",
+    "java.lang.NullPointerException at Foo",
+    "Error R14 (Memory quota exceeded)",
+    "npm ERR! code ELIFECYCLE",
+    "DEBUG2: postgres internals",
+    "TRACE entering loop",
+    "NOTICE: relation exists, skipping",
+    "PANIC: could not write to file",
+    "at=info method=GET path=/ status=200",
+    "nothing to see here",
+]
+
+
+@pytest.mark.parametrize("op", [":", ">=", "<", "!="])
+@pytest.mark.parametrize("level", ["debug", "info", "notice", "warning", "error", "critical"])
+def test_level_search_agrees_with_the_detector(tmp_path, op, level):
+    path = tmp_path / "levels.log"
+    path.write_text("".join(f"2026-01-01T00:00:00+00:00 app[web.1]: {m}\n" for m in LEVEL_LINES))
+    buffer, _feed, producer = load(path)
+    try:
+        rank = LEVELS.index(level)
+        test = {
+            ":": lambda r: r == rank,
+            ">=": lambda r: r >= rank,
+            "<": lambda r: r < rank,
+            "!=": lambda r: r != rank,
+        }[op]
+        expected = [
+            i
+            for i, message in enumerate(LEVEL_LINES)
+            if (found := detect_level(message)) is not None and test(LEVELS.index(found))
+        ]
+        assert list(parse_query(f"level{op}{level}").scan(buffer)) == expected
+    finally:
+        producer.stop()
+
+
+def test_level_names_are_read_as_the_detector_reads_them(sample):
+    assert list(parse_query("level:fatal").scan(sample)) == list(
+        parse_query("level:critical").scan(sample)
+    )
+    assert list(parse_query("level:warn").scan(sample)) == list(
+        parse_query("level:WARNING").scan(sample)
+    )

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuilogs.core.safety import escape_controls
+from tuilogs.core.safety import CONTROL_RUN_RE, escape_controls
 
 
 def test_title_and_clear_sequences_are_escaped():
@@ -25,3 +25,11 @@ def test_tabs_become_spaces_and_text_is_kept():
 def test_nothing_unprintable_survives(text):
     out = escape_controls(text)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in out)
+
+
+def test_the_runs_the_pane_styles_are_what_escape_controls_escapes():
+    """The log pane finds escapes with CONTROL_RUN_RE; print mode uses escape_controls."""
+    for code in range(0x3000):
+        ch = chr(code)
+        escaped = escape_controls(ch) != ch
+        assert escaped == (ch == "\t" or CONTROL_RUN_RE.fullmatch(ch) is not None), hex(code)

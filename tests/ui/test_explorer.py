@@ -6,6 +6,7 @@ import re
 
 from tuilogs.core.query import parse_query
 from tuilogs.core.record import dyno_matches
+from tuilogs.ui.messages import SearchScanned, SearchSubmitted
 from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
 from tuilogs.ui.widgets.sidebar import FilterSidebar
@@ -86,6 +87,30 @@ class TestSearch:
             await pilot.press("n")
             assert log.selected_line() == expected[-1]
             assert len(state) == len(app.buffer)  # find mode hides nothing
+
+    async def test_typing_submits_enter_scans_and_the_cursor_jumps(self):
+        """Keystrokes post SearchSubmitted (not final), Enter a final one; the scan answers
+        with SearchScanned from its worker thread, and the cursor jumps to the last hit."""
+        messages: list = []
+        app = make_app()
+        async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+            await loaded(pilot)
+            await pilot.press("slash", *"code:H12", "enter")
+            log = app.screen.query_one(LogView)
+            await wait_for(pilot, lambda: log.cursor is not None)
+            # A message is seen by every node it bubbles through: count each once.
+            submitted = list(
+                {id(m): m for m in messages if isinstance(m, SearchSubmitted)}.values()
+            )
+            assert submitted[-1] == SearchSubmitted("code:H12", "find", final=True)
+            assert all(not m.final for m in submitted[:-1])
+            scans = list({id(m): m for m in messages if isinstance(m, SearchScanned)}.values())
+            # Typing slower than the debounce may search a prefix first; Enter's scan is last.
+            assert all("code:H12".startswith(m.query.text) for m in scans)
+            last = scans[-1]
+            assert last.query.text == "code:H12" and last.matches is not None
+            assert list(last.matches) == list(parse_query("code:H12").scan(app.buffer))
+            assert log.selected_line() == last.matches[-1]
 
     async def test_filter_mode_hides_non_matching(self):
         app = make_app()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 import threading
 from array import array
 from collections import Counter, OrderedDict
@@ -24,13 +23,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, chain, count
 from operator import add, sub
 
-from tuilogs.core.record import LogRecord, decode, parse_line, process_type
-
-# One match per line (every line ends in LF): group 1 is the `source[dyno]` header, or empty for a
-# raw line. It mirrors record.HEADER_RE so that counts and parsed records agree.
-_LINE_HEADER_RE = re.compile(
-    rb"(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ \n]* ([A-Za-z0-9_.\-]+\[[^\]\s]+\]):)?[^\n]*\n"
-)
+from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, decode, parse_line, process_type
 
 CHUNK_BYTES = 1 << 20  # scans: as fast as 8 MB chunks, a fraction of the peak memory
 
@@ -107,7 +100,7 @@ class Batch:
 
 def parse_block(block: bytes, start: int, origins: OriginTable) -> Batch:
     """Index a block of complete lines (ending in LF) that begins at global offset `start`."""
-    headers = _LINE_HEADER_RE.findall(block)
+    headers = LINE_ORIGIN_RE.findall(block)
     lines = block.split(b"\n")
     lines.pop()  # the empty string after the final LF
     ends = array("Q", map(add, accumulate(map(len, lines)), count(start + 1)))

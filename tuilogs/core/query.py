@@ -27,18 +27,9 @@ from itertools import compress
 from tuilogs.core.buffer import LogBuffer, Origin
 from tuilogs.core.codes import find_code
 from tuilogs.core.fields import leading_number
-from tuilogs.core.levels import detect_level
+from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
 from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
-LEVELS = ("debug", "info", "notice", "warning", "error", "critical")
-_LEVEL_WORDS = {
-    "debug": rb"debug|trace|dbug",
-    "info": rb"info",
-    "notice": rb"notice",
-    "warning": rb"warn",
-    "error": rb"err|traceback|exception|fail",
-    "critical": rb"crit|fatal|emerg|alert|panic",
-}
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|/(?:[^/\\]|\\.)+/|\S+')
 _FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -246,13 +237,10 @@ def _lazy_lower(data: bytes) -> Callable[[], bytes]:
 
 
 def _level_term(op: str, value: str, negate: bool) -> ConfirmTerm:
-    value = value.lower()
-    value = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}.get(
-        value, value
-    )
-    if value not in LEVELS:
-        raise QueryError(f"unknown level {value!r} (one of {', '.join(LEVELS)})")
-    rank = LEVELS.index(value)
+    level = level_of_word(value)  # `warn`, `err`, `fatal`... as the detector reads them
+    if level is None:
+        raise QueryError(f"unknown level {value.lower()!r} (one of {', '.join(LEVELS)})")
+    rank = LEVELS.index(level)
     ops = {
         ":": lambda r: r == rank,
         "=": lambda r: r == rank,
@@ -263,9 +251,7 @@ def _level_term(op: str, value: str, negate: bool) -> ConfirmTerm:
         "<": lambda r: r < rank,
     }
     test_rank = ops[op]
-    wanted = [lv for i, lv in enumerate(LEVELS) if test_rank(i)]
-    words = b"|".join(_LEVEL_WORDS[lv] for lv in wanted) or rb"(?!)"
-    prefilter = re.compile(words)  # matched against the lowered chunk
+    prefilter = hint_pattern([lv for i, lv in enumerate(LEVELS) if test_rank(i)])  # lowered
 
     def check(record: LogRecord) -> bool:
         level = detect_level(record.message)

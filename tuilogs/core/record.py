@@ -18,10 +18,18 @@ from datetime import datetime, timezone
 # The header as Logplex writes it. Timestamps come with or without fractions and with `Z` or a
 # numeric offset; sources are `app`/`heroku` (others tolerated); dynos include `web.1`,
 # `router`, `api`, `run.1234`, `heroku-postgres` and Fir names like `web-123-456`.
+# The parts are written once: the buffer counts origins over raw bytes with LINE_ORIGIN_RE,
+# and a count must name the same `source[dyno]` as the record parsed from that line.
+_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ \n]*"
+_SOURCE = r"[A-Za-z0-9_.\-]+"
+_DYNO = r"[^\]\s]+"
+# ASCII: `\d` and `\s` mean what they mean over bytes, so both patterns accept the same lines.
 HEADER_RE = re.compile(
-    r"(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ ]*) "
-    r"(?P<source>[A-Za-z0-9_.\-]+)\[(?P<dyno>[^\]\s]+)\]: ?"
+    rf"(?P<ts>{_TIMESTAMP}) (?P<source>{_SOURCE})\[(?P<dyno>{_DYNO})\]: ?", re.ASCII
 )
+# Over a block of LF-terminated lines, one match per line: group 1 is the `source[dyno]` of a
+# header, or empty for a raw line.
+LINE_ORIGIN_RE = re.compile(rf"(?:{_TIMESTAMP} ({_SOURCE}\[{_DYNO}\]):)?[^\n]*\n".encode())
 
 
 @dataclass(frozen=True, slots=True)

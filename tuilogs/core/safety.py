@@ -2,26 +2,35 @@
 
 A log message is untrusted input: `ESC ] 0 ; pwned BEL` would retitle the terminal and `ESC [ 2 J`
 would clear it. Every C0/C1 control character (and the bidi overrides that can disguise text)
-is replaced by a visible escape such as `\\x1b`, in one `str.translate` call.
+is replaced by a visible escape such as `\\x1b`, in one `str.translate` call. The set is defined
+here once: print mode, the detail view and the log pane (which styles the escapes) all use it.
 """
 
 from __future__ import annotations
 
+import re
+
 TAB_WIDTH = 4
 
-
-def _table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
-        table[code] = f"\\x{code:02x}"
-    table[0x09] = " " * TAB_WIDTH
-    # Bidi embedding/override/isolate controls can make text read differently than it is.
-    for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
-        table[code] = f"\\u{code:04x}"
-    return table
+# Code points never sent to a terminal as they are: C0 controls, DEL, C1 controls, and the
+# bidi embedding/override/isolate controls that can make text read differently than it is.
+CONTROL_CODES = frozenset(
+    [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
 
 
-_TABLE = _table()
+def _escape(code: int) -> str:
+    if code == 0x09:
+        return " " * TAB_WIDTH  # a tab is shown as spaces, not as an escape
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_TABLE = {code: _escape(code) for code in CONTROL_CODES}
+# Runs of the characters shown as escapes (a tab is not one: it becomes spaces), for a caller
+# that styles the escapes differently from the text around them.
+CONTROL_RUN_RE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CODES - {0x09})) + "]+"
+)
 
 
 def escape_controls(text: str) -> str:

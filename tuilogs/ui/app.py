@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 
 from tuilogs import __version__
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import Producer
+from tuilogs.ui.commands import key_commands
+from tuilogs.ui.keys import Command
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.explorer import ExplorerScreen
 
@@ -22,10 +23,9 @@ class TuilogsApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = f"tuilogs {__version__}"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Command("q", "quit", "Quit", id="app.quit", tooltip="Quit tuilogs"),
+        Command("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
-    # The command palette lists every explorer action (see get_system_commands).
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
     def __init__(
@@ -60,28 +60,12 @@ class TuilogsApp(App[None]):
             producer.stop()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if not isinstance(screen, ExplorerScreen):
-            return
-        for title, help_text, action in [
-            ("Find", "Search and highlight matches (/)", "search('find')"),
-            ("Filter by search", "Show only lines matching a search (&)", "search('filter')"),
-            ("Next match", "Jump to the next find match (n)", "next_hit(1)"),
-            ("Previous match", "Jump to the previous find match (N)", "next_hit(-1)"),
-            ("Toggle wrap", "Wrap long lines (w)", "toggle_wrap"),
-            ("Cycle timestamps", "Received → local → relative (t)", "cycle_time"),
-            ("Toggle sidebar", "Show or hide source and dyno filters (s)", "toggle_sidebar"),
-            ("Clear source/dyno filters", "Show every source and dyno again", "clear_filters"),
-            ("Export view", "Write the shown lines to a file (e)", "export"),
-            ("Copy line", "Copy the selected line to the clipboard (c)", "copy_line"),
-            ("Follow", "Jump to the end and follow new lines (End)", "follow"),
-            ("Details", "Open the selected line's details (Enter)", "details"),
-            ("Keys", "Every key (?)", "help"),
-        ]:
-            yield SystemCommand(title, help_text, lambda a=action: screen.run_action(a))
-        if self.options.app is not None:
-            yield SystemCommand(
-                "Log drains",
-                "List, add and remove the app's log drains (D)",
-                lambda: screen.run_action("drains"),
-            )
+        """The palette: every key command that applies now (ui/commands.py), then Textual's
+        own less those ours replace ("Keys": its key panel, where ours is the help screen;
+        "Quit"), so each appears once."""
+        ours = list(key_commands(screen))
+        yield from ours
+        titles = {command.title for command in ours}
+        for command in super().get_system_commands(screen):
+            if command.title not in titles:
+                yield command

@@ -1,53 +1,93 @@
-"""The help screen: every key, grouped the way a newcomer looks for them."""
+"""The help screen: every key, read from the bindings and grouped by area, and the search
+language (prose: it has no keys).
+
+The keys come from the screen that opens it (`ExplorerScreen.key_entries`): the bindings are
+the one key list, so a key added, changed or removed there shows here as it is.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
-HELP = """\
-## Log pane
-- `↑ ↓` `j k` move the cursor (pauses following) · `PgUp PgDn` `space` page
-- `Home` `g` top · `End` `G` bottom, and follow new lines
-- `← →` `h l` scroll sideways · `w` wrap long lines · `t` timestamps: received → local → relative
-- `Enter` or double-click: the line's details (fields, JSON, what its error code means)
-- `c` copy the selected line (OSC 52: works over SSH) · `e` export the shown lines to a file
+from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
 
-## Search
-- `/` find: highlight matches, `n` / `N` next / previous, the status line shows 3/120
-- `&` filter: show only matching lines · in the box, `Tab` or `Ctrl+T` switches find ↔ filter
-- `Enter` back to the log · `Esc` clear the search
+COLUMNS = (("log", "search"), ("sidebar", "detail", "drains", "app"))
+KEY_WIDTH = 14
+NARROW = 100  # columns below which the two columns of keys become one
 
-`timeout` (smart case) · `"a phrase"` · `/regex/` · `status:500` `status:5xx` `status>=500`
-`service>1000` · `path:/api` · `user_id:42` · `level:error` `level>=warning` · `code:H12`
-`dyno:web` (web.1, web.12 — not web.10 for `dyno:web.1`) · `source:app` · `-term` negates.
-Terms are combined with AND.
+# What no binding of ours says: keys that Textual's widgets own, and the mouse.
+EXTRA_ROWS = {
+    "log": [("double-click", "The line's details")],
+    "search": [("Enter", "In the box: back to the log")],
+    "sidebar": [("Enter", "Hide or show it, as space does"), ("Tab", "Focus the sidebar")],
+}
 
-## Sidebar (`Tab` to focus, `s` to show/hide)
-- `space` `x` `Enter` hide/show this source or dyno · `o` only this
-- `i` `+` include (then only included ones show) · `-` exclude · `0` `Backspace` clear all
-
-## Everywhere
-- `D` log drains of the app (add `a`, remove `d`, copy token `c`) — when following an app
-- `Ctrl+P` command palette (every action) · `?` `F1` this help · `q` `Ctrl+C` quit
-
-`NO_COLOR=1` turns colours off. Control characters in messages are shown escaped (`\\x1b`),
-never sent to the terminal.
+SEARCH_LANGUAGE = """\
+**Search language** — terms combine with AND, `-term` negates: `timeout` (smart case) · `"a phrase"` ·
+`/regex/` · `status:500` `status:5xx` `status>=500` `service>1000` · `path:/api` `user_id:42` ·
+`level:error` `level>=warning` · `code:H12` · `dyno:web` (web.1, web.12 — `dyno:web.1` is not
+web.10) · `source:app`. `NO_COLOR=1` turns colours off; control characters in messages are
+shown escaped (`\\x1b`), never sent to the terminal.
 """
+
+
+def help_rows(keys: list[KeyEntry], palette_key: str) -> dict[str, list[tuple[str, str]]]:
+    """(keys, what they do) rows by area, in AREAS order: the bindings, then EXTRA_ROWS."""
+    rows = {
+        area: [(entry.label, entry.help) for entry in entries]
+        for area, entries in by_area(keys).items()
+    }
+    for area, extra in EXTRA_ROWS.items():
+        rows.setdefault(area, []).extend(extra)
+    rows.setdefault("app", []).append((key_label(palette_key), "Commands that apply now"))
+    return {area: rows[area] for area in AREAS if area in rows}
+
+
+def area_text(area: str, rows: list[tuple[str, str]]) -> Text:
+    """One area of the help: its title, then a key column and what each key does."""
+    text = Text(AREAS[area], style="bold")
+    for keys, what in rows:
+        text.append("\n")
+        text.append(keys.ljust(KEY_WIDTH), style="bold")
+        text.append(" " + what)
+    return text
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 95%; height: 90%; border: round $accent; background: $surface;
+        width: 116; max-width: 98%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
     }
+    HelpScreen Horizontal { height: auto; }
+    HelpScreen Vertical { width: 1fr; height: auto; }
+    HelpScreen .help-area { margin: 0 2 1 0; }
+    HelpScreen Markdown { margin: 0; padding: 0; }
+    HelpScreen.-narrow Horizontal { layout: vertical; }
     """
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close")]
 
+    def __init__(self, keys: list[KeyEntry]) -> None:
+        super().__init__()
+        self.keys = keys
+        self.rows: dict[str, list[tuple[str, str]]] = {}
+
     def compose(self) -> ComposeResult:
+        self.rows = help_rows(self.keys, self.app.COMMAND_PALETTE_BINDING)
         with VerticalScroll():
-            yield Markdown(HELP)
+            with Horizontal():
+                for column in COLUMNS:
+                    with Vertical():
+                        for area in column:
+                            if area in self.rows:
+                                yield Static(area_text(area, self.rows[area]), classes="help-area")
+            yield Markdown(SEARCH_LANGUAGE)
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")

@@ -1,91 +1,83 @@
 """The log pane: a virtual view (Line API) over ExplorerState, one screen of lines at a time.
 
-Nothing here is per-line-of-the-buffer: a screenful of strips is laid out from the visible
-positions on screen, each strip built once and kept in an LRU keyed by what changes its look.
+Nothing here is per-line-of-the-buffer: a screenful of rows is laid out from the visible
+positions on screen, each line's strips built by a LineRenderer (log_lines.py) and cached.
 Scrolling up pauses following and counts new lines; reaching the bottom resumes it.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections import OrderedDict
-from datetime import datetime
+from dataclasses import dataclass
 
 from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuilogs.core.colorize import ProcessColors, highlight
-from tuilogs.core.record import LogRecord
-from tuilogs.core.safety import escape_controls
 from tuilogs.core.view import ExplorerState
-from tuilogs.ui.widgets.styles import COMPONENT_CLASSES, PROCESS_SLOTS, component
+from tuilogs.ui.keys import Command
+from tuilogs.ui.messages import OpenLine, ViewChanged
+from tuilogs.ui.widgets.log_lines import TIME_MODES, LineRenderer
+from tuilogs.ui.widgets.styles import COMPONENT_CLASSES
 
-TIME_MODES = ("received", "local", "relative")
 MIN_SCROLL_WIDTH = 40  # at least a line's header
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 
 
-def _relative(then: datetime, now: float) -> str:
-    secs = now - then.timestamp()
-    ago = "ago" if secs >= 0 else "ahead"
-    secs = abs(secs)
-    if secs < 60:
-        text = f"{secs:.0f}s"
-    elif secs < 3600:
-        text = f"{int(secs // 60)}m{int(secs % 60):02d}s"
-    elif secs < 86400:
-        text = f"{int(secs // 3600)}h{int(secs % 3600 // 60):02d}m"
-    else:
-        text = f"{int(secs // 86400)}d{int(secs % 86400 // 3600):02d}h"
-    return f"{text} {ago}".rjust(10)
+@dataclass(frozen=True, slots=True)
+class ReaderPlace:
+    """Where the reader is, as line numbers: positions move when lines are prepended."""
+
+    cursor_line: int | None  # the line under the cursor, if there is a cursor
+    top_line: int | None  # the line at the top of the pane, while paused
 
 
 class LogView(ScrollView, can_focus=True):
-    """Shows the visible lines of an ExplorerState; the screen owns the state."""
+    """Shows the visible lines of an ExplorerState; the screen owns the state.
+
+    Posts `ViewChanged` when the reader changes what it shows (following, cursor, wrap, time
+    mode) and `OpenLine` when the reader asks for a line's details.
+    """
 
     COMPONENT_CLASSES = COMPONENT_CLASSES
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False, tooltip="Cursor up (pauses following)"),
+        Binding("down,j", "cursor(1)", "Down", show=False, tooltip="Cursor down"),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("home,g", "top", "Top", show=False),
-        Binding("end,G", "follow", "Follow", id="follow"),
-        Binding("left,h", "pan(-8)", "Left", show=False),
-        Binding("right,l", "pan(8)", "Right", show=False),
-        Binding("enter", "open", "Details", id="details"),
+        Binding("home,g", "top", "Top", show=False, tooltip="The first line"),
+        Command(
+            "end,G",
+            "follow",
+            "Follow",
+            id="log.follow",
+            tooltip="The last line, and follow new lines",
+        ),
+        Binding("left,h", "pan(-8)", "Left", show=False, tooltip="Scroll left"),
+        Binding("right,l", "pan(8)", "Right", show=False, tooltip="Scroll right"),
+        Command(
+            "enter",
+            "open",
+            "Details",
+            id="log.details",
+            tooltip="The line's fields, JSON and error code",
+        ),
     ]
 
     following: reactive[bool] = reactive(True, init=False)
     wrap: reactive[bool] = reactive(False, init=False)
-    time_mode: reactive[str] = reactive("received", init=False)
-
-    class Open(Message):
-        """The user asked for the details of a line."""
-
-        def __init__(self, line: int) -> None:
-            super().__init__()
-            self.line = line
+    time_mode: reactive[str] = reactive(TIME_MODES[0], init=False)
 
     def __init__(self, state: ExplorerState, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.state = state
         self.cursor: int | None = None  # a visible position, None while following the end
         self.pending = 0  # lines that arrived while paused
-        self.matcher: re.Pattern[str] | None = None
-        self.process_colors = ProcessColors()
-        self._styles: dict[str, Style] = {}
-        self._strips: OrderedDict[tuple, list[Strip]] = OrderedDict()
-        self._render_version = 0
+        self.lines = LineRenderer(state.buffer)
         self._rows: list[Strip] = []
+        self._rows_positions: list[int] = []
         self._finished: dict[tuple, tuple[Strip, Strip]] = {}
         self._rows_key: tuple | None = None
 
@@ -97,7 +89,7 @@ class LogView(ScrollView, can_focus=True):
         self.set_interval(1.0, self._tick_relative)
 
     def _load_styles(self) -> None:
-        self._styles = {
+        self.lines.styles = {
             name: self.get_component_rich_style(name, partial=True) for name in COMPONENT_CLASSES
         }
         self.invalidate()
@@ -107,13 +99,9 @@ class LogView(ScrollView, can_focus=True):
         if self.is_mounted:
             self._load_styles()
 
-    def _style(self, rule: str) -> Style:
-        return self._styles.get(component(rule), Style.null())
-
     def invalidate(self) -> None:
-        """Forget every cached strip (theme, search or time mode changed)."""
-        self._render_version += 1
-        self._strips.clear()
+        """Forget every cached strip and row (theme, search or time mode changed)."""
+        self.lines.invalidate()
         self._finished.clear()
         self._rows_key = None
         self.refresh()
@@ -122,132 +110,20 @@ class LogView(ScrollView, can_focus=True):
         if self.time_mode == "relative":
             self.invalidate()
 
-    def watch_wrap(self) -> None:
+    def watch_wrap(self, wrap: bool) -> None:
+        self.lines.wrap = wrap
         self.scroll_to(x=0, animate=False, immediate=True)
         self.data_changed(0)
+        self.post_message(ViewChanged())
 
-    def watch_time_mode(self) -> None:
+    def watch_time_mode(self, time_mode: str) -> None:
+        self.lines.time_mode = time_mode
         self.invalidate()
+        self.post_message(ViewChanged())
 
     def set_matcher(self, matcher: re.Pattern[str] | None) -> None:
-        self.matcher = matcher
+        self.lines.matcher = matcher
         self.invalidate()
-
-    # -- text of a line ---------------------------------------------------------------------
-
-    def _time_text(self, rec: LogRecord) -> str:
-        if self.time_mode == "received":
-            return rec.timestamp
-        when = rec.when()
-        if when is None:
-            return rec.timestamp
-        if self.time_mode == "local":
-            local = when.astimezone()
-            return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d}"
-        return _relative(when, time.time())
-
-    def _append_safe(self, text: Text, value: str, style: Style | None = None) -> bool:
-        """Append untrusted text, control characters shown escaped; True if it was clean."""
-        if value.isprintable():
-            text.append(value, style)
-            return True
-        escape_style = self._style("escape")
-        pos = 0
-        for m in _CONTROL_RE.finditer(value):
-            if m.start() > pos:
-                text.append(value[pos : m.start()], style)
-            text.append(escape_controls(m.group()), escape_style)
-            pos = m.end()
-        text.append(value[pos:].replace("\t", "    "), style)
-        return False
-
-    def line_text(self, line: int) -> Text:
-        rec = self.state.buffer.record(line)
-        text = Text(no_wrap=not self.wrap, end="")
-        if rec.is_raw:
-            self._append_safe(text, rec.message, self._style("raw"))
-        else:
-            self._append_safe(text, self._time_text(rec), self._style("timestamp"))
-            text.append(" ")
-            slot = self.process_colors.index(rec.process_type) % PROCESS_SLOTS
-            self._append_safe(
-                text, f"{rec.source}[{rec.dyno}]:", self._styles.get(f"log--process-{slot}")
-            )
-            text.append(" ")
-            base = len(text)
-            if self._append_safe(text, rec.message):
-                for start, end, rule in highlight(rec.source, rec.dyno, rec.message):
-                    text.stylize(self._style(rule), base + start, base + end)
-        if self.matcher is not None:
-            match_style = self._style("match")
-            for m in self.matcher.finditer(text.plain):
-                if m.end() > m.start():
-                    text.stylize(match_style, m.start(), m.end())
-        return text
-
-    def _fast_strip(self, line: int) -> Strip | None:
-        """The common case built straight into segments (no rich Text): a clean, unwrapped
-        line with no search marks. None when the general path is needed."""
-        if self.wrap or self.matcher is not None:
-            return None
-        rec = self.state.buffer.record(line)
-        if rec.is_raw or not (rec.message.isprintable() and rec.dyno.isprintable()):
-            return None
-        ts = self._time_text(rec)
-        if not ts.isprintable():
-            return None
-        slot = self.process_colors.index(rec.process_type) % PROCESS_SLOTS
-        msg = rec.message
-        segments = [
-            Segment(ts, self._style("timestamp")),
-            Segment(" "),
-            Segment(f"{rec.source}[{rec.dyno}]:", self._styles.get(f"log--process-{slot}")),
-            Segment(" "),
-        ]
-        pos = 0
-        style = self._style
-        for start, end, rule in highlight(rec.source, rec.dyno, msg):
-            if start > pos:
-                segments.append(Segment(msg[pos:start]))
-            segments.append(Segment(msg[start:end], style(rule)))
-            pos = end
-        if pos < len(msg):
-            segments.append(Segment(msg[pos:]))
-        return Strip(segments)
-
-    def _strips_for(self, line: int, width: int) -> list[Strip]:
-        # Keyed by what stays true across history prepends (which renumber every line), so
-        # paging history in neither re-renders the screen nor fills the cache with stale rows.
-        buffer = self.state.buffer
-        key = (
-            line - buffer.prepended,
-            buffer.resets,
-            self._render_version,
-            width if self.wrap else 0,
-        )
-        strips = self._strips.get(key)
-        if strips is not None:
-            self._strips.move_to_end(key)
-            return strips
-        fast = self._fast_strip(line)
-        if fast is not None:
-            strips = [fast]
-            self._strips[key] = strips
-            if len(self._strips) > 2000:
-                self._strips.popitem(last=False)
-            return strips
-        text = self.line_text(line)
-        console = self.app.console
-        if self.wrap:
-            lines = text.wrap(console, max(width, 10))
-            strips = [Strip(ln.render(console), ln.cell_len) for ln in lines] or [Strip.blank(0)]
-        else:
-            strip = Strip(text.render(console), text.cell_len)
-            strips = [strip]
-        self._strips[key] = strips
-        if len(self._strips) > 2000:
-            self._strips.popitem(last=False)
-        return strips
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -314,33 +190,47 @@ class LogView(ScrollView, can_focus=True):
             height,
             n,
             self.state.version,
-            self._render_version,
+            self.lines.version,
             self.wrap,
             self.cursor,
             self.following,
         )
         if key == self._rows_key:
             return self._rows
+        rows = self._lines_on_screen(top, width, height, n)
+        self._rows = self._finish(rows, width, height)
+        self._rows_positions = [pos for pos, _ in rows]
+        self._rows_key = key
+        return self._rows
+
+    def _lines_on_screen(
+        self, top: int, width: int, height: int, n: int
+    ) -> list[tuple[int, Strip]]:
+        """(visible position, strip) for each row from `top` (wrapped lines take several)."""
+        strips, line_at, console = self.lines.strips, self.state.line_at, self.app.console
         rows: list[tuple[int, Strip]] = []
         if not self.wrap:
             for pos in range(top, min(top + height, n)):
-                rows.append((pos, self._strips_for(self.state.line_at(pos), width)[0]))
+                rows.append((pos, strips(line_at(pos), width, console)[0]))
         elif self.following or top + height >= n:
             pos = n - 1
             while pos >= 0 and len(rows) < height:
-                strips = self._strips_for(self.state.line_at(pos), width)
-                rows[:0] = [(pos, s) for s in strips]
+                rows[:0] = [(pos, s) for s in strips(line_at(pos), width, console)]
                 pos -= 1
             rows = rows[-height:]
         else:
             pos = top
             while pos < n and len(rows) < height:
-                rows.extend((pos, s) for s in self._strips_for(self.state.line_at(pos), width))
+                rows.extend((pos, s) for s in strips(line_at(pos), width, console))
                 pos += 1
             rows = rows[:height]
+        return rows
+
+    def _finish(self, rows: list[tuple[int, Strip]], width: int, height: int) -> list[Strip]:
+        """Rows cropped to the pane and styled (the cursor's row highlighted)."""
         x = int(self.scroll_offset.x)
         base = self.rich_style
-        on_cursor = base + self._style("cursor")
+        on_cursor = base + self.lines.style("cursor")
         out = []
         finished = self._finished
         if len(finished) > 4 * height + 100:
@@ -359,8 +249,6 @@ class LogView(ScrollView, can_focus=True):
             line = line.apply_style(on_cursor if pos == self.cursor else base)
             finished[fkey] = (strip, line)
             out.append(line)
-        self._rows_positions = [pos for pos, _ in rows]
-        self._rows, self._rows_key = out, key
         return out
 
     def render_line(self, y: int) -> Strip:
@@ -371,7 +259,7 @@ class LogView(ScrollView, can_focus=True):
 
     def position_at_row(self, y: int) -> int | None:
         self._layout()
-        positions = getattr(self, "_rows_positions", [])
+        positions = self._rows_positions
         return positions[y] if 0 <= y < len(positions) else None
 
     # -- following --------------------------------------------------------------------------
@@ -390,6 +278,25 @@ class LogView(ScrollView, can_focus=True):
             self.cursor = None
         self._rows_key = None
         self.refresh()
+        self.post_message(ViewChanged())
+
+    def reader_place(self) -> ReaderPlace:
+        """Where the reader is now, to find the same lines after the buffer renumbers them."""
+        cursor_line = self.selected_line() if self.cursor is not None else None
+        paused = bool(len(self.state)) and not self.following
+        top_line = self.state.line_at(int(self.scroll_offset.y)) if paused else None
+        return ReaderPlace(cursor_line, top_line)
+
+    def keep_place(self, place: ReaderPlace, shift: int) -> None:
+        """The buffer renumbered its lines (`shift` lines prepended; a reset): unless following
+        the end, show the lines the reader was at, under the same cursor."""
+        if not self.following and shift > 0:
+            if place.cursor_line is not None:
+                self.cursor = self.state.pos_of(place.cursor_line + shift)
+            if place.top_line is not None:
+                top = self.state.pos_of(place.top_line + shift)
+                self.scroll_to(y=top, animate=False, immediate=True)
+        self.reset_view()
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -414,6 +321,7 @@ class LogView(ScrollView, can_focus=True):
         self.following = False
         self.cursor = pos
         self._show(pos)
+        self.post_message(ViewChanged())
 
     def action_cursor(self, delta: int) -> None:
         n = len(self.state)
@@ -457,16 +365,17 @@ class LogView(ScrollView, can_focus=True):
     def action_open(self) -> None:
         line = self.selected_line()
         if line is not None:
-            self.post_message(self.Open(line))
+            self.post_message(OpenLine(line))
 
     def on_click(self, event) -> None:
         pos = self.position_at_row(event.y)
         if pos is None:
             return
         if event.chain >= 2 and pos == self.cursor:
-            self.post_message(self.Open(self.state.line_at(pos)))
+            self.post_message(OpenLine(self.state.line_at(pos)))
         else:
             self.cursor = pos
             self.following = False
             self._rows_key = None
             self.refresh()
+            self.post_message(ViewChanged())

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label
 
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.view import FILTER, FIND
+from tuilogs.ui.keys import Command
+from tuilogs.ui.messages import SearchClosed, SearchSubmitted
 
 PLACEHOLDER = "text  /regex/  status>=500  level:error  dyno:web  -source:heroku  code:H12"
 
 
 class SearchBar(Horizontal):
-    """Posts `Submitted` as the user types (debounced) and on Enter; Escape clears."""
+    """Posts `SearchSubmitted` as the user types and on Enter, `SearchClosed` when it closes;
+    Escape clears. The screen debounces, parses and scans."""
 
     DEFAULT_CSS = """
     SearchBar { height: 1; display: none; }
@@ -28,24 +29,26 @@ class SearchBar(Horizontal):
     SearchBar > #search-count { width: auto; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("ctrl+t,tab", "toggle_mode", "Find/filter", id="search.mode"),
-        Binding("escape", "clear", "Clear search", id="search.clear"),
+        Command(
+            "ctrl+t,tab",
+            "toggle_mode",
+            "Find/filter",
+            id="search.mode",
+            title="Switch find ↔ filter",
+            tooltip="In the box: switch find ↔ filter",
+        ),
+        Command(
+            "escape",
+            "clear",
+            "Clear search",
+            id="search.clear",
+            tooltip="Clear the search, show every line",
+        ),
     ]
 
     mode: reactive[str] = reactive(FIND)
     _count_width = 0
-
-    class Submitted(Message):
-        def __init__(self, text: str, mode: str, final: bool) -> None:
-            super().__init__()
-            self.text = text
-            self.mode = mode
-            self.final = final
-
-    class Closed(Message):
-        def __init__(self, cleared: bool) -> None:
-            super().__init__()
-            self.cleared = cleared
+    _count_text: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Find", id="search-mode")
@@ -65,10 +68,22 @@ class SearchBar(Horizontal):
     def watch_mode(self, mode: str) -> None:
         self.query_one("#search-mode", Label).update("Filter" if mode == FILTER else "Find")
         if self.is_mounted and self.input.value:
-            self.post_message(self.Submitted(self.input.value, mode, final=True))
+            self.post_message(SearchSubmitted(self.input.value, mode, final=True))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Its keys act only while it is open (the command palette asks too).
+        return self.has_class("-visible") or action not in ("toggle_mode", "clear")
+
+    def show_count(self, found: int | None, mode: str, scanning: bool) -> None:
+        """`12 matches` (find) or `340 lines` (filter); nothing without a search."""
+        if found is None:
+            self.set_count("")
+            return
+        noun = ("match" if found == 1 else "matches") if mode == FIND else "lines"
+        self.set_count(f"{found:,} {noun}" + ("…" if scanning else ""))
 
     def set_count(self, text: str) -> None:
-        if text != getattr(self, "_count_text", None):
+        if text != self._count_text:
             self._count_text = text
             self.query_one("#search-count", Label).update(
                 text, layout=self._count_width != len(text)
@@ -91,13 +106,13 @@ class SearchBar(Horizontal):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         if self.validate(event.value):
-            self.post_message(self.Submitted(event.value, self.mode, final=False))
+            self.post_message(SearchSubmitted(event.value, self.mode, final=False))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.validate(event.value):
-            self.post_message(self.Submitted(event.value, self.mode, final=True))
-            self.post_message(self.Closed(cleared=False))
+            self.post_message(SearchSubmitted(event.value, self.mode, final=True))
+            self.post_message(SearchClosed(cleared=False))
 
     def action_toggle_mode(self) -> None:
         self.mode = FILTER if self.mode == FIND else FIND
@@ -106,5 +121,5 @@ class SearchBar(Horizontal):
         self.input.value = ""
         self.show_error("")
         self.remove_class("-visible")
-        self.post_message(self.Submitted("", self.mode, final=True))
-        self.post_message(self.Closed(cleared=True))
+        self.post_message(SearchSubmitted("", self.mode, final=True))
+        self.post_message(SearchClosed(cleared=True))

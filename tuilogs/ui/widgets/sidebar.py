@@ -10,14 +10,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tuilogs.core.buffer import Origin
 from tuilogs.core.filters import EXCLUDE, INCLUDE, OriginFilter
 from tuilogs.core.record import process_type
+from tuilogs.ui.keys import Command
+from tuilogs.ui.messages import FiltersChanged
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,39 @@ def _dyno_sort_key(dyno: str) -> tuple:
 
 
 class FilterSidebar(OptionList):
-    """Source and dyno filters; posts `Changed` after every edit of the filter."""
+    """Source and dyno filters; posts `FiltersChanged` after every edit of the filter."""
 
     BINDINGS = [
-        Binding("space,x", "toggle", "Hide/show", id="sidebar.toggle"),
-        Binding("o", "only", "Only this", id="sidebar.only"),
-        Binding("i,plus", "include", "Include", id="sidebar.include"),
-        Binding("minus", "exclude", "Exclude", show=False),
-        Binding("backspace,0", "clear", "Clear filters", id="sidebar.clear"),
+        Command(
+            "space,x",
+            "toggle",
+            "Hide/show",
+            id="sidebar.toggle",
+            title="Hide/show this source or dyno",
+            tooltip="Hide or show this source or dyno",
+        ),
+        Command(
+            "o", "only", "Only this", id="sidebar.only", tooltip="Show only this source or dyno"
+        ),
+        Command(
+            "i,plus",
+            "include",
+            "Include",
+            id="sidebar.include",
+            tooltip="Include: only included ones show",
+        ),
+        Command("minus", "exclude", "Exclude", show=False, id="sidebar.exclude"),
+        Command(
+            "backspace,0",
+            "clear",
+            "Clear filters",
+            id="sidebar.clear",
+            title="Clear source/dyno filters",
+            tooltip="Show every source and dyno again",
+        ),
     ]
+    # Actions on the highlighted entry: they apply only while the sidebar has the focus.
+    ENTRY_ACTIONS = frozenset({"toggle", "only", "include", "exclude"})
 
     COMPONENT_CLASSES = {
         "sidebar--include",
@@ -83,9 +107,6 @@ class FilterSidebar(OptionList):
     FilterSidebar > .sidebar--count { color: $text-muted; }
     FilterSidebar > .sidebar--heading { color: $text-muted; text-style: bold; }
     """
-
-    class Changed(Message):
-        """The origin filter changed."""
 
     def __init__(self, origin_filter: OriginFilter, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -131,6 +152,10 @@ class FilterSidebar(OptionList):
         text.append(f" {count:,}", style=style("sidebar--count", partial=True))
         return text
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Asked for keys and by the command palette (the screen remembers the focus).
+        return action not in self.ENTRY_ACTIONS or self.screen.focused is self
+
     def _current(self) -> Entry | None:
         i = self.highlighted
         if i is None or i >= len(self._rows):
@@ -143,7 +168,7 @@ class FilterSidebar(OptionList):
             return
         fn(entry)
         self.refresh_prompts()
-        self.post_message(self.Changed())
+        self.post_message(FiltersChanged())
 
     def action_toggle(self) -> None:
         self._edit(lambda e: self.origin_filter.toggle_exclude(e.kind, e.name))
@@ -166,8 +191,9 @@ class FilterSidebar(OptionList):
     def action_clear(self) -> None:
         self.origin_filter.clear()
         self.refresh_prompts()
-        self.post_message(self.Changed())
+        self.post_message(FiltersChanged())
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter (OptionList's own key) and a click hide or show the entry, as space does."""
         event.stop()
         self.action_toggle()
