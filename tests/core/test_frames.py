@@ -9,15 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuilogs.core.frames import (
-    Frame,
-    OctetStreamParser,
-    format_frame,
-    format_frames,
-    is_drain_token,
-    parse_logplex_body,
-    parse_message,
-)
+from tuilogs.core.frames import Frame, format_frame, format_frames, is_drain_token, parse_message
+from tuilogs.core.octet_counting import OctetStreamParser, parse_logplex_body
 from tuilogs.core.record import LogRecord, parse_line
 
 TOKEN = "d.73ea7440-270a-435a-a0ea-adf50b4e5f5a"

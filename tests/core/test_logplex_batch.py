@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tuilogs.core.frames import OctetStreamParser, parse_logplex_body
 from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.core.octet_counting import OctetStreamParser, parse_logplex_body
 from tuilogs.core.record import LogRecord
 
 TS = "2026-11-23T19:00:00.000001+00:00"

@@ -11,7 +11,8 @@ import contextlib
 import ssl
 from dataclasses import dataclass, field
 
-from tuilogs.core.frames import Frame, OctetStreamParser, parse_logplex_body
+from tuilogs.core.frames import Frame
+from tuilogs.core.octet_counting import OctetStreamParser, parse_logplex_body
 
 
 @dataclass

@@ -22,7 +22,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 
 from tuilogs.core.apps import is_app_name
-from tuilogs.core.frames import OctetStreamParser
+from tuilogs.core.octet_counting import OctetStreamParser
 from tuilogs.core.record import LogRecord, log_timestamp
 
 __all__ = ["app_for_hostname", "make_server_ssl_context", "start_syslog_server"]

@@ -15,8 +15,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from tuilogs.core.apps import APP_NAME_RE
-from tuilogs.core.frames import ParseResult, parse_logplex_body
 from tuilogs.core.logplex_batch import CONTENT_TYPE
+from tuilogs.core.octet_counting import ParseResult, parse_logplex_body
 from tuilogs.core.record import LogRecord
 
 from ..auth import authorized
