@@ -345,8 +345,7 @@ def _subcommand(name: str, argv: list[str]) -> int:
     if name == "serve":
         from tuilogs.server.run import main as serve_main
 
-        serve_main(argv, prog="tuilogs serve")
-        return 0
+        return serve_main(argv, prog="tuilogs serve")
     if name == "token":
         from tuilogs.server.auth import load_or_create_token
 
