@@ -104,9 +104,11 @@ class TargetPolicy:
     def from_settings(cls, s: Settings) -> TargetPolicy:
         hosts = [s.host, s.syslog_host or s.host]
         public = urlsplit(s.public_url) if s.public_url else None
+        allow = s.allow_private_drains
+        if allow is None:
+            allow = not any(listens_beyond_loopback(h) for h in hosts)
         return cls(
-            allow_private=s.allow_private_drains
-            or not any(listens_beyond_loopback(h) for h in hosts),
+            allow_private=allow,
             http_port=s.port,
             syslog_ports=frozenset(p for p in (s.syslog_port, s.syslog_tls_port) if p),
             public_host=normalize_host(public.hostname or "") if public else None,

@@ -39,7 +39,7 @@ from tuilogs.core.hosts import base_url
 from .app import create_app
 from .auth import load_or_create_token
 from .http_server import EndStreams, RouterServer
-from .listener import bind_tcp
+from .listener import Listener, bind_tcp
 from .proxies import TrustedProxies, trusted_spec
 from .router import Router
 from .settings import Settings
@@ -172,6 +172,11 @@ class RouterHandle:
         return self.router.store
 
     @property
+    def listener(self) -> Listener | None:
+        """The HTTP listener (connection counts), once serving."""
+        return getattr(self._server, "listener", None)
+
+    @property
     def syslog_ports(self) -> list[int]:
         return self.router.syslog_ports()
 
@@ -240,7 +245,7 @@ def _prepare(
     streams = EndStreams(app)
     config = uvicorn.Config(
         TrustedProxies(streams, trusted_spec(settings.forwarded_allow_ips)),
-        log_level="warning",
+        log_level="error",  # not a warning per malformed request from the internet
         access_log=False,
         lifespan="on",
         proxy_headers=False,  # applied by TrustedProxies, which needs the peer first
@@ -380,7 +385,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-private-drains",
         action="store_true",
-        help="let drains reach private addresses when listening beyond loopback",
+        default=None,
+        help="let drains reach private addresses even when listening beyond loopback",
     )
 
 

@@ -22,7 +22,8 @@ class Settings:
     `read_timeout` s, and its body must not stall longer. `public_url` is the address clients
     use (behind a TLS proxy), put in `logplex_url`; `forwarded_allow_ips` are the proxies
     whose `X-Forwarded-*` headers are believed (None: `FORWARDED_ALLOW_IPS`, else loopback);
-    `allow_private_drains` lets a router listening beyond loopback drain to private addresses.
+    `allow_private_drains`: may drains reach private addresses (None: only if every listener
+    is on loopback).
     """
 
     token: str
@@ -51,4 +52,4 @@ class Settings:
     read_timeout: float = 10.0
     public_url: str | None = None
     forwarded_allow_ips: str | None = None
-    allow_private_drains: bool = False
+    allow_private_drains: bool | None = None
