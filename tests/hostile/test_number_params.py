@@ -69,5 +69,7 @@ def test_drain_number_headers(router, drain_auth, no_tracebacks, header, value):
 def test_drain_content_length(router, drain_auth, no_tracebacks, value):
     headers = [drain_auth, ("Content-Length", value)]
     body = frames_body([rec("x")])
-    resp = raw_request(router.base_url, "POST", "/drains/myapp", headers, body, content_length=False)
+    resp = raw_request(
+        router.base_url, "POST", "/drains/myapp", headers, body, content_length=False
+    )
     assert resp.status == 400  # refused by the HTTP parser before the app

@@ -172,7 +172,9 @@ def test_connections_beyond_the_cap_wait_for_a_free_slot(make_router):
 
 
 def test_tls_handshakes_are_capped_and_cut(make_router, tls_files, client_tls):
-    router = make_router(https=True, max_tls_handshakes=2, max_connections=100, **tls_files, **QUICK)
+    router = make_router(
+        https=True, max_tls_handshakes=2, max_connections=100, **tls_files, **QUICK
+    )
     listener = router.listener
     seen: list[int] = []
     socks = [socket.create_connection(address(router.base_url)) for _ in range(6)]

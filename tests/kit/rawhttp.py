@@ -91,7 +91,9 @@ def raw_request(
     return parse_response(b"".join(chunks))
 
 
-def open_partial(base_url: str, data: bytes = b"GET /apps HTTP/1.1\r\nHost: x\r\nX-") -> socket.socket:
+def open_partial(
+    base_url: str, data: bytes = b"GET /apps HTTP/1.1\r\nHost: x\r\nX-"
+) -> socket.socket:
     """A connection that sent `data` (half a request head) and says no more."""
     s = socket.create_connection(address(base_url), timeout=15)
     s.sendall(data)

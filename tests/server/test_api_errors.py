@@ -59,6 +59,7 @@ HUGE = "9" * 5000
 @example(body={"lines": HUGE}, params={"before": HUGE, "after": HUGE, "limit": HUGE}, drain=None)
 @example(body={"after": HUGE, "lines": "٣"}, params={"after": "١"}, drain="http://127.1:1/x")
 @example(body={"lines": "²"}, params={}, drain="http://[::ffff:169.254.169.254]/")
+@example(body={}, params={"q": "\u200b"}, drain="http://ex\u200bample.com/")
 def test_api_never_500s_on_hostile_input(router, client, body, params, drain):
     if router.store.count("myapp") == 0:
         post_batch(router, "myapp", [rec("seed")])

@@ -59,7 +59,9 @@ def test_ctrl_c_with_a_tail_attached_exits_cleanly(tmp_path):
         resp = httpx.post(f"{base}/drains/myapp", content=body, auth=("logplex", token))
         assert resp.status_code == 204
         headers = {"Authorization": f"Bearer {token}"}
-        session = httpx.post(f"{base}/apps/myapp/log-sessions", json={"tail": True}, headers=headers)
+        session = httpx.post(
+            f"{base}/apps/myapp/log-sessions", json={"tail": True}, headers=headers
+        )
         url = session.json()["logplex_url"]
         seen = []
         with httpx.stream("GET", url, headers={"Accept": "text/event-stream"}, timeout=30) as r:

@@ -112,9 +112,7 @@ async def test_dead_and_half_open_connections_do_not_hurt(server):
 
 async def test_silent_and_idle_connections_are_closed():
     sink = Sink()
-    srv = await start_syslog_server(
-        "127.0.0.1", 0, sink, first_read_timeout=0.2, idle_timeout=0.5
-    )
+    srv = await start_syslog_server("127.0.0.1", 0, sink, first_read_timeout=0.2, idle_timeout=0.5)
     try:
         # Silent from the start: cut after first_read_timeout.
         reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)

@@ -281,7 +281,7 @@ class ForwarderManager:
                 continue
             try:
                 fwd = DrainForwarder(d, self._report, **self._options)
-            except (ValueError, KeyError, TypeError) as exc:
+            except Exception as exc:  # a URL no client can use: one drain, not all of them
                 log.warning("drain %s: not forwarding (%s)", drain_id, exc)
                 continue
             fwd.start()
