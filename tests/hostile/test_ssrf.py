@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 
 import pytest
 
@@ -169,3 +170,33 @@ async def test_delivery_notices_do_not_say_which_ports_are_open():
     said = {tuple(m.split(": ", 1)[1].split(" ", 1)) for m in reports}
     assert {url for url, _ in said} == set(urls)
     assert {problem for _, problem in said} == {"could not deliver; retrying"}, reports
+
+
+@pytest.mark.parametrize(
+    ("names", "delivered"), [(["localhost"], True), (["other.example"], False)]
+)
+async def test_tls_is_verified_against_the_name_not_the_checked_address(ca, names, delivered):
+    """Connecting to the checked address must not weaken TLS: the certificate must name the
+    drain's host (here it does not name 127.0.0.1 at all)."""
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(server_ctx)
+
+    def client_ctx() -> ssl.SSLContext:
+        ctx = ssl.create_default_context()
+        ca.configure_trust(ctx)
+        return ctx
+
+    reports = Reports()
+    manager = ForwarderManager(reports, ssl_context_factory=client_ctx, **FAST)
+    async with HttpReceiver(ssl_context=server_ctx) as rx:
+        url = rx.url().replace("127.0.0.1", "localhost")
+        manager.sync([Drain("1", "myapp", url, "d.1", TS, TS)])
+        manager.offer("myapp", recs(1))
+        if delivered:
+            (req,) = await rx.wait_accepted(1)
+            assert req.headers["host"] == f"localhost:{rx.port}"
+        else:
+            (message, *_) = await reports.wait()
+            assert message.startswith("Error L14 (certificate validation error)")
+            assert rx.accepted == []
+        await manager.aclose(timeout=0)
