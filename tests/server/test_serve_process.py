@@ -51,7 +51,8 @@ def started(home: Path, proc: subprocess.Popen) -> tuple[str, str]:
     raise AssertionError("router did not start")
 
 
-def test_ctrl_c_with_a_tail_attached_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("lines", [100, 0], ids=["after-a-line", "before-any-line"])
+def test_ctrl_c_with_a_tail_attached_exits_cleanly(tmp_path, lines):
     proc = serve(tmp_path, "--port", "0")
     try:
         base, token = started(tmp_path, proc)
@@ -60,16 +61,18 @@ def test_ctrl_c_with_a_tail_attached_exits_cleanly(tmp_path):
         assert resp.status_code == 204
         headers = {"Authorization": f"Bearer {token}"}
         session = httpx.post(
-            f"{base}/apps/myapp/log-sessions", json={"tail": True}, headers=headers
+            f"{base}/apps/myapp/log-sessions", json={"tail": True, "lines": lines}, headers=headers
         )
         url = session.json()["logplex_url"]
         seen = []
         with httpx.stream("GET", url, headers={"Accept": "text/event-stream"}, timeout=30) as r:
+            if lines == 0:  # attached (the answer has begun), nothing sent yet
+                proc.send_signal(signal.SIGINT)
             for line in r.iter_lines():  # ends without an error: the stream was completed
                 seen.append(line)
                 if "hello world" in line:
                     proc.send_signal(signal.SIGINT)
-        assert any("hello world" in line for line in seen)
+        assert any("hello world" in line for line in seen) == (lines > 0)
         assert proc.wait(20) == 0
         err = proc.stderr.read()
         assert "Traceback" not in err and "ERROR" not in err, err

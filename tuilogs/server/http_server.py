@@ -50,8 +50,10 @@ class EndStreams:
 
         async def tracked_send(message: dict) -> None:
             nonlocal streaming
-            if message["type"] == "http.response.body":
-                streaming = bool(message.get("more_body", False))
+            kind = message["type"]
+            if kind == "http.response.start" or kind == "http.response.body":
+                # Started and not finished: a tail may send its first line only much later.
+                streaming = kind == "http.response.start" or bool(message.get("more_body"))
                 (self._streaming.add if streaming else self._streaming.discard)(task)
             await send(message)
 
