@@ -2,11 +2,13 @@
 
 Ctrl+C with clients attached printed a 40-line traceback ("Exception in ASGI application",
 a cancelled tail), and a busy port or `--tls-cert /tmp` printed tracebacks too. Now the
-tail ends cleanly and the process exits 0; a start-up mistake is one line and exit 1.
+tail is cut at once (the client reconnects, as it did) and the process exits 0 without a
+word; a start-up mistake is one line and exit 1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -68,10 +70,11 @@ def test_ctrl_c_with_a_tail_attached_exits_cleanly(tmp_path, lines):
         with httpx.stream("GET", url, headers={"Accept": "text/event-stream"}, timeout=30) as r:
             if lines == 0:  # attached (the answer has begun), nothing sent yet
                 proc.send_signal(signal.SIGINT)
-            for line in r.iter_lines():  # ends without an error: the stream was completed
-                seen.append(line)
-                if "hello world" in line:
-                    proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(httpx.RemoteProtocolError):  # the router went away
+                for line in r.iter_lines():
+                    seen.append(line)
+                    if "hello world" in line:
+                        proc.send_signal(signal.SIGINT)
         assert any("hello world" in line for line in seen) == (lines > 0)
         assert proc.wait(20) == 0
         err = proc.stderr.read()

@@ -8,10 +8,9 @@ ours: `listener.Listener` caps connections and TLS handshakes, `deadlines.Reques
 
 On shutdown (Ctrl+C, SIGTERM, `RouterHandle.stop`) uvicorn waits `timeout_graceful_shutdown`
 for responses to finish, then cancels what is left; a tail never finishes, so every attached
-client used to cost a 40-line "Exception in ASGI application" traceback. `EndStreams` ends
-each streaming response first: the app's task is cancelled where it waits for lines, and the
-chunked response is then completed, so the client sees a clean end of stream and uvicorn
-closes the connection at once.
+client used to cost a 40-line "Exception in ASGI application" traceback. Now the connections
+of streaming responses (`EndStreams` knows them) are cut first, as they were after the wait
+(clients see the router go away and reconnect, as before), and their tasks end quietly.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ class EndStreams:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.ending = False
-        self._streaming: set[asyncio.Task] = set()
+        self._streaming: dict[asyncio.Task, Scope] = {}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -54,7 +53,10 @@ class EndStreams:
             if kind == "http.response.start" or kind == "http.response.body":
                 # Started and not finished: a tail may send its first line only much later.
                 streaming = kind == "http.response.start" or bool(message.get("more_body"))
-                (self._streaming.add if streaming else self._streaming.discard)(task)
+                if streaming:
+                    self._streaming[task] = scope
+                else:
+                    self._streaming.pop(task, None)
             await send(message)
 
         try:
@@ -65,12 +67,19 @@ class EndStreams:
             uncancel = getattr(task, "uncancel", None)  # Python 3.11+
             if uncancel is not None:
                 uncancel()
+            # Completes the response if its connection was not cut (uvicorn ignores a send
+            # to a connection that is gone).
             with contextlib.suppress(OSError):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            self._streaming.discard(task)
+            self._streaming.pop(task, None)
+
+    def streaming(self) -> list[Scope]:
+        """The scopes of the responses streaming now."""
+        return list(self._streaming.values())
 
     def end(self) -> None:
+        """Cancel the tasks of streaming responses (their connections cut first, if any)."""
         self.ending = True
         for task in list(self._streaming):
             task.cancel()
@@ -125,5 +134,10 @@ class RouterServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.listener is not None:
             await self.listener.close()
+        streaming = self._streams.streaming()
+        for protocol in list(self.server_state.connections):
+            cycle = getattr(protocol, "cycle", None)  # uvicorn's request in progress
+            if cycle is not None and any(cycle.scope is scope for scope in streaming):
+                protocol.transport.abort()
         self._streams.end()
         await super().shutdown(sockets=None)
