@@ -1,11 +1,22 @@
-"""Listener hosts: wildcard means loopback, IPv6 goes in brackets; drain URLs' userinfo."""
+"""Listener hosts: wildcard means loopback, IPv6 goes in brackets; drain URLs' userinfo;
+every spelling of an address read as a connect would, and what kind of place it is."""
 
 from __future__ import annotations
 
 import pytest
 
 from tuilogs.core.drain_urls import split_userinfo, with_userinfo
-from tuilogs.core.hosts import base_url, is_loopback
+from tuilogs.core.hosts import (
+    FORBIDDEN,
+    PRIVATE,
+    PUBLIC,
+    address_kind,
+    base_url,
+    is_loopback,
+    listens_beyond_loopback,
+    name_kind,
+    parse_ip,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +53,67 @@ def test_with_userinfo_round_trips():
     url = with_userinfo("http://[::1]:5170/drains/app", "user", "t@k:en")
     assert url == "http://user:t%40k%3Aen@[::1]:5170/drains/app"
     assert split_userinfo(url) == ("http://[::1]:5170/drains/app", ("user", "t@k:en"))
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.1", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("[::ffff:127.0.0.1]", "::ffff:7f00:1"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("10.1", "10.0.0.1"),
+        ("example.com", None),
+        ("localhost.", None),
+        ("", None),
+        ("1.2.3.4 x", None),
+    ],
+)
+def test_parse_ip_reads_every_spelling_a_connect_accepts(host, address):
+    ip = parse_ip(host)
+    assert (str(ip) if ip else None) == address
+
+
+@pytest.mark.parametrize(
+    ("host", "kind"),
+    [
+        ("169.254.169.254", FORBIDDEN),
+        ("fd00:ec2::254", FORBIDDEN),
+        ("100.100.100.200", FORBIDDEN),
+        ("fe80::1", FORBIDDEN),
+        ("::ffff:169.254.169.254", FORBIDDEN),
+        ("64:ff9b::a9fe:a9fe", FORBIDDEN),  # NAT64 of the metadata address
+        ("224.0.0.1", FORBIDDEN),
+        ("127.0.0.1", PRIVATE),
+        ("0.0.0.0", PRIVATE),
+        ("::", PRIVATE),
+        ("::ffff:127.0.0.1", PRIVATE),
+        ("2002:7f00:1::", PRIVATE),  # 6to4 of loopback
+        ("10.0.0.1", PRIVATE),
+        ("100.64.0.1", PRIVATE),
+        ("fc00::1", PRIVATE),
+        ("8.8.8.8", PUBLIC),
+        ("2001:4860:4860::8888", PUBLIC),
+    ],
+)
+def test_address_kind(host, kind):
+    ip = parse_ip(host)
+    assert ip is not None and address_kind(ip)[0] == kind
+
+
+def test_name_kind_knows_metadata_services_and_localhost():
+    assert name_kind("metadata.google.internal.")[0] == FORBIDDEN
+    assert name_kind("METADATA")[0] == FORBIDDEN
+    for name in ("localhost", "localhost.", "app.localhost", "ip6-localhost"):
+        assert name_kind(name)[0] == PRIVATE, name
+    assert name_kind("logs.example.com") is None
+    assert name_kind("ip6-logs.example.com") is None
+
+
+def test_listens_beyond_loopback():
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+        assert not listens_beyond_loopback(host), host
+    for host in ("0.0.0.0", "::", "10.0.0.5", "myhost"):
+        assert listens_beyond_loopback(host), host

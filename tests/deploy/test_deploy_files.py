@@ -104,12 +104,15 @@ class TestHeroku:
         command = ["bash", "-c", web.replace("--host 0.0.0.0", "--host 127.0.0.1")]
         serve_until_it_answers(command, router_env(tmp_path, PORT=str(port)), port)
 
-    @pytest.mark.parametrize(("trusted", "scheme"), [("*", "https"), ("10.9.9.9", "http")])
+    @pytest.mark.parametrize(
+        ("trusted", "base"), [("*", "https://logs.example.com"), ("10.9.9.9", "")]
+    )
     def test_forwarded_allow_ips_decides_the_scheme_of_printed_urls(
-        self, monkeypatch, make_router, trusted, scheme
+        self, monkeypatch, make_router, trusted, base
     ) -> None:
         """app.json sets FORWARDED_ALLOW_IPS=* because Heroku's router, the only way into a
-        dyno, connects from addresses of its own and says `X-Forwarded-Proto: https`."""
+        dyno, connects from addresses of its own and says `X-Forwarded-Proto: https`. An
+        untrusted peer's Host is not believed: the URL is the address it connected to."""
         monkeypatch.setenv("FORWARDED_ALLOW_IPS", trusted)
         router = make_router()
         assert post_batch(router, "myapp", [rec("hello")]).status_code < 300
@@ -118,7 +121,7 @@ class TestHeroku:
             f"{router.base_url}/apps/myapp/log-sessions", json={"tail": False}, headers=headers
         )
         assert answer.status_code == 201, answer.text
-        assert answer.json()["logplex_url"].startswith(f"{scheme}://logs.example.com/")
+        assert answer.json()["logplex_url"].startswith(f"{base or router.base_url}/log-sessions/")
 
 
 def dockerfile() -> list[tuple[str, str]]:

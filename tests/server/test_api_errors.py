@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kit.routerkit import post_batch, rec
@@ -30,6 +30,14 @@ json_values = st.recursive(
 
 
 session_keys = st.sampled_from(["dyno", "lines", "source", "tail", "after", "x"])
+# Query values from all of Unicode, and numbers as clients get them wrong: digits that are not
+# ASCII (`²`, `٣`: str.isdigit accepts them), signs, huge ones.
+numberish = st.one_of(
+    st.integers(-(10**30), 10**30).map(str),
+    st.text(alphabet="0123456789²³¹٣۵߀１⁵-+ .e", min_size=1, max_size=40),
+)
+query_values = st.one_of(st.text(max_size=12), numberish)
+HUGE = "9" * 5000
 
 
 @settings(
@@ -38,14 +46,20 @@ session_keys = st.sampled_from(["dyno", "lines", "source", "tail", "after", "x"]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    body=st.dictionaries(session_keys, json_values, max_size=5),
+    body=st.dictionaries(session_keys, st.one_of(json_values, numberish), max_size=5),
     params=st.dictionaries(
         st.sampled_from(["before", "after", "limit", "q", "dyno", "source", "total"]),
-        st.text(max_size=12),
+        query_values,
         max_size=4,
     ),
     drain=json_values,
 )
+@example(body={}, params={"limit": "²"}, drain=None)
+@example(body={}, params={"before": "²"}, drain=None)
+@example(body={"lines": HUGE}, params={"before": HUGE, "after": HUGE, "limit": HUGE}, drain=None)
+@example(body={"after": HUGE, "lines": "٣"}, params={"after": "١"}, drain="http://127.1:1/x")
+@example(body={"lines": "²"}, params={}, drain="http://[::ffff:169.254.169.254]/")
+@example(body={}, params={"q": "\u200b"}, drain="http://ex\u200bample.com/")
 def test_api_never_500s_on_hostile_input(router, client, body, params, drain):
     if router.store.count("myapp") == 0:
         post_batch(router, "myapp", [rec("seed")])

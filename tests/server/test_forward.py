@@ -106,7 +106,7 @@ async def test_retries_keep_frame_id_and_recover(manager_factory):
     msgs = reports.messages()
     assert len(msgs) == 4
     assert all(msg.startswith("Error L13 (Local delivery error): ") for msg in msgs)
-    assert "HTTP 500" in msgs[0] and "HTTP 429" in msgs[1] and "no answer within" in msgs[2]
+    assert "HTTP 500" in msgs[0] and "HTTP 429" in msgs[1] and "could not deliver" in msgs[2]
     assert all("s3cret" not in msg and "u:***@" in msg for msg in msgs)
     assert {(app, r.source, r.dyno) for app, r in reports} == {("myapp", "heroku", "logplex")}
 

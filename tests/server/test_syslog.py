@@ -44,10 +44,8 @@ class Sink:
 async def server():
     sink = Sink()
     srv = await start_syslog_server("127.0.0.1", 0, sink, default_app="fallback")
-    port = srv.sockets[0].getsockname()[1]
-    yield sink, port
-    srv.close()
-    await srv.wait_closed()
+    yield sink, srv.port
+    await srv.close()
 
 
 async def send(port: int, data: bytes, ssl_ctx: ssl.SSLContext | None = None) -> None:
@@ -112,17 +110,23 @@ async def test_dead_and_half_open_connections_do_not_hurt(server):
     assert LogRecord(TS, "app", "web.1", "still alive") in sink.records("alive")
 
 
-async def test_idle_connections_are_closed():
+async def test_silent_and_idle_connections_are_closed():
     sink = Sink()
-    srv = await start_syslog_server("127.0.0.1", 0, sink, idle_timeout=0.2)
-    port = srv.sockets[0].getsockname()[1]
+    srv = await start_syslog_server("127.0.0.1", 0, sink, first_read_timeout=0.2, idle_timeout=0.5)
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        # Silent from the start: cut after first_read_timeout.
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
         assert await asyncio.wait_for(reader.read(), 3) == b""  # server hung up
         writer.close()
+        # A sender that spoke, then went quiet: kept past first_read_timeout, cut when idle.
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(b"<13>1 - h p - - - hello\n")
+        await writer.drain()
+        await sink.wait(1)
+        assert await asyncio.wait_for(reader.read(), 3) == b""
+        writer.close()
     finally:
-        srv.close()
-        await srv.wait_closed()
+        await srv.close()
 
 
 async def test_failing_store_does_not_kill_the_connection():
@@ -134,7 +138,7 @@ async def test_failing_store_does_not_kill_the_connection():
             raise RuntimeError("disk full")
 
     srv = await start_syslog_server("127.0.0.1", 0, flaky)
-    port = srv.sockets[0].getsockname()[1]
+    port = srv.port
     try:
         _, w = await asyncio.open_connection("127.0.0.1", port)
         w.write(b"<13>1 - h p - - - first\n")
@@ -152,8 +156,7 @@ async def test_failing_store_does_not_kill_the_connection():
         assert [rs[0].message for rs in calls] == ["first", "second"]
         w.close()
     finally:
-        srv.close()
-        await srv.wait_closed()
+        await srv.close()
 
 
 async def test_tls(tmp_path):
@@ -164,7 +167,7 @@ async def test_tls(tmp_path):
     server_ctx = make_server_ssl_context(str(tmp_path / "server.pem"), str(tmp_path / "server.key"))
     sink = Sink()
     srv = await start_syslog_server("127.0.0.1", 0, sink, ssl_context=server_ctx)
-    port = srv.sockets[0].getsockname()[1]
+    port = srv.port
     try:
         client_ctx = ssl.create_default_context()
         ca.configure_trust(client_ctx)
@@ -187,8 +190,7 @@ async def test_tls(tmp_path):
         await send(port, format_frame(records[0], TOKEN, sd=True), client_ctx)
         assert len(await sink.wait(51)) == 51
     finally:
-        srv.close()
-        await srv.wait_closed()
+        await srv.close()
 
 
 @pytest.mark.skipif(shutil.which("logger") is None, reason="util-linux logger not installed")

@@ -9,6 +9,7 @@ URL (`split_userinfo`), as Logplex does.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import quote, unquote, urlsplit
 
@@ -38,8 +39,10 @@ def mask_url(url: str) -> str:
 def validate_drain_url(url: object) -> str | None:
     """Why `url` is not an acceptable drain URL (a sentence), or None when it is.
 
-    Same rules as the router's and Heroku's: https/http/syslog/syslog+tls, a host, and a
-    port for syslog. Checked before sending so the user gets the answer without a round trip.
+    Same rules as the router's and Heroku's: https/http/syslog/syslog+tls, a host (one that
+    every URL parser reads alike: no backslash, no invisible characters), and a port for
+    syslog. Checked before sending so the user gets the answer without a round trip. (Where
+    the router may deliver is the router's own check: `server.drain_targets`.)
     """
     if not isinstance(url, str) or not url.strip():
         return "Drain URL must be a non-empty string."
@@ -56,9 +59,22 @@ def validate_drain_url(url: object) -> str | None:
         return f"Drain URL must use https://, http://, syslog:// or syslog+tls:// (got {shown})."
     if not parts.hostname:
         return f"Drain URL {mask_url(url)} has no host."
+    if "\\" in url or not _plausible_host(parts.hostname):
+        return f"Drain URL {mask_url(url)} does not have a valid host name."
     if scheme.startswith("syslog") and port is None:
         return f"Drain URL {mask_url(url)} needs a port (syslog drains have no default)."
     return None
+
+
+def _plausible_host(host: str) -> bool:
+    """A host every URL parser reads alike: an IPv6 literal, or letters, digits, `-._`."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.partition("%")[0])
+        except ValueError:
+            return False
+        return True
+    return all(c.isalnum() or c in "-._" for c in host)
 
 
 def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:

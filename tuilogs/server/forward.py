@@ -12,11 +12,21 @@ One ``DrainForwarder`` per drain, each an asyncio task with a bounded buffer:
 * ``syslog://`` / ``syslog+tls://`` drains get the same frames with the drain token as hostname
   and ``- -`` over one persistent connection, reconnected with backoff.
 
+Where a drain may connect is checked at every connect (``drain_targets``: resolve, check each
+address, connect to the checked address, TLS still verified against the drain's host name), and
+each batch says how many routers it has passed (``Tuilogs-Hops``, see ``hops``), so loops end.
+A forwarded frame is always one line: CR and LF inside a message travel escaped (``\\x0d``,
+``\\x0a``), so a message cannot smuggle a command line to whatever listens at a drain's
+address (a syslog drain pointed at Redis used to deliver ``SET pwned 1``).
+
 When the buffer overflows the oldest lines are dropped and the next batch starts with
 ``Error L10 (output buffer overflow): N messages dropped since TS.`` (no LF, as Logplex's own
 messages). Delivery problems go to the app's own log through ``report`` as ``heroku[logplex]``
 lines (L10, L13, L14), at most one per drain per ``report_interval``. Drain passwords never
-appear in reports or logs.
+appear in reports or logs, and reports say "could not deliver" for every connection failure
+alike (refused, unreachable, timed out, reset): the app's log is read by token holders, who must
+not learn from it which ports are open on the router's network. The router's own log has the
+details.
 """
 
 from __future__ import annotations
@@ -29,14 +39,14 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-import httpx
-
-from tuilogs.core.drain_urls import mask_url, split_userinfo
+from tuilogs.core.drain_urls import mask_url
 from tuilogs.core.logplex_batch import LogplexBatch
 from tuilogs.core.record import LogRecord, log_timestamp
 
+from .drain_senders import HttpSender, Sender, SyslogSender, one_line
+from .drain_targets import TargetPolicy
 from .store import Drain
 
 __all__ = ["DrainForwarder", "ForwarderManager"]
@@ -46,8 +56,9 @@ log = logging.getLogger(__name__)
 Report = Callable[[str, LogRecord], None]
 SSLContextFactory = Callable[[], ssl.SSLContext]
 
-USER_AGENT = "Logplex/v123 (tuilogs)"
-_RETRY_STATUS = frozenset((408, 429))
+# Any drain may reach its own private network only if the manager is told so (the router
+# tells it; a manager on its own, as in tests, delivers to loopback receivers).
+_ANYWHERE_BUT_FORBIDDEN = TargetPolicy(allow_private=True, http_port=0, syslog_ports=frozenset())
 
 
 class DrainForwarder:
@@ -65,6 +76,7 @@ class DrainForwarder:
         backoff_max: float,
         report_interval: float,
         ssl_context_factory: SSLContextFactory | None,
+        targets: TargetPolicy,
     ) -> None:
         self.id = drain.id
         self.url = drain.url
@@ -79,7 +91,8 @@ class DrainForwarder:
         self.backoff_max = backoff_max
         self.report_interval = report_interval
         self._ssl_factory = ssl_context_factory
-        self._queue: deque[LogRecord] = deque()
+        self.targets = targets
+        self._queue: deque[tuple[int, LogRecord]] = deque()  # (hops so far, line)
         self._dropped = 0
         self._dropped_since = ""
         self._wake = asyncio.Event()
@@ -97,9 +110,9 @@ class DrainForwarder:
         self.scheme = parts.scheme.lower()
         self._password = unquote(parts.password) if parts.password else ""
         if self.scheme in ("http", "https"):
-            self._sender: _Sender = _HttpSender(self, parts)
+            self._sender: Sender = HttpSender(self, parts)
         elif self.scheme in ("syslog", "syslog+tls"):
-            self._sender = _SyslogSender(self, parts)
+            self._sender = SyslogSender(self, parts)
         else:
             raise ValueError(f"unsupported drain URL scheme: {self.scheme!r}")
 
@@ -115,10 +128,11 @@ class DrainForwarder:
             self._run(), name=f"drain {self.id} {self.display_url}"
         )
 
-    def offer(self, records: Iterable[LogRecord]) -> None:
-        """Queue records without blocking; on overflow the oldest are dropped and counted."""
+    def offer(self, records: Iterable[LogRecord], hops: int = 0) -> None:
+        """Queue records without blocking; on overflow the oldest are dropped and counted.
+        `hops`: how many routers the records already came through."""
         q = self._queue
-        q.extend(records)
+        q.extend((hops, record) for record in records)
         over = len(q) - self.buffer_size
         if over > 0:
             if not self._dropped:
@@ -170,8 +184,9 @@ class DrainForwarder:
         delay = min(self.backoff_max, self.backoff_base * (2 ** min(attempt - 1, 30)))
         return delay * (0.5 + random.random() / 2)
 
-    def _take_batch(self) -> tuple[LogplexBatch, int]:
-        """The next batch (L10 first if lines were dropped) and how many queued lines it took."""
+    def _take_batch(self) -> tuple[LogplexBatch, int, int]:
+        """The next batch (L10 first if lines were dropped), how many queued lines it took, and
+        the hops its lines made so far (a batch holds lines of one hop count)."""
         sender = self._sender
         batch = LogplexBatch(hostname=sender.hostname, sd=sender.sd, drain_token=self.token)
         if self._dropped:
@@ -184,10 +199,11 @@ class DrainForwarder:
             self.report(msg)
         q = self._queue
         taken = 0
-        while q and batch.size < self.batch_max_bytes:
-            batch.add(q.popleft())
+        hops = q[0][0] if q else 0
+        while q and batch.size < self.batch_max_bytes and q[0][0] == hops:
+            batch.add(one_line(q.popleft()[1]))
             taken += 1
-        return batch, taken
+        return batch, taken, hops
 
     async def _run(self) -> None:
         try:
@@ -197,8 +213,8 @@ class DrainForwarder:
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                batch, taken = self._take_batch()
-                if await self._sender.send(batch):
+                batch, taken, hops = self._take_batch()
+                if await self._sender.send(batch, hops + 1):
                     self.delivered += taken
                 if not self._queue and not self._dropped:
                     self._idle.set()
@@ -211,153 +227,6 @@ class DrainForwarder:
             self._idle.set()
             with contextlib.suppress(Exception):
                 await self._sender.aclose()
-
-
-class _Sender:
-    hostname = "host"
-    sd = False
-
-    async def send(self, batch: LogplexBatch) -> bool:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    async def aclose(self) -> None:  # pragma: no cover - interface
-        pass
-
-
-def _is_cert_error(exc: BaseException) -> bool:
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return True
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
-
-
-class _HttpSender(_Sender):
-    """Logplex's HTTPS drain protocol over one keep-alive httpx client."""
-
-    def __init__(self, fwd: DrainForwarder, parts: SplitResult) -> None:
-        self.fwd = fwd
-        self.url, credentials = split_userinfo(fwd.url)
-        self.auth = httpx.BasicAuth(*credentials) if credentials else None
-        verify: ssl.SSLContext | bool = True
-        if parts.scheme.lower() == "https" and fwd._ssl_factory is not None:
-            verify = fwd._ssl_factory()
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(fwd.timeout),
-            verify=verify,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
-
-    async def send(self, batch: LogplexBatch) -> bool:
-        fwd = self.fwd
-        body, headers = batch.body, batch.headers()  # the same frame id on every retry
-        attempt = 0
-        while True:
-            code = "L13"
-            try:
-                resp = await self.client.post(
-                    self.url, content=body, headers=headers, auth=self.auth
-                )
-            except httpx.TimeoutException:
-                problem = f"no answer within {fwd.timeout:g} s"
-            except (httpx.HTTPError, OSError) as exc:
-                if _is_cert_error(exc):
-                    code, problem = "L14", f"certificate validation failed ({exc})"
-                else:
-                    problem = f"could not deliver ({type(exc).__name__}: {exc})"
-            else:
-                status = resp.status_code
-                if 200 <= status < 300:
-                    return True
-                if status < 500 and status not in _RETRY_STATUS:
-                    fwd.failures += 1
-                    fwd.report(
-                        f"Error L13 (Local delivery error): {fwd.display_url} answered HTTP"
-                        f" {status}; {len(batch)} messages dropped"
-                    )
-                    return False
-                problem = f"answered HTTP {status}"
-            fwd.failures += 1
-            attempt += 1
-            name = "certificate validation error" if code == "L14" else "Local delivery error"
-            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
-            await asyncio.sleep(fwd.backoff(attempt))
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-
-class _SyslogSender(_Sender):
-    """RFC 5424 frames, octet-counted, over one persistent TCP or TLS connection."""
-
-    sd = True
-
-    def __init__(self, fwd: DrainForwarder, parts: SplitResult) -> None:
-        self.fwd = fwd
-        self.hostname = fwd.token
-        self.tls = parts.scheme.lower() == "syslog+tls"
-        self.host = parts.hostname or ""
-        self.port = parts.port or (6514 if self.tls else 514)
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    def _connected(self) -> bool:
-        w, r = self.writer, self.reader
-        return w is not None and r is not None and not w.is_closing() and not r.at_eof()
-
-    async def _connect(self) -> None:
-        ctx = None
-        if self.tls:
-            factory = self.fwd._ssl_factory
-            ctx = factory() if factory is not None else ssl.create_default_context()
-        self.reader, self.writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                self.host, self.port, ssl=ctx, server_hostname=self.host if ctx else None
-            ),
-            self.fwd.timeout,
-        )
-
-    async def send(self, batch: LogplexBatch) -> bool:
-        fwd = self.fwd
-        data = batch.body
-        attempt = 0
-        while True:
-            code = "L13"
-            try:
-                await asyncio.sleep(0)  # let a pending EOF from the peer be noticed
-                if not self._connected():
-                    await self._close()
-                    await self._connect()
-                assert self.writer is not None
-                self.writer.write(data)
-                await asyncio.wait_for(self.writer.drain(), fwd.timeout)
-                return True
-            except asyncio.TimeoutError:
-                problem = f"no progress within {fwd.timeout:g} s"
-            except (OSError, ssl.SSLError, EOFError) as exc:
-                if _is_cert_error(exc):
-                    code, problem = "L14", f"certificate validation failed ({exc})"
-                else:
-                    problem = f"could not deliver ({type(exc).__name__}: {exc})"
-            await self._close()
-            fwd.failures += 1
-            attempt += 1
-            name = "certificate validation error" if code == "L14" else "Local delivery error"
-            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
-            await asyncio.sleep(fwd.backoff(attempt))
-
-    async def _close(self) -> None:
-        w, self.writer, self.reader = self.writer, None, None
-        if w is not None:
-            w.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(w.wait_closed(), 1.0)
-
-    async def aclose(self) -> None:
-        await self._close()
 
 
 class ForwarderManager:
@@ -374,6 +243,7 @@ class ForwarderManager:
         backoff_max: float = 60.0,
         report_interval: float = 10.0,
         ssl_context_factory: SSLContextFactory | None = None,
+        targets: TargetPolicy | None = None,
     ) -> None:
         self._report = report
         self._options = dict(
@@ -384,6 +254,7 @@ class ForwarderManager:
             backoff_max=backoff_max,
             report_interval=report_interval,
             ssl_context_factory=ssl_context_factory,
+            targets=targets or _ANYWHERE_BUT_FORBIDDEN,
         )
         self._drains: dict[str, DrainForwarder] = {}
         self._by_app: dict[str, list[DrainForwarder]] = {}
@@ -410,7 +281,7 @@ class ForwarderManager:
                 continue
             try:
                 fwd = DrainForwarder(d, self._report, **self._options)
-            except (ValueError, KeyError, TypeError) as exc:
+            except Exception as exc:  # a URL no client can use: one drain, not all of them
                 log.warning("drain %s: not forwarding (%s)", drain_id, exc)
                 continue
             fwd.start()
@@ -420,10 +291,11 @@ class ForwarderManager:
             by_app.setdefault(fwd.app, []).append(fwd)
         self._by_app = by_app
 
-    def offer(self, app: str, records: list[LogRecord]) -> None:
-        """Hand new lines of ``app`` to each of its drains; never blocks. Call on the loop."""
+    def offer(self, app: str, records: list[LogRecord], hops: int = 0) -> None:
+        """Hand new lines of ``app`` to each of its drains; never blocks. Call on the loop.
+        ``hops``: how many routers the lines came through (0: they started here)."""
         for fwd in self._by_app.get(app, ()):
-            fwd.offer(records)
+            fwd.offer(records, hops)
 
     async def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every drain delivered what it has queued; False on timeout."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import ssl
 import time
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,7 @@ from .store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from .forward import ForwarderManager
+    from .syslog import SyslogServer
 
 log = logging.getLogger("tuilogs.server")
 
@@ -44,7 +47,8 @@ class Router:
         self.hub = Hub(settings.tail_buffer_lines)
         self.sessions = SessionManager(settings.session_ttl)
         self.forwarders: ForwarderManager | None = None
-        self.syslog_servers: list[asyncio.Server] = []
+        self.syslog_servers: list[SyslogServer] = []
+        self.syslog_sockets: list[tuple[socket.socket, ssl.SSLContext | None]] = []  # by run
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -59,9 +63,12 @@ class Router:
         self.maintenance = Maintenance(store, self.settings.maintenance_interval)
         self.maintenance.start()
         if self.settings.forward:
+            from .drain_targets import TargetPolicy
             from .forward import ForwarderManager
 
-            self.forwarders = ForwarderManager(self._report)
+            self.forwarders = ForwarderManager(
+                self._report, targets=TargetPolicy.from_settings(self.settings)
+            )
             await self.sync_drains()
         await self._start_syslog()
 
@@ -76,31 +83,32 @@ class Router:
         )
 
     async def _start_syslog(self) -> None:
-        s = self.settings
-        if not (s.syslog_port is not None or s.syslog_tls_port is not None):
+        """Serve syslog on the sockets `run` bound (`syslog_sockets`: socket, TLS context)."""
+        if not self.syslog_sockets:
             return
-        from .syslog import make_server_ssl_context, start_syslog_server
+        from .syslog import SyslogServer
 
-        host = s.syslog_host or s.host
-        if s.syslog_port is not None:
-            server = await start_syslog_server(host, s.syslog_port, self.on_syslog)
-            self.syslog_servers.append(server)
-        if s.syslog_tls_port is not None:
-            if not (s.tls_cert and s.tls_key):
-                raise ValueError("syslog over TLS needs tls_cert and tls_key")
-            ctx = make_server_ssl_context(s.tls_cert, s.tls_key)
-            server = await start_syslog_server(host, s.syslog_tls_port, self.on_syslog, ctx)
+        s = self.settings
+        for sock, ctx in self.syslog_sockets:
+            server = SyslogServer(
+                sock,
+                self.on_syslog,
+                ctx,
+                max_connections=s.max_connections,
+                max_handshakes=s.max_tls_handshakes,
+                handshake_timeout=s.handshake_timeout,
+                first_read_timeout=s.read_timeout,
+            )
+            server.start()
             self.syslog_servers.append(server)
 
     def syslog_ports(self) -> list[int]:
-        return [srv.sockets[0].getsockname()[1] for srv in self.syslog_servers if srv.sockets]
+        return [srv.port for srv in self.syslog_servers]
 
     async def stop(self) -> None:
         for server in self.syslog_servers:
-            server.close()
-        for server in self.syslog_servers:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2)
+                await asyncio.wait_for(server.close(), 2)
         if self.forwarders is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.forwarders.aclose(), 5)
@@ -121,15 +129,21 @@ class Router:
             log.error("cannot store logs for %s: %s", app, exc)
 
     def published(
-        self, app: str, ids: tuple[int, int], records: list[LogRecord], forward: bool
+        self,
+        app: str,
+        ids: tuple[int, int],
+        records: list[LogRecord],
+        forward: bool,
+        hops: int = 0,
     ) -> None:
-        """After a commit: wake tails and the indexer, hand the lines to the forwarders."""
+        """After a commit: wake tails and the indexer, hand the lines to the forwarders
+        (`hops`: how many routers the lines came through, see `server.hops`)."""
         self.hub.publish(app, ids[0], records)
         if self.maintenance is not None:
             self.maintenance.nudge()
         if forward and self.forwarders is not None:
             try:
-                self.forwarders.offer(app, records)
+                self.forwarders.offer(app, records, hops)
             except Exception:
                 log.exception("forwarding to drains of %s failed", app)
 

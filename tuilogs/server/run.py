@@ -5,6 +5,12 @@ the ASGI app, the uvicorn server), then, once it serves, `RouterHandle.announce`
 `router.json` (host, port, pid; 0600) into the config dir so clients and `tuilogs ingest` find
 the running router; it is removed on exit. Run as a module (`python -m tuilogs.server.run
 --port N`) it serves without the CLI, which is what the crash tests kill -9.
+
+Everything that can fail because of how the router was started (a busy port, a certificate
+path that is a directory, a bad `--public-url`) fails in `_prepare`, before anything runs, as
+a `StartupError`: `tuilogs serve` prints its one line and exits 1, without a traceback. The
+HTTP server itself is `http_server.RouterServer` (connection caps, read deadlines, a clean
+end for attached tails on Ctrl+C).
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import logging.handlers
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -30,9 +38,13 @@ from tuilogs.core.hosts import base_url
 
 from .app import create_app
 from .auth import load_or_create_token
+from .http_server import EndStreams, RouterServer
+from .listener import Listener, bind_tcp
+from .proxies import TrustedProxies, trusted_spec
 from .router import Router
 from .settings import Settings
 from .store import LogStore
+from .syslog import make_server_ssl_context
 
 log = logging.getLogger("tuilogs.server")
 
@@ -64,18 +76,60 @@ def setup_logging(to_stderr: bool = True, level: int = logging.INFO) -> None:
         logger.addHandler(sh)
 
 
+class StartupError(Exception):
+    """The router cannot start as configured; the message is one line for the user."""
+
+
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return bind_tcp(host, port)
     except OSError as exc:
-        sock.close()
-        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+        raise StartupError(exc.strerror or str(exc)) from None
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    cert, key = settings.tls_cert, settings.tls_key
+    if not (cert and key):
+        raise StartupError("TLS (--https, --syslog-tls-port) needs --tls-cert and --tls-key")
+    try:
+        return make_server_ssl_context(cert, key)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise StartupError(f"cannot use TLS certificate {cert} and key {key}: {reason}") from None
+
+
+def _check_public_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range raises
+    except ValueError:
+        parts = urlsplit("")
+    plain = not (parts.username or parts.password or parts.query or parts.fragment)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        plain = False
+    if not plain:
+        raise StartupError(f"--public-url must be http(s)://HOST[:PORT], got {url!r}")
+    return url.rstrip("/")
+
+
+def _bind_syslog(
+    settings: Settings, tls: ssl.SSLContext | None
+) -> list[tuple[socket.socket, ssl.SSLContext | None]]:
+    """The syslog listeners' sockets; their ports go back into `settings` (0: a free one)."""
+    host = settings.syslog_host or settings.host
+    bound: list[tuple[socket.socket, ssl.SSLContext | None]] = []
+    try:
+        if settings.syslog_port is not None:
+            bound.append((_bind(host, settings.syslog_port), None))
+            settings.syslog_port = bound[-1][0].getsockname()[1]
+        if settings.syslog_tls_port is not None:
+            bound.append((_bind(host, settings.syslog_tls_port), tls))
+            settings.syslog_tls_port = bound[-1][0].getsockname()[1]
+    except StartupError:
+        for sock, _ in bound:
+            sock.close()
+        raise
+    return bound
 
 
 def _make_settings(host: str, port: int, overrides: dict[str, object]) -> Settings:
@@ -118,6 +172,11 @@ class RouterHandle:
         return self.router.store
 
     @property
+    def listener(self) -> Listener | None:
+        """The HTTP listener (connection counts), once serving."""
+        return getattr(self._server, "listener", None)
+
+    @property
     def syslog_ports(self) -> list[int]:
         return self.router.syslog_ports()
 
@@ -141,10 +200,12 @@ class RouterHandle:
         self._announced = True
 
     def release(self) -> None:
-        """After the server stopped: remove our `router.json`, close the socket."""
+        """After the server stopped: remove our `router.json`, close the sockets."""
         if self._announced:
             paths.remove_discovery()
         self._sock.close()
+        for sock, _ in self.router.syslog_sockets:
+            sock.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a router started with `start_in_thread`."""
@@ -169,22 +230,40 @@ def _prepare(
     """The one setup path of `serve` and `start_in_thread` (see the module docstring)."""
     setup_logging(to_stderr=log_to_stderr)
     settings = _make_settings(host, port, overrides)
-    if https and not (settings.tls_cert and settings.tls_key):
-        raise ValueError("https=True needs tls_cert and tls_key")
+    if settings.public_url:
+        settings.public_url = _check_public_url(settings.public_url)
+    tls = _tls_context(settings) if https or settings.syslog_tls_port is not None else None
     sock = _bind(host, port)
     settings.port = sock.getsockname()[1]
+    try:
+        syslog_sockets = _bind_syslog(settings, tls)
+    except StartupError:
+        sock.close()
+        raise
     app = create_app(settings)
+    app.state.router.syslog_sockets = syslog_sockets
+    streams = EndStreams(app)
     config = uvicorn.Config(
-        app,
-        log_level="warning",
+        TrustedProxies(streams, trusted_spec(settings.forwarded_allow_ips)),
+        log_level="error",  # not a warning per malformed request from the internet
         access_log=False,
         lifespan="on",
-        ssl_certfile=settings.tls_cert if https else None,
-        ssl_keyfile=settings.tls_key if https else None,
+        proxy_headers=False,  # applied by TrustedProxies, which needs the peer first
+        ws="none",  # no route speaks WebSocket: no upgrade to offer anyone
         timeout_keep_alive=30,
         timeout_graceful_shutdown=3,
     )
-    return RouterHandle(settings, app.state.router, uvicorn.Server(config), sock, https)
+    server = RouterServer(
+        config,
+        sock,
+        streams,
+        ssl_context=tls if https else None,
+        max_connections=settings.max_connections,
+        max_handshakes=settings.max_tls_handshakes,
+        handshake_timeout=settings.handshake_timeout,
+        read_timeout=settings.read_timeout,
+    )
+    return RouterHandle(settings, app.state.router, server, sock, https)
 
 
 @contextlib.contextmanager
@@ -229,9 +308,10 @@ def serve(
         if server.started:
             handle.announce(embedded=False)
             log.info("router listening on %s (data: %s)", handle.base_url, paths.data_dir())
+            public = handle.router.settings.public_url or handle.base_url
             print(
                 f"tuilogs router on {handle.base_url}; drain URL: "
-                f"{with_userinfo(handle.base_url, 'user', 'TOKEN')}/drains/APP"
+                f"{with_userinfo(public, 'user', 'TOKEN')}/drains/APP"
                 " (`tuilogs token` prints TOKEN)",
                 file=sys.stderr,
                 flush=True,
@@ -297,6 +377,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retention-days", type=float)
     p.add_argument("--retention-mb", type=float)
     p.add_argument("--durability", choices=["normal", "full"], default="normal")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the router's address as clients reach it (behind a TLS proxy), for logplex_url",
+    )
+    p.add_argument(
+        "--allow-private-drains",
+        action="store_true",
+        default=None,
+        help="let drains reach private addresses even when listening beyond loopback",
+    )
 
 
 def run_from_args(a: argparse.Namespace) -> int:
@@ -312,6 +403,8 @@ def run_from_args(a: argparse.Namespace) -> int:
         retention_days=a.retention_days,
         retention_mb=a.retention_mb,
         durability=a.durability,
+        public_url=a.public_url,
+        allow_private_drains=a.allow_private_drains,
     )
     return 0
 
@@ -322,7 +415,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.ru
         prog=prog, description="Run the local log router (a local Logplex)."
     )
     add_arguments(p)
-    return run_from_args(p.parse_args(argv))
+    args = p.parse_args(argv)
+    try:
+        return run_from_args(args)
+    except StartupError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

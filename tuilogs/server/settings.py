@@ -15,6 +15,15 @@ class Settings:
     bound the store; `maintenance_interval` is how often retention runs; `tail_buffer_lines`
     is how far a tail may fall behind before it loses lines (L11); `forward=False` turns the
     drain forwarders off.
+
+    The edge facing the network (`server.listener`, `server.deadlines`): at most
+    `max_connections` open connections per listener and `max_tls_handshakes` TLS handshakes
+    at once, each handshake within `handshake_timeout` s; a request's head must arrive within
+    `read_timeout` s, and its body must not stall longer. `public_url` is the address clients
+    use (behind a TLS proxy), put in `logplex_url`; `forwarded_allow_ips` are the proxies
+    whose `X-Forwarded-*` headers are believed (None: `FORWARDED_ALLOW_IPS`, else loopback);
+    `allow_private_drains`: may drains reach private addresses (None: only if every listener
+    is on loopback).
     """
 
     token: str
@@ -36,3 +45,11 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     forward: bool = True
+    # the edge facing the network (see above)
+    max_connections: int = 512
+    max_tls_handshakes: int = 64
+    handshake_timeout: float = 10.0
+    read_timeout: float = 10.0
+    public_url: str | None = None
+    forwarded_allow_ips: str | None = None
+    allow_private_drains: bool | None = None

@@ -10,6 +10,11 @@ letters, digits and dashes) other than a placeholder, else ``default_app``. Drai
 (``d.<uuid>``), the nil ``-``, and the placeholders ``host``, ``localhost`` and ``heroku`` are
 not app names, so Logplex syslog drains and local ``logger`` calls land in ``default_app``.
 (util-linux ``logger`` sends the machine's hostname.)
+
+Syslog has no authentication, so the listener bounds what a peer can hold: connections are
+accepted through ``listener.Listener`` (a cap on open connections and on TLS handshakes, each
+within a timeout), a connection must send something within ``first_read_timeout`` of
+opening, and one silent for ``idle_timeout`` is closed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from tuilogs.core.apps import is_app_name
 from tuilogs.core.octet_counting import OctetStreamParser
 from tuilogs.core.record import LogRecord, log_timestamp
 
-__all__ = ["app_for_hostname", "make_server_ssl_context", "start_syslog_server"]
+from .listener import Listener, Slot, bind_tcp
+
+__all__ = ["SyslogServer", "app_for_hostname", "make_server_ssl_context", "start_syslog_server"]
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +57,72 @@ def make_server_ssl_context(cert_file: str, key_file: str) -> ssl.SSLContext:
     return ctx
 
 
-async def start_syslog_server(
-    host: str,
-    port: int,
-    on_records: OnRecords,
-    ssl_context: ssl.SSLContext | None = None,
-    default_app: str = "syslog",
-    *,
-    idle_timeout: float = 3600.0,
-) -> asyncio.Server:
-    """Listen for syslog on ``host:port`` (TLS when ``ssl_context`` is given); returns the server.
+class SyslogServer:
+    """Syslog on a bound, listening socket (TLS when ``ssl_context`` is given).
 
-    A connection silent for ``idle_timeout`` seconds is closed (half-open peers that vanished
-    without a FIN); TCP keepalive is enabled too. Garbage becomes raw lines, never a crash.
-    Close with ``server.close(); await server.wait_closed()``.
+    ``start()`` on the event loop, ``await close()`` to stop listening and hang up on every
+    connection. Garbage becomes raw lines, never a crash.
     """
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        on_records: OnRecords,
+        ssl_context: ssl.SSLContext | None = None,
+        default_app: str = "syslog",
+        *,
+        max_connections: int = 512,
+        max_handshakes: int = 64,
+        handshake_timeout: float = 10.0,
+        first_read_timeout: float = 10.0,
+        idle_timeout: float = 3600.0,
+    ) -> None:
+        self.on_records = on_records
+        self.default_app = default_app
+        self.first_read_timeout = first_read_timeout
+        self.idle_timeout = idle_timeout
+        self._handlers: set[asyncio.Task] = set()
+        self.listener = Listener(
+            sock,
+            self._protocol,
+            ssl_context=ssl_context,
+            max_connections=max_connections,
+            max_handshakes=max_handshakes,
+            handshake_timeout=handshake_timeout,
+        )
+
+    @property
+    def port(self) -> int:
+        return self.listener.port
+
+    @property
+    def connections(self) -> int:
+        return self.listener.open
+
+    def start(self) -> None:
+        self.listener.start()
+
+    async def close(self) -> None:
+        await self.listener.close()
+        for task in list(self._handlers):
+            task.cancel()
+        for task in list(self._handlers):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _protocol(self, slot: Slot) -> asyncio.BaseProtocol:
+        loop = asyncio.get_running_loop()
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = loop.create_task(self._handle(reader, writer, slot))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+
+        return asyncio.StreamReaderProtocol(asyncio.StreamReader(), connected)
+
+    async def _handle(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, slot: Slot
+    ) -> None:
         peer = writer.get_extra_info("peername")
         sock = writer.get_extra_info("socket")
         if sock is not None:
@@ -74,39 +130,53 @@ async def start_syslog_server(
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         parser = OctetStreamParser()
         total = 0
+        timeout = self.first_read_timeout
         try:
             while True:
                 try:
-                    data = await asyncio.wait_for(reader.read(_READ_SIZE), idle_timeout)
+                    data = await asyncio.wait_for(reader.read(_READ_SIZE), timeout)
                 except asyncio.TimeoutError:
-                    log.info("syslog %s: idle for %.0f s, closing", peer, idle_timeout)
+                    log.info("syslog %s: silent for %.0f s, closing", peer, timeout)
                     break
+                timeout = self.idle_timeout
                 frames = parser.feed(data) if data else parser.flush()
                 for err in parser.take_errors():
                     log.warning("syslog %s: %s", peer, err)
                 if frames:
                     total += len(frames)
-                    await _deliver(frames, on_records, default_app, peer)
+                    await _deliver(frames, self.on_records, self.default_app, peer)
                 if not data:
                     break
         except (ConnectionError, ssl.SSLError, OSError) as exc:
             log.info("syslog %s: connection lost (%s)", peer, exc)
             frames = parser.flush()
             if frames:
-                await _deliver(frames, on_records, default_app, peer)
+                await _deliver(frames, self.on_records, self.default_app, peer)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("syslog %s: handler failed", peer)
         finally:
             log.debug("syslog %s: closed after %d messages", peer, total)
+            slot.release()
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    return await asyncio.start_server(
-        handle, host, port, ssl=ssl_context, ssl_handshake_timeout=10.0 if ssl_context else None
-    )
+
+async def start_syslog_server(
+    host: str,
+    port: int,
+    on_records: OnRecords,
+    ssl_context: ssl.SSLContext | None = None,
+    default_app: str = "syslog",
+    **limits: float,
+) -> SyslogServer:
+    """Listen for syslog on ``host:port``; returns the started ``SyslogServer`` (keyword
+    arguments are its limits)."""
+    server = SyslogServer(bind_tcp(host, port), on_records, ssl_context, default_app, **limits)  # type: ignore[arg-type]
+    server.start()
+    return server
 
 
 async def _deliver(frames, on_records: OnRecords, default_app: str, peer) -> None:

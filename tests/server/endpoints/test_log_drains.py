@@ -47,6 +47,8 @@ def test_drains_crud(router, client):
         "syslog://host",  # no port
         "syslog://host:99999",
         "https://exa mple.com/",
+        "https://exa\u200bmple.com/",  # httpx refuses it: it would break every forwarder
+        "http://evil.example\\@127.0.0.1/",  # parsers disagree on the host
         "",
         5,
         None,

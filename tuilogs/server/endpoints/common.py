@@ -1,5 +1,11 @@
 """What the endpoints share: the Platform API's token check, bounded bodies, parameters that
-raise `ApiError` when wrong, and finding an app by name or id."""
+raise `ApiError` when wrong, finding an app by name or id, and the router's public address.
+
+Every number a client sends (query parameters, JSON fields given as strings, headers) is read
+by `parse_count`: ASCII digits only and no longer than its upper bound. `str.isdigit` and
+`int()` accept `²` and `٣`, and `int()` refuses more than 4,300 digits with a ValueError, so
+`limit=²`, a 5,000-digit `before` or `Logplex-Msg-Count: \\xb2` used to answer 500.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from tuilogs.core.apps import is_app_name
 
 from ..auth import authorized
 from ..errors import ApiError, app_not_found, invalid_params, unauthorized
+from ..proxies import public_base_url
 from ..router import Router
 from ..store import LogStore, StoredApp, StoreError
 from ..wire import app_id
@@ -99,13 +106,23 @@ def opt_str(data: dict, key: str) -> str | None:
     return value
 
 
+def parse_count(text: str, lo: int, hi: int) -> int | None:
+    """`text` as an integer in [lo, hi] if it is ASCII digits (spaces around allowed), else
+    None. Never raises, whatever the text (see the module docstring)."""
+    digits = text.strip(" \t")
+    if not digits or len(digits) > len(str(hi)) or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if lo <= value <= hi else None
+
+
 def opt_int(data: dict, key: str, lo: int, hi: int) -> int | None:
     """An optional integer field in [lo, hi]; digits in a string are accepted."""
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = parse_count(value, lo, hi)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise invalid_params(f"{key} must be an integer from {lo} to {hi}.")
     return value
@@ -126,9 +143,15 @@ def query_int(request: Request, key: str, lo: int, hi: int) -> int | None:
     raw = request.query_params.get(key)
     if raw is None or raw == "":
         return None
-    if not raw.strip().isdigit() or not lo <= int(raw) <= hi:
+    value = parse_count(raw, lo, hi)
+    if value is None:
         raise invalid_params(f"{key} must be an integer from {lo} to {hi}.")
-    return int(raw)
+    return value
+
+
+def public_url(request: Request) -> str:
+    """The router's base URL as its clients reach it (`proxies.public_base_url`)."""
+    return public_base_url(request, router_of(request).settings.public_url)
 
 
 def app_name(request: Request) -> str | None:

@@ -1,35 +1,25 @@
 """`/apps/{app}/log-drains`: list, add, show and remove an app's drains (as Heroku's API).
 
-Adding or removing one brings the forwarders in line at once (`Router.sync_drains`).
+Adding or removing one brings the forwarders in line at once (`Router.sync_drains`). A URL is
+refused (422) when it is malformed (`core.drain_urls`), or points where this router must not
+deliver or back into itself (`drain_targets.TargetPolicy.refusal`).
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tuilogs.core.drain_urls import mask_url, validate_drain_url
-from tuilogs.core.hosts import is_loopback
 
+from ..drain_targets import TargetPolicy
 from ..errors import app_not_found, drain_not_found, invalid_params
 from ..wire import drain_json
 from .common import app_name, find_app, in_thread, json_body, platform_api, router_of, store_of
 
 log = logging.getLogger("tuilogs.server")
-
-
-def _loops_back(request: Request, url: str, app: str) -> bool:
-    """A drain pointing at this router's own endpoint for the same app would feed itself."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return False
-    own = request.url
-    same_host = is_loopback(parts.hostname) or parts.hostname == own.hostname
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return same_host and port == own.port and parts.path.rstrip("/") == f"/drains/{app}"
 
 
 @platform_api
@@ -49,8 +39,9 @@ async def create_drain(request: Request) -> Response:
     data = await json_body(request)
     url = data.get("url")
     problem = validate_drain_url(url)
-    if problem is None and _loops_back(request, url, name):
-        problem = "Url points at this router's own drain endpoint for the same app (a loop)."
+    if problem is None:
+        policy = TargetPolicy.from_settings(router_of(request).settings)
+        problem = await policy.refusal(url, name)
     if problem is not None:
         raise invalid_params(problem)
     drain = await in_thread(store_of(request).add_drain, name, url)

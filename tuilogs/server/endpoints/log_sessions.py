@@ -29,6 +29,7 @@ from .common import (
     opt_int,
     opt_str,
     platform_api,
+    public_url,
     require_app,
     router_of,
 )
@@ -59,7 +60,7 @@ async def create_log_session(request: Request) -> Response:
         after=after,
     )
     router_of(request).sessions.create(session)
-    url = f"{str(request.base_url).rstrip('/')}/log-sessions/{session.secret}"
+    url = f"{public_url(request)}/log-sessions/{session.secret}"
     return JSONResponse(log_session_json(session, url), status_code=201)
 
 
