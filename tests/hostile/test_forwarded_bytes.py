@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tuilogs.core.frames import parse_logplex_body
+from tuilogs.core.octet_counting import parse_logplex_body
 from tuilogs.core.record import LogRecord
 from tuilogs.server.forward import ForwarderManager
 from tuilogs.server.store import Drain
