@@ -115,6 +115,8 @@ def parse_logplex_body(body: bytes) -> ParseResult:
 
 
 def _parse_body(body: bytes, frames: list[Frame], errors: _Errors, warnings: list[str]) -> None:
+    # One loop on the ingest path (~400k frames/s): the boundary cases stay inline because a
+    # helper call per frame costs more than they do; the rare repairs are helpers below.
     n = len(body)
     pos = 0
     append = frames.append
