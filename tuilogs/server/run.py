@@ -390,8 +390,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run_from_args(a: argparse.Namespace) -> int:
-    """Serve with the options `add_arguments` defined; the exit status."""
+def run_from_args(a: argparse.Namespace, prog: str = "tuilogs serve") -> int:
+    """Serve with the options `add_arguments` defined; the exit status (1, with one line on
+    stderr and no traceback, when the router cannot start as configured)."""
+    try:
+        _serve_args(a)
+    except StartupError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve_args(a: argparse.Namespace) -> None:
     serve(
         host=a.host,
         port=a.port,
@@ -406,7 +416,6 @@ def run_from_args(a: argparse.Namespace) -> int:
         public_url=a.public_url,
         allow_private_drains=a.allow_private_drains,
     )
-    return 0
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.run") -> int:
@@ -415,12 +424,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m tuilogs.server.ru
         prog=prog, description="Run the local log router (a local Logplex)."
     )
     add_arguments(p)
-    args = p.parse_args(argv)
-    try:
-        return run_from_args(args)
-    except StartupError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 1
+    return run_from_args(p.parse_args(argv), prog)
 
 
 if __name__ == "__main__":
