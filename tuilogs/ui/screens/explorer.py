@@ -38,6 +38,7 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
+from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.log_lines import TIME_MODES
 from tuilogs.ui.widgets.log_view import LogView
@@ -189,7 +190,7 @@ class ExplorerScreen(Screen):
             self.query_one(SearchBar).input.value = options.query.text
             self.search.apply(options.query, FILTER, True)
         if options.backend_reason:
-            self.notify(escape_controls(options.backend_reason), title="Backend", timeout=8)
+            tell(self, options.backend_reason, title="Backend", timeout=8)
         # The first batches may already be waiting: take them once the widgets are ready.
         self.call_after_refresh(self._tick)
         self.set_interval(TICK, self._tick)
@@ -252,7 +253,7 @@ class ExplorerScreen(Screen):
         """Notes from the producers (a rotation, history's end) as notices, each once."""
         notes = self.buffer.notes
         while self._notes_seen < len(notes):
-            self.notify(escape_controls(notes[self._notes_seen]), timeout=6)
+            tell(self, notes[self._notes_seen], timeout=6)
             self._notes_seen += 1
 
     def _first_paint_done(self) -> None:
@@ -317,8 +318,9 @@ class ExplorerScreen(Screen):
         """The header has no room for the whole reason (and what to do): say it once in full."""
         if status.failed and status != self._failure_told:
             self._failure_told = status
-            self.notify(
-                escape_controls(status.detail or status.describe()),
+            tell(
+                self,
+                status.detail or status.describe(),
                 title="Cannot read logs",
                 severity="error",
                 timeout=60,
@@ -344,7 +346,7 @@ class ExplorerScreen(Screen):
         """A worker that fails says so, rather than leaving a search silently unanswered."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(escape_controls(f"{event.worker.group}: {error}"), severity="error")
+            tell(self, f"{event.worker.group}: {error}", severity="error")
 
     def action_next_hit(self, direction: int) -> None:
         self.search.jump(direction)
@@ -443,7 +445,9 @@ class ExplorerScreen(Screen):
     def action_copy_line(self) -> None:
         line = self.log_view.selected_line()
         if line is not None:
-            self.app.copy_to_clipboard(self.buffer.record(line).line())
+            # What the pane shows: a line's controls never reach the clipboard (a paste into a
+            # terminal would run them).
+            self.app.copy_to_clipboard(escape_controls(self.buffer.record(line).line()))
             self.notify("Line copied to the clipboard")
 
     def action_export(self) -> None:

@@ -11,6 +11,7 @@ from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.view import FILTER, FIND
 from tuilogs.ui.keys import Command
 from tuilogs.ui.messages import SearchClosed, SearchSubmitted
+from tuilogs.ui.untrusted import plain
 
 PLACEHOLDER = "text  /regex/  status>=500  level:error  dyno:web  -source:heroku  code:H12"
 
@@ -92,7 +93,7 @@ class SearchBar(Horizontal):
 
     def show_error(self, message: str) -> None:
         self.input.set_class(bool(message), "-invalid")
-        self.query_one("#search-error", Label).update(message)
+        self.query_one("#search-error", Label).update(plain(message))  # may quote the query
 
     def validate(self, text: str) -> bool:
         try:
