@@ -12,7 +12,7 @@ import gc
 import time
 from datetime import datetime
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -26,6 +26,7 @@ from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.status import Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
+from tuilogs.ui.keyorder import run_bindings_now
 from tuilogs.ui.keys import Command, KeyEntry, entries
 from tuilogs.ui.messages import (
     DataArrived,
@@ -333,6 +334,17 @@ class ExplorerScreen(Screen):
 
     def on_search_submitted(self, event: SearchSubmitted) -> None:
         self.search.submitted(event.text, event.mode, event.final, time.monotonic())
+
+    async def on_key(self, event: events.Key) -> None:
+        """Keys that bubbled up from the pane or the sidebar, in typing order (keyorder.py):
+        their bindings run here rather than at the App, after keys that came later; and a key
+        that reached the pane before `/` moved the focus to the search box is the box's."""
+        box = self.query_one(SearchBar).input
+        if event.is_printable and self.focused is box and event.character is not None:
+            event.stop()
+            box.type_text(event.character)
+        elif await run_bindings_now(self, event.key):
+            event.stop()
 
     def on_search_closed(self, event: SearchClosed) -> None:
         self.log_view.focus()
