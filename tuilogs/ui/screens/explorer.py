@@ -24,7 +24,8 @@ from tuilogs.core.export import export_lines
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
-from tuilogs.core.status import Status
+from tuilogs.core.source_names import unknown_sources_note
+from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
 from tuilogs.ui.keyorder import run_bindings_now
 from tuilogs.ui.keys import Command, KeyEntry, entries
@@ -57,6 +58,8 @@ MIN_TICK_GAP = 0.025
 # changes, from keys, search or filters: at once).
 BARS_EVERY = 0.25
 NARROW = 100  # columns below which the sidebar starts hidden
+# States in which a source has not yet said what it holds.
+UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
 class ExplorerScreen(Screen):
@@ -157,6 +160,7 @@ class ExplorerScreen(Screen):
         self._notes_seen = 0
         self.lines_per_second = 0.0
         self._sidebar_chosen = False
+        self._sources_checked = not options.sources
         self._failure_told: Status | None = None
         self._last_tick = 0.0
         self._bars_at = 0.0
@@ -187,8 +191,8 @@ class ExplorerScreen(Screen):
             self.state.filter.set("dyno", name, INCLUDE)
         if options.sources or options.dynos:
             self.state.recompute()
-        if options.query is not None:
-            self.query_one(SearchBar).input.value = options.query.text
+        if options.query is not None:  # filter mode, as README says of `-q`
+            self.query_one(SearchBar).show_query(options.query.text, FILTER)
             self.search.apply(options.query, FILTER, True)
         if options.backend_reason:
             tell(self, options.backend_reason, title="Backend", timeout=8)
@@ -226,6 +230,7 @@ class ExplorerScreen(Screen):
         self.search.poll(now)
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
+        self._check_sources()
         if now - self._bars_at >= BARS_EVERY:
             # The sidebar's counts and the bars in the same frame: one wide repaint, not two.
             self._show_counts()
@@ -256,6 +261,17 @@ class ExplorerScreen(Screen):
         while self._notes_seen < len(notes):
             tell(self, notes[self._notes_seen], timeout=6)
             self._notes_seen += 1
+
+    def _check_sources(self) -> None:
+        """`-s router` shows nothing: once the source has said what it holds, say why (the
+        sources are app and heroku; router is a dyno)."""
+        feed = self.feed
+        if self._sources_checked or feed.head_pending or feed.status.state in UNSETTLED:
+            return
+        self._sources_checked = True
+        note = unknown_sources_note(self.options.sources, self.buffer.origins.origins)
+        if note is not None:
+            tell(self, note, title="Source filter", severity="warning", timeout=20)
 
     def _first_paint_done(self) -> None:
         # Everything made so far (Textual, the widgets) lives as long as the app: keep it out
@@ -379,8 +395,7 @@ class ExplorerScreen(Screen):
         if anchor is not None:
             log.cursor = state.pos_of(anchor) if len(state) else None
         log.reset_view()
-        if log.cursor is not None:
-            log.move_cursor_to(log.cursor)
+        log.show_cursor()
         self._show_bars()
 
     def on_open_line(self, event: OpenLine) -> None:

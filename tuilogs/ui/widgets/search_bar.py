@@ -44,7 +44,7 @@ class SearchBar(Horizontal):
     SearchBar.-visible { display: block; }
     SearchBar > #search-mode { width: auto; padding: 0 1; background: $accent; color: $text; }
     SearchBar > Input, SearchBar > Input:focus { border: none; height: 1; padding: 0 1; width: 1fr; }
-    SearchBar > Input.-invalid { color: $error; }
+    SearchBar > Input.-bad-query { color: $error; }
     SearchBar > #search-error { width: auto; max-width: 60%; color: $error; padding: 0 1; }
     SearchBar > #search-count { width: auto; color: $text-muted; padding: 0 1; }
     """
@@ -86,6 +86,13 @@ class SearchBar(Horizontal):
         # At once, not after a refresh (`focus()`): the keys typed after `/` are the box's.
         self.screen.set_focus(self.input)
 
+    def show_query(self, text: str, mode: str) -> None:
+        """A search from the command line (`-q`): shown in the box, in its mode, while the
+        keys stay with the log pane."""
+        self.mode = mode
+        self.input.value = text
+        self.add_class("-visible")
+
     def watch_mode(self, mode: str) -> None:
         self.query_one("#search-mode", Label).update("Filter" if mode == FILTER else "Find")
         if self.is_mounted and self.input.value:
@@ -112,7 +119,8 @@ class SearchBar(Horizontal):
             self._count_width = len(text)
 
     def show_error(self, message: str) -> None:
-        self.input.set_class(bool(message), "-invalid")
+        # Not Input's own `-invalid`: its tall border would hide the text in a one-line box.
+        self.input.set_class(bool(message), "-bad-query")
         self.query_one("#search-error", Label).update(plain(message))  # may quote the query
 
     def validate(self, text: str) -> bool:
