@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
@@ -38,7 +39,9 @@ class TuilogsApp(App[None]):
         feed: Feed | None = None,
         options: ExplorerOptions | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: ANSI mode, in which Textual drops colours for the terminal's own (its other
+        # mode greys them, to 1.6:1 contrast); app.tcss says with text styles what colour said.
+        super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self.source_title = title
         self.source_kind = kind
         self.buffer = buffer if buffer is not None else LogBuffer()
