@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import time
 from datetime import datetime
+from pathlib import Path
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -482,16 +483,12 @@ class ExplorerScreen(Screen):
 
         default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-        def done(path: str | None) -> None:
-            if path:
-                self._export(path)
+        def write(path: Path) -> int:
+            return export_lines(self.buffer, self.state.visible, path)
 
-        self.app.push_screen(ExportScreen(default, len(self.state)), done)
+        def done(written: tuple[Path, int] | None) -> None:
+            if written is not None:
+                path, count = written
+                tell(self, f"Exported {count:,} lines to {path}")
 
-    def _export(self, path: str) -> None:
-        try:
-            count = export_lines(self.buffer, self.state.visible, path)
-        except OSError as exc:
-            self.notify(f"Export failed: {exc.strerror or exc}", severity="error")
-            return
-        self.notify(f"Exported {count:,} lines to {path}")
+        self.app.push_screen(ExportScreen(default, len(self.state), write), done)
