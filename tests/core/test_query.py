@@ -68,6 +68,9 @@ def test_scan_in_pieces_equals_scan_at_once(sample):
     [
         ("/[unclosed/", "invalid regex"),
         ("status>=abc", "needs a number"),
+        # Half typed: not a text search for `status>=` (0 lines while typing `status>=500`).
+        ("status>=", "status>= needs a number"),
+        ("service<", "service< needs a number"),
         ("level:loud", "unknown level"),
         ("code:X1", "error codes look like"),
     ],

@@ -33,3 +33,17 @@ def test_the_runs_the_pane_styles_are_what_escape_controls_escapes():
         ch = chr(code)
         escaped = escape_controls(ch) != ch
         assert escaped == (ch == "\t" or CONTROL_RUN_RE.fullmatch(ch) is not None), hex(code)
+
+
+def test_line_and_paragraph_separators_are_escaped():
+    assert escape_controls("a\u2028b\u2029c") == "a\\u2028b\\u2029c"
+
+
+def test_line_breaks_read_the_same_escaped_for_the_wire_and_for_the_terminal():
+    """`record.one_line` escapes line breaks for streams and files; on a terminal the same
+    characters must read the same, whichever of the two escaped them first."""
+    from tuilogs.core.record import LINE_BREAKS, one_line
+
+    for ch in LINE_BREAKS:
+        assert escape_controls(ch) == one_line(ch), hex(ord(ch))
+        assert escape_controls(one_line(ch)) == one_line(ch)

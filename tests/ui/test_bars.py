@@ -41,6 +41,10 @@ class TestWhatTheBarsSay:
             " · history 12,000… │ 5,123 lines/s"
         )
 
+    def test_a_followed_file_is_live_in_the_header_following_is_the_panes_word(self):
+        info = SourceInfo("app.log", "file", Status(State.FOLLOWING))
+        assert header_text(info) == " tuilogs │ app.log │ file · live"
+
     def test_header_says_indexing_while_a_files_head_is_read(self):
         info = SourceInfo("big.log", "file", Status(State.FOLLOWING), indexing=True)
         assert header_text(info) == " tuilogs │ big.log │ file · indexing…"

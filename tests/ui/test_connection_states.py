@@ -129,3 +129,45 @@ def test_connecting_to_a_server_that_does_not_answer(snap_compare, serve_asgi):
         await settle(pilot, "connecting")
 
     assert snap_compare(explorer(client), terminal_size=SIZE, run_before=run_before)
+
+
+RECOVER_PORT = 29615
+
+
+async def test_after_a_reconnect_the_header_says_live_not_the_old_problem(make_router):
+    """Down when the explorer starts (`reconnecting · cannot connect … refused`), then up."""
+    from tuilogs.server.auth import load_or_create_token
+
+    port = free_port(RECOVER_PORT)
+    client = PlatformClient(
+        f"http://127.0.0.1:{port}", load_or_create_token(), kind="local", timeout=2
+    )
+    app = explorer(client, backoff=(0.1, 0.3))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, "connection refused")
+            router = make_router(port=port)
+            post_batch(router, APP, [rec(f"request {i} done") for i in range(3)])
+            await settle(pilot, "· live")
+            await wait_for(pilot, lambda: len(app.buffer) == 3)
+            await pilot.pause(0.3)  # bars repaint at most 4×/s
+            header = topbar(app)
+            assert "· live" in header and "refused" not in header, header
+            assert "cannot connect" not in header and "reconnecting" not in header
+    finally:
+        client.close()
+
+
+async def test_the_header_and_status_line_agree_on_a_paused_followed_file(tmp_path):
+    from kit.pilot import loaded, make_app
+
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"2026-01-01T00:00:00Z app[web.1]: line {i}\n" for i in range(100)))
+    app = make_app(path, follow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, 100)
+        await pilot.press("up", "up")
+        await pilot.pause(0.3)
+        status = str(app.screen.query_one("#statusbar").render())
+        assert "paused" in status
+        assert topbar(app).endswith("file · live") and "following" not in topbar(app)

@@ -145,7 +145,7 @@ class TestSearch:
             await pilot.pause()
             error = str(app.screen.query_one("#search-error").render())
             assert "invalid regex" in error
-            assert app.screen.query_one(SearchBar).input.has_class("-invalid")
+            assert app.screen.query_one(SearchBar).input.has_class("-bad-query")
             assert len(app.screen.state) == len(app.buffer)
 
 

@@ -76,6 +76,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="apps: how long to wait for the API to connect or answer (default 30)",
+    )
     p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
     p.set_defaults(run=run)
 
@@ -197,7 +204,7 @@ def run_explorer(start, title: str, kind: str, options, *, cleanup=None) -> int:
 # -- apps: Heroku or the local router ----------------------------------------------------------
 
 
-def _connect(app: str, api: str | None):
+def _connect(app: str, api: str | None, timeout: float = 30.0):
     """(backend, client, embedded router or None); starts a router when none is running."""
     from tuilogs.platform.credentials import Backend, resolve_backend
 
@@ -211,7 +218,7 @@ def _connect(app: str, api: str | None):
             router.token,
             f"no Heroku credentials and no router running → started one at {router.base_url}",
         )
-    return backend, backend.client(), router
+    return backend, backend.client(timeout=timeout), router
 
 
 def _embedded_router():
@@ -232,7 +239,7 @@ def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
     from tuilogs.platform.errors import PlatformError
 
     try:
-        backend, client, router = _connect(name, args.api)
+        backend, client, router = _connect(name, args.api, args.timeout)
     except (PlatformError, OSError, RuntimeError) as exc:
         print(f"tuilogs: {exc}", file=sys.stderr)
         return 1
@@ -248,11 +255,14 @@ def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
 
 def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
     """`heroku logs [-t]`: the last `-n` lines, then (with `-t`) the tail."""
-    from tuilogs.cli.print_mode import print_from
+    from tuilogs.cli.print_mode import app_fetch, print_from
     from tuilogs.core.buffer import LogBuffer
     from tuilogs.core.ingest.feed import Feed
     from tuilogs.platform.live import open_app
 
+    fetch = app_fetch(client.kind, args.num)  # `-n 0` is all: the router pages its history
+    if fetch.note:
+        print(f"tuilogs: {fetch.note}", file=sys.stderr)
     buffer, feed = LogBuffer(), Feed()
     producers = open_app(
         client,
@@ -261,17 +271,19 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
         buffer.origins,
         dyno=_server_side(args.dyno),
         source=_server_side(args.source),
-        history=False,
-        lines=args.num if args.num > 0 else 1500,
+        history=fetch.history,
+        lines=fetch.first,
+        max_history=fetch.max_history,
         follow=args.tail,
+        retry_first=False,  # a script gets the reason and a status, never a hang
     )
-    tail = producers[0]
+    tail, *history = producers
     return quiet_on_closed_pipe(
         lambda: print_from(
             feed,
             buffer,
             producers,
-            tail.anchored.is_set,
+            lambda: tail.anchored.is_set() and all(h.done.is_set() for h in history),
             num=args.num,
             sources=args.source,
             dynos=args.dyno,

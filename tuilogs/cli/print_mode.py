@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from array import array
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from tuilogs.core.buffer import LogBuffer
@@ -20,6 +21,7 @@ from tuilogs.core.ingest.producers import FileFollower, PipeReader, Producer
 from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.safety import escape_controls
+from tuilogs.core.source_names import unknown_sources_note
 from tuilogs.core.status import State
 
 # ANSI colours for print mode, by colour-rule name (the explorer takes its colours from CSS).
@@ -186,6 +188,7 @@ def print_from(
     with its message on stderr and exit status 1.
     """
     out = out or sys.stdout.buffer
+    feed.painted.set()  # no screen to paint: background work need not wait for one
     is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
     if color is None:
         color = is_tty and "NO_COLOR" not in os.environ
@@ -201,6 +204,9 @@ def print_from(
                 break
             time.sleep(0.01)
         feed.drain(buffer)
+        note = unknown_sources_note(sources or [], buffer.origins.origins)
+        if note is not None:
+            print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
         chosen = select(buffer, origin_filter, query, 0, len(buffer))
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
@@ -220,6 +226,37 @@ def print_from(
     finally:
         for producer in producers:
             producer.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class AppFetch:
+    """How print mode gets an app's last `-n` lines: a first screen (one `log-lines` call on the
+    router, one session on Heroku), then on the router older pages of stored history behind
+    it (`history`, up to `max_history` lines; None: all). `note` says what was capped."""
+
+    first: int
+    history: bool = False
+    max_history: int | None = None
+    note: str = ""
+
+
+def app_fetch(kind: str, num: int) -> AppFetch:
+    """The fetch for `-n num` (0: all) from a backend of `kind` ("heroku" or "local")."""
+    from tuilogs.platform.client import HEROKU_MAX_LINES
+    from tuilogs.platform.history import PAGE_MAX
+
+    if kind == "heroku":
+        if num <= 0 or num > HEROKU_MAX_LINES:
+            asked = "all lines" if num <= 0 else f"{num:,} lines"
+            note = (
+                f"Heroku keeps the last {HEROKU_MAX_LINES:,} lines: {asked} asked, printing those"
+            )
+            return AppFetch(HEROKU_MAX_LINES, note=note)
+        return AppFetch(num)
+    if 0 < num <= PAGE_MAX:
+        return AppFetch(num)
+    # More than one page: the newest page first, then the stored history pages in behind it.
+    return AppFetch(PAGE_MAX, True, None if num <= 0 else num - PAGE_MAX)
 
 
 def _failed(feed: Feed) -> int:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 from array import array
+from pathlib import Path
 
 from tuilogs.core.buffer import LogBuffer
+
+
+def export_path(text: str) -> Path:
+    """Where a typed path points: `~` expanded, relative to the current directory, absolute
+    (what a toast names in full)."""
+    return Path(os.path.abspath(os.path.expanduser(text.strip())))
 
 
 def export_lines(buffer: LogBuffer, visible: array | None, path: str | os.PathLike) -> int:

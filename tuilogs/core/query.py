@@ -31,6 +31,7 @@ from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_wor
 from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|/(?:[^/\\]|\\.)+/|\S+')
+_NUMERIC_OPS = (">", ">=", "<", "<=")
 _FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
@@ -382,6 +383,10 @@ def parse_query(text: str) -> Query:
             terms.append(RegexTerm(body[1:-1], negate))
             continue
         m = _FIELD_RE.match(body)
+        if m and not m.group(3) and m.group(2) in _NUMERIC_OPS:
+            # Half typed, not a text search: `status>=` as text matches nothing, and applied
+            # while typing `status>=500` it would empty the view for a moment.
+            raise QueryError(f"{body} needs a number (e.g. {body}500)")
         if m and m.group(3) and not m.group(3).startswith("//"):
             key, op, value = m.groups()
             lkey = key.lower()

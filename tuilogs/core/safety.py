@@ -1,9 +1,11 @@
 """Make log text safe to put on a terminal.
 
 A log message is untrusted input: `ESC ] 0 ; pwned BEL` would retitle the terminal and `ESC [ 2 J`
-would clear it. Every C0/C1 control character (and the bidi overrides that can disguise text)
-is replaced by a visible escape such as `\\x1b`, in one `str.translate` call. The set is defined
-here once: print mode, the detail view and the log pane (which styles the escapes) all use it.
+would clear it. Every C0/C1 control character (and the bidi overrides that can disguise text,
+and the Unicode line and paragraph separators that some readers break lines at) is replaced by
+a visible escape such as `\\x1b`, in one `str.translate` call. The set is defined here once:
+print mode, every widget that shows text from logs or servers, and the log pane (which styles
+the escapes) all use it. Its escapes of line breaks are those of `record.one_line`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,19 @@ import re
 
 TAB_WIDTH = 4
 
-# Code points never sent to a terminal as they are: C0 controls, DEL, C1 controls, and the
-# bidi embedding/override/isolate controls that can make text read differently than it is.
+# Code points never sent to a terminal as they are: C0 controls, DEL, C1 controls, the line and
+# paragraph separators U+2028/U+2029, and the bidi embedding/override/isolate controls that can
+# make text read differently than it is.
 CONTROL_CODES = frozenset(
-    [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    [
+        *range(0x00, 0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 )
 
 

@@ -62,6 +62,10 @@ class Status:
             return f"failed: {self.detail}" if self.detail else "failed"
         if state is State.WAITING and self.detail:
             return f"waiting: {self.detail}"
+        if state is State.FOLLOWING:
+            # "following" is the log pane's word (it follows the end, or is paused): a header
+            # saying it of the file while the status line says paused read as a contradiction.
+            return "live"
         return state.value
 
 

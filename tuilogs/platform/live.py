@@ -49,7 +49,9 @@ class LiveTail(Producer):
     back through, e.g. Heroku), for HistoryLoader. Against Heroku the backlog has no end
     marker: it counts as written when `lines` lines came or the stream was quiet for
     `first_screen_grace` seconds. `follow=False` is `heroku logs` without `-t`: the first
-    screen, then state "ended".
+    screen, then state "ended". `retry_first=False` (print mode) makes any failure before the
+    first screen final: a script gets the reason and an exit status rather than a hang, where
+    the explorer shows "reconnecting" and keeps trying.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class LiveTail(Producer):
         resume_grace: float = 2.0,
         follow: bool = True,
         first_screen_grace: float = 1.0,
+        retry_first: bool = True,
     ) -> None:
         super().__init__(feed, origins)
         self.client = client
@@ -82,6 +85,7 @@ class LiveTail(Producer):
         self.resume_grace = resume_grace
         self.follow = follow
         self.first_screen_grace = first_screen_grace
+        self.retry_first = retry_first
         self.first_id: int | None = None
         self.cursor: int | None = None  # ids mode: last stored id delivered
         self.anchored = threading.Event()
@@ -145,6 +149,9 @@ class LiveTail(Producer):
                 return
             if reason is None:  # follow=False and the backlog came in full
                 self._state(State.ENDED)
+                return
+            if not self.retry_first and not self.anchored.is_set():
+                self._state(State.FAILED, reason)
                 return
             self._wait(reason, retry_after)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
+from platformdirs import user_downloads_path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -38,7 +41,9 @@ class TuilogsApp(App[None]):
         feed: Feed | None = None,
         options: ExplorerOptions | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: ANSI mode, in which Textual drops colours for the terminal's own (its other
+        # mode greys them, to 1.6:1 contrast); app.tcss says with text styles what colour said.
+        super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self.source_title = title
         self.source_kind = kind
         self.buffer = buffer if buffer is not None else LogBuffer()
@@ -58,6 +63,17 @@ class TuilogsApp(App[None]):
     def on_unmount(self) -> None:
         for producer in self.producers:
             producer.stop()
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's "Screenshot": Textual saves into ~/Downloads, and failed with only
+        "Failed to save screenshot" where there is none (a server, a container). Without
+        one it goes to the current directory, and the notice names the full path."""
+        if path is None:
+            downloads = user_downloads_path()
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        return super().deliver_screenshot(filename, path, time_format)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette: every key command that applies now (ui/commands.py), then Textual's

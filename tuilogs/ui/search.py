@@ -76,9 +76,12 @@ class SearchController:
         anchor = log.selected_line() if log.cursor is not None else None
         state.set_query(query, mode)
         log.set_matcher(query.highlighter() if query else None)
-        if anchor is not None and not state.filtering_by_query:
+        keep = anchor is not None and not state.filtering_by_query
+        if keep:
             log.cursor = state.pos_of(anchor)
         log.reset_view()
+        if keep:
+            log.show_cursor()  # in view, as after a sidebar filter
         self.jump_after_scan = final and mode == FIND and query is not None
         if state.search_pending and state.query is not None:
             self._start_scan(state.query, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import tempfile
 import threading
 import time
 from array import array
@@ -23,6 +24,9 @@ from tuilogs.core.status import State
 TAIL_BYTES = 1 << 20
 INDEX_CHUNK_BYTES = 1 << 20  # small: little peak memory, and the UI thread gets the GIL often
 PAINT_GRACE = 0.5
+SAMPLE_BYTES = 4096  # how much of a file's start and end identifies its rotated copy
+ROTATED_CANDIDATES = 20  # files beside a truncated one looked at, newest first
+COMPRESSED = frozenset({".gz", ".bz2", ".xz", ".zst"})  # not readable by offset
 COALESCE_SECONDS = 0.03  # a pipe's lines reach the screen within ~one UI tick
 
 
@@ -78,6 +82,11 @@ class FileFollower(Producer):
         self.follow = follow
         self.poll = poll
         self.tail_bytes = tail_bytes
+        # The first and the last bytes indexed of the file followed: after a truncation, the
+        # copy logrotate made (copytruncate) is recognised by them.
+        self._first_bytes = b""
+        self._last_bytes = b""
+        self._fd_segments: list[tuple[int, int]] = []  # (global start, delta) on this fd
 
     def run(self) -> None:
         fd = os.open(self.path, os.O_RDONLY)
@@ -88,6 +97,7 @@ class FileFollower(Producer):
             nl = probe.find(b"\n")
             tail_start = size - self.tail_bytes + nl + 1 if nl >= 0 else 0
         self.feed.head_pending = tail_start > 0
+        self._first_bytes = os.pread(fd, SAMPLE_BYTES, 0)
         self._fd, self._pos, self._gend = fd, tail_start, tail_start
         self._segment(0, 0, fd)
         self._read_new(final=True, live=False)
@@ -98,6 +108,8 @@ class FileFollower(Producer):
             self._poll_once()
 
     def _segment(self, global_start: int, delta: int, fd: int, note: str = "") -> None:
+        if fd == self._fd:
+            self._fd_segments.append((global_start, delta))
         self.feed.put(
             Batch(
                 "append",
@@ -142,6 +154,12 @@ class FileFollower(Producer):
         batch = parse_block(block, self._gend, self.origins)
         batch.live = live
         self.feed.put(batch)
+        read = len(block) - virtual
+        self._last_bytes = (self._last_bytes + data[max(0, read - SAMPLE_BYTES) : read])[
+            -SAMPLE_BYTES:
+        ]
+        if len(self._first_bytes) < SAMPLE_BYTES and self._pos < SAMPLE_BYTES:
+            self._first_bytes = os.pread(self._fd, SAMPLE_BYTES, 0)
         self._pos += len(block) - virtual
         self._gend += len(block)
         if virtual:
@@ -155,19 +173,7 @@ class FileFollower(Producer):
             st_path = None
         st_fd = os.fstat(self._fd)
         if st_fd.st_size < self._pos:
-            # Truncated in place: what we indexed is gone from disk, so start over.
-            self._pos, self._gend = 0, 0
-            self.feed.put(
-                Batch(
-                    "reset",
-                    array("Q"),
-                    array("H"),
-                    start=0,
-                    segment=(0, 0, self._fd),
-                    note=f"{self.path.name} was truncated; reading it from the start",
-                )
-            )
-            self._read_new()
+            self._truncated()
             return
         self._read_new()
         if st_path is not None and st_path.st_ino != st_fd.st_ino:
@@ -175,10 +181,85 @@ class FileFollower(Producer):
             self._read_new(final=True)
             fd = os.open(self.path, os.O_RDONLY)
             self._fd, self._pos = fd, 0
+            self._first_bytes, self._last_bytes, self._fd_segments = b"", b"", []
             self._segment(
                 self._gend, self._gend, fd, f"{self.path.name} was rotated; following the new file"
             )
             self._read_new()
+
+    def _truncated(self) -> None:
+        """Truncated in place (logrotate's copytruncate, `: > app.log`). The lines shown stay
+        when the copy logrotate made is beside the file: they are read from it from now on,
+        with any it holds that were not read yet. Without one they are gone from disk and the
+        view starts over. Either way a marker line says where the cut is, and the file's new
+        content follows it."""
+        name = self.path.name
+        copy = self._rotated_copy()
+        if copy is not None:
+            original, self._fd = self._fd, os.open(copy, os.O_RDONLY)
+            for global_start, delta in self._fd_segments:  # the same bytes, in the copy
+                self.feed.put(
+                    Batch(
+                        "append",
+                        array("Q"),
+                        array("H"),
+                        start=self._gend,
+                        segment=(global_start, delta, self._fd),
+                    )
+                )
+            self._read_new(final=True)  # written before the cut, not read yet
+            self._fd = original
+            note = f"{name} was truncated; the lines before it are read from {copy.name}"
+            marker = f"── {name} was truncated here: the lines above are in {copy.name} ──"
+        else:
+            note = f"{name} was truncated; its earlier lines are gone (no copy of them beside it)"
+            marker = f"── {name} was truncated here: its earlier lines are gone ──"
+            self._gend = 0
+            self.feed.put(Batch("reset", array("Q"), array("H"), start=0))
+        self.feed.put(self._marker_batch(marker, note))
+        self._pos, self._first_bytes, self._last_bytes, self._fd_segments = 0, b"", b"", []
+        self._segment(self._gend, self._gend, self._fd)
+        self._read_new()
+
+    def _rotated_copy(self) -> Path | None:
+        """The copy beside the file (`app.log.1`, `app.log-20261129`, `app-20261129.log`) that
+        holds what was read of it: its first and last bytes as read, where they were."""
+        pos, first, last = self._pos, self._first_bytes[: self._pos], self._last_bytes
+        try:
+            entries = [p for p in self.path.parent.iterdir() if p.name.startswith(self.path.stem)]
+        except OSError:
+            return None
+        for candidate in sorted(entries, key=_mtime, reverse=True)[:ROTATED_CANDIDATES]:
+            if candidate == self.path or candidate.suffix in COMPRESSED:
+                continue
+            try:
+                with open(candidate, "rb") as f:
+                    if os.fstat(f.fileno()).st_size < pos:
+                        continue
+                    same = os.pread(f.fileno(), len(first), 0) == first
+                    if same and os.pread(f.fileno(), len(last), pos - len(last)) == last:
+                        return candidate
+            except OSError:
+                continue
+        return None
+
+    def _marker_batch(self, marker: str, note: str) -> Batch:
+        """One line in a file of its own, at the end of the view: where the cut is."""
+        keep = tempfile.TemporaryFile(prefix="tuilogs-marker-")  # noqa: SIM115 - the buffer owns it
+        data = (marker + "\n").encode()
+        keep.write(data)
+        keep.flush()
+        batch = parse_block(data, self._gend, self.origins)
+        batch.segment, batch.owner, batch.note = (self._gend, self._gend, keep.fileno()), keep, note
+        self._gend += len(data)
+        return batch
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 class PipeReader(Producer):

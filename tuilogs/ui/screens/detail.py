@@ -17,6 +17,7 @@ from tuilogs.core.fields import json_object, message_fields
 from tuilogs.core.levels import detect_level
 from tuilogs.core.record import LogRecord
 from tuilogs.core.safety import escape_controls
+from tuilogs.ui.untrusted import plain
 
 
 class DetailScreen(ModalScreen[None]):
@@ -103,12 +104,13 @@ class DetailScreen(ModalScreen[None]):
             table = tables.first(DataTable)
             table.add_columns("field", "value")
             for key, value in message_fields(self.record.message).items():
-                table.add_row(escape_controls(key), escape_controls(value))
+                table.add_row(plain(key), plain(value))  # a str cell would be read as markup
 
+    # Copies are of the text shown: a line's controls never reach the clipboard.
     def action_copy_line(self) -> None:
-        self.app.copy_to_clipboard(self.record.line())
+        self.app.copy_to_clipboard(escape_controls(self.record.line()))
         self.notify("Line copied to the clipboard")
 
     def action_copy_message(self) -> None:
-        self.app.copy_to_clipboard(self.record.message)
+        self.app.copy_to_clipboard(escape_controls(self.record.message))
         self.notify("Message copied to the clipboard")

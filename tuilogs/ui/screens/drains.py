@@ -26,6 +26,7 @@ from tuilogs.core.safety import escape_controls
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import PlatformError
 from tuilogs.platform.models import LogDrain
+from tuilogs.ui.untrusted import plain, tell
 
 EXAMPLES = "https://user:pass@logs.example.com/drain or syslog+tls://logs.example.com:6514"
 EMPTY_HINT = f"No drains. Press a to add one, e.g. {EXAMPLES}"
@@ -99,7 +100,7 @@ class ConfirmRemoval(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Remove drain"
-            yield Label(Text(f"Remove {self.label} ({self.token})?"))
+            yield Label(plain(f"Remove {self.label} ({self.token})?"))
             yield Label(
                 "Logs stop flowing to it at once. y removes, n or Esc keeps it.", classes="dim"
             )
@@ -169,11 +170,11 @@ class DrainPanel(ModalScreen[None]):
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#drains-status", Static)
-        status.update(Text(text))
+        status.update(plain(text))  # quotes what a server said
         status.set_class(error, "-error")
 
     def _add_error(self, text: str | None) -> None:
-        self.query_one("#drains-add-error", Static).update(Text(text or ""))
+        self.query_one("#drains-add-error", Static).update(plain(text or ""))
 
     @property
     def adding(self) -> bool:
@@ -297,8 +298,8 @@ class DrainPanel(ModalScreen[None]):
         if not token:
             self.notify("This drain has no token", severity="warning")
             return
-        self.app.copy_to_clipboard(token)
-        self.notify(f"Copied drain token {escape_controls(token)}")
+        self.app.copy_to_clipboard(escape_controls(token))  # as shown: a real one has no controls
+        tell(self, f"Copied drain token {token}")
 
     # -- workers (one at a time: a newer call makes an older one's answer moot) -----------
 
@@ -345,7 +346,7 @@ class DrainPanel(ModalScreen[None]):
                 self.query_one("#drains-add").remove_class("-open")
                 self.query_one(DataTable).focus()
             if outcome.note:
-                self.notify(outcome.note)
+                tell(self, outcome.note)
         elif event.state == WorkerState.ERROR:
             message = error_text(worker.error)
             if worker.name == "add" and self.adding:

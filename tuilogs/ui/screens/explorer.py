@@ -11,8 +11,9 @@ from __future__ import annotations
 import gc
 import time
 from datetime import datetime
+from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -24,8 +25,10 @@ from tuilogs.core.export import export_lines
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
-from tuilogs.core.status import Status
+from tuilogs.core.source_names import unknown_sources_note
+from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
+from tuilogs.ui.keyorder import run_bindings_now
 from tuilogs.ui.keys import Command, KeyEntry, entries
 from tuilogs.ui.messages import (
     DataArrived,
@@ -38,6 +41,7 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
+from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.log_lines import TIME_MODES
 from tuilogs.ui.widgets.log_view import LogView
@@ -55,6 +59,8 @@ MIN_TICK_GAP = 0.025
 # changes, from keys, search or filters: at once).
 BARS_EVERY = 0.25
 NARROW = 100  # columns below which the sidebar starts hidden
+# States in which a source has not yet said what it holds.
+UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
 class ExplorerScreen(Screen):
@@ -155,6 +161,7 @@ class ExplorerScreen(Screen):
         self._notes_seen = 0
         self.lines_per_second = 0.0
         self._sidebar_chosen = False
+        self._sources_checked = not options.sources
         self._failure_told: Status | None = None
         self._last_tick = 0.0
         self._bars_at = 0.0
@@ -185,11 +192,11 @@ class ExplorerScreen(Screen):
             self.state.filter.set("dyno", name, INCLUDE)
         if options.sources or options.dynos:
             self.state.recompute()
-        if options.query is not None:
-            self.query_one(SearchBar).input.value = options.query.text
+        if options.query is not None:  # filter mode, as README says of `-q`
+            self.query_one(SearchBar).show_query(options.query.text, FILTER)
             self.search.apply(options.query, FILTER, True)
         if options.backend_reason:
-            self.notify(escape_controls(options.backend_reason), title="Backend", timeout=8)
+            tell(self, options.backend_reason, title="Backend", timeout=8)
         # The first batches may already be waiting: take them once the widgets are ready.
         self.call_after_refresh(self._tick)
         self.set_interval(TICK, self._tick)
@@ -224,6 +231,7 @@ class ExplorerScreen(Screen):
         self.search.poll(now)
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
+        self._check_sources()
         if now - self._bars_at >= BARS_EVERY:
             # The sidebar's counts and the bars in the same frame: one wide repaint, not two.
             self._show_counts()
@@ -252,8 +260,19 @@ class ExplorerScreen(Screen):
         """Notes from the producers (a rotation, history's end) as notices, each once."""
         notes = self.buffer.notes
         while self._notes_seen < len(notes):
-            self.notify(escape_controls(notes[self._notes_seen]), timeout=6)
+            tell(self, notes[self._notes_seen], timeout=6)
             self._notes_seen += 1
+
+    def _check_sources(self) -> None:
+        """`-s router` shows nothing: once the source has said what it holds, say why (the
+        sources are app and heroku; router is a dyno)."""
+        feed = self.feed
+        if self._sources_checked or feed.head_pending or feed.status.state in UNSETTLED:
+            return
+        self._sources_checked = True
+        note = unknown_sources_note(self.options.sources, self.buffer.origins.origins)
+        if note is not None:
+            tell(self, note, title="Source filter", severity="warning", timeout=20)
 
     def _first_paint_done(self) -> None:
         # Everything made so far (Textual, the widgets) lives as long as the app: keep it out
@@ -317,8 +336,9 @@ class ExplorerScreen(Screen):
         """The header has no room for the whole reason (and what to do): say it once in full."""
         if status.failed and status != self._failure_told:
             self._failure_told = status
-            self.notify(
-                escape_controls(status.detail or status.describe()),
+            tell(
+                self,
+                status.detail or status.describe(),
                 title="Cannot read logs",
                 severity="error",
                 timeout=60,
@@ -332,6 +352,17 @@ class ExplorerScreen(Screen):
     def on_search_submitted(self, event: SearchSubmitted) -> None:
         self.search.submitted(event.text, event.mode, event.final, time.monotonic())
 
+    async def on_key(self, event: events.Key) -> None:
+        """Keys that bubbled up from the pane or the sidebar, in typing order (keyorder.py):
+        their bindings run here rather than at the App, after keys that came later; and a key
+        that reached the pane before `/` moved the focus to the search box is the box's."""
+        box = self.query_one(SearchBar).input
+        if event.is_printable and self.focused is box and event.character is not None:
+            event.stop()
+            box.type_text(event.character)
+        elif await run_bindings_now(self, event.key):
+            event.stop()
+
     def on_search_closed(self, event: SearchClosed) -> None:
         self.log_view.focus()
 
@@ -344,7 +375,7 @@ class ExplorerScreen(Screen):
         """A worker that fails says so, rather than leaving a search silently unanswered."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(escape_controls(f"{event.worker.group}: {error}"), severity="error")
+            tell(self, f"{event.worker.group}: {error}", severity="error")
 
     def action_next_hit(self, direction: int) -> None:
         self.search.jump(direction)
@@ -365,8 +396,7 @@ class ExplorerScreen(Screen):
         if anchor is not None:
             log.cursor = state.pos_of(anchor) if len(state) else None
         log.reset_view()
-        if log.cursor is not None:
-            log.move_cursor_to(log.cursor)
+        log.show_cursor()
         self._show_bars()
 
     def on_open_line(self, event: OpenLine) -> None:
@@ -443,7 +473,9 @@ class ExplorerScreen(Screen):
     def action_copy_line(self) -> None:
         line = self.log_view.selected_line()
         if line is not None:
-            self.app.copy_to_clipboard(self.buffer.record(line).line())
+            # What the pane shows: a line's controls never reach the clipboard (a paste into a
+            # terminal would run them).
+            self.app.copy_to_clipboard(escape_controls(self.buffer.record(line).line()))
             self.notify("Line copied to the clipboard")
 
     def action_export(self) -> None:
@@ -451,16 +483,12 @@ class ExplorerScreen(Screen):
 
         default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-        def done(path: str | None) -> None:
-            if path:
-                self._export(path)
+        def write(path: Path) -> int:
+            return export_lines(self.buffer, self.state.visible, path)
 
-        self.app.push_screen(ExportScreen(default, len(self.state)), done)
+        def done(written: tuple[Path, int] | None) -> None:
+            if written is not None:
+                path, count = written
+                tell(self, f"Exported {count:,} lines to {path}")
 
-    def _export(self, path: str) -> None:
-        try:
-            count = export_lines(self.buffer, self.state.visible, path)
-        except OSError as exc:
-            self.notify(f"Export failed: {exc.strerror or exc}", severity="error")
-            return
-        self.notify(f"Exported {count:,} lines to {path}")
+        self.app.push_screen(ExportScreen(default, len(self.state), write), done)

@@ -1,16 +1,28 @@
-"""Ask where to export the current view."""
+"""Ask where to export the current view, and write it there.
+
+The dialog writes the file itself: a path that cannot be written (no such directory, no
+permission) is said inside it, which stays open to fix the path, rather than closing on a
+toast that loses what was typed. `~` is expanded and the path made absolute (`export_path`),
+so the toast names the file in full.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
+
+from tuilogs.core.export import export_path
+from tuilogs.ui.untrusted import plain
 
 
-class ExportScreen(ModalScreen[str | None]):
-    """Returns the path typed, or None when cancelled."""
+class ExportScreen(ModalScreen[tuple[Path, int] | None]):
+    """Returns (the file written, lines written), or None when cancelled."""
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -18,22 +30,35 @@ class ExportScreen(ModalScreen[str | None]):
         width: 70; max-width: 95%; height: auto; border: round $accent; background: $surface;
         padding: 0 1;
     }
+    ExportScreen #export-error { color: $error; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, default: str, count: int) -> None:
+    def __init__(self, default: str, count: int, write: Callable[[Path], int]) -> None:
         super().__init__()
         self.default = default
         self.count = count
+        self.write = write
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export {self.count:,} lines (as shown, filters applied) to:")
             yield Input(value=self.default, id="export-path")
+            yield Static("", id="export-error")
             yield Label("Enter to write, Esc to cancel", classes="dim")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        event.stop()
+        if not event.value.strip():
+            return
+        path = export_path(event.value)
+        try:
+            count = self.write(path)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            self.query_one("#export-error", Static).update(plain(f"Cannot write {path}: {why}"))
+            return
+        self.dismiss((path, count))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -173,6 +173,13 @@ class LogView(ScrollView, can_focus=True):
         self._rows_key = None
         self.data_changed(0)
 
+    def show_cursor(self) -> None:
+        """Bring the cursor's line into view (a filter changed): now, and again once a layout
+        pass knows how far the pane scrolls (a scroll bar may appear with the lines)."""
+        if self.cursor is not None:
+            self.move_cursor_to(self.cursor)
+            self.call_after_refresh(lambda: self.cursor is not None and self._show(self.cursor))
+
     def _layout(self) -> list[Strip]:
         region = self.scrollable_content_region
         width, height = region.width, region.height

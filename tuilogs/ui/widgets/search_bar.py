@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -9,10 +10,29 @@ from textual.widgets import Input, Label
 
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.view import FILTER, FIND
+from tuilogs.ui.keyorder import run_bindings_now
 from tuilogs.ui.keys import Command
 from tuilogs.ui.messages import SearchClosed, SearchSubmitted
+from tuilogs.ui.untrusted import plain
 
 PLACEHOLDER = "text  /regex/  status>=500  level:error  dyno:web  -source:heroku  code:H12"
+
+
+class SearchInput(Input):
+    """The box: keys typed in one burst keep their order (see `tuilogs.ui.keyorder`)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable and await run_bindings_now(self.screen, event.key):
+            event.stop()
+            event.prevent_default()  # Input's own handler has nothing left to do
+
+    def type_text(self, text: str) -> None:
+        """Type `text` as Input types a printable key (over the selection, if any)."""
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
 
 
 class SearchBar(Horizontal):
@@ -24,7 +44,7 @@ class SearchBar(Horizontal):
     SearchBar.-visible { display: block; }
     SearchBar > #search-mode { width: auto; padding: 0 1; background: $accent; color: $text; }
     SearchBar > Input, SearchBar > Input:focus { border: none; height: 1; padding: 0 1; width: 1fr; }
-    SearchBar > Input.-invalid { color: $error; }
+    SearchBar > Input.-bad-query { color: $error; }
     SearchBar > #search-error { width: auto; max-width: 60%; color: $error; padding: 0 1; }
     SearchBar > #search-count { width: auto; color: $text-muted; padding: 0 1; }
     """
@@ -52,18 +72,26 @@ class SearchBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Find", id="search-mode")
-        yield Input(placeholder=PLACEHOLDER, id="search-input")
+        yield SearchInput(placeholder=PLACEHOLDER, id="search-input")
         yield Label("", id="search-error")
         yield Label("", id="search-count")
 
     @property
-    def input(self) -> Input:
-        return self.query_one(Input)
+    def input(self) -> SearchInput:
+        return self.query_one(SearchInput)
 
     def open(self, mode: str) -> None:
         self.mode = mode
         self.add_class("-visible")
-        self.input.focus()
+        # At once, not after a refresh (`focus()`): the keys typed after `/` are the box's.
+        self.screen.set_focus(self.input)
+
+    def show_query(self, text: str, mode: str) -> None:
+        """A search from the command line (`-q`): shown in the box, in its mode, while the
+        keys stay with the log pane."""
+        self.mode = mode
+        self.input.value = text
+        self.add_class("-visible")
 
     def watch_mode(self, mode: str) -> None:
         self.query_one("#search-mode", Label).update("Filter" if mode == FILTER else "Find")
@@ -91,8 +119,9 @@ class SearchBar(Horizontal):
             self._count_width = len(text)
 
     def show_error(self, message: str) -> None:
-        self.input.set_class(bool(message), "-invalid")
-        self.query_one("#search-error", Label).update(message)
+        # Not Input's own `-invalid`: its tall border would hide the text in a one-line box.
+        self.input.set_class(bool(message), "-bad-query")
+        self.query_one("#search-error", Label).update(plain(message))  # may quote the query
 
     def validate(self, text: str) -> bool:
         try:

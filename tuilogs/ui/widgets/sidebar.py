@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from tuilogs.core.buffer import Origin
 from tuilogs.core.filters import EXCLUDE, INCLUDE, OriginFilter
 from tuilogs.core.record import process_type
+from tuilogs.core.safety import escape_controls
 from tuilogs.ui.keys import Command
 from tuilogs.ui.messages import FiltersChanged
 
@@ -148,7 +149,10 @@ class FilterSidebar(OptionList):
         marked = style(f"sidebar--{state}", partial=True) if state else None
         text = Text()
         text.append(mark + " ", style=marked or "")
-        text.append("  " * entry.depth + label, style=marked if state == EXCLUDE else "")
+        # Source and dyno names come from the lines (a syslog sender chooses them): escaped.
+        text.append(
+            "  " * entry.depth + escape_controls(label), style=marked if state == EXCLUDE else ""
+        )
         text.append(f" {count:,}", style=style("sidebar--count", partial=True))
         return text
 
