@@ -12,6 +12,7 @@ from tuilogs.core.ingest.producers import PipeReader
 from tuilogs.core.status import State
 
 from kit.files import load
+from kit.waiting import wait_until
 
 
 def lines_of(buffer):
@@ -71,7 +72,8 @@ def test_follows_growth_truncation_and_rotation(tmp_path):
 
         with open(path, "r+b") as f:
             f.truncate(0)
-        time.sleep(0.1)
+        # Appending before the follower saw the file empty could hide the truncation.
+        wait_until(lambda: feed.drain(buffer) >= 0 and any("truncated" in n for n in buffer.notes))
         with open(path, "ab") as f:
             f.write(b"fresh\n")
         deadline = time.monotonic() + 5
