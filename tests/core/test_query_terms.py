@@ -66,6 +66,8 @@ CASES = [
     ("/^x/", [], False),
     ("/ab c/", [], False),
     ("/Request Timeout after/", [1], False),
+    ("/30s\\s2026/", [], False),  # matches across a line break in bulk: not a line's match
+    ("/^2026.*timeout$/", [10], False),
     ("status:500", [3], False),
     ("status:200", [0, 11], False),
     ("status!=200", [2, 3, 8], False),
@@ -128,6 +130,17 @@ def test_a_range_finds_the_same_lines_as_the_whole(buffer, query, block, filler)
     want = [i for i in expected(block, filler) if lo <= i < hi]
     assert list(parse_query(query).scan(buffer, lo, hi)) == want
     assert list(parse_query(query).scan(buffer, hi, lo)) == []
+
+
+def test_the_last_line_needs_no_line_break(tmp_path):
+    path = tmp_path / "nolf.log"
+    path.write_bytes(b"first timeout\nlast timeout")
+    buffer, _feed, producer = load(path)
+    try:
+        for query, lines in [("timeout", [0, 1]), ("/timeout$/", [0, 1]), ("-first", [1])]:
+            assert list(parse_query(query).scan(buffer)) == lines, query
+    finally:
+        producer.stop()
 
 
 def test_scan_results_are_unsigned_line_indexes(buffer):
