@@ -78,7 +78,7 @@ def report(modules: list[str]) -> bool:
         checked = sum(s != "not checked" for s in statuses.values())
         total.update(caught=caught, checked=checked)
         score = caught / checked if checked else 0.0
-        left = sorted(k for k, s in statuses.items() if s not in CAUGHT)
+        left = sorted(k for k, s in statuses.items() if s not in CAUGHT | {"not checked"})
         print(f"{module:<10} {checked:>8} {caught:>7} {score:>7.1%}   {len(left)}")
         for name in left:
             print(f"           {statuses[name]:<10} {name}")
