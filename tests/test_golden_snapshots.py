@@ -33,11 +33,14 @@ CRASH = re.compile(
 
 def rows(svg: str) -> list[str]:
     """The screen as text rows, each character in its terminal column."""
-    texts = [(float(x), float(y), float(w), html.unescape(t)) for x, y, w, t in _TEXT.findall(svg)]
+    texts = [
+        (float(x), float(y), float(w), html.unescape(t).replace("\n", ""))
+        for x, y, w, t in _TEXT.findall(svg)
+    ]
     widths = Counter(round(w / len(t), 1) for _, _, w, t in texts if t)
     cell = widths.most_common(1)[0][0]
     screen: dict[float, dict[int, str]] = {}
-    for x, y, _, t in texts:
+    for x, y, _, t in filter(lambda text: text[3], texts):
         row = screen.setdefault(y, {})
         for i, ch in enumerate(t.replace("\xa0", " ")):
             row[round(x / cell) + i] = ch
@@ -71,3 +74,10 @@ def test_the_checks_catch_what_they_are_for():
     log = "2026-11-01T12:00:03.000001+00:00 app[web.1]: hostile: \\x1b]0;pwned\\x07 ValueError: x"
     assert ESCAPED.search(outside_log_text(bad_json)) and CRASH.search(outside_log_text(crash))
     assert not ESCAPED.search(outside_log_text(log)) and not CRASH.search(outside_log_text(log))
+
+
+if __name__ == "__main__":  # python tests/test_golden_snapshots.py FILE.svg: the screen as text
+    import sys
+
+    for svg in sys.argv[1:]:
+        print("\n".join(rows(Path(svg).read_text(encoding="utf-8"))))
