@@ -33,6 +33,8 @@ BLOCK = [
     "app[web.1]: debug: trace id=7",
     "app[web.2]: critical: disk full url=http://example.com/x",
     'app[web.1]: notice: hello "world"',
+    "error: a raw line, no header, that ends in err",
+    'app[web.3]: {"status": "502", "service": "7"}',
 ]
 FILLER = 20_000  # lines of `app[clock.1]: tick N`
 N = len(BLOCK)
@@ -40,9 +42,8 @@ N = len(BLOCK)
 
 @pytest.fixture(scope="module")
 def buffer(tmp_path_factory):
-    lines = [f"{TS} {b}" for b in BLOCK]
-    lines += [f"{TS} app[clock.1]: tick {i}" for i in range(FILLER)]
-    lines += [f"{TS} {b}" for b in BLOCK]
+    block = [b if b.startswith("error: ") else f"{TS} {b}" for b in BLOCK]
+    lines = block + [f"{TS} app[clock.1]: tick {i}" for i in range(FILLER)] + block
     path = tmp_path_factory.mktemp("terms") / "terms.log"
     path.write_text("\n".join(lines) + "\n")
     assert path.stat().st_size > CHUNK_BYTES  # the scan reads it in more than one chunk
@@ -56,12 +57,12 @@ CASES = [
     ("timeout", [1, 2, 10], False),
     ("Timeout", [1], False),
     ("TIMEOUT", [10], False),
-    ("-timeout", [0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], True),
+    ("-timeout", [0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16], True),
     ('"Request timeout"', [2], False),
     ('"hello \\"world\\""', [14], False),
     ("/H1[02]/", [2, 11], False),
     ("/h1[02]/", [2, 11], False),
-    ("-/H1[02]/", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14], True),
+    ("-/H1[02]/", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16], True),
     ("/timeout$/", [10], False),
     ("/^x/", [], False),
     ("/ab c/", [], False),
@@ -70,10 +71,10 @@ CASES = [
     ("/^2026.*timeout$/", [10], False),
     ("status:500", [3], False),
     ("status:200", [0, 11], False),
-    ("status!=200", [2, 3, 8], False),
-    ("-status:200", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14], True),
-    ("status:5xx", [2, 3], False),
-    ("status:5XX", [2, 3], False),
+    ("status!=200", [2, 3, 8, 16], False),
+    ("-status:200", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16], True),
+    ("status:5xx", [2, 3, 16], False),
+    ("status:5XX", [2, 3, 16], False),
     ("status!=5xx", [0, 8, 11], False),
     ("status:4xx", [8], False),
     ("status=404", [8], False),
@@ -84,31 +85,40 @@ CASES = [
     ("url:http://example", [13], False),
     ("msg:quoted", [4], False),
     ("id=7", [12], False),
-    ("level:error", [2, 3, 5], False),
-    ("level=err", [2, 3, 5], False),
+    ("level:error", [2, 3, 5, 15], False),
+    ("level=err", [2, 3, 5, 15], False),
     ("level!=error", [4, 11, 12, 13, 14], False),
     ("level:warn", [4], False),
     ("level:WARNING", [4], False),
     ("level:crit", [13], False),
     ("level:fatal", [13], False),
-    ("level>notice", [2, 3, 4, 5, 13], False),
+    ("level>notice", [2, 3, 4, 5, 13, 15], False),
     ("level<info", [12], False),
     ("level<=debug", [12], False),
-    ("-level:error", [0, 1, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14], True),
+    ("-level:error", [0, 1, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16], True),
     ("code:H12", [2], False),
     ("code:h10", [11], False),
-    ("code!=H12", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], True),
-    ("-code:H12", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], True),
-    ("dyno:web", [0, 1, 4, 5, 6, 8, 10, 12, 13, 14], False),
+    ("code!=H12", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], True),
+    ("-code:H12", [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], True),
+    ("dyno:web", [0, 1, 4, 5, 6, 8, 10, 12, 13, 14, 16], False),
     ("dyno:web.1", [0, 4, 6, 8, 12, 14], False),
-    ("-dyno:web", [2, 3, 7, 9, 11], True),
-    ("dyno!=web", [2, 3, 7, 9, 11], True),
+    ("-dyno:web", [2, 3, 7, 9, 11, 15], True),
+    ("dyno!=web", [2, 3, 7, 9, 11, 15], True),
     ("source:heroku", [2, 6, 11], False),
     ("source=heroku", [2, 6, 11], False),
-    ("-source:app", [2, 6, 11], False),
+    ("-source:app", [2, 6, 11, 15], False),
     ("timeout -dyno:web", [2], False),
     ("status>=500 source:heroku", [2], False),
     ("timeout level:error", [2], False),
+    ("timeout Request", [1, 2], False),  # every positive term narrows the candidates
+    ("/t\\s/", [0, 1, 2, 7, 10, 15], False),  # also matches across line ends, in bulk
+    ("/^2026/", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16], True),
+    ("2026", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16], True),
+    ("x", [2, 7, 9, 13], False),
+    ("-x", [0, 1, 3, 4, 5, 6, 8, 10, 11, 12, 14, 15, 16], True),
+    ("service>=1000ms", [2], False),
+    ("service<=12ms", [0, 16], False),
+    ("status=5xx", [2, 3, 16], False),
     ("tick", [], True),
     ("-tick", list(range(N)), False),
 ]
@@ -159,6 +169,7 @@ def test_scan_results_are_unsigned_line_indexes(buffer):
         ("code:X1", "error codes look like H12, R14 or L10, not 'X1'"),
         ("status>=abc", ">= needs a number, got 'abc'"),
         ("status<x5", "< needs a number, got 'x5'"),
+        ("status>5x5", "> needs a number, got '5x5'"),
         ("/[a/", "invalid regex /[a/: unterminated character set at position 0"),
     ],
 )
@@ -200,6 +211,7 @@ def describe(term) -> tuple:
         ("timeout", [("TextTerm", "timeout", False, False)]),
         ("-timeout", [("TextTerm", "timeout", True, False)]),
         ("-", [("TextTerm", "-", False, True)]),
+        ("-x", [("TextTerm", "x", True, False)]),
         ('"Request timeout"', [("TextTerm", "Request timeout", False, True)]),
         ('"unclosed phrase', [("TextTerm", "unclosed phrase", False, False)]),
         ('"', []),
