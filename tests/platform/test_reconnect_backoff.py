@@ -8,8 +8,10 @@ sleeping; the delay it chose is bounded by the clock read before and after the c
 
 from __future__ import annotations
 
+import random
 import time
 
+import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -46,13 +48,16 @@ def next_delay(tail: LiveTail) -> tuple[float, float]:
     return status.retry_at - after, status.retry_at - before
 
 
-def test_delays_double_from_initial_then_stay_at_the_cap():
+@pytest.mark.parametrize("jitter", [0.5, 1.0], ids=["least jitter", "most jitter"])
+def test_delays_double_from_initial_then_stay_at_the_cap(monkeypatch, jitter):
+    # random.uniform(0.5, 1.0) at one end of its range, so the delays are exact.
+    monkeypatch.setattr(random, "uniform", lambda a, b: jitter)
     tail = stopped_tail(PlatformClient("http://127.0.0.1:9", "t"))
     for attempt in range(12):
         lowest, highest = next_delay(tail)
-        full = min(CAP, INITIAL * 2**attempt)
-        # Jitter in [½, 1] of the full delay; the slack only covers the call itself.
-        assert full * 0.5 - 0.5 <= lowest and highest <= full + 0.5, (attempt, lowest, highest)
+        want = min(CAP, INITIAL * 2**attempt) * jitter
+        # The slack only covers the time the call itself takes.
+        assert want - 0.5 <= lowest and highest <= want + 0.5, (attempt, lowest, highest)
     tail.client.close()
 
 
