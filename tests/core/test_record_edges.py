@@ -29,3 +29,8 @@ def test_a_raw_line_has_no_header():
     raw = parse_line("no header here")
     assert raw.header() == "" and raw.line() == "no header here"
     assert LogRecord("T", "app", "web.1", "m").header() == "T app[web.1]:"
+
+
+def test_only_the_line_break_is_taken_off_the_end():
+    assert parse_line("2024-01-01T00:00:00Z app[web.1]: maX  \r\n").message == "maX  "
+    assert parse_line("\nraw\n").message == "\nraw"
