@@ -188,3 +188,13 @@ def pytest_make_collect_report(collector):
     report = (yield).get_result()
     if report.skipped and not _skip_allowed(report.nodeid):
         _fail_the_skip(report)
+
+
+# -- Mutation runs (scripts/mutation.py) -------------------------------------------------------
+# mutmut runs the tests that cover a mutant and stops at the first failure: let the core's
+# millisecond tests go before the Platform client's tests against servers, which a broken parser
+# can keep waiting until their deadlines.
+if os.environ.get("MUTANT_UNDER_TEST"):
+
+    def pytest_collection_modifyitems(items):
+        items.sort(key=lambda item: not item.nodeid.startswith("tests/core/"))
