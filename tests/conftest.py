@@ -194,7 +194,6 @@ def pytest_make_collect_report(collector):
 # mutmut runs the tests that cover a mutant and stops at the first failure: let the core's
 # millisecond tests go before the Platform client's tests against servers, which a broken parser
 # can keep waiting until their deadlines.
-if os.environ.get("MUTANT_UNDER_TEST"):
-
-    def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(items):
+    if os.environ.get("MUTANT_UNDER_TEST"):  # set by mutmut only
         items.sort(key=lambda item: not item.nodeid.startswith("tests/core/"))
