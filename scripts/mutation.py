@@ -119,6 +119,7 @@ def run_mutmut(globs: list[str], pytest_options: str, max_children: int) -> int:
     log.parent.mkdir(exist_ok=True)
     (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTEST_ADDOPTS=pytest_options)
+    env["HYPOTHESIS_PROFILE"] = "mutation"  # tests/conftest.py: no shrinking
     cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *globs]
     print(f"mutmut: {len(globs)} groups of mutants; progress in {log.relative_to(ROOT)}")
     with log.open("a") as out:

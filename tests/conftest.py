@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pytest
 import uvicorn
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
@@ -151,6 +151,10 @@ def frozen_drains(monkeypatch) -> None:
 # fresh random examples each run, more of them, and a local database that replays failures.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile("dev", max_examples=1000, deadline=None)
+# scripts/mutation.py: a failing example is all a mutant run needs; shrinking it costs seconds.
+settings.register_profile(
+    "mutation", settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # -- Skips are loud ----------------------------------------------------------------------------
