@@ -4,7 +4,13 @@ ahead), and the cap on a body's error list."""
 
 from datetime import datetime, timedelta
 
-from tuilogs.core.frames import Frame, format_frames, parse_logplex_body, parse_message
+from tuilogs.core.frames import (
+    Frame,
+    format_frame,
+    format_frames,
+    parse_logplex_body,
+    parse_message,
+)
 from tuilogs.core.record import LogRecord
 
 TS = "2026-11-23T19:04:05Z"
@@ -70,3 +76,23 @@ def test_format_frames_writes_the_host_and_the_sd_field_as_asked():
     rec = LogRecord(TS, "app", "web.1", "m")
     assert format_frames([rec]) == b"47 <190>1 2026-11-23T19:04:05Z host app web.1 - m\n"
     assert b" tok app web.1 - - m\n" in format_frames([rec], "tok", sd=True)
+
+
+def test_separators_before_the_first_frame_are_skipped_quietly():
+    rec = LogRecord(TS, "app", "web.1", "m")
+    result = parse_logplex_body(b"\r\n " + format_frames([rec]))
+    assert [f.record() for f in result.frames] == [rec] and result.errors == []
+
+
+def test_format_frame_fills_what_a_frame_cannot_carry():
+    def frame(**fields) -> bytes:
+        rec = LogRecord(
+            **{"timestamp": TS, "source": "app", "dyno": "web.1", "message": "m"} | fields
+        )
+        return format_frames([rec])
+
+    assert b" - host app web.1 - m\n" in frame(timestamp="")
+    assert b" - host app web.1 - m\n" in frame(timestamp="not a time")
+    assert b" host app web_1 - m\n" in frame(dyno="web 1")
+    assert frame(message="bad \ud800 surrogate").endswith(b" - bad ? surrogate\n")
+    assert format_frame(LogRecord(TS, "app", "web.1", "m"), lf=False).endswith(b" - m")
