@@ -31,3 +31,19 @@ def test_spans_that_only_touch_are_all_kept():
 def test_empty_and_overlapping_claims_are_dropped():
     spans = [(0, 4, "a"), (4, 4, "empty"), (2, 6, "late"), (6, 8, "c"), (-3, 0, "before")]
     assert colorize._settle(spans, 8) == [(0, 4, "a"), (6, 8, "c")]
+
+
+def test_a_router_status_that_is_not_a_number_has_its_own_colour():
+    spans = highlight("heroku", "router", "at=info method=GET path=/ status=abc bytes=1")
+    assert (33, 36, "status.other") in spans
+
+
+def test_json_may_start_after_spaces():
+    assert highlight("app", "web.1", '  {"a": 1}')[:2] == [(2, 3, "json.punct"), (3, 6, "json.key")]
+
+
+def test_a_claim_that_overlaps_a_later_kept_span_is_dropped_and_the_rest_still_settle():
+    assert colorize._settle([(5, 9, "a"), (3, 6, "b"), (0, 2, "c")], 10) == [
+        (0, 2, "c"),
+        (5, 9, "a"),
+    ]
