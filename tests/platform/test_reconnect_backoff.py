@@ -102,3 +102,43 @@ def test_a_stream_that_ended_at_once_without_lines_keeps_backing_off(serve_asgi)
     lowest, _ = next_delay(tail)
     assert lowest >= INITIAL * 2**3 * 0.5 - 0.5
     tail.client.close()
+
+
+def test_the_jitter_is_drawn_from_half_to_all_of_the_delay():
+    random.seed(2026)
+    factors = [random.uniform(0.5, 1.0) for _ in range(8)]  # what the tail will draw
+    random.seed(2026)
+    tail = stopped_tail(PlatformClient("http://127.0.0.1:9", "t"))
+    for attempt, factor in enumerate(factors):
+        lowest, highest = next_delay(tail)
+        want = min(CAP, INITIAL * 2**attempt) * factor
+        assert want - 0.05 <= lowest and highest <= want + 0.05, (attempt, lowest, highest)
+    tail.client.close()
+
+
+def test_few_api_calls_left_slow_the_reconnect_below_the_threshold_only(monkeypatch):
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)
+    client = PlatformClient("http://127.0.0.1:9", "t")
+    tail = stopped_tail(client)
+    tail.low_rate_limit, tail.low_rate_delay = 10, 30.0
+    client.rate_limit_remaining = 10  # at the threshold: not yet slowed
+    assert next_delay(tail)[1] <= INITIAL + 0.05
+    client.rate_limit_remaining = 9
+    assert next_delay(tail)[0] >= 30.0 - 0.05
+    client.close()
+
+
+def test_after_a_wait_that_was_not_stopped_the_tail_is_connecting_again():
+    origins, feed = OriginTable(), Feed()
+    client = PlatformClient("http://127.0.0.1:9", "t")
+    tail = LiveTail(
+        client,
+        "myapp",
+        feed,
+        origins,
+        spool=Spool(feed, origins, base=LIVE_BASE),
+        backoff=(0.01, 0.01),
+    )
+    tail._wait("the log stream ended", None)
+    assert feed.status.state is State.CONNECTING
+    client.close()

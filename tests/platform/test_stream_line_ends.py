@@ -32,3 +32,8 @@ def test_sse_ids_come_only_from_id_fields():
     assert p.feed("id:5\nevent: log\ndata: b\n\n") == ["b"] and p.last_id == "5"
     assert p.feed("id: x\0y\ndata: c\n\n") == ["c"] and p.last_id == "5"
     assert p.feed("retry: 10\ndata\n\n") == [""] and p.last_id == "5"
+
+
+def test_a_last_line_of_spaces_is_a_line():
+    p = LineParser()
+    assert p.feed("  ") == [] and p.flush() == ["  "]
