@@ -196,8 +196,13 @@ def pytest_make_collect_report(collector):
 
 # -- Mutation runs (scripts/mutation.py) -------------------------------------------------------
 # mutmut runs the tests that cover a mutant and stops at the first failure: let the core's
-# millisecond tests go before the Platform client's tests against servers, which a broken parser
-# can keep waiting until their deadlines.
+# example tests go first, then its property tests, then the Platform client's tests against
+# servers, which a broken parser can keep waiting until their deadlines.
 def pytest_collection_modifyitems(items):
     if os.environ.get("MUTANT_UNDER_TEST"):  # set by mutmut only
-        items.sort(key=lambda item: not item.nodeid.startswith("tests/core/"))
+        items.sort(
+            key=lambda item: (
+                not item.nodeid.startswith("tests/core/"),
+                getattr(getattr(item, "obj", None), "is_hypothesis_test", False),
+            )
+        )
