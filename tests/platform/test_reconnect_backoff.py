@@ -19,7 +19,7 @@ from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import LIVE_BASE, Spool
 from tuilogs.core.status import State
-from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.client import PlatformClient, PlatformError
 from tuilogs.platform.live import LiveTail
 
 from kit.platformkit import serve_sessions, stream_url
@@ -79,7 +79,8 @@ def serve_one_stream(serve_asgi, body: str) -> PlatformClient:
     return PlatformClient(serve_sessions(serve_asgi, sessions, stream), "t", timeout=5)
 
 
-def test_a_stream_that_delivered_lines_resets_the_backoff(serve_asgi):
+def test_a_stream_that_delivered_lines_resets_the_backoff(serve_asgi, monkeypatch):
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)  # no jitter: exact delays
     tail = stopped_tail(serve_one_stream(serve_asgi, LINE + "\n"))
     for _ in range(6):
         next_delay(tail)  # six failed reconnects: the next wait would be 32 s, capped to 8
@@ -88,7 +89,7 @@ def test_a_stream_that_delivered_lines_resets_the_backoff(serve_asgi):
     assert tail.delivered == 1
     tail._stop.set()
     lowest, highest = next_delay(tail)
-    assert highest <= INITIAL + 0.5, "a healthy stream did not reset the backoff"
+    assert highest <= INITIAL + 0.05, "a healthy stream did not reset the backoff"
     tail.client.close()
 
 
@@ -141,4 +142,24 @@ def test_after_a_wait_that_was_not_stopped_the_tail_is_connecting_again():
     )
     tail._wait("the log stream ended", None)
     assert feed.status.state is State.CONNECTING
+    client.close()
+
+
+def test_a_session_without_a_logplex_url_is_retried_saying_so(serve_asgi):
+    async def sessions(request: Request):
+        return JSONResponse({"id": "x"}, status_code=201)
+
+    async def stream(request: Request):
+        return Response("", media_type="text/plain")
+
+    client = PlatformClient(serve_sessions(serve_asgi, sessions, stream), "t", timeout=5)
+    tail = stopped_tail(client)
+    tail._stop.clear()
+    with pytest.raises(PlatformError) as raised:
+        tail._session()
+    assert (raised.value.kind, raised.value.message) == (
+        "server",
+        "the log session has no logplex_url",
+    )
+    assert not raised.value.final  # a new session may have one: retried
     client.close()
