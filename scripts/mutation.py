@@ -1,7 +1,7 @@
 """Mutation testing of the core and the protocol code, run on demand (not in CI).
 
     pip install -e '.[test,mutation]'
-    python scripts/mutation.py                 # every module below (DURATION on 2 cores)
+    python scripts/mutation.py                 # every module below (docs/testing.md: how long)
     python scripts/mutation.py safety frames   # some of them
     python scripts/mutation.py --report        # the last run's scores and survivors again
 
