@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 
 import pytest
 import uvicorn
+from hypothesis import Phase, settings
 
 from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
@@ -141,3 +143,66 @@ def frozen_drains(monkeypatch) -> None:
     )
     monkeypatch.setattr(store_module, "uuid", fake_uuid)
     monkeypatch.setattr(store_module, "api_timestamp", lambda: "2026-11-23T19:04:05Z")
+
+
+# -- No luck (docs/testing.md) -----------------------------------------------------------------
+# Hypothesis draws the same examples on every run and every machine (no seed, no example
+# database), so CI's verdict does not depend on a random seed. `HYPOTHESIS_PROFILE=dev` explores:
+# fresh random examples each run, more of them, and a local database that replays failures.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=1000, deadline=None)
+# scripts/mutation.py: a failing example is all a mutant run needs; shrinking it costs seconds.
+settings.register_profile(
+    "mutation", settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# -- Skips are loud ----------------------------------------------------------------------------
+# A skipped test fails the run unless it is listed here (node id without parameters), with why.
+# Keep this short: a skip that is not worth a line here should be a test that runs.
+SKIP_ALLOWED = {
+    # util-linux `logger` ships with Debian (bsdutils, essential) and most Linux systems, not
+    # with macOS: there the syslog framing is still tested through our own sender.
+    "tests/server/test_syslog.py::test_util_linux_logger",
+}
+
+
+def _skip_allowed(nodeid: str) -> bool:
+    return nodeid.split("[", 1)[0] in SKIP_ALLOWED
+
+
+def _fail_the_skip(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped ({reason}), and not on the skip allowlist in tests/conftest.py:"
+        " make it run, or add it there with a comment saying why it may skip"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and not _skip_allowed(item.nodeid):
+        _fail_the_skip(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    report = (yield).get_result()
+    if report.skipped and not _skip_allowed(report.nodeid):
+        _fail_the_skip(report)
+
+
+# -- Mutation runs (scripts/mutation.py) -------------------------------------------------------
+# mutmut runs the tests that cover a mutant and stops at the first failure: let the core's
+# example tests go first, then its property tests, then the Platform client's tests against
+# servers, which a broken parser can keep waiting until their deadlines.
+def pytest_collection_modifyitems(items):
+    if os.environ.get("MUTANT_UNDER_TEST"):  # set by mutmut only
+        items.sort(
+            key=lambda item: (
+                not item.nodeid.startswith("tests/core/"),
+                getattr(getattr(item, "obj", None), "is_hypothesis_test", False),
+            )
+        )

@@ -15,6 +15,7 @@ from tuilogs.core.record import parse_timestamp
 from tuilogs.core.simulation import generate
 
 from kit.receivers import HttpReceiver
+from kit.waiting import until
 
 
 def test_generate_is_deterministic_and_varied():
@@ -105,7 +106,7 @@ async def test_demo_through_the_real_drain_endpoint(make_router):
     handle = await asyncio.to_thread(make_router)
     stop = asyncio.Event()
     task = asyncio.create_task(simulate(handle.drain_url("demo"), rate=300, seed=5, stop=stop))
-    await asyncio.sleep(1.0)
+    await until(lambda: handle.store.count("demo") > 100)  # several batches stored
     stop.set()
     sent = await asyncio.wait_for(task, 5)
     assert sent > 100

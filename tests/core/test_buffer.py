@@ -13,6 +13,7 @@ from tuilogs.core.record import decode, parse_line
 from tuilogs.core.status import State
 
 from kit.files import load
+from kit.waiting import wait_until
 
 
 def lines_of(buffer):
@@ -72,7 +73,8 @@ def test_follows_growth_truncation_and_rotation(tmp_path):
 
         with open(path, "r+b") as f:
             f.truncate(0)
-        time.sleep(0.1)
+        # Appending before the follower saw the file empty could hide the truncation.
+        wait_until(lambda: feed.drain(buffer) >= 0 and any("truncated" in n for n in buffer.notes))
         with open(path, "ab") as f:
             f.write(b"fresh\n")
         # No copy of "four" beside it (app.log.1 is the older file): a marker, then the new.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -14,17 +13,7 @@ from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.status import Status
 
-
-def wait_for(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.01):
-    """Poll until `predicate()` is truthy; returns its value or fails saying what it waited for."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
-        time.sleep(interval)
+from kit.waiting import wait_until as wait_for  # re-exported: the platform tests' name for it
 
 
 def messages(buffer: LogBuffer) -> list[str]:

@@ -18,7 +18,7 @@ from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.history import HistoryLoader, format_lines
 from tuilogs.platform.live import LiveTail, open_app
 
-from kit.platformkit import Pump, messages, serve_sessions, stream_url
+from kit.platformkit import Pump, messages, serve_sessions, stream_url, wait_for
 from kit.routerkit import post_batch, rec
 
 
@@ -79,14 +79,12 @@ def test_no_gap_no_overlap_while_lines_arrive(router, pclient, opened):
     t = threading.Thread(target=writer)
     t.start()
     (tail, loader), pump = opened(pclient, lines=100)
-    time.sleep(0.5)
+    # Lines really arrive while the tail and history start.
+    wait_for(lambda: tail.anchored.is_set() and len(posted) >= 100, timeout=30)
     stop.set()
     t.join()
-    assert len(posted) >= 100  # lines really arrived while the tail and history started
-    total = len(expected) + len(posted)
-    pump.until(lambda: loader.done.is_set() and len(pump.buffer) >= total, timeout=30)
-    time.sleep(0.3)
-    pump()
+    posted += post_many(router, "myapp", "end", 1)  # in id order: the last line to come
+    pump.until(lambda: loader.done.is_set() and messages(pump.buffer)[-1:] == ["end0"], timeout=30)
     assert messages(pump.buffer) == expected + posted
 
 

@@ -52,11 +52,9 @@ def tails():
     yield started
     for t in started:
         t.stop()
-    t0 = time.monotonic()
     for t in started:
-        t.join(5)
-    assert not any(t._thread.is_alive() for t in started)
-    assert time.monotonic() - t0 < 2, "a LiveTail did not stop promptly"
+        t.join(5)  # well before a blocked read's 60 s timeout: stop() interrupted it
+    assert not any(t._thread.is_alive() for t in started), "a LiveTail did not stop"
     for t in started:
         t.client.close()
 
@@ -85,9 +83,8 @@ def test_filters_go_to_the_server(router, pclient, tails):
     post(router, "myapp", "w-live", 10, dyno="worker.1")
     post(router, "myapp", "h", 3, dyno="router", source="heroku")
     expected += post(router, "myapp", "web-live", 10, dyno="web.1")
-    pump.until(lambda: len(pump.buffer) == len(expected))
-    time.sleep(0.2)
-    pump()
+    # Lines come in id order: once the last one is here, a wrongly sent one would be too.
+    pump.until(lambda: messages(pump.buffer)[-1:] == expected[-1:])
     assert messages(pump.buffer) == expected
 
 
@@ -107,15 +104,14 @@ def test_router_restart_on_same_port(make_router, tails, resume):
     router.stop()
     pump.until(lambda: pump.feed.status.state is State.RECONNECTING)
     assert pump.feed.status.detail
-    time.sleep(0.5)
+    # It tries again while the router is down, and fails again (each wait has its own retry_at).
+    pump.until(lambda: sum(st.state is State.RECONNECTING for st in pump.states) >= 2)
     # Restart on the same port and store lines before the tail is back: they must not be lost.
     router2 = make_router(port=port)
     expected += post(router2, "myapp", "c", 30)
     pump.until(lambda: len(pump.buffer) >= len(expected) and pump.feed.status.state is State.LIVE)
     expected += post(router2, "myapp", "d", 30)
-    pump.until(lambda: len(pump.buffer) >= len(expected))
-    time.sleep(0.3)
-    pump()
+    pump.until(lambda: messages(pump.buffer)[-1:] == expected[-1:])
     assert messages(pump.buffer) == expected  # no duplicates, no gap, in order
     assert any(s.state is State.RECONNECTING for s in pump.states)
     assert pump.states[-1].state is State.LIVE
@@ -186,10 +182,8 @@ def test_streams_cut_mid_event_resume_exactly(router, serve_asgi, tails):
     pump.until(lambda: len(pump.buffer) == 50)
     for k in range(30):
         expected += post(router, "myapp", f"x{k}-", 100)
-        time.sleep(0.05)
-    pump.until(lambda: len(pump.buffer) >= len(expected), timeout=30)
-    time.sleep(0.3)
-    pump()
+        time.sleep(0.05)  # pacing, not waiting: the lines spread over many cut streams
+    pump.until(lambda: messages(pump.buffer)[-1:] == expected[-1:], timeout=30)
     assert tail.sessions > 5  # the proxy really cut the streams
     assert messages(pump.buffer) == expected
 
@@ -386,9 +380,8 @@ def test_window_mode_drops_the_reconnect_overlap(serve_asgi, tails, lost):
     client = PlatformClient(url, "t")
     tail, pump = make_tail(client, lines=10)
     tails.append(tail.start())
-    pump.until(lambda: len(pump.buffer) == 40 and state["n"] >= 3)
-    time.sleep(0.3)
-    pump()
+    # l59 ends the last replay: any duplicate of an earlier line would have come before it.
+    pump.until(lambda: messages(pump.buffer)[-1:] == ["l59"])
     if lost is None:
         assert messages(pump.buffer) == [f"l{i}" for i in range(20, 60)]
     else:
@@ -418,19 +411,16 @@ def test_trickling_server_and_quick_stop(serve_asgi, tails):
     pump.until(lambda: len(pump.buffer) == 30)
     assert messages(pump.buffer) == [f"fake {i}" for i in range(30)]
     assert tail.sessions == 1
-    t0 = time.monotonic()
-    tail.stop()  # must interrupt the blocked read of a quiet stream
+    tail.stop()  # must interrupt the blocked read of a quiet stream (read timeout: 60 s)
     tail.join(5)
-    assert not tail._thread.is_alive() and time.monotonic() - t0 < 2
+    assert not tail._thread.is_alive()
 
 
 def test_open_app_never_blocks_the_caller(tuilogs_home):
     """With the server unreachable, open_app returns at once; the state says what happens."""
     client = PlatformClient("http://127.0.0.1:9", "t", timeout=2)
     origins, feed = OriginTable(), Feed()
-    t0 = time.monotonic()
     producers = open_app(client, "myapp", feed, origins, backoff=FAST)
-    assert time.monotonic() - t0 < 0.2
     wait_for(lambda: feed.status.state is State.RECONNECTING)
     assert "connection refused" in feed.status.detail and "127.0.0.1:9" in feed.status.detail
     for p in producers:

@@ -1,66 +1,64 @@
 """The official Heroku CLI (npm package `heroku`) against the router.
 
-Finds the CLI via $HEROKU_CLI, then `heroku` on PATH, then /tmp/herokucli (where
-`npm install --prefix /tmp/herokucli heroku` puts it); skips only if none is installed.
+The CLI comes from tests/heroku-cli: package.json pins one exact version and package-lock.json
+every dependency; the suite installs it there with `npm ci` on first use and again only when
+the lock file changes. Without npm these tests fail, saying so: they never skip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from kit.routerkit import post_batch, rec
+from kit.waiting import wait_until
 
-# The suite installs the CLI itself (pinned) when it is not already there, so a fresh machine
-# runs these tests too; without npm or a registry they are skipped, saying why.
-HEROKU_CLI_VERSION = "11.10.0"
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "heroku-cli"
+CLI_DIR = Path(__file__).resolve().parents[1] / "heroku-cli"
+CLI = CLI_DIR / "node_modules" / ".bin" / "heroku"
+STAMP = CLI_DIR / "node_modules" / ".installed-from-lock"  # the lock file's hash at install
 
 
-def _find_cli() -> str | None:
-    candidates = [
-        os.environ.get("HEROKU_CLI", ""),
-        str(CACHE / "node_modules" / ".bin" / "heroku"),
-        shutil.which("heroku") or "",
-        "/tmp/herokucli/node_modules/.bin/heroku",
-    ]
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+def pinned_version() -> str:
+    return json.loads((CLI_DIR / "package.json").read_text())["dependencies"]["heroku"]
+
+
+def _lock_hash() -> str:
+    return hashlib.sha256((CLI_DIR / "package-lock.json").read_bytes()).hexdigest()
+
+
+def install_from_lock() -> str:
+    """`npm ci` in tests/heroku-cli unless that lock file is what is installed; the CLI path."""
+    if CLI.exists() and STAMP.exists() and STAMP.read_text() == _lock_hash():
+        return str(CLI)
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is needed to install the pinned Heroku CLI (tests/heroku-cli)")
+    proc = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=CLI_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if proc.returncode != 0 or not CLI.exists():
+        pytest.fail(f"npm ci in {CLI_DIR} failed ({proc.returncode}): {proc.stderr[-600:]}")
+    STAMP.write_text(_lock_hash())
+    return str(CLI)
 
 
 @pytest.fixture(scope="session")
 def heroku_cli() -> str:
-    found = _find_cli()
-    if found:
-        return found
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("Heroku CLI not installed and npm is missing (npm install heroku)")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [
-            npm,
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            str(CACHE),
-            f"heroku@{HEROKU_CLI_VERSION}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    found = _find_cli()
-    if proc.returncode != 0 or found is None:
-        pytest.skip(f"could not install the Heroku CLI with npm: {proc.stderr[-300:]}")
-    return found
+    cli = install_from_lock()
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=60)
+    assert version.stdout.startswith(f"heroku/{pinned_version()} "), version.stdout
+    return cli
 
 
 @pytest.fixture
@@ -134,14 +132,10 @@ def test_heroku_logs_tail(heroku, router, seeded):
     out: list[str] = []
     threading.Thread(target=lambda: out.extend(iter(proc.stdout.readline, "")), daemon=True).start()
     try:
-        deadline = time.monotonic() + 30
-        while not out and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert out and "router says hi" in out[0]
+        wait_until(lambda: out, timeout=30)
+        assert "router says hi" in out[0]
         post_batch(router, "myapp", [rec("live one"), rec("live two", dyno="worker.2")])
-        deadline = time.monotonic() + 10
-        while len(out) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(out) >= 3)
         assert [ln.rstrip("\n").rsplit(": ", 1)[1] for ln in out[1:3]] == ["live one", "live two"]
     finally:
         proc.terminate()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from kit.routerkit import TS, post_batch, rec
+from kit.waiting import wait_until
 
 
 def session(client, app="myapp", **body):
@@ -142,7 +143,7 @@ def test_tail_without_backlog_gap_or_duplicates_under_load(router, client):
     got: list[tuple[float, str]] = []
     t = threading.Thread(target=_collect, args=(url, {}, got, 3000, lambda ln: "load" in ln))
     t.start()
-    time.sleep(0.2)
+    wait_until(lambda: router.router.hub.subscribers("myapp") == 1)  # the stream is tailing
     for b in range(30):
         post_batch(router, "myapp", [rec(f"load {b * 100 + i}") for i in range(100)])
     t.join(15)
@@ -159,7 +160,7 @@ def test_after_extension_replays_everything_after_an_id_then_tails(router, clien
         target=_collect, args=(url, {}, got, 12_000 - 100 + 2, lambda ln: "app[web.1]" in ln)
     )
     t.start()
-    time.sleep(0.3)
+    wait_until(lambda: router.router.hub.subscribers("myapp") == 1)  # the stream is tailing
     post_batch(router, "myapp", [rec("new a"), rec("new b")])
     t.join(15)
     msgs = [ln.rsplit(": ", 1)[1] for _, ln in got if "app[web.1]" in ln]

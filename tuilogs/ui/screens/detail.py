@@ -57,10 +57,12 @@ class DetailScreen(ModalScreen[None]):
                 obj = json_object(rec.message)
                 if obj is not None:
                     yield Static("JSON", classes="detail-heading")
-                    pretty = json.dumps(obj, indent=2, ensure_ascii=False)
+                    # Escaped per line: json.dumps's line breaks stay breaks; what it leaves raw
+                    # in values (C1 controls, bidi overrides) is escaped.
+                    pretty = json.dumps(obj, indent=2, ensure_ascii=False).split("\n")
                     yield Static(
                         Syntax(
-                            escape_controls(pretty).replace("    ", "  "),
+                            "\n".join(map(escape_controls, pretty)),
                             "json",
                             theme="ansi_dark",
                             word_wrap=True,
