@@ -92,7 +92,7 @@ def test_append_ids_are_received_order_and_never_reused(tmp_path):
     assert s.append("a", [rec("1"), rec("2")]) == (1, 2)
     assert s.append("b", [rec("3")]) == (3, 3)
     assert s.append("a", []) is None
-    s._delete_upto(3)
+    s.upkeep.delete_upto(3)
     assert s.count() == 0
     s.close()
     s = SQLiteStore(tmp_path / "s.sqlite3")
@@ -107,17 +107,45 @@ def test_dedupe_by_frame_id(store):
     assert store.count() == 2
 
 
+def tail(store, app, n, **filters):
+    """The last `n` lines as a log session reads them: bounds, then the lines up to the head."""
+    start, head = store.tail_bounds(app, n, **filters)
+    return store.lines(app, after=start, before=head + 1, limit=n, **filters), head
+
+
+def page_of(store, *, before=None, after=None, limit=100, **filters):
+    """A `log-lines` page as the endpoint reads it (forward after `after`, else backward)."""
+    if after is not None and before is None:
+        return store.lines("app", after=after, limit=limit, **filters)
+    start, head = store.tail_bounds("app", limit, before=before, after=after or 0, **filters)
+    upper = head + 1 if before is None else min(before, head + 1)
+    return store.lines("app", after=start, before=upper, limit=limit, **filters)
+
+
 def test_tail_filters_and_head(store):
     store.append("a", [rec("w1", "web.1"), rec("w10", "web.10"), rec("r", "router", "heroku")])
     store.append("b", [rec("other", "web.1")])
-    lines, head = store.tail("a", 10, dyno="web.1")
+    lines, head = tail(store, "a", 10, dyno="web.1")
     assert [x.message for x in lines] == ["w1"] and head == 4
-    lines, _ = store.tail("a", 10, dyno="web")
+    lines, _ = tail(store, "a", 10, dyno="web")
     assert [x.message for x in lines] == ["w1", "w10"]
-    lines, _ = store.tail("a", 10, source="heroku")
+    lines, _ = tail(store, "a", 10, source="heroku")
     assert [x.message for x in lines] == ["r"]
-    lines, _ = store.tail("a", 2)
+    lines, _ = tail(store, "a", 2)
     assert [x.message for x in lines] == ["w10", "r"]
+    assert tail(store, "a", 0) == ([], 4)
+    assert store.tail_bounds("a", 2, q="W1") == (0, 4)  # fewer matches than asked: all of them
+    assert store.tail_bounds("a", 1, q="W1") == (1, 4)  # "w10" (id 2) alone
+
+
+def test_reads_stop_at_a_byte_budget(store):
+    store.append("app", [rec(f"{i} " + "x" * 998) for i in range(10)])
+    assert len(store.lines("app", limit=10, max_bytes=3000)) == 3
+    assert len(store.lines("app", limit=10, max_bytes=1)) == 1  # at least one line
+    assert len(store.lines("app", limit=10, q="xxx", max_bytes=2500)) == 3
+    store.index_pending()
+    assert len(store.lines("app", limit=10, q="xxx", max_bytes=2500)) == 3
+    assert [x.id for x in store.lines("app", after=8, limit=10, q="xxx", max_bytes=1)] == [9]
 
 
 def _fill(store, n=5000, chunk=700):
@@ -155,7 +183,7 @@ def test_paging_with_search_matches_a_naive_scan(store, indexed):
         want = naive(q, dyno)
         got, before = [], None
         while True:
-            page = store.page("app", before=before, limit=50, q=q, dyno=dyno)
+            page = page_of(store, before=before, limit=50, q=q, dyno=dyno)
             if not page:
                 break
             got = [x.id for x in page] + got
@@ -163,7 +191,7 @@ def test_paging_with_search_matches_a_naive_scan(store, indexed):
         assert got == want, (q, dyno)
         got, after = [], 0
         while True:
-            page = store.page("app", after=after, limit=64, q=q, dyno=dyno)
+            page = page_of(store, after=after, limit=64, q=q, dyno=dyno)
             if not page:
                 break
             got += [x.id for x in page]
@@ -173,11 +201,11 @@ def test_paging_with_search_matches_a_naive_scan(store, indexed):
 
 def test_paging_without_search(store):
     _fill(store, 1000)
-    page = store.page("app", limit=10)
+    page = page_of(store, limit=10)
     assert [x.id for x in page] == list(range(991, 1001))
-    page = store.page("app", before=500, limit=3)
+    page = page_of(store, before=500, limit=3)
     assert [x.id for x in page] == [497, 498, 499]
-    page = store.page("app", after=500, limit=3)
+    page = page_of(store, after=500, limit=3)
     assert [x.id for x in page] == [501, 502, 503]
 
 
@@ -189,13 +217,13 @@ def test_retention_by_age_and_size(tmp_path):
     s.enforce_retention()
     remaining = s.since("app", 0, 10_000)
     assert remaining and remaining[0].id == 1401  # batches are 700 lines: 1..1400 were old
-    assert s.page("app", limit=5, q="needle")  # FTS still consistent after deletes
+    assert page_of(s, limit=5, q="needle")  # FTS still consistent after deletes
     assert s.integrity_check() == "ok"
-    s.retention_seconds = None
-    s.retention_bytes = s.used_bytes() // 2
+    s.upkeep.retention_seconds = None
+    s.upkeep.retention_bytes = s.used_bytes() // 2
     s.enforce_retention()
-    assert s.used_bytes() <= s.retention_bytes or s.count() < 1600
-    assert s.count() < 1600
+    assert s.used_bytes() <= s.upkeep.retention_bytes
+    assert 0 < s.count() < 1600
     s.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
     s.close()
 

@@ -3,15 +3,22 @@
 SQLite allows one writer at a time, so every write goes through one connection under a lock
 (`write`), in a transaction whose SQLite errors become `StoreError` / `StoreFull`. Readers
 never block the writer in WAL mode; each thread gets its own read-only connection (`reader`,
-`snapshot` for several queries that must agree). The WAL is copied back by explicit passive
-checkpoints (`checkpoint`, from the upkeep thread) instead of inside whichever commit crosses
-the threshold, so no ingest commit pays for it.
+`snapshot` for several queries that must agree).
+
+The journal and the file are kept small by the upkeep thread (`sqlite_upkeep.py`), never by
+whichever commit crosses a threshold: passive checkpoints copy the WAL back without stopping
+ingest, and `reset_wal` starts it over. The database is in `auto_vacuum=incremental` mode so
+that freed pages can be given back (`vacuum`); a file made before that (or by another tool) is
+converted by one VACUUM when opened. The files hold logs and drain tokens: they are created
+0600 and older ones are made so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -23,6 +30,9 @@ from .sqlite_sql import FTS_SCHEMA, SCHEMA, SCHEMA_VERSION
 log = logging.getLogger("tuilogs.server.store")
 
 _NO_PAGE_LIMIT = 1073741823  # SQLite's default max_page_count
+_INCREMENTAL = 2  # pragma auto_vacuum
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # a reset WAL is cut back to this
+_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
@@ -30,11 +40,31 @@ def _is_full(exc: sqlite3.Error) -> bool:
     return code == sqlite3.SQLITE_FULL or "full" in str(exc).lower()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def make_private(path: Path) -> None:
+    """The database and its journals readable by their owner only: create the file 0600 (SQLite
+    gives the WAL and SHM the database's mode) and narrow files an older version left 0644."""
+    for suffix in _FILE_SUFFIXES:
+        p = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class SQLiteDatabase:
     """The store's file: schema, connections, transactions, size cap (thread-safe)."""
 
     def __init__(self, path: str | Path, *, durability: str = "normal", fts: bool = True) -> None:
         self.path = Path(path)
+        self.wal_path = self.path.with_name(self.path.name + "-wal")
         self._sync = "FULL" if durability == "full" else "NORMAL"
         self._wlock = threading.Lock()
         self._local = threading.local()
@@ -42,9 +72,11 @@ class SQLiteDatabase:
         self._readers_lock = threading.Lock()
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = self._connect()
-        self.writer.execute("pragma wal_autocheckpoint=0")  # see `checkpoint`
+        make_private(self.path)
+        self.writer = self._connect(first=True)
+        self.writer.execute("pragma wal_autocheckpoint=0")  # the upkeep thread checkpoints
         self._ckpt: sqlite3.Connection | None = None
+        self._convert_to_incremental_vacuum()
         self.writer.executescript(SCHEMA)
         if self.writer.execute("pragma user_version").fetchone()[0] == 0:
             self.writer.execute(f"pragma user_version={SCHEMA_VERSION}")  # for future migrations
@@ -52,14 +84,40 @@ class SQLiteDatabase:
         self.page_size = self.writer.execute("pragma page_size").fetchone()[0]
         self.max_bytes: int | None = None
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, first: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
+        if first:
+            # Only takes effect before the first table exists, and before WAL mode is set.
+            conn.execute(f"pragma auto_vacuum={_INCREMENTAL}")
         conn.execute("pragma journal_mode=wal")
         conn.execute(f"pragma synchronous={self._sync}")
         conn.execute("pragma busy_timeout=30000")
+        conn.execute(f"pragma journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return conn
+
+    def _convert_to_incremental_vacuum(self) -> None:
+        """A database without incremental auto-vacuum keeps its largest size forever; one
+        VACUUM (it needs about twice the file's size free) converts it."""
+        if self.writer.execute("pragma auto_vacuum").fetchone()[0] == _INCREMENTAL:
+            return
+        size = _size(self.path)
+        free = shutil.disk_usage(self.path.parent).free
+        if free < 2 * size + (64 << 20):
+            log.warning(
+                "%s keeps its largest size until converted, which needs %d MB free (%d MB are)",
+                self.path,
+                (2 * size >> 20) + 64,
+                free >> 20,
+            )
+            return
+        log.info("converting %s (%d MB) to give freed space back: once", self.path, size >> 20)
+        try:
+            self.writer.execute("vacuum")
+            self.writer.execute("pragma wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("could not convert %s (%s); it keeps its largest size", self.path, exc)
 
     def _try_fts(self) -> bool:
         try:
@@ -125,17 +183,65 @@ class SQLiteDatabase:
             pages = (max_bytes // self.page_size) if max_bytes else _NO_PAGE_LIMIT
             self.writer.execute(f"pragma max_page_count={max(int(pages), 1)}")
 
+    # -- the journal and free space ------------------------------------------------------
+
     def checkpoint(self, mode: str = "PASSIVE") -> None:
         """Move WAL content into the database file; PASSIVE never blocks ingest."""
-        if self._ckpt is None:
-            self._ckpt = self._connect()
-        self._ckpt.execute(f"pragma wal_checkpoint({mode})")
+        try:
+            if self._ckpt is None:
+                self._ckpt = self._connect()
+            self._ckpt.execute(f"pragma wal_checkpoint({mode})").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"checkpoint failed: {exc}") from exc
+
+    def reset_wal(self, wait: float, truncate: bool = False) -> bool:
+        """Copy the rest of the WAL back and start it over; whether that happened.
+
+        Passive checkpoints alone never get there while commits keep coming (each leaves new
+        frames behind), so this holds the writer lock: no commit of this process can slip in,
+        and readers get `wait` seconds to move off the old WAL. Run a passive checkpoint first
+        and little is left to copy here. `truncate` also cuts the file to zero (when idle);
+        otherwise the next commit reuses it from the start (cut to `JOURNAL_SIZE_LIMIT`).
+        """
+        mode = "TRUNCATE" if truncate else "RESTART"
+        with self._wlock:
+            if self._closed:
+                return False
+            self.writer.execute(f"pragma busy_timeout={max(1, int(wait * 1000))}")
+            try:
+                busy, _, _ = self.writer.execute(f"pragma wal_checkpoint({mode})").fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(f"checkpoint failed: {exc}") from exc
+            finally:
+                self.writer.execute("pragma busy_timeout=30000")
+        return busy == 0
+
+    def wal_bytes(self) -> int:
+        return _size(self.wal_path)
+
+    def file_bytes(self) -> int:
+        """What the store occupies on disk: the database file and its WAL."""
+        return _size(self.path) + self.wal_bytes()
 
     def used_bytes(self) -> int:
+        """The database's pages in use (its file size minus the free pages)."""
         conn = self.reader()
         pages = conn.execute("pragma page_count").fetchone()[0]
         free = conn.execute("pragma freelist_count").fetchone()[0]
         return (pages - free) * self.page_size
+
+    def free_pages(self) -> int:
+        return self.reader().execute("pragma freelist_count").fetchone()[0]
+
+    def vacuum(self, pages: int) -> int:
+        """Give up to `pages` free pages back to the file system; how many were."""
+        with self.write() as c:
+            before = c.execute("pragma freelist_count").fetchone()[0]
+            # One page per statement: Python's sqlite3 steps `incremental_vacuum(N)` only once.
+            for _ in range(min(pages, before)):
+                c.execute("pragma incremental_vacuum(1)")
+            after = c.execute("pragma freelist_count").fetchone()[0]
+        return before - after
 
     def integrity_check(self) -> str:
         return self.reader().execute("pragma integrity_check").fetchone()[0]
