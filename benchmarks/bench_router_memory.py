@@ -8,6 +8,7 @@ Each scenario runs a fresh router in its own process (routerproc.py) and reports
 * stalled-tail: one tail that connects and never reads (4 KiB receive buffer) while
   1,500 x 500 KB lines arrive.
 * stalled-tails-resume: four such tails, then all four read everything they are sent.
+* many-stalled-tails: fifty such tails (each its own session), then all read.
 * log-lines: 1,500 x 500 KB lines stored, then `GET log-lines?limit=10000`, read to the end.
 * session-100k: 100,000 lines of 10,000 bytes (Heroku's longest) stored, then a log session
   with `lines: 100000`, read to the end (its line count is checked).
@@ -104,7 +105,7 @@ def stalled_tails(home: Path, n_tails: int, n: int, size: int, resume: bool) -> 
             note = f"({got:.0f} MB read by {n_tails} tails, {l11} told of drops by L11)"
         for t in tails:
             t.close()
-        name = f"stalled-tail{'s-resume' if resume else ''}"
+        name = {1: "stalled-tail", 4: "stalled-tails-resume"}.get(n_tails, "many-stalled-tails")
         return report(name, router, after_ingest, note)
     finally:
         router.stop()
@@ -141,7 +142,13 @@ def session(home: Path, n: int, size: int) -> dict:
         router.stop()
 
 
-SCENARIOS = ("stalled-tail", "stalled-tails-resume", "log-lines", "session-100k")
+SCENARIOS = (
+    "stalled-tail",
+    "stalled-tails-resume",
+    "many-stalled-tails",
+    "log-lines",
+    "session-100k",
+)
 
 
 def main() -> None:
@@ -160,6 +167,8 @@ def main() -> None:
                 results.append(stalled_tails(home, 1, a.big, a.size, resume=False))
             elif name == "stalled-tails-resume":
                 results.append(stalled_tails(home, 4, a.big, a.size, resume=True))
+            elif name == "many-stalled-tails":
+                results.append(stalled_tails(home, 50, a.big, a.size, resume=True))
             elif name == "log-lines":
                 results.append(log_lines(home, a.big, a.size))
             else:

@@ -108,9 +108,7 @@ def post(client: httpx.Client, url: str, body: bytes, count: int) -> None:
 def big_lines(n: int, size: int, tag: str = "big") -> list[LogRecord]:
     """`n` lines of `size` bytes, each distinct (a counter up front, then filler)."""
     filler = ("0123456789abcdef" * (size // 16 + 1))[:size]
-    return [
-        LogRecord(TS, "app", "web.1", f"{tag} {i:07d} {filler}"[:size]) for i in range(n)
-    ]
+    return [LogRecord(TS, "app", "web.1", f"{tag} {i:07d} {filler}"[:size]) for i in range(n)]
 
 
 def post_lines(router: RouterProcess, app: str, records: list[LogRecord], per_post: int) -> None:

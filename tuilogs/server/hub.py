@@ -170,3 +170,7 @@ class Hub:
 
     def subscribers(self, app: str) -> int:
         return len(self._subs.get(app, ()))
+
+    def pending(self, app: str) -> list[int]:
+        """Bytes queued for each subscription of `app` (what a stalled tail costs)."""
+        return [sub.pending_bytes for sub in self._subs.get(app, ())]

@@ -86,10 +86,13 @@ class LineStats:
 
 @dataclass(frozen=True, slots=True)
 class Upkeep:
-    """What one `LogStore.maintain` call did: some work, and whether more is waiting."""
+    """What one `LogStore.maintain` call did: some work, whether more is waiting, and whether
+    that is `urgent` (the store is over its size limit: call again at once, even while ingest
+    is busy, so that retention keeps pace with ingest)."""
 
     worked: bool
     more: bool
+    urgent: bool = False
 
 
 class LogStore(Protocol):

@@ -33,6 +33,7 @@ _NO_PAGE_LIMIT = 1073741823  # SQLite's default max_page_count
 _INCREMENTAL = 2  # pragma auto_vacuum
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # a reset WAL is cut back to this
 _FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+FULL_BELOW = 1 << 20  # bytes free under which a failing open is put down to a full disk
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
@@ -59,6 +60,45 @@ def make_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False
+
+
+def _convert_to_incremental_vacuum(conn: sqlite3.Connection, path: Path) -> None:
+    """A database without incremental auto-vacuum keeps its largest size forever; one VACUUM
+    (it needs about twice the file's size free) converts it."""
+    if conn.execute("pragma auto_vacuum").fetchone()[0] == _INCREMENTAL:
+        return
+    size = _size(path)
+    free = shutil.disk_usage(path.parent).free
+    if free < 2 * size + (64 << 20):
+        log.warning(
+            "%s keeps its largest size until converted, which needs %d MB free (%d MB are)",
+            path,
+            (2 * size >> 20) + 64,
+            free >> 20,
+        )
+        return
+    log.info("converting %s (%d MB) to give freed space back: once", path, size >> 20)
+    try:
+        conn.execute("vacuum")
+        conn.execute("pragma wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        log.warning("could not convert %s (%s); it keeps its largest size", path, exc)
+
+
+def _try_fts(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute(FTS_SCHEMA)
+        return True
+    except sqlite3.OperationalError as exc:  # SQLite without FTS5 or trigram (< 3.34)
+        log.warning("full-text index unavailable (%s); search scans the table", exc)
+        return False
+
+
 class SQLiteDatabase:
     """The store's file: schema, connections, transactions, size cap (thread-safe)."""
 
@@ -66,23 +106,67 @@ class SQLiteDatabase:
         self.path = Path(path)
         self.wal_path = self.path.with_name(self.path.name + "-wal")
         self._sync = "FULL" if durability == "full" else "NORMAL"
+        self._want_fts = fts
         self._wlock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._generation = 0  # readers made before a reopen are replaced
         self._closed = False
+        self._ckpt: sqlite3.Connection | None = None
+        self.writer: sqlite3.Connection | None = None
+        self.read_only = ""  # why the store takes no writes now ("": it does)
+        self.max_bytes: int | None = None
+        self.page_size = 4096
         self.path.parent.mkdir(parents=True, exist_ok=True)
         make_private(self.path)
-        self.writer = self._connect(first=True)
-        self.writer.execute("pragma wal_autocheckpoint=0")  # the upkeep thread checkpoints
-        self._ckpt: sqlite3.Connection | None = None
-        self._convert_to_incremental_vacuum()
-        self.writer.executescript(SCHEMA)
-        if self.writer.execute("pragma user_version").fetchone()[0] == 0:
-            self.writer.execute(f"pragma user_version={SCHEMA_VERSION}")  # for future migrations
-        self.fts = fts and self._try_fts()
-        self.page_size = self.writer.execute("pragma page_size").fetchone()[0]
-        self.max_bytes: int | None = None
+        try:
+            self._open_writer()
+        except sqlite3.Error as exc:
+            if not (_disk_full(self.path) and _size(self.path) > 0):
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            # WAL mode needs room for its index (-shm) even to read. Started on a full disk,
+            # serve what is stored from the database file alone; writes are a 503 (Logplex
+            # retries) until the upkeep thread finds space again (`reopen`).
+            self.read_only = f"the disk is full ({exc})"
+            log.error("%s: %s; serving it read-only until space is freed", self.path, exc)
+            conn = self.reader()
+            self.page_size = conn.execute("pragma page_size").fetchone()[0]
+            sql = "select 1 from sqlite_master where name = 'lines_fts'"
+            self.fts = fts and conn.execute(sql).fetchone() is not None
+
+    def _open_writer(self) -> None:
+        """Open the writer: WAL mode, incremental vacuum, the schema, the full-text index."""
+        conn = self._connect(first=True)
+        try:
+            conn.execute("pragma wal_autocheckpoint=0")  # the upkeep thread checkpoints
+            _convert_to_incremental_vacuum(conn, self.path)
+            conn.executescript(SCHEMA)
+            if conn.execute("pragma user_version").fetchone()[0] == 0:
+                conn.execute(f"pragma user_version={SCHEMA_VERSION}")  # for future migrations
+            self.fts = self._want_fts and _try_fts(conn)
+            self.page_size = conn.execute("pragma page_size").fetchone()[0]
+            if self.max_bytes:
+                pages = self.max_bytes // self.page_size
+                conn.execute(f"pragma max_page_count={max(int(pages), 1)}")
+        except BaseException:
+            conn.close()
+            raise
+        self.writer = conn
+
+    def reopen(self) -> bool:
+        """After a start on a full disk: take writes again if there is room now."""
+        with self._wlock:
+            if not self.read_only or self._closed:
+                return not self.read_only
+            try:
+                self._open_writer()
+            except sqlite3.Error:
+                return False
+            self.read_only = ""
+            self._generation += 1
+        log.info("%s: there is room again; the store takes writes", self.path)
+        return True
 
     def _connect(self, first: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -97,45 +181,29 @@ class SQLiteDatabase:
         conn.execute(f"pragma journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return conn
 
-    def _convert_to_incremental_vacuum(self) -> None:
-        """A database without incremental auto-vacuum keeps its largest size forever; one
-        VACUUM (it needs about twice the file's size free) converts it."""
-        if self.writer.execute("pragma auto_vacuum").fetchone()[0] == _INCREMENTAL:
-            return
-        size = _size(self.path)
-        free = shutil.disk_usage(self.path.parent).free
-        if free < 2 * size + (64 << 20):
-            log.warning(
-                "%s keeps its largest size until converted, which needs %d MB free (%d MB are)",
-                self.path,
-                (2 * size >> 20) + 64,
-                free >> 20,
-            )
-            return
-        log.info("converting %s (%d MB) to give freed space back: once", self.path, size >> 20)
-        try:
-            self.writer.execute("vacuum")
-            self.writer.execute("pragma wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            log.warning("could not convert %s (%s); it keeps its largest size", self.path, exc)
-
-    def _try_fts(self) -> bool:
-        try:
-            self.writer.execute(FTS_SCHEMA)
-            return True
-        except sqlite3.OperationalError as exc:  # SQLite without FTS5 or trigram (< 3.34)
-            log.warning("full-text index unavailable (%s); search scans the table", exc)
-            return False
+    def _connect_reader(self) -> sqlite3.Connection:
+        if self.read_only:
+            # `immutable`: the database file alone, no WAL index, no locks. Lines still in a
+            # WAL left by a crash are not seen until the store reopens.
+            uri = self.path.resolve().as_uri() + "?immutable=1"
+            return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = self._connect()
+        conn.execute("pragma query_only=1")
+        return conn
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read-only connection."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.generation != self._generation:
+            with self._readers_lock:
+                self._readers.remove(conn)
+            conn.close()
+            conn = None
         if conn is None:
             if self._closed:
                 raise StoreError("store is closed")
-            conn = self._connect()
-            conn.execute("pragma query_only=1")
-            self._local.conn = conn
+            conn = self._connect_reader()
+            self._local.conn, self._local.generation = conn, self._generation
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
@@ -157,6 +225,8 @@ class SQLiteDatabase:
             if self._closed:
                 raise StoreError("store is closed")
             conn = self.writer
+            if conn is None:
+                raise StoreFull(f"{self.read_only}: {self.path} is read-only until space is freed")
             try:
                 conn.execute("begin immediate")
                 yield conn
@@ -173,7 +243,8 @@ class SQLiteDatabase:
 
     def meta(self, key: str) -> int:
         """A counter kept in the `meta` table (0 when unset); read with the writer."""
-        row = self.writer.execute("select value from meta where key = ?", (key,)).fetchone()
+        conn = self.writer or self.reader()
+        row = conn.execute("select value from meta where key = ?", (key,)).fetchone()
         return row[0] if row else 0
 
     def set_max_bytes(self, max_bytes: int | None) -> None:
@@ -181,12 +252,15 @@ class SQLiteDatabase:
         with self._wlock:
             self.max_bytes = max_bytes
             pages = (max_bytes // self.page_size) if max_bytes else _NO_PAGE_LIMIT
-            self.writer.execute(f"pragma max_page_count={max(int(pages), 1)}")
+            if self.writer is not None:
+                self.writer.execute(f"pragma max_page_count={max(int(pages), 1)}")
 
     # -- the journal and free space ------------------------------------------------------
 
     def checkpoint(self, mode: str = "PASSIVE") -> None:
         """Move WAL content into the database file; PASSIVE never blocks ingest."""
+        if self.read_only:
+            return
         try:
             if self._ckpt is None:
                 self._ckpt = self._connect()
@@ -205,15 +279,16 @@ class SQLiteDatabase:
         """
         mode = "TRUNCATE" if truncate else "RESTART"
         with self._wlock:
-            if self._closed:
+            writer = self.writer
+            if self._closed or writer is None:
                 return False
-            self.writer.execute(f"pragma busy_timeout={max(1, int(wait * 1000))}")
+            writer.execute(f"pragma busy_timeout={max(1, int(wait * 1000))}")
             try:
-                busy, _, _ = self.writer.execute(f"pragma wal_checkpoint({mode})").fetchone()
+                busy, _, _ = writer.execute(f"pragma wal_checkpoint({mode})").fetchone()
             except sqlite3.Error as exc:
                 raise StoreError(f"checkpoint failed: {exc}") from exc
             finally:
-                self.writer.execute("pragma busy_timeout=30000")
+                writer.execute("pragma busy_timeout=30000")
         return busy == 0
 
     def wal_bytes(self) -> int:
@@ -249,10 +324,11 @@ class SQLiteDatabase:
     def close(self) -> None:
         self._closed = True
         with self._wlock:
-            with contextlib.suppress(sqlite3.Error):
-                self.writer.execute("pragma optimize")
-                self.writer.execute("pragma wal_checkpoint(TRUNCATE)")
-            self.writer.close()
+            if self.writer is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self.writer.execute("pragma optimize")
+                    self.writer.execute("pragma wal_checkpoint(TRUNCATE)")
+                self.writer.close()
         if self._ckpt is not None:
             self._ckpt.close()
         with self._readers_lock:
