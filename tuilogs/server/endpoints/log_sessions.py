@@ -127,9 +127,13 @@ class SessionStream:
     async def body(self) -> AsyncIterator[str]:
         try:
             cursor = self.start
-            while lines := await in_thread(self._piece, cursor):
-                yield self._lines(lines)
-                cursor = lines[-1].id
+            while True:  # while a client stalls, only the text of one piece is held here
+                lines = await in_thread(self._piece, cursor)
+                if not lines:
+                    break
+                cursor, text = lines[-1].id, self._lines(lines)
+                del lines
+                yield text
             if self.sub is not None:
                 async for text in self._live(self.sub):
                     yield text
@@ -164,8 +168,11 @@ class SessionStream:
                     yield SSE_KEEPALIVE
                 continue
             out, cursor = self._wanted(batches, cursor)
+            del batches  # a stalled client keeps this suspended: hold the text alone
             if out:
-                yield self.format(out)
+                text = self.format(out)
+                del out
+                yield text
 
     def _wanted(
         self, batches: list[tuple[int | None, list[LogRecord]]], cursor: int
