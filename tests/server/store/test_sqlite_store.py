@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tuilogs.core.record import dyno_matches
 from tuilogs.server.store import StoreFull
 from tuilogs.server.store.sqlite import SQLiteStore
+from tuilogs.server.store.sqlite_fts import parts, stale_bytes
 from tuilogs.server.store.sqlite_sql import dyno_clause
 
 from kit.routerkit import rec
@@ -160,17 +161,23 @@ def _fill(store, n=5000, chunk=700):
     return msgs
 
 
-@pytest.mark.parametrize("indexed", [0, 2000, 10_000])
-def test_paging_with_search_matches_a_naive_scan(store, indexed):
+@pytest.mark.parametrize(
+    ("indexed", "deleted"), [(0, 0), (2000, 0), (10_000, 0), (2000, 1500), (10_000, 2222)]
+)
+def test_paging_with_search_matches_a_naive_scan(tmp_path, indexed, deleted):
+    store = SQLiteStore(tmp_path / "s.sqlite3")
     msgs = _fill(store)
-    while store.fts_upto < indexed and store.index_pending(1000):
+    while store.fts_upto < indexed and store.index_pending(300):
         pass
+    store.upkeep.delete_upto(deleted)  # their index entries stay until their partition goes
 
     def naive(q, dyno=None):
         return [
             i + 1
             for i, r in enumerate(msgs)
-            if q.lower() in r.message.lower() and (dyno is None or dyno_matches(r.dyno, dyno))
+            if i >= deleted
+            and q.lower() in r.message.lower()
+            and (dyno is None or dyno_matches(r.dyno, dyno))
         ]
 
     for q, dyno in [
@@ -197,6 +204,8 @@ def test_paging_with_search_matches_a_naive_scan(store, indexed):
             got += [x.id for x in page]
             after = page[-1].id
         assert got == want, (q, dyno)
+        assert page_of(store, before=deleted, limit=5, q=q) == []  # below the oldest line
+    store.close()
 
 
 def test_paging_without_search(store):
@@ -217,14 +226,62 @@ def test_retention_by_age_and_size(tmp_path):
     s.enforce_retention()
     remaining = s.since("app", 0, 10_000)
     assert remaining and remaining[0].id == 1401  # batches are 700 lines: 1..1400 were old
-    assert page_of(s, limit=5, q="needle")  # FTS still consistent after deletes
+    # Search reads no entry of a deleted line (they wait in their partition to be dropped).
+    assert [x.id for x in page_of(s, limit=500, q="needle")] == [
+        i + 1 for i in range(1400, 3000) if i % 37 == 0
+    ]
     assert s.integrity_check() == "ok"
     s.upkeep.retention_seconds = None
     s.upkeep.retention_bytes = s.used_bytes() // 2
     s.enforce_retention()
-    assert s.used_bytes() <= s.upkeep.retention_bytes
+    # Index entries of deleted lines wait for their partition: not counted, not a reason to
+    # delete more lines.
+    assert s.used_bytes() - stale_bytes(s.db.reader()) <= s.upkeep.retention_bytes
     assert 0 < s.count() < 1600
-    s.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+    assert s.index_integrity_check() == "ok"
+    s.close()
+
+
+def test_retention_drops_whole_index_partitions(tmp_path):
+    s = SQLiteStore(tmp_path / "s.sqlite3")
+    s.upkeep.retention_bytes = 4 << 20  # partitions of 256 KB of messages (the smallest)
+    s.append("app", [rec(f"{i} " + "x" * 2000) for i in range(2000)])
+    while s.index_pending(100):  # 200 KB at a time: a partition is full after two
+        pass
+    before = parts(s.db.reader())
+    assert len(before) >= 8 and sum(p.bytes for p in before) > 4_000_000
+    cut = before[1].last_id
+    s.upkeep.delete_upto(cut)  # every line of the first two partitions
+    assert parts(s.db.reader()) == before[2:]
+    s.upkeep.delete_upto(cut + 1)  # the third holds entries of one deleted line: kept
+    assert parts(s.db.reader()) == before[2:]
+    assert s.index_integrity_check() == "ok"
+    assert page_of(s, limit=3, q="xxx")[0].id == 1998
+    assert page_of(s, after=0, limit=1, q="xxx")[0].id == cut + 2
+    s.close()
+
+
+def test_an_earlier_single_index_is_adopted(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    s = SQLiteStore(path)
+    _fill(s, 1000)
+    s.close()
+    conn = sqlite3.connect(path)  # the index as the previous version kept it
+    conn.execute(
+        "create virtual table lines_fts using fts5(message, content='lines',"
+        " content_rowid='id', tokenize='trigram', detail=none)"
+    )
+    conn.execute("insert into lines_fts(rowid, message) select id, message from lines")
+    conn.execute("insert into meta(key, value) values ('fts_upto', 1000)")
+    conn.commit()
+    conn.close()
+    s = SQLiteStore(path)
+    assert [(p.name, p.first_id, p.last_id) for p in parts(s.db.reader())] == [
+        ("lines_fts", 1, 1000)
+    ]
+    assert [x.id for x in page_of(s, limit=3, q="needle")] == [926, 963, 1000]
+    s.upkeep.delete_upto(1000)
+    assert parts(s.db.reader()) == []
     s.close()
 
 

@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .interface import StoreError, StoreFull
-from .sqlite_sql import FTS_SCHEMA, SCHEMA, SCHEMA_VERSION
+from .sqlite_fts import fts_available
+from .sqlite_sql import SCHEMA, SCHEMA_VERSION
 
 log = logging.getLogger("tuilogs.server.store")
 
@@ -92,8 +93,7 @@ def _convert_to_incremental_vacuum(conn: sqlite3.Connection, path: Path) -> None
 
 def _try_fts(conn: sqlite3.Connection) -> bool:
     try:
-        conn.execute(FTS_SCHEMA)
-        return True
+        return fts_available(conn)
     except sqlite3.OperationalError as exc:  # SQLite without FTS5 or trigram (< 3.34)
         log.warning("full-text index unavailable (%s); search scans the table", exc)
         return False
@@ -108,6 +108,7 @@ class SQLiteDatabase:
         self._sync = "FULL" if durability == "full" else "NORMAL"
         self._want_fts = fts
         self._wlock = threading.Lock()
+        self._turnstile = threading.Lock()  # see `_writer_lock`
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -132,7 +133,7 @@ class SQLiteDatabase:
             log.error("%s: %s; serving it read-only until space is freed", self.path, exc)
             conn = self.reader()
             self.page_size = conn.execute("pragma page_size").fetchone()[0]
-            sql = "select 1 from sqlite_master where name = 'lines_fts'"
+            sql = "select 1 from sqlite_master where name = 'fts_parts'"
             self.fts = fts and conn.execute(sql).fetchone() is not None
 
     def _open_writer(self) -> None:
@@ -219,9 +220,32 @@ class SQLiteDatabase:
             conn.execute("commit")
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction under the writer lock; SQLite errors become StoreError/Full."""
-        with self._wlock:
+    def _writer_lock(self, first: bool) -> Iterator[None]:
+        """The writer lock; `first` to be let in before writers that have not reached it yet.
+
+        Ingest from several connections keeps the lock busy, and a plain lock is not fair:
+        retention and WAL resets waited behind batch after batch and fell behind (the store
+        grew to 1.8 GB against `--retention-mb 500`). Every writer passes a turnstile first;
+        a `first` writer holds it while it waits, so it gets the lock after the writers
+        already waiting, and ingest takes turns with it instead of starving it.
+        """
+        if first:
+            with self._turnstile:
+                self._wlock.acquire()
+        else:
+            with self._turnstile:
+                pass
+            self._wlock.acquire()
+        try:
+            yield
+        finally:
+            self._wlock.release()
+
+    @contextlib.contextmanager
+    def write(self, first: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction under the writer lock (`first`: see `_writer_lock`); SQLite
+        errors become StoreError/Full."""
+        with self._writer_lock(first):
             if self._closed:
                 raise StoreError("store is closed")
             conn = self.writer
@@ -278,7 +302,7 @@ class SQLiteDatabase:
         otherwise the next commit reuses it from the start (cut to `JOURNAL_SIZE_LIMIT`).
         """
         mode = "TRUNCATE" if truncate else "RESTART"
-        with self._wlock:
+        with self._writer_lock(first=True):
             writer = self.writer
             if self._closed or writer is None:
                 return False

@@ -1,8 +1,9 @@
 """Reading lines out of the SQLite store: byte-bounded reads, and substring search over the
 FTS index plus the lines it does not cover yet.
 
-The background indexer folds lines into the index up to `upto`; a search asks the index for
-ids up to there and scans the newer lines with `LIKE`, so results are exact either way. The
+The background indexer folds lines into the index up to `upto`; a search asks the index (its
+partitions in order, sqlite_fts.py) for ids up to there and scans the newer lines with `LIKE`,
+so results are exact either way. The
 index sees only an ESCAPE-less LIKE (q's own % and _ act as wildcards, a superset); the exact
 pattern is re-checked on the row. CROSS JOIN keeps the FTS scan (in rowid order, stopping at
 the limit) on the outside.
@@ -14,6 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from .interface import StoredLine
+from .sqlite_fts import OLDEST_ID, parts
 from .sqlite_sql import LINE_COLS, like_pattern, line_filters
 
 
@@ -38,7 +40,9 @@ def read_lines(
 
 
 class Search:
-    """One search (`q`, with an app's filters) on one connection; ids are exclusive bounds."""
+    """One search (`q`, with an app's filters) on one connection, inside one read transaction
+    (the oldest id it reads first must still be the oldest when it queries the index); ids
+    are exclusive bounds."""
 
     def __init__(
         self,
@@ -55,6 +59,7 @@ class Search:
         self.fts_pattern = f"%{q}%"
         self.where, self.args = line_filters(app, source, dyno)
         self.lwhere, self.largs = line_filters(app, source, dyno, "l.")
+        self.oldest = conn.execute(OLDEST_ID).fetchone()[0]
 
     def _scan_sql(self, cols: str, order: str) -> str:
         return (
@@ -62,11 +67,11 @@ class Search:
             f" and message like ? escape '\\' order by id {order} limit ?"
         )
 
-    def _fts_sql(self, cols: str, order: str) -> str:
+    def _fts_sql(self, table: str, cols: str, order: str) -> str:
         lcols = ", ".join(f"l.{c.strip()}" for c in cols.split(","))
         return (
-            f"select {lcols} from lines_fts f cross join lines l on l.id = f.rowid"
-            " where f.message like ? and f.rowid > ? and f.rowid < ?"
+            f"select {lcols} from {table} f cross join lines l on l.id = f.rowid"
+            " where f.message like ? and f.rowid >= ? and f.rowid < ?"
             f" and {self.lwhere} and l.message like ? escape '\\'"
             f" order by f.rowid {order} limit ?"
         )
@@ -75,24 +80,42 @@ class Search:
         return [*self.args, lo, hi, self.pattern, n]
 
     def _fts_args(self, lo: int, hi: int, n: int) -> list:
-        return [self.fts_pattern, lo, hi, *self.largs, self.pattern, n]
+        return [self.fts_pattern, lo + 1, hi, *self.largs, self.pattern, n]
+
+    def _indexed(self, lo: int, split: int) -> list[tuple[str, int, int]]:
+        """(partition, lo, hi) to ask for ids in (lo, split), oldest first: only from the
+        oldest stored id on, as FTS5 reads the row at either end of a range it scans."""
+        lo = max(lo, self.oldest - 1)
+        if lo + 1 >= split:
+            return []
+        spans = []
+        for part in parts(self.conn, lo, split):
+            a, b = max(lo, part.first_id - 1), min(split, part.last_id + 1)
+            if a + 1 < b:
+                spans.append((part.name, a, b))
+        return spans
 
     def first(self, lo: int, hi: int, limit: int, max_bytes: int | None) -> list[StoredLine]:
         """The first `limit` matches with lo < id < hi, oldest first, up to `max_bytes`."""
         rows: list[StoredLine] = []
+        budget = max_bytes
         split = min(hi, self.upto + 1)
-        if lo + 1 < split:  # the indexed part
-            sql = self._fts_sql(LINE_COLS, "asc")
-            rows = read_lines(self.conn, sql, self._fts_args(lo, split, limit), max_bytes)
-        budget = None
-        if max_bytes is not None:
-            budget = max_bytes - sum(len(r.message) for r in rows)
-        left = limit - len(rows)
+        # The indexed part, partition by partition, then the lines not indexed yet.
+        for name, a, b in self._indexed(lo, split):
+            sql = self._fts_sql(name, LINE_COLS, "asc")
+            got = read_lines(self.conn, sql, self._fts_args(a, b, limit - len(rows)), budget)
+            rows += got
+            if budget is not None:
+                budget -= sum(len(r.message) for r in got)
+            if len(rows) >= limit or (budget is not None and budget <= 0):
+                return rows
         start = max(lo, self.upto)
-        if left <= 0 or (budget is not None and budget <= 0) or start + 1 >= hi:
+        if start + 1 >= hi:
             return rows
         sql = self._scan_sql(LINE_COLS, "asc")
-        return rows + read_lines(self.conn, sql, self._scan_args(start, hi, left), budget)
+        return rows + read_lines(
+            self.conn, sql, self._scan_args(start, hi, limit - len(rows)), budget
+        )
 
     def newest_ids(self, lo: int, hi: int, n: int) -> list[int]:
         """The ids of the last `n` matches with lo < id < hi, newest first."""
@@ -102,8 +125,9 @@ class Search:
             sql = self._scan_sql("id", "desc")
             ids = [r[0] for r in self.conn.execute(sql, self._scan_args(start, hi, n))]
         split = min(hi, self.upto + 1)
-        if len(ids) < n and lo + 1 < split:
-            sql = self._fts_sql("id", "desc")
-            args = self._fts_args(lo, split, n - len(ids))
-            ids += [r[0] for r in self.conn.execute(sql, args)]
+        for name, a, b in reversed(self._indexed(lo, split)):
+            if len(ids) >= n:
+                break
+            sql = self._fts_sql(name, "id", "desc")
+            ids += [r[0] for r in self.conn.execute(sql, self._fts_args(a, b, n - len(ids)))]
         return ids

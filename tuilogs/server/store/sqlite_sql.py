@@ -46,11 +46,6 @@ create unique index if not exists drains_app_url on drains(app, url);
 create table if not exists meta(key text primary key, value integer not null);
 """
 
-FTS_SCHEMA = (
-    "create virtual table if not exists lines_fts using fts5("
-    "message, content='lines', content_rowid='id', tokenize='trigram', detail=none)"
-)
-
 SCHEMA_VERSION = 1
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"

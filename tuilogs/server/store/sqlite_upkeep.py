@@ -13,9 +13,11 @@ Why it looks like this (benchmarks/bench_wal.py, back-to-back ingest at ~80k lin
 * **Retention by size counts the disk.** Lines are kept within `retention_bytes` less a
   reserve for the WAL (5 %, at most `WAL_RESET_BYTES`), checked on every slice rather than
   once a minute. Over the limit, trimming is urgent: the upkeep thread deletes chunk after
-  chunk without its usual pauses, sharing the writer with ingest, so retention keeps pace
-  with any ingest rate (ingest slows instead). Run once a minute with pauses, it fell behind
-  a back-to-back sender: 2.8 GB on disk for `--retention-mb 5`.
+  chunk without its usual pauses, taking turns with ingest for the writer. Deleting indexed
+  lines costs as much as indexing them, so a sender going flat out can still outrun it; past
+  `OVER_SHARE` of the budget each append waits (up to `ROOM_WAIT`) for retention, and ingest
+  slows to what the store can keep. Without that, run once a minute, it fell behind a
+  back-to-back sender: 2.8 GB on disk for `--retention-mb 5`, 1.8 GB for 500.
 * **Space goes back.** The database is in incremental auto-vacuum mode; free pages are handed
   back a slice at a time. While ingest is busy new lines reuse free pages anyway, so only a
   large surplus (a quarter of the file) is returned then.
@@ -24,10 +26,12 @@ Why it looks like this (benchmarks/bench_wal.py, back-to-back ingest at ~80k lin
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from .interface import Upkeep
 from .sqlite_db import SQLiteDatabase
+from .sqlite_fts import drop_upto, index_range, part_bytes, stale_bytes
 from .sqlite_sql import HEAD_SQL
 
 log = logging.getLogger("tuilogs.server.store")
@@ -37,7 +41,9 @@ WAL_RESET_BYTES = 16 * 1024 * 1024  # start the WAL over beyond this
 RESET_WAIT = 0.2  # seconds readers get to leave the old WAL
 WAL_RESERVE_SHARE = 0.05  # of retention_bytes, kept free for the WAL
 KEEP_SHARE = 0.95  # retention trims to this share of its budget
-TRIM_CHUNK = 20_000  # lines per delete transaction
+OVER_SHARE = 1.10  # beyond this share of its budget, ingest waits for retention
+ROOM_WAIT = 1.0  # seconds an append waits for retention, at most
+TRIM_CHUNK = 5_000  # lines per delete transaction (its search-index deletes fill the WAL)
 MAX_RETENTION_CHUNKS = 100  # per `enforce_retention` call
 VACUUM_PAGES = 2048  # pages given back per slice
 WARN_INTERVAL = 60.0
@@ -63,6 +69,9 @@ class SQLiteUpkeep:
         self._next_checkpoint = time.monotonic()
         self._next_warning = 0.0
         self._next_reopen = 0.0
+        # Cleared while the store is far over its budget: `append` waits for it (a while).
+        self.room = threading.Event()
+        self.room.set()
 
     def maintain(self, busy: bool) -> Upkeep:
         """The journal first (cheap to check), then one chunk of retention, free space or
@@ -121,16 +130,23 @@ class SQLiteUpkeep:
         return self.retention_bytes - reserve
 
     def _trim(self, chunk: int) -> int:
-        """Delete one chunk of the oldest lines if the pages in use exceed the budget."""
+        """Delete one chunk of the oldest lines if the pages in use exceed the budget; far
+        over it, make ingest wait (`room`)."""
         budget = self.budget()
         if budget is None:
             return 0
         used = self.db.used_bytes()
+        if used > budget and self.db.fts:
+            used -= stale_bytes(self.db.reader())
         if used <= budget:
+            self.room.set()
             return 0
         lo, hi = self.db.reader().execute("select min(id), max(id) from lines").fetchone()
         if lo is None:
+            self.room.set()
             return 0
+        if used > budget * OVER_SHARE:
+            self.room.clear()
         # Drop the oldest share that brings the store under KEEP_SHARE of its budget.
         share = min(1.0, (used - budget * KEEP_SHARE) / used)
         cutoff = lo + max(1, int((hi - lo + 1) * share)) - 1
@@ -142,23 +158,18 @@ class SQLiteUpkeep:
         if lo is None or lo > cutoff:
             return 0
         hi = min(cutoff, lo + chunk - 1)
-        with self.db.write() as c:
-            if self.db.fts:
-                upto = self.db.meta("fts_upto")
-                c.execute(
-                    "insert into lines_fts(lines_fts, rowid, message)"
-                    " select 'delete', id, message from lines where id >= ? and id <= ?"
-                    " and id <= ?",
-                    (lo, hi, upto),
-                )
+        with self.db.write(first=True) as c:
+            # Rows only: their index entries go with their partition (sqlite_fts.py).
             n = c.execute("delete from lines where id >= ? and id <= ?", (lo, hi)).rowcount
+            if self.db.fts:
+                drop_upto(c, hi)
             c.execute("delete from batches where last_id <= ?", (hi,))
             c.execute(
                 "insert into meta(key, value) values ('id_floor', ?)"
                 " on conflict(key) do update set value = max(value, excluded.value)",
                 (hi,),
             )
-        return max(n, 1)  # a gap in the ids is progress too
+        return n
 
     def delete_upto(self, cutoff: int) -> int:
         """Delete lines with id <= cutoff, oldest first, in short transactions."""
@@ -210,11 +221,8 @@ class SQLiteUpkeep:
             lowest = c.execute("select coalesce(min(id), 0) from lines").fetchone()[0]
             start = max(self.db.meta("fts_upto"), lowest - 1)
             end = max(min(top, start + chunk), start)
-            c.execute(
-                "insert into lines_fts(rowid, message)"
-                " select id, message from lines where id > ? and id <= ?",
-                (start, end),
-            )
+            if end > start:
+                index_range(c, start, end, part_bytes(self.budget()))
             c.execute(
                 "insert into meta(key, value) values ('fts_upto', ?)"
                 " on conflict(key) do update set value = excluded.value",
