@@ -141,7 +141,9 @@ class SQLiteUpkeep:
         if used <= budget:
             self.room.set()
             return 0
-        lo, hi = self.db.reader().execute("select min(id), max(id) from lines").fetchone()
+        # Two subqueries: `min(id), max(id)` in one select scans the whole table.
+        sql = "select (select min(id) from lines), (select max(id) from lines)"
+        lo, hi = self.db.reader().execute(sql).fetchone()
         if lo is None:
             self.room.set()
             return 0
