@@ -310,3 +310,28 @@ def test_drains_crud(store):
     assert store.drains() == [d] and [a.name for a in store.apps()] == ["app"]
     assert store.remove_drain("app", d.token) == d
     assert store.drains() == []
+
+
+def test_an_older_database_is_converted_to_give_space_back(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    conn = sqlite3.connect(path)  # as earlier versions made it: no auto-vacuum
+    conn.execute(
+        "create table lines(id integer primary key, app text not null, ts text not null,"
+        " source text not null, dyno text not null, message text not null)"
+    )
+    conn.executemany(
+        "insert into lines values (?, 'app', 't', 'app', 'web.1', ?)",
+        [(i, "x" * 1000) for i in range(1, 3001)],
+    )
+    conn.commit()
+    conn.close()
+    s = SQLiteStore(path)
+    assert s.db.reader().execute("pragma auto_vacuum").fetchone()[0] == 2  # incremental
+    assert s.count() == 3000
+    big = s.disk_bytes()
+    s.upkeep.delete_upto(2900)
+    while s.maintain(busy=False).more:
+        pass
+    assert s.disk_bytes() < big / 5  # the freed pages went back, and the WAL with them
+    assert s.integrity_check() == "ok"
+    s.close()

@@ -10,7 +10,9 @@ whichever commit crosses a threshold: passive checkpoints copy the WAL back with
 ingest, and `reset_wal` starts it over. The database is in `auto_vacuum=incremental` mode so
 that freed pages can be given back (`vacuum`); a file made before that (or by another tool) is
 converted by one VACUUM when opened. The files hold logs and drain tokens: they are created
-0600 and older ones are made so.
+0600 and older ones are made so. Opened on a disk too full even for the WAL's index, the file
+is served read-only (`immutable`), writes fail with `StoreFull`, and `reopen` takes writes
+again once there is room.
 """
 
 from __future__ import annotations
