@@ -6,7 +6,8 @@ it starts with digits and a space like a count would ("7 apples"): it is kept wh
 line, and the error names its offset.
 """
 
-from tuilogs.core.frames import OctetStreamParser, format_frame, parse_logplex_body
+from tuilogs.core.frames import format_frame
+from tuilogs.core.octet_counting import OctetStreamParser, parse_logplex_body
 from tuilogs.core.record import LogRecord
 
 TS = "2012-11-30T06:45:29+00:00"

@@ -3,7 +3,7 @@ byte by byte: separators between messages, digits that are not counts, counted f
 a frame over the size limit (skipped) and a line over it (cut when it has to be), with errors
 naming their offset in the whole stream."""
 
-from tuilogs.core.frames import OctetStreamParser
+from tuilogs.core.octet_counting import OctetStreamParser
 
 PREFIX = (
     b"\n\r \x00"  # separators before anything

@@ -4,13 +4,8 @@ ahead), and the cap on a body's error list."""
 
 from datetime import datetime, timedelta
 
-from tuilogs.core.frames import (
-    Frame,
-    format_frame,
-    format_frames,
-    parse_logplex_body,
-    parse_message,
-)
+from tuilogs.core.frames import Frame, format_frame, format_frames, parse_message
+from tuilogs.core.octet_counting import parse_logplex_body
 from tuilogs.core.record import LogRecord
 
 TS = "2026-11-23T19:04:05Z"

@@ -104,6 +104,6 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
             assert f"b{b} 0" in messages and f"b{b} 199" in messages
         # Batches are atomic: every stored batch is complete.
         assert store.count("crash") % 200 == 0
-        store.db.writer.execute("insert into lines_fts(lines_fts) values ('integrity-check')")
+        assert store.index_integrity_check() == "ok"
     finally:
         store.close()

@@ -44,7 +44,7 @@ class Router:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: LogStore | None = None
-        self.hub = Hub(settings.tail_buffer_lines)
+        self.hub = Hub(settings.tail_buffer_total_bytes, settings.tail_buffer_bytes)
         self.sessions = SessionManager(settings.session_ttl)
         self.forwarders: ForwarderManager | None = None
         self.syslog_servers: list[SyslogServer] = []

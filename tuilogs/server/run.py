@@ -1,10 +1,12 @@
 """Running the router: `serve()` for `tuilogs serve`, `start_in_thread()` for embedding and tests.
 
-Both take the same path: `_prepare` (logging, settings with the token, the listening socket,
-the ASGI app, the uvicorn server), then, once it serves, `RouterHandle.announce` writes
-`router.json` (host, port, pid; 0600) into the config dir so clients and `tuilogs ingest` find
-the running router; it is removed on exit. Run as a module (`python -m tuilogs.server.run
---port N`) it serves without the CLI, which is what the crash tests kill -9.
+Both take the same path: `_prepare` (logging, settings with the token, the store's lock so
+that a second router on it refuses to start (datadir.py), the listening socket, the ASGI app,
+the uvicorn server), then, once it serves, `RouterHandle.announce` writes `router.json` (host,
+port, pid; 0600) into the config dir so clients and `tuilogs ingest` find the running router;
+it is removed on exit, and a disk too full to write it is a warning, not a failure. Run as a
+module (`python -m tuilogs.server.run --port N`) it serves without the CLI, which is what the
+crash tests kill -9.
 
 Everything that can fail because of how the router was started (a busy port, a certificate
 path that is a directory, a bad `--public-url`) fails in `_prepare`, before anything runs, as
@@ -19,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import logging.handlers
 import os
 import signal
 import socket
@@ -38,6 +39,7 @@ from tuilogs.core.hosts import base_url
 
 from .app import create_app
 from .auth import load_or_create_token
+from .datadir import StoreInUse, StoreLock, claim_store, private_dirs, setup_logging
 from .http_server import EndStreams, RouterServer
 from .listener import Listener, bind_tcp
 from .proxies import TrustedProxies, trusted_spec
@@ -49,31 +51,6 @@ from .syslog import make_server_ssl_context
 log = logging.getLogger("tuilogs.server")
 
 DEFAULT_PORT = 5170
-
-
-def setup_logging(to_stderr: bool = True, level: int = logging.INFO) -> None:
-    """The router's own log: stderr (for `serve`) and `router.log` in the data dir."""
-    logger = logging.getLogger("tuilogs")
-    logger.setLevel(level)
-    target = str(paths.log_path())
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for h in list(logger.handlers):
-        # One router log per process: a new data dir (tests, TUILOGS_HOME) replaces the old.
-        if getattr(h, "_tuilogs_file", False) and getattr(h, "baseFilename", None) != target:
-            logger.removeHandler(h)
-            h.close()
-    if not any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
-        fh = logging.handlers.RotatingFileHandler(
-            target, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
-        )
-        fh.setFormatter(fmt)
-        fh._tuilogs_file = True  # type: ignore[attr-defined]
-        logger.addHandler(fh)
-    if to_stderr and not any(getattr(h, "_tuilogs_stderr", False) for h in logger.handlers):
-        sh = logging.StreamHandler(sys.stderr)
-        sh.setFormatter(fmt)
-        sh._tuilogs_stderr = True  # type: ignore[attr-defined]
-        logger.addHandler(sh)
 
 
 class StartupError(Exception):
@@ -151,6 +128,7 @@ class RouterHandle:
         server: uvicorn.Server,
         sock: socket.socket,
         https: bool,
+        lock: StoreLock,
     ) -> None:
         self.port = settings.port
         self.base_url = base_url(settings.host, self.port, https)
@@ -159,6 +137,7 @@ class RouterHandle:
         self._host = settings.host
         self._server = server
         self._sock = sock
+        self._lock = lock
         self._thread: threading.Thread | None = None
         self._announced = False
         self._stopped = False
@@ -185,7 +164,8 @@ class RouterHandle:
         return with_userinfo(f"{self.base_url}/drains/{app}", user, self.token)
 
     def announce(self, embedded: bool) -> None:
-        """Write `router.json` so local clients find this router."""
+        """Write `router.json` so local clients find this router; a full disk is a warning
+        (the router serves anyway: clients can be given its URL)."""
         info: dict[str, object] = {
             "base_url": self.base_url,
             "host": self._host,
@@ -196,7 +176,17 @@ class RouterHandle:
         }
         if embedded:
             info["embedded"] = True
-        paths.write_discovery(info)
+        try:
+            paths.write_discovery(info)
+        except OSError as exc:
+            log.warning(
+                "cannot write %s (%s): local clients will not find this router by themselves;"
+                " give them --api %s",
+                paths.discovery_path(),
+                exc.strerror or exc,
+                self.base_url,
+            )
+            return
         self._announced = True
 
     def release(self) -> None:
@@ -206,6 +196,7 @@ class RouterHandle:
         self._sock.close()
         for sock, _ in self.router.syslog_sockets:
             sock.close()
+        self._lock.release()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a router started with `start_in_thread`."""
@@ -225,20 +216,32 @@ class RouterHandle:
 
 
 def _prepare(
-    host: str, port: int, https: bool, overrides: dict[str, object], log_to_stderr: bool
+    host: str,
+    port: int,
+    https: bool,
+    overrides: dict[str, object],
+    log_to_stderr: bool,
+    role: str,
 ) -> RouterHandle:
     """The one setup path of `serve` and `start_in_thread` (see the module docstring)."""
     setup_logging(to_stderr=log_to_stderr)
+    private_dirs()
     settings = _make_settings(host, port, overrides)
     if settings.public_url:
         settings.public_url = _check_public_url(settings.public_url)
     tls = _tls_context(settings) if https or settings.syslog_tls_port is not None else None
-    sock = _bind(host, port)
+    lock = claim_store(settings.db_path or paths.store_path(), role)
+    try:
+        sock = _bind(host, port)
+    except BaseException:
+        lock.release()
+        raise
     settings.port = sock.getsockname()[1]
     try:
         syslog_sockets = _bind_syslog(settings, tls)
     except StartupError:
         sock.close()
+        lock.release()
         raise
     app = create_app(settings)
     app.state.router.syslog_sockets = syslog_sockets
@@ -263,7 +266,7 @@ def _prepare(
         handshake_timeout=settings.handshake_timeout,
         read_timeout=settings.read_timeout,
     )
-    return RouterHandle(settings, app.state.router, server, sock, https)
+    return RouterHandle(settings, app.state.router, server, sock, https, lock)
 
 
 @contextlib.contextmanager
@@ -298,7 +301,10 @@ def serve(
         settings["retention_seconds"] = retention_days * 86400
     if retention_mb:
         settings["retention_bytes"] = int(retention_mb * 1_000_000)
-    handle = _prepare(host, port, https, settings, log_to_stderr=True)
+    try:
+        handle = _prepare(host, port, https, settings, log_to_stderr=True, role="tuilogs serve")
+    except StoreInUse as exc:
+        raise StartupError(str(exc)) from None
     server = handle._server
 
     async def run() -> None:
@@ -341,7 +347,8 @@ def start_in_thread(
     fields (e.g. `max_body`, `session_ttl`, `syslog_port`, `max_db_bytes`); `https=True`
     serves TLS with `tls_cert`/`tls_key`.
     """
-    handle = _prepare(host, port, https, settings, log_to_stderr)
+    role = "the explorer's embedded router" if write_discovery_file else "an in-process router"
+    handle = _prepare(host, port, https, settings, log_to_stderr, role)
     server = handle._server
     failure: list[BaseException] = []
 

@@ -12,9 +12,9 @@ class Settings:
 
     `db_path` None means the store in the data directory; `max_body` bounds a drain POST;
     `session_ttl` is how long an unused log session lives; `retention_*` and `max_db_bytes`
-    bound the store; `maintenance_interval` is how often retention runs; `tail_buffer_lines`
-    is how far a tail may fall behind before it loses lines (L11); `forward=False` turns the
-    drain forwarders off.
+    bound the store; `maintenance_interval` is how often retention by age runs; `tail_buffer_bytes`
+    is how far a tail may fall behind before it loses lines (L11), `tail_buffer_total_bytes`
+    how far all tails together may; `forward=False` turns the drain forwarders off.
 
     The edge facing the network (`server.listener`, `server.deadlines`): at most
     `max_connections` open connections per listener and `max_tls_handshakes` TLS handshakes
@@ -37,7 +37,8 @@ class Settings:
     max_db_bytes: int | None = None
     durability: str = "normal"
     maintenance_interval: float = 60.0
-    tail_buffer_lines: int = 20_000
+    tail_buffer_bytes: int = 16 * 1024 * 1024
+    tail_buffer_total_bytes: int = 64 * 1024 * 1024
     sse_keepalive: float = 15.0
     syslog_host: str | None = None
     syslog_port: int | None = None

@@ -8,7 +8,9 @@ breaks in the message); `log-lines` JSON keeps the message as stored, since JSON
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import AsyncIterator
 
 from tuilogs.core.record import LogRecord
 
@@ -84,14 +86,31 @@ def line_json(line: StoredLine) -> dict:
     }
 
 
-def log_lines_json(lines: list[StoredLine], head_id: int) -> dict:
-    """A page of `log-lines`: the lines, their id range (None when empty), the store's head."""
-    return {
-        "lines": [line_json(line) for line in lines],
-        "first_id": lines[0].id if lines else None,
-        "last_id": lines[-1].id if lines else None,
-        "head_id": head_id,
-    }
+async def log_lines_json(
+    pieces: AsyncIterator[list[StoredLine]], head_id: int, total: int | None = None
+) -> AsyncIterator[str]:
+    """A page of `log-lines` as JSON text, written piece by piece as the store yields lines:
+    `{"lines": [...], "first_id", "last_id" (None when empty), "head_id"[, "total"]}`."""
+    first = last = None
+    yield '{"lines":['
+    sep = ""
+    async for lines in pieces:
+        if not lines:
+            continue
+        if first is None:
+            first = lines[0].id
+        last = lines[-1].id
+        yield sep + ",".join(_json(line_json(line)) for line in lines)
+        sep = ","
+    end: dict = {"first_id": first, "last_id": last, "head_id": head_id}
+    if total is not None:
+        end["total"] = total
+    yield "]," + _json(end)[1:]
+
+
+def _json(value: object) -> str:
+    """JSON as Starlette's `JSONResponse` writes it."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def stats_json(app: str, stats: LineStats) -> dict:

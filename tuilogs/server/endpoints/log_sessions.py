@@ -2,13 +2,14 @@
 `logplex_url`; `GET /log-sessions/{secret}` streams it (SSE or plain text).
 
 A stream sends the backlog (the last `lines` lines, or with the `after` extension every line
-after an id, page by page), then — with `tail` — new lines as they are stored. The tail
+after an id), piece by piece, then — with `tail` — new lines as they are stored. The tail
 subscribes before the backlog is read and skips what the backlog's snapshot already covered,
 so there is no gap and no duplicate between the two.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from ..errors import ApiError
 from ..hub import Subscription
 from ..router import Router
 from ..sessions import LogSession
-from ..store import StoredLine
+from ..store import StoredLine, StoreError
 from ..wire import SSE_KEEPALIVE, log_session_json, plain_lines, sse_event
 from .common import (
     in_thread,
@@ -34,10 +35,12 @@ from .common import (
     router_of,
 )
 
+log = logging.getLogger("tuilogs.server")
+
 DEFAULT_LINES = 100
 MAX_SESSION_LINES = 100_000
-BACKLOG_CHUNK = 2000  # lines per write of the backlog
-CATCH_UP_PAGE = 5000  # lines per store read when replaying after an id
+PAGE_LINES = 2000  # lines per store read and per write, at most
+CHUNK_BYTES = 512 * 1024  # message bytes per store read and per write, about
 
 NumberedLines = list[tuple[int | None, LogRecord]]
 
@@ -79,7 +82,14 @@ async def stream_log_session(request: Request) -> Response:
 
 
 class SessionStream:
-    """The text of one claimed session: backlog, catch-up after an id, then the live tail."""
+    """The text of one claimed session: backlog (or catch-up after an id), then the live tail.
+
+    Nothing is read or formatted whole: the store is read in pieces of at most `CHUNK_BYTES`
+    of messages (a 100,000-line backlog of 10 KB lines was 3.5 GB as one string), each piece
+    written before the next is read, and the tail takes as much from its subscription at a
+    time. A stalled client therefore holds one piece here, one in the socket's buffer, and its
+    subscription's bounded queue.
+    """
 
     def __init__(self, router: Router, session: LogSession, sse: bool) -> None:
         assert router.store is not None
@@ -90,18 +100,23 @@ class SessionStream:
         self.keepalive = router.settings.sse_keepalive
         self.format: Callable[[NumberedLines], str] = sse_event if sse else plain_lines
         self.sub: Subscription | None = None
-        self.backlog: list[StoredLine] = []
-        self.head = 0  # the store's head id when the backlog was read: the tail goes on after it
+        self.start = 0  # the backlog is the matching lines with start < id <= head
+        self.head = 0  # the store's head id when the backlog was bounded: the tail goes on after it
 
     async def open(self) -> None:
-        """Subscribe (when tailing) first, then read the backlog, so nothing falls between."""
+        """Subscribe (when tailing) first, then bound the backlog, so nothing falls between."""
         s = self.session
         self.sub = self.hub.subscribe(s.app) if s.tail else None
         try:
-            if s.after is None:
-                self.backlog, self.head = await in_thread(
-                    lambda: self.store.tail(s.app, s.lines, s.source, s.dyno)
-                )
+            n = s.lines if s.after is None else 0
+            start, self.head = await in_thread(
+                lambda: self.store.tail_bounds(s.app, n, source=s.source, dyno=s.dyno)
+            )
+            self.start = start if s.after is None else s.after
+        except StoreError as exc:
+            self.close()
+            msg = f"The log store is unavailable: {exc}"
+            raise ApiError(503, "service_unavailable", msg) from exc
         except BaseException:
             self.close()
             raise
@@ -112,46 +127,53 @@ class SessionStream:
 
     async def body(self) -> AsyncIterator[str]:
         try:
-            for i in range(0, len(self.backlog), BACKLOG_CHUNK):
-                yield self._lines(self.backlog[i : i + BACKLOG_CHUNK])
-            if self.session.after is not None:
-                async for chunk in self._catch_up(self.session.after):
-                    yield self._lines(chunk)
+            cursor = self.start
+            while True:  # while a client stalls, only the text of one piece is held here
+                lines = await in_thread(self._piece, cursor)
+                if not lines:
+                    break
+                cursor, text = lines[-1].id, self._lines(lines)
+                del lines
+                yield text
             if self.sub is not None:
                 async for text in self._live(self.sub):
                     yield text
+        except StoreError as exc:  # the client resumes with `after` the last id it got
+            log.warning("log session of %s ended: %s", self.session.app, exc)
         finally:
             self.close()
 
+    def _piece(self, cursor: int) -> list[StoredLine]:
+        """The next backlog lines after `cursor`, up to the head (a blocking store read)."""
+        s = self.session
+        return self.store.lines(
+            s.app,
+            after=cursor,
+            before=self.head + 1,
+            limit=PAGE_LINES,
+            source=s.source,
+            dyno=s.dyno,
+            max_bytes=CHUNK_BYTES,
+        )
+
     def _lines(self, lines: list[StoredLine]) -> str:
         return self.format([(line.id, line.record()) for line in lines])
-
-    async def _catch_up(self, cursor: int) -> AsyncIterator[list[StoredLine]]:
-        """Lines after `cursor`, page by page; sets `head` from the last page's snapshot."""
-        s = self.session
-        while True:
-            lines, head = await in_thread(
-                self.store.since_snapshot, s.app, cursor, CATCH_UP_PAGE, s.source, s.dyno
-            )
-            if lines:
-                yield lines
-            if len(lines) < CATCH_UP_PAGE:
-                self.head = head
-                return
-            cursor = lines[-1].id
 
     async def _live(self, sub: Subscription) -> AsyncIterator[str]:
         """New lines as the hub publishes them (a keepalive comment when quiet, for SSE)."""
         cursor = self.head
         while True:
-            batches = await sub.get(self.keepalive)
+            batches = await sub.get(self.keepalive, CHUNK_BYTES)
             if not batches:
                 if self.sse:
                     yield SSE_KEEPALIVE
                 continue
             out, cursor = self._wanted(batches, cursor)
+            del batches  # a stalled client keeps this suspended: hold the text alone
             if out:
-                yield self.format(out)
+                text = self.format(out)
+                del out
+                yield text
 
     def _wanted(
         self, batches: list[tuple[int | None, list[LogRecord]]], cursor: int

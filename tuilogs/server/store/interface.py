@@ -86,10 +86,13 @@ class LineStats:
 
 @dataclass(frozen=True, slots=True)
 class Upkeep:
-    """What one `LogStore.maintain` call did: some work, and whether more is waiting."""
+    """What one `LogStore.maintain` call did: some work, whether more is waiting, and whether
+    that is `urgent` (the store is over its size limit: call again at once, even while ingest
+    is busy, so that retention keeps pace with ingest)."""
 
     worked: bool
     more: bool
+    urgent: bool = False
 
 
 class LogStore(Protocol):
@@ -115,14 +118,48 @@ class LogStore(Protocol):
         """The newest id in the store, over all apps (0 when empty)."""
         ...
 
-    def tail(
-        self, app: str, n: int, source: str | None = None, dyno: str | None = None
-    ) -> tuple[list[StoredLine], int]:
-        """The last `n` matching lines of `app`, oldest first, and the head id.
+    def tail_bounds(
+        self,
+        app: str,
+        n: int,
+        *,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        after: int = 0,
+        before: int | None = None,
+    ) -> tuple[int, int]:
+        """Where the last `n` matching lines of `app` begin, and the head id: (start, head).
 
-        Both come from one snapshot: every line of `app` not in it and not older has an id
-        greater than the head id, so a tail continues from there without gap or duplicate.
-        `dyno` is Heroku's dyno filter (`record.dyno_matches`); `source` matches exactly.
+        The lines are the `n` newest matching ones with `after` < id < `before` (default: up
+        to the newest); read them oldest first, in pieces, with `lines(after=start,
+        before=min(before, head + 1))`. `start` is `after` when fewer match, and just below
+        the upper bound when `n` is 0. Both come from one snapshot: every line of `app` not
+        visible in it gets an id greater than `head`, so a tail that goes on after `head`
+        has no gap and no duplicate. `dyno` is Heroku's dyno filter (`record.dyno_matches`),
+        `source` matches exactly, `q` is a case-insensitive substring of the message.
+        """
+        ...
+
+    def lines(
+        self,
+        app: str,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        limit: int = 1000,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        max_bytes: int | None = None,
+    ) -> list[StoredLine]:
+        """The first matching lines of `app` with `after` < id < `before`, oldest first.
+
+        At most `limit` lines, and with `max_bytes` the piece ends at the line whose message
+        brings the total to `max_bytes` (at least one line): answers are built piece by piece
+        so that no reader holds a large history at once. An empty list means no more lines.
+        Filters as in `tail_bounds`; results are exact whether or not a search index covers
+        the lines yet.
         """
         ...
 
@@ -135,37 +172,6 @@ class LogStore(Protocol):
         dyno: str | None = None,
     ) -> list[StoredLine]:
         """Up to `limit` matching lines of `app` with id > `after_id`, oldest first."""
-        ...
-
-    def since_snapshot(
-        self,
-        app: str,
-        after_id: int,
-        limit: int,
-        source: str | None = None,
-        dyno: str | None = None,
-    ) -> tuple[list[StoredLine], int]:
-        """`since` and the head id from one snapshot (gapless catch-up, as `tail`)."""
-        ...
-
-    def page(
-        self,
-        app: str,
-        *,
-        before: int | None = None,
-        after: int | None = None,
-        limit: int = 100,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-    ) -> list[StoredLine]:
-        """A page of history by position, oldest first.
-
-        With `after` (and no `before`): the `limit` matching lines right after it (paging
-        forward). Otherwise the `limit` matching lines right before `before` (default: the
-        newest), bounded below by `after` if given. `q` is a case-insensitive substring of the
-        message; results are exact whether or not a search index covers the lines yet.
-        """
         ...
 
     def count(self, app: str | None = None) -> int:
@@ -206,7 +212,8 @@ class LogStore(Protocol):
     # -- upkeep ------------------------------------------------------------------------------
 
     def maintain(self, busy: bool) -> Upkeep:
-        """One short slice of background work (indexing for search, checkpoints…).
+        """One short slice of background work: indexing for search, keeping the store's disk
+        use within `retention_bytes` (its journal included), giving freed space back.
 
         The maintenance thread calls it in a loop; `busy` says batches are arriving right now,
         so the slice should be small. `more` asks to be called again soon.
@@ -214,7 +221,10 @@ class LogStore(Protocol):
         ...
 
     def enforce_retention(self) -> int:
-        """Delete the oldest lines beyond the configured age and size limits; how many."""
+        """Delete the oldest lines beyond the configured age and size limits; how many.
+
+        The size limit counts what the store occupies on disk, its journal included.
+        """
         ...
 
     def close(self) -> None:

@@ -13,7 +13,10 @@ Why it looks like this (figures measured on the dev box, 200k generated lines):
   find substrings, so a background indexer (`maintain`) folds new rows in chunks (~65k
   lines/s) and searches cover the not-yet-indexed tail with a plain `LIKE` scan: results are
   exact either way.
-* Retention (age, size) deletes the oldest rows in chunks from the same background thread.
+* Reads stop at a byte budget (`lines(max_bytes=)`) while stepping the cursor, so a page of
+  500 KB lines is never fetched whole.
+* Retention, checkpoints and giving space back run in the same background thread
+  (`sqlite_upkeep.py`).
 * A full disk (`SQLITE_FULL`) raises `StoreFull`; the API turns that into a 503 so Logplex
   retries, and nothing is half-stored (the transaction rolls back).
 
@@ -24,6 +27,7 @@ every row), which keeps the `LogStore` promises with a single writer.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
@@ -33,11 +37,12 @@ from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import Drain, LineStats, StoredApp, StoredLine, Upkeep
 from .sqlite_db import SQLiteDatabase
-from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, like_pattern, line_filters, since_query
+from .sqlite_fts import parts
+from .sqlite_search import Search, read_lines
+from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, MAX_ID, line_filters
+from .sqlite_upkeep import ROOM_WAIT, SQLiteUpkeep
 
 log = logging.getLogger("tuilogs.server.store")
-
-CHECKPOINT_INTERVAL = 0.5  # seconds between passive WAL checkpoints
 
 
 class SQLiteStore:
@@ -45,8 +50,9 @@ class SQLiteStore:
 
     A `LogStore` (the methods' contracts are documented there). Blocking: call from worker
     threads, not the event loop. Beyond the protocol it offers what the tests and operators of
-    a file need: `used_bytes`, `set_max_bytes`, `integrity_check`, `index_pending`,
-    `checkpoint`.
+    a file need: `used_bytes`, `disk_bytes`, `set_max_bytes`, `integrity_check`,
+    `index_integrity_check`, `index_pending`, `checkpoint`, and `upkeep` (retention settings,
+    `delete_upto`).
     """
 
     def __init__(
@@ -63,11 +69,12 @@ class SQLiteStore:
         self.db = SQLiteDatabase(path, durability=durability, fts=fts)
         self.path = self.db.path
         self.fts = self.db.fts
-        self.fts_upto = self.db.meta("fts_upto") if self.fts else 0
-        self.retention_seconds = retention_seconds
-        self.retention_bytes = retention_bytes
-        self.index_chunk = index_chunk
-        self._next_checkpoint = time.monotonic()
+        self.upkeep = SQLiteUpkeep(
+            self.db,
+            retention_seconds=retention_seconds,
+            retention_bytes=retention_bytes,
+            index_chunk=index_chunk,
+        )
         if max_bytes:
             self.db.set_max_bytes(max_bytes)
 
@@ -78,10 +85,27 @@ class SQLiteStore:
         self.db.checkpoint(mode)
 
     def used_bytes(self) -> int:
+        """Bytes of the database's pages in use (what retention keeps within its budget)."""
         return self.db.used_bytes()
+
+    def disk_bytes(self) -> int:
+        """Bytes on disk: the database file and its WAL."""
+        return self.db.file_bytes()
 
     def integrity_check(self) -> str:
         return self.db.integrity_check()
+
+    def index_integrity_check(self) -> str:
+        """FTS5's own check of each search-index partition against the lines ("ok", or an
+        sqlite3 error); partitions holding lines retention deleted are skipped, as their
+        leftover entries are expected (sqlite_fts.py)."""
+        conn = self.db.reader()
+        lowest = conn.execute("select coalesce(min(id), 0) from lines").fetchone()[0]
+        with self.db.write() as c:
+            for part in parts(c):
+                if part.first_id >= lowest:
+                    c.execute(f"insert into {part.name}({part.name}) values ('integrity-check')")
+        return "ok"
 
     def close(self) -> None:
         self.db.close()
@@ -97,6 +121,7 @@ class SQLiteStore:
         """
         if not records:
             return None
+        self.upkeep.room.wait(ROOM_WAIT)  # far over the retention budget: retention first
         now = time.time()
         stamp = api_timestamp()
         with self.db.write() as c:
@@ -133,24 +158,62 @@ class SQLiteStore:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _rows(self, sql: str, args: Sequence) -> list[StoredLine]:
-        return [StoredLine(*row) for row in self.db.reader().execute(sql, args)]
-
     def head_id(self) -> int:
         return self.db.reader().execute(HEAD_SQL).fetchone()[0]
 
-    def tail(
-        self, app: str, n: int, source: str | None = None, dyno: str | None = None
-    ) -> tuple[list[StoredLine], int]:
+    def tail_bounds(
+        self,
+        app: str,
+        n: int,
+        *,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        after: int = 0,
+        before: int | None = None,
+    ) -> tuple[int, int]:
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
-            lines: list[StoredLine] = []
-            if n > 0:
+            upper = head + 1 if before is None else min(before, head + 1)
+            if n <= 0 or upper <= after + 1:
+                return max(after, upper - 1), head
+            if q:
+                ids = self._search(conn, app, source, dyno, q).newest_ids(after, upper, n)
+                oldest = ids[-1] if len(ids) == n else None
+            else:
                 where, args = line_filters(app, source, dyno)
-                sql = f"select {LINE_COLS} from lines where {where} order by id desc limit ?"
-                lines = [StoredLine(*r) for r in conn.execute(sql, [*args, n])]
-                lines.reverse()
-        return lines, head
+                sql = (
+                    f"select id from lines where {where} and id > ? and id < ?"
+                    " order by id desc limit 1 offset ?"
+                )
+                row = conn.execute(sql, [*args, after, upper, n - 1]).fetchone()
+                oldest = row[0] if row else None
+        return (after if oldest is None else oldest - 1), head
+
+    def lines(
+        self,
+        app: str,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        limit: int = 1000,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        max_bytes: int | None = None,
+    ) -> list[StoredLine]:
+        hi = MAX_ID if before is None else before
+        if limit <= 0 or after + 1 >= hi:
+            return []
+        if q:
+            with self.db.snapshot() as conn:
+                return self._search(conn, app, source, dyno, q).first(after, hi, limit, max_bytes)
+        conn = self.db.reader()
+        where, args = line_filters(app, source, dyno)
+        sql = (
+            f"select {LINE_COLS} from lines where {where} and id > ? and id < ? order by id limit ?"
+        )
+        return read_lines(conn, sql, [*args, after, hi, limit], max_bytes)
 
     def since(
         self,
@@ -160,101 +223,14 @@ class SQLiteStore:
         source: str | None = None,
         dyno: str | None = None,
     ) -> list[StoredLine]:
-        return self._rows(*since_query(app, after_id, limit, source, dyno))
-
-    def since_snapshot(
-        self,
-        app: str,
-        after_id: int,
-        limit: int,
-        source: str | None = None,
-        dyno: str | None = None,
-    ) -> tuple[list[StoredLine], int]:
-        with self.db.snapshot() as conn:
-            head = conn.execute(HEAD_SQL).fetchone()[0]
-            query = since_query(app, after_id, limit, source, dyno)
-            lines = [StoredLine(*r) for r in conn.execute(*query)]
-        return lines, head
-
-    def page(
-        self,
-        app: str,
-        *,
-        before: int | None = None,
-        after: int | None = None,
-        limit: int = 100,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-    ) -> list[StoredLine]:
-        limit = max(0, limit)
-        if limit == 0:
-            return []
-        forward = after is not None and before is None
-        lo = after if after is not None else 0
-        hi = before if before is not None else (1 << 62)
-        if q:
-            return self._search(app, source, dyno, q, lo, hi, limit, forward)
-        where, args = line_filters(app, source, dyno)
-        sql = (
-            f"select {LINE_COLS} from lines where {where} and id > ? and id < ?"
-            f" order by id {'asc' if forward else 'desc'} limit ?"
-        )
-        rows = self._rows(sql, [*args, lo, hi, limit])
-        return rows if forward else rows[::-1]
+        return self.lines(app, after=after_id, limit=limit, source=source, dyno=dyno)
 
     def _search(
-        self,
-        app: str,
-        source: str | None,
-        dyno: str | None,
-        q: str,
-        lo: int,
-        hi: int,
-        limit: int,
-        forward: bool,
-    ) -> list[StoredLine]:
-        """`page` with `q`: the FTS index up to `fts_upto`, a LIKE scan of the lines after it."""
-        where, args = line_filters(app, source, dyno)
-        lwhere, largs = line_filters(app, source, dyno, "l.")
-        pattern = like_pattern(q)
-        scan_sql = (
-            f"select {LINE_COLS} from lines where {where} and id > ? and id < ?"
-            f" and message like ? escape '\\' order by id {{order}} limit ?"
-        )
-        # The index sees only an ESCAPE-less LIKE (q's own % and _ act as wildcards, a
-        # superset); the exact pattern is re-checked on the row. CROSS JOIN keeps the FTS
-        # scan (in rowid order, stopping at `limit`) on the outside.
-        fts_sql = (
-            "select l.id, l.ts, l.source, l.dyno, l.message from lines_fts f"
-            " cross join lines l on l.id = f.rowid"
-            " where f.message like ? and f.rowid > ? and f.rowid < ?"
-            f" and {lwhere} and l.message like ? escape '\\'"
-            " order by f.rowid {order} limit ?"
-        )
+        self, conn: sqlite3.Connection, app: str, source: str | None, dyno: str | None, q: str
+    ) -> Search:
         # Under 3 characters trigrams cannot help: a scan that stops at `limit` is faster.
-        upto = self.fts_upto if self.fts and len(q) >= 3 else 0
-
-        def scan(a: int, b: int, order: str, n: int) -> list[StoredLine]:
-            if a + 1 >= b or n <= 0:
-                return []
-            return self._rows(scan_sql.format(order=order), [*args, a, b, pattern, n])
-
-        def indexed(a: int, b: int, order: str, n: int) -> list[StoredLine]:
-            if a + 1 >= b or n <= 0:
-                return []
-            return self._rows(fts_sql.format(order=order), [f"%{q}%", a, b, *largs, pattern, n])
-
-        if not upto:
-            rows = scan(lo, hi, "asc" if forward else "desc", limit)
-            return rows if forward else rows[::-1]
-        if forward:
-            rows = indexed(lo, min(hi, upto + 1), "asc", limit)
-            rows += scan(max(lo, upto), hi, "asc", limit - len(rows))
-            return rows
-        rows = scan(max(lo, upto), hi, "desc", limit)
-        rows += indexed(lo, min(hi, upto + 1), "desc", limit - len(rows))
-        return rows[::-1]
+        upto = self.upkeep.fts_upto if self.fts and len(q) >= 3 else 0
+        return Search(conn, app, source, dyno, q, upto)
 
     def count(self, app: str | None = None) -> int:
         if app is None:
@@ -332,92 +308,17 @@ class SQLiteStore:
             c.execute("delete from drains where id = ?", (drain.id,))
         return drain
 
-    # -- background work -----------------------------------------------------------------
+    # -- background work (sqlite_upkeep.py) ---------------------------------------------
+
+    @property
+    def fts_upto(self) -> int:
+        return self.upkeep.fts_upto
 
     def maintain(self, busy: bool) -> Upkeep:
-        """A passive WAL checkpoint every `CHECKPOINT_INTERVAL`, then one chunk of indexing:
-        `index_chunk` lines while ingest is busy (it shares the single writer), twice that
-        when idle."""
-        now = time.monotonic()
-        if now >= self._next_checkpoint:
-            self._next_checkpoint = now + CHECKPOINT_INTERVAL
-            self.checkpoint()
-        chunk = self.index_chunk if busy else self.index_chunk * 2
-        done = self.index_pending(chunk)
-        return Upkeep(worked=done > 0, more=done >= chunk)
+        return self.upkeep.maintain(busy)
 
     def index_pending(self, max_rows: int | None = None) -> int:
-        """Fold up to `max_rows` not-yet-indexed lines into the FTS index; how many were."""
-        if not self.fts:
-            return 0
-        chunk = max_rows or self.index_chunk
-        top = self.db.reader().execute(HEAD_SQL).fetchone()[0]
-        start = self.fts_upto
-        if top <= start:
-            return 0
-        end = min(top, start + chunk)
-        with self.db.write() as c:
-            start = self.db.meta("fts_upto")
-            end = max(end, start)
-            c.execute(
-                "insert into lines_fts(rowid, message)"
-                " select id, message from lines where id > ? and id <= ?",
-                (start, end),
-            )
-            c.execute(
-                "insert into meta(key, value) values ('fts_upto', ?)"
-                " on conflict(key) do update set value = excluded.value",
-                (end,),
-            )
-        self.fts_upto = end
-        return end - start
-
-    def _delete_upto(self, cutoff: int, chunk: int = 20_000) -> int:
-        """Delete lines with id <= cutoff, oldest first, in short transactions."""
-        deleted = 0
-        while True:
-            lo = self.db.reader().execute("select min(id) from lines").fetchone()[0]
-            if lo is None or lo > cutoff:
-                return deleted
-            hi = min(cutoff, lo + chunk - 1)
-            with self.db.write() as c:
-                if self.fts:
-                    upto = self.db.meta("fts_upto")
-                    c.execute(
-                        "insert into lines_fts(lines_fts, rowid, message)"
-                        " select 'delete', id, message from lines where id >= ? and id <= ?"
-                        " and id <= ?",
-                        (lo, hi, upto),
-                    )
-                n = c.execute("delete from lines where id >= ? and id <= ?", (lo, hi)).rowcount
-                c.execute("delete from batches where last_id <= ?", (hi,))
-                c.execute(
-                    "insert into meta(key, value) values ('id_floor', ?)"
-                    " on conflict(key) do update set value = max(value, excluded.value)",
-                    (hi,),
-                )
-            deleted += n
+        return self.upkeep.index_pending(max_rows)
 
     def enforce_retention(self) -> int:
-        deleted = 0
-        if self.retention_seconds:
-            cutoff_time = time.time() - self.retention_seconds
-            sql = "select max(last_id) from batches where received_at < ?"
-            row = self.db.reader().execute(sql, (cutoff_time,)).fetchone()
-            if row and row[0]:
-                deleted += self._delete_upto(row[0])
-        if self.retention_bytes:
-            for _ in range(100):
-                used = self.used_bytes()
-                if used <= self.retention_bytes:
-                    break
-                lo, hi = self.db.reader().execute("select min(id), max(id) from lines").fetchone()
-                if lo is None:
-                    break
-                # Drop the oldest share that brings us 10% under the limit.
-                share = min(1.0, (used - self.retention_bytes * 0.9) / used)
-                cutoff = lo + max(1, int((hi - lo + 1) * share)) - 1
-                deleted += self._delete_upto(cutoff)
-        if deleted:
-            log.info("retention removed %d lines", deleted)
-        return deleted
+        return self.upkeep.enforce_retention()

@@ -46,15 +46,11 @@ create unique index if not exists drains_app_url on drains(app, url);
 create table if not exists meta(key text primary key, value integer not null);
 """
 
-FTS_SCHEMA = (
-    "create virtual table if not exists lines_fts using fts5("
-    "message, content='lines', content_rowid='id', tokenize='trigram', detail=none)"
-)
-
 SCHEMA_VERSION = 1
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 HEAD_SQL = "select coalesce(max(id), 0) from lines"
+MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -96,15 +92,6 @@ def line_filters(
         where.append(clause)
         args += dargs
     return " AND ".join(where), args
-
-
-def since_query(
-    app: str, after_id: int, limit: int, source: str | None, dyno: str | None
-) -> tuple[str, list]:
-    """SQL and arguments for the first `limit` matching lines of `app` after `after_id`."""
-    where, args = line_filters(app, source, dyno)
-    sql = f"select {LINE_COLS} from lines where {where} and id > ? order by id limit ?"
-    return sql, [*args, after_id, limit]
 
 
 def like_pattern(q: str) -> str:
