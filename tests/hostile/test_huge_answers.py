@@ -14,8 +14,8 @@ import httpx
 from tuilogs.server.endpoints.history import PIECE_BYTES
 from tuilogs.server.endpoints.log_sessions import CHUNK_BYTES
 
-from kit.stalling_http import chunk_sizes
 from kit.routerkit import api_headers, post_batch, rec
+from kit.stalling_http import chunk_sizes
 
 LINE = 200_000
 LINES = 150  # 30 MB in all

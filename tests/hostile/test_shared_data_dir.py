@@ -18,8 +18,8 @@ from tuilogs.core import locations as paths
 from tuilogs.server.datadir import StoreInUse
 from tuilogs.server.run import start_in_thread
 
-from kit.stalling_http import wait_for
 from kit.routerkit import post_batch, rec
+from kit.stalling_http import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import httpx
 
 from tuilogs.server.hub import batch_bytes
 
-from kit.stalling_http import StalledReader, wait_for
 from kit.routerkit import api_headers, post_batch, rec
+from kit.stalling_http import StalledReader, wait_for
 
 LINE = 200_000  # bytes per message
 TAIL_BYTES = 2_000_000

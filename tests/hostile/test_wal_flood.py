@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tuilogs.server.store.sqlite_upkeep import WAL_RESET_BYTES
 
-from kit.stalling_http import wait_for
 from kit.routerkit import post_batch, rec
+from kit.stalling_http import wait_for
 
 RETENTION = 5_000_000
 SENDERS = 4
