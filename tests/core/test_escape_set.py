@@ -1,7 +1,7 @@
 """Exactly which characters `escape_controls` makes visible, checked over every code point.
 
-C0 controls, DEL, C1 controls and the bidi embeddings/overrides (U+202A–U+202E) and isolates
-(U+2066–U+2069) are escaped; a tab becomes spaces; every other character passes unchanged.
+C0 controls, DEL, C1 controls, the line and paragraph separators (U+2028, U+2029) and the
+bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069) are escaped; a tab becomes spaces; every other character passes unchanged.
 """
 
 import sys
@@ -13,6 +13,7 @@ from tuilogs.core import safety
 from tuilogs.core.safety import TAB_WIDTH, escape_controls, is_clean
 
 BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+SEPARATORS = [0x2028, 0x2029]
 
 
 def expected(code: int) -> str:
@@ -21,7 +22,7 @@ def expected(code: int) -> str:
         return " " * TAB_WIDTH
     if code < 0x20 or 0x7F <= code < 0xA0:
         return f"\\x{code:02x}"
-    if code in BIDI:
+    if code in BIDI or code in SEPARATORS:
         return f"\\u{code:04x}"
     return chr(code)
 
@@ -44,7 +45,7 @@ def test_every_code_point_is_escaped_exactly_when_the_rule_says():
 def test_the_table_builder_itself_follows_the_rule():
     # Mutation testing forks after import, when the table is already built: check the builder
     # as well as the table it built, so a broken builder cannot hide behind an imported table.
-    built = safety._table()
+    built = {code: safety._escape(code) for code in safety.CONTROL_CODES}
     assert built == {c: expected(c) for c in range(0x2070) if expected(c) != chr(c)}
 
 

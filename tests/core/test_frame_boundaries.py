@@ -32,7 +32,8 @@ def test_text_after_a_frames_lf_must_be_a_frame_to_be_read_as_one():
         rec("next"),
     ]
     assert result.errors == [
-        f"offset {len(counted(payload))}: 9 bytes after a frame are not a frame"
+        f"offset {len(counted(payload))}: 9 bytes after a frame start no frame:"
+        f" {(stray + format_frame(rec('next')))[:20]!r}"
     ]
     assert result.warnings == []
 

@@ -63,7 +63,9 @@ def test_a_body_lists_at_most_fifty_errors_then_counts_the_rest():
     body = b"".join(b"garbage %d\n" % i + format_frames([rec]) for i in range(55))
     result = parse_logplex_body(body)
     assert len(result.frames) == 110
-    assert result.errors[0] == "offset 0: expected an octet count, got b'garbage 0\\n47 <190>1 '"
+    assert result.errors[0] == (
+        "offset 0: expected an octet count, got b'garbage 0\\n47 <190>1 '; read 10 bytes as lines"
+    )
     assert len(result.errors) == 51 and result.errors[-1] == "... and 5 more errors"
 
 
