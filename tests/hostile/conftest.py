@@ -30,8 +30,9 @@ def drain_auth(router) -> tuple[str, str]:
 
 
 @pytest.fixture
-def no_tracebacks(router):
-    """After the test: the router's log holds no traceback and no 'internal error'."""
+def no_tracebacks(tuilogs_home):
+    """After the test: the router's log holds no traceback and no 'internal error' (whichever
+    router the test started: one data directory holds one router's store)."""
     yield
     log = paths.log_path()
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
