@@ -10,13 +10,15 @@ import os
 import sys
 import time
 from array import array
+from pathlib import Path
 from typing import BinaryIO
 
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.colorize import ProcessColors, highlight
 from tuilogs.core.filters import INCLUDE, OriginFilter, select_from, select_lines
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.producers import FileFollower, PipeReader, Producer
+from tuilogs.core.ingest.producers import PipeReader, Producer
+from tuilogs.core.ingest.targets import file_producer
 from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.safety import escape_controls
@@ -151,10 +153,9 @@ def run_print(target: str, *, tail: bool = False, **options) -> int:
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
     if target == "-":
-        producer = PipeReader(sys.stdin.fileno(), feed, buffer.origins)
-    else:
-        producer = FileFollower(target, feed, buffer.origins, follow=tail, poll=0.1)
-    producer.start()
+        producer = PipeReader(sys.stdin.fileno(), feed, buffer.origins).start()
+    else:  # a compressed file is read once (tail or not), a plain one followed with `tail`
+        producer = file_producer(Path(target), feed, buffer.origins, follow=tail, poll=0.1)
 
     def loaded() -> bool:
         state = feed.status.state
@@ -201,6 +202,7 @@ def print_from(
                 break
             time.sleep(0.01)
         feed.drain(buffer)
+        told = _tell_notes(buffer, 0)
         chosen = select(buffer, origin_filter, query, 0, len(buffer))
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
@@ -208,6 +210,7 @@ def print_from(
         done, epoch = len(buffer), buffer.epoch
         while not feed.status.failed:
             feed.drain(buffer)
+            told = _tell_notes(buffer, told)
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
@@ -220,6 +223,13 @@ def print_from(
     finally:
         for producer in producers:
             producer.stop()
+
+
+def _tell_notes(buffer: LogBuffer, told: int) -> int:
+    """Notes of the producers (a damaged archive, a skipped file) on stderr, each once."""
+    for note in buffer.notes[told:]:
+        print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
+    return len(buffer.notes)
 
 
 def _failed(feed: Feed) -> int:
