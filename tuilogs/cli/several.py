@@ -107,7 +107,7 @@ def _merged(sources, args, query, printing: bool, notes, *, backend=None, client
 
         buffer, feed = LogBuffer(timed=True), Feed()
         merger = Merger(feed, buffer.origins, specs, notes=notes).start()
-        return quiet_on_closed_pipe(
+        code = quiet_on_closed_pipe(
             lambda: print_from(
                 feed,
                 buffer,
@@ -120,6 +120,10 @@ def _merged(sources, args, query, printing: bool, notes, *, backend=None, client
                 query=query,
             )
         )
+        # The others were printed; a log that could not be read still fails the command
+        # (said on stderr, as a notice), as `cat` does for a missing file among several.
+        failed = any(s.feed.status.failed for s in merger.streams)
+        return code or (1 if failed else 0)
     from tuilogs.cli.explore import _options, run_explorer
     from tuilogs.core.safety import escape_controls
 

@@ -3,8 +3,8 @@
 Papertrail's archives are `.tsv.gz`, rotated logs are `app.log.2.gz`: shown as escaped binary
 they are useless. The format is known by its magic bytes, not the name (a `.gz` that is plain
 text is read as text, a gzip without the extension is decompressed). A compressed file is read
-once, not followed, and never held whole in memory: it is decompressed a megabyte at a time
-into a spool (an unlinked temporary file) that the buffer maps like any file. A corrupt or
+once, not followed, and never held whole in memory: it is decompressed 64 KB at a time
+(damage loses no more than that of what came before it) into a spool (an unlinked temporary file) that the buffer maps like any file. A corrupt or
 truncated archive keeps what was read before the damage and says so in a notice.
 """
 
@@ -24,7 +24,8 @@ from tuilogs.core.ingest.producers import Producer
 from tuilogs.core.ingest.spool import Spool
 from tuilogs.core.status import State
 
-READ_BYTES = 1 << 20
+READ_BYTES = 64 << 10  # per read: damage loses at most this much of what came before it
+BLOCK_BYTES = 1 << 20  # per spool write (one batch)
 
 # (magic, name): what the file starts with, and the format's usual name.
 FORMATS = (
@@ -75,7 +76,8 @@ class CompressedReader(Producer):
     def run(self) -> None:
         self.feed.set_status(State.READING)
         spool = Spool(self.feed, self.origins)
-        rest = b""
+        parts: list[bytes] = []
+        size = 0
         damage = ""
         try:
             with open_compressed(self.path, self.kind) as f:
@@ -83,12 +85,13 @@ class CompressedReader(Producer):
                     data = f.read(READ_BYTES)
                     if not data:
                         break
-                    data = rest + data
-                    cut = data.rfind(b"\n") + 1
-                    self._write(spool, data[:cut])
-                    rest = data[cut:]
+                    parts.append(data)
+                    size += len(data)
+                    if size >= BLOCK_BYTES:
+                        parts, size = self._flush(spool, parts)
         except _DAMAGE as exc:
             damage = str(exc) or type(exc).__name__
+        rest = b"".join(self._flush(spool, parts)[0])
         if rest:
             self._write(spool, rest + b"\n")
         if damage and not self.lines:
@@ -101,6 +104,14 @@ class CompressedReader(Producer):
             )
             self.feed.note(note)
         self.feed.set_status(State.LOADED)
+
+    def _flush(self, spool: Spool, parts: list[bytes]) -> tuple[list[bytes], int]:
+        """Write the complete lines of `parts`; the rest (a line's start) is kept."""
+        data = b"".join(parts)
+        cut = data.rfind(b"\n") + 1
+        self._write(spool, data[:cut])
+        rest = data[cut:]
+        return ([rest] if rest else []), len(rest)
 
     def _write(self, spool: Spool, block: bytes) -> None:
         if block:

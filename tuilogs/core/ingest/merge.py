@@ -37,7 +37,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, count, islice
+from itertools import accumulate, chain, compress, count, islice
 from operator import add
 
 from tuilogs.core.buffer import Batch, LogBuffer, OriginTable, split_block
@@ -264,11 +264,31 @@ def merge_parts(parts: list[_Part]) -> Iterator[tuple[list[bytes], array, array]
         )
 
 
-def _first_time(stream: Stream, look: int = 1000) -> int:
-    """The time of a stream's first timed line (among its first `look`): what lines it may
-    still put in front of it sort before."""
-    head = stream.times(0, min(look, len(stream.buffer)))
-    return next(filter(None, head), 0)
+def _bound(j: int, waiting: dict[int, tuple[int, int] | None]) -> int | None:
+    """The least sort key a line of stream `j` needs to be placed while the `waiting` streams
+    may still put lines (sorting up to their first time) in front of theirs: above that
+    time, or equal to it when `j` comes after that stream (equal keys go in stream order).
+    A stream's own older lines precede its lines anyway. None: any key will do; NEVER: no
+    line can be placed (a waiting stream has no timed line yet: its lines' keys are those of
+    lines not read)."""
+    keys = []
+    for c, first in waiting.items():
+        if c != j:
+            if first is None:
+                return NEVER
+            keys.append(first[1] + (j < c))
+    return max(keys) if keys else None
+
+
+NEVER = 1 << 62
+
+
+def _first_timed(stream: Stream) -> tuple[int, int] | None:
+    """(index, time) of a stream's first line with a time; None if it has none. Lines before
+    it sort with the lines before them, which are not read yet: they wait for those."""
+    times = stream.time_column()
+    i = next(compress(count(), times), None)
+    return None if i is None else (i, times[i])
 
 
 def running_max(times: Iterable[int], carry: int = 0) -> array:
@@ -276,15 +296,18 @@ def running_max(times: Iterable[int], carry: int = 0) -> array:
     return array("q", islice(accumulate(times, max, initial=carry), 1, None))
 
 
-def first_at_or_after(times: array, hi: int, bound: int, block: int = 1 << 16) -> tuple[int, int]:
-    """(i, key before i): the first of lines [0, hi) whose sort key reaches `bound` (`hi` if
-    none), a block at a time so that a million-line head costs no array of its keys."""
+def first_at_or_after(
+    times: array, lo: int, hi: int, bound: int, block: int = 1 << 16
+) -> tuple[int, int]:
+    """(i, key before i): the first of lines [lo, hi) whose sort key (running from lo)
+    reaches `bound` (`hi` if none), a block at a time so that a million-line head costs no
+    array of its keys."""
     carry = 0
-    for lo in range(0, hi, block):
-        keys = running_max(islice(times, lo, min(hi, lo + block)), carry)
+    for start in range(lo, hi, block):
+        keys = running_max(islice(times, start, min(hi, start + block)), carry)
         if keys[-1] >= bound:
             i = bisect.bisect_left(keys, bound)
-            return lo + i, keys[i - 1] if i else carry
+            return start + i, keys[i - 1] if i else carry
         carry = keys[-1]
     return hi, carry
 
@@ -403,23 +426,37 @@ class Merger(Producer):
         if seen == self._front_seen or not any(s.front or s.head for s in self.streams):
             return
         self._front_seen = seen
-        bound: int | None = None
+        waiting: dict[int, tuple[int, int] | None] = {}  # may put lines in front of theirs
         if not heads or not self.started:
-            for stream, more in zip(self.streams, older, strict=True):
+            for i, (stream, more) in enumerate(zip(self.streams, older, strict=True)):
                 if (more or stream.head) and len(stream.buffer):
-                    first = _first_time(stream)
-                    bound = first if bound is None else max(bound, first)
+                    waiting[i] = _first_timed(stream)
         parts = []
-        for stream in self.streams:
-            if bound is None and (stream.front or stream.head):
+        for j, stream in enumerate(self.streams):
+            if not waiting and (stream.front or stream.head):
                 start = 0 if stream.head else stream.buffer.bounds[0]
                 parts.append(_Part(stream, start, 0, stream.front))
             elif stream.front:
-                lo, carry = first_at_or_after(stream.time_column(), stream.front, bound)
-                if lo < stream.front:
-                    parts.append(_Part(stream, stream.buffer.bounds[lo], lo, stream.front, carry))
+                part = self._placeable(j, stream, waiting)
+                if part is not None:
+                    parts.append(part)
         if parts:
             self._place_older(parts)
+
+    @staticmethod
+    def _placeable(j: int, stream: Stream, waiting: dict) -> _Part | None:
+        """The waiting lines of stream `j` that can be placed now (see _bound)."""
+        lo = 0
+        if j in waiting:
+            if waiting[j] is None:
+                return None
+            lo = waiting[j][0]
+        bound, carry = _bound(j, waiting), 0
+        if bound is not None:
+            lo, carry = first_at_or_after(stream.time_column(), lo, stream.front, bound)
+        if lo >= stream.front:
+            return None
+        return _Part(stream, stream.buffer.bounds[lo], lo, stream.front, carry)
 
     def _place_older(self, parts: list[_Part]) -> None:
         assert self.output is not None
