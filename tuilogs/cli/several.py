@@ -106,6 +106,7 @@ def _merged(sources, args, query, printing: bool, notes, *, backend=None, client
         from tuilogs.core.ingest.feed import Feed
 
         buffer, feed = LogBuffer(timed=True), Feed()
+        feed.painted.set()  # no screen to paint first: read the heads at once
         merger = Merger(feed, buffer.origins, specs, notes=notes).start()
         code = quiet_on_closed_pipe(
             lambda: print_from(
@@ -154,7 +155,7 @@ def _specs(sources, args, printing: bool, backend, client) -> list:
 
 def _app_spec(client, name: str, args, printing: bool, backend):
     from tuilogs.cli.explore import FIRST_SCREEN_LINES, _server_side
-    from tuilogs.core.ingest.merge import StreamSpec
+    from tuilogs.core.ingest.merge import FIRST_WAIT, StreamSpec
     from tuilogs.platform.live import open_app
 
     dyno, source = _server_side(args.dyno), _server_side(args.source)
@@ -176,7 +177,7 @@ def _app_spec(client, name: str, args, printing: bool, backend):
             follow=args.tail or not printing,
         )
 
-    return StreamSpec(name, start, ready=_app_ready)
+    return StreamSpec(name, start, ready=_app_ready, patience=FIRST_WAIT)
 
 
 def _app_ready(stream) -> bool:

@@ -35,18 +35,21 @@ import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, count, islice
-from operator import add
+from operator import add, le
 
 from tuilogs.core.buffer import Batch, LogBuffer, OriginTable, split_block
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.producers import PAINT_GRACE, Producer
+from tuilogs.core.ingest.producers import Producer
 from tuilogs.core.ingest.spool import LIVE_BASE
 from tuilogs.core.status import HistoryProgress, State, Status
 
-FIRST_WAIT = 5.0  # seconds the first screen waits for a slow stream (an app still connecting)
+FIRST_WAIT = 5.0  # seconds the first screen waits for an app still connecting
+# Reading the heads holds the GIL for seconds: it waits for the first screen to be painted
+# (`feed.painted`, which a view without a screen sets at once), this long at most.
+HEAD_GRACE = 3.0
 POLL = 0.1  # a round at least this often, to see states change
 CHUNK_BYTES = 1 << 20
 
@@ -74,6 +77,10 @@ class StreamSpec:
     ready: Callable[[Stream], bool] = _file_ready
     older: Callable[[Stream], bool] = _may_add_older
     reads_head: bool = False  # a FileFollower with index_head=False: the merge reads its head
+    # How long the first screen waits for it to be ready, None: as long as it takes (a file
+    # is read in the end, and a compressed one's lines, read oldest first, can only be placed
+    # once all are in). An app that does not answer must not hold the others back.
+    patience: float | None = None
 
 
 @dataclass
@@ -291,8 +298,11 @@ def _first_timed(stream: Stream) -> tuple[int, int] | None:
     return None if i is None else (i, times[i])
 
 
-def running_max(times: Iterable[int], carry: int = 0) -> array:
-    """Sort keys of consecutive lines of one stream: the latest time so far (C speed)."""
+def running_max(times: array, carry: int = 0) -> array:
+    """Sort keys of consecutive lines of one stream: the latest time so far (C speed). Times
+    already in order (the usual case) are their own keys: checking costs half the maximum."""
+    if not times or (carry <= times[0] and all(map(le, times, islice(times, 1, None)))):
+        return times
     return array("q", islice(accumulate(times, max, initial=carry), 1, None))
 
 
@@ -304,7 +314,7 @@ def first_at_or_after(
     array of its keys."""
     carry = 0
     for start in range(lo, hi, block):
-        keys = running_max(islice(times, start, min(hi, start + block)), carry)
+        keys = running_max(times[start : min(hi, start + block)], carry)
         if keys[-1] >= bound:
             i = bisect.bisect_left(keys, bound)
             return start + i, keys[i - 1] if i else carry
@@ -328,10 +338,8 @@ class Merger(Producer):
         specs: list[StreamSpec],
         *,
         notes: list[str] | tuple[str, ...] = (),
-        first_wait: float = FIRST_WAIT,
     ) -> None:
         super().__init__(feed, origins)
-        self.first_wait = first_wait
         self.notes = list(notes)  # told first (files a directory held that were skipped)
         self.loaded = threading.Event()
         self.started = False  # the first screen was merged
@@ -363,7 +371,7 @@ class Merger(Producer):
         self._wake.set()
 
     def run(self) -> None:
-        deadline = time.monotonic() + self.first_wait
+        began = time.monotonic()
         while not self._stop.is_set():
             self._wake.wait(POLL)
             self._wake.clear()
@@ -371,7 +379,11 @@ class Merger(Producer):
             older = [s.spec.older(s) for s in self.streams]  # before draining: a prepend
             for stream in self.streams:  # that ends `older` is in the queue by then
                 self._take(stream)
-            if not self.started and (all(ready) or time.monotonic() > deadline):
+            waited = time.monotonic() - began
+            if not self.started and all(
+                r or (s.spec.patience is not None and waited > s.spec.patience)
+                for r, s in zip(ready, self.streams, strict=True)
+            ):
                 self._first_round(older)
             elif self.started:
                 self._older_round(older)
@@ -471,7 +483,7 @@ class Merger(Producer):
                 p.stream.head = 0
 
     def _may_read_heads(self) -> bool:
-        return self.feed.painted.is_set() or time.monotonic() - self._started_at > PAINT_GRACE
+        return self.feed.painted.is_set() or time.monotonic() - self._started_at > HEAD_GRACE
 
     def _new_round(self) -> None:
         """Copy what the streams added since, merged, to the end of the view."""
