@@ -16,9 +16,9 @@ from tuilogs.core.ingest.compressed import (
     READ_BYTES,
     CompressedReader,
     compression_of,
+    file_producer,
 )
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.targets import compression, file_producer
 from tuilogs.core.status import State
 
 from kit.files import SAMPLE
@@ -68,7 +68,7 @@ def test_the_bytes_decide_not_the_name(tmp_path):
     bz, xz = tmp_path / "b", tmp_path / "x"
     bz.write_bytes(bz2.compress(b"x\n"))
     xz.write_bytes(lzma.compress(b"x\n"))
-    assert (compression(bz), compression(xz)) == ("bz2", "xz")
+    assert (compression_of(bz), compression_of(xz)) == ("bz2", "xz")
 
 
 def test_a_truncated_archive_keeps_what_was_read_and_says_so(tmp_path):

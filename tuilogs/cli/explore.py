@@ -164,7 +164,7 @@ def _explore_file(target: str, args: argparse.Namespace, query, notes=()) -> int
 
         title, kind = "stdin", "pipe"
     else:
-        from tuilogs.core.ingest.targets import compression, file_producer
+        from tuilogs.core.ingest.compressed import compression_of, file_producer
 
         path = Path(target)
 
@@ -173,7 +173,7 @@ def _explore_file(target: str, args: argparse.Namespace, query, notes=()) -> int
                 feed.note(note)
             return [file_producer(path, feed, buffer.origins, follow=not args.no_follow)]
 
-        packed = compression(path)
+        packed = compression_of(path)
         title, kind = path.name, f"{packed} file, read once" if packed else "file"
     return run_explorer(start, title, kind, _options(args, query))
 

@@ -16,9 +16,9 @@ from typing import BinaryIO
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.colorize import ProcessColors, highlight
 from tuilogs.core.filters import INCLUDE, OriginFilter, select_from, select_lines
+from tuilogs.core.ingest.compressed import file_producer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PipeReader, Producer
-from tuilogs.core.ingest.targets import file_producer
 from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.safety import escape_controls

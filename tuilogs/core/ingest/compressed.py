@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.producers import Producer
+from tuilogs.core.ingest.producers import FileFollower, Producer
 from tuilogs.core.ingest.spool import Spool
 from tuilogs.core.status import State
 
@@ -117,3 +117,14 @@ class CompressedReader(Producer):
         if block:
             spool.write(block, live=False)
             self.lines += block.count(b"\n")
+
+
+def file_producer(
+    path: Path, feed: Feed, origins: OriginTable, *, follow: bool = True, **options: object
+) -> Producer:
+    """A started producer for a file: decompressed once if compressed, else indexed (tail
+    first) and followed. `options` go to FileFollower (`poll`, `index_head`...)."""
+    kind = compression_of(path)
+    if kind is not None:
+        return CompressedReader(path, kind, feed, origins).start()
+    return FileFollower(path, feed, origins, follow=follow, **options).start()  # type: ignore[arg-type]

@@ -8,16 +8,15 @@ its path when two share a name).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from tuilogs.core.buffer import OriginTable
-from tuilogs.core.ingest.compressed import CompressedReader, compression_of_bytes
+from tuilogs.core.ingest.compressed import compression_of, compression_of_bytes, file_producer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.merge import StreamSpec
-from tuilogs.core.ingest.producers import FileFollower, Producer
+from tuilogs.core.ingest.producers import Producer
 
 SNIFF_BYTES = 4096
 # Archives we do not read, by their magic bytes: named, rather than shown as binary.
@@ -75,26 +74,6 @@ def _why_not(path: Path) -> str:
     return ""
 
 
-def compression(path: Path) -> str | None:
-    """The file's compression by its magic bytes (not its name), None for plain text."""
-    try:
-        with open(path, "rb") as f:
-            return compression_of_bytes(f.read(8))
-    except OSError:
-        return None
-
-
-def file_producer(
-    path: Path, feed: Feed, origins: OriginTable, *, follow: bool = True, **options: object
-) -> Producer:
-    """A started producer for a file: decompressed once if compressed, else indexed (tail
-    first) and followed. `options` go to FileFollower (`poll`, `index_head`...)."""
-    kind = compression(path)
-    if kind is not None:
-        return CompressedReader(path, kind, feed, origins).start()
-    return FileFollower(path, feed, origins, follow=follow, **options).start()  # type: ignore[arg-type]
-
-
 def stream_names(paths: list[Path]) -> list[str]:
     """How each file is named in a merged view: its name, or its path if two share a name."""
     names = [p.name for p in paths]
@@ -106,7 +85,7 @@ def file_specs(paths: list[Path], *, follow: bool = True, poll: float = 0.2) -> 
     """Streams of a merged view for files: a plain file's head is read by the merge itself."""
     specs = []
     for path, name in zip(paths, stream_names(paths), strict=True):
-        plain = compression(path) is None
+        plain = compression_of(path) is None
 
         def start(feed: Feed, origins: OriginTable, path: Path = path) -> list[Producer]:
             return [file_producer(path, feed, origins, follow=follow, poll=poll, index_head=False)]
@@ -128,7 +107,3 @@ def expand(targets: list[str]) -> tuple[list[Path], list[Skipped]]:
         else:
             files.append(path)
     return files, skipped
-
-
-def is_path(target: str) -> bool:
-    return os.path.exists(target)
