@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.merge import Merger, running_max, summary
+from tuilogs.core.ingest.merge import Merger, summary
+from tuilogs.core.ingest.merge_lines import running_max
 from tuilogs.core.ingest.targets import expand, log_files, stream_names
 from tuilogs.core.ingest.times import LineTimes
 from tuilogs.core.status import State, Status

@@ -23,27 +23,28 @@ How lines are ordered:
   older than what is already shown. The pane never reorders lines under the reader's eyes
   (like `heroku logs -t` and stern, which print lines as they come; lnav re-sorts instead).
 * The merged lines go through C-level `map`s and `sorted` over keys, a megabyte of each stream
-  at a time: no Python loop per line.
+  at a time: no Python loop per line (`merge_lines` holds that mechanics).
 """
 
 from __future__ import annotations
 
-import bisect
-import os
-import tempfile
 import threading
 import time
 from array import array
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, count, islice
-from operator import add, le
+from itertools import compress, count
 
-from tuilogs.core.buffer import Batch, LogBuffer, OriginTable, split_block
+from tuilogs.core.buffer import LogBuffer, OriginTable
 from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.merge_lines import (
+    MergedSpool,
+    StreamLines,
+    first_at_or_after,
+    merge_lines,
+    no_times,
+)
 from tuilogs.core.ingest.producers import Producer
-from tuilogs.core.ingest.spool import LIVE_BASE
 from tuilogs.core.status import HistoryProgress, State, Status
 
 FIRST_WAIT = 5.0  # seconds the first screen waits for an app still connecting
@@ -51,7 +52,6 @@ FIRST_WAIT = 5.0  # seconds the first screen waits for an app still connecting
 # (`feed.painted`, which a view without a screen sets at once), this long at most.
 HEAD_GRACE = 3.0
 POLL = 0.1  # a round at least this often, to see states change
-CHUNK_BYTES = 1 << 20
 
 
 def _file_ready(stream: Stream) -> bool:
@@ -111,164 +111,11 @@ class Stream:
     def time_column(self) -> array:
         """Its lines' times (none known when a producer did not time them: all NO_TIME)."""
         times = self.buffer.times
-        return times if times is not None else _no_times(len(self.buffer))
+        return times if times is not None else no_times(len(self.buffer))
 
     def times(self, lo: int, hi: int) -> array:
         times = self.buffer.times
-        return times[lo:hi] if times is not None else _no_times(hi - lo)
-
-
-class MergedSpool:
-    """The merged view's bytes: new lines grow forward from LIVE_BASE in one temporary file,
-    older lines backward from it in another (each round of them one segment)."""
-
-    def __init__(self, feed: Feed) -> None:
-        self.feed = feed
-        self._live = tempfile.TemporaryFile(prefix="tuilogs-merged-")  # noqa: SIM115
-        self._older = tempfile.TemporaryFile(prefix="tuilogs-merged-older-")  # noqa: SIM115
-        self.live_end = LIVE_BASE
-        self.front = LIVE_BASE  # global offset of the first line shown
-        self._older_end = 0  # bytes written to the older file
-        seg = (LIVE_BASE, LIVE_BASE, self._live.fileno())
-        feed.put(Batch("append", array("Q"), array("H"), start=LIVE_BASE, segment=seg,
-                       owner=self._live, times=array("q")))  # fmt: skip
-
-    def append(self, lines: list[bytes], keys: array, times: array, live: bool) -> None:
-        block = b"\n".join(lines) + b"\n"
-        os.pwrite(self._live.fileno(), block, self.live_end - LIVE_BASE)
-        ends = array("Q", map(add, accumulate(map(len, lines)), count(self.live_end + 1)))
-        batch = Batch("append", ends, keys, start=self.live_end, counts=Counter(keys))
-        batch.times, batch.live = times, live
-        self.live_end += len(block)
-        self.feed.put(batch)
-
-    def prepend(self, size: int, chunks: Iterator[tuple[list[bytes], array, array]]) -> None:
-        """Put `size` bytes of lines, given oldest first, in front of all shown so far."""
-        start = self.front - size
-        fd, file_start = self._older.fileno(), self._older_end
-        ends, keys, times = array("Q"), array("H"), array("q")
-        pos = start
-        for lines, chunk_keys, chunk_times in chunks:
-            block = b"\n".join(lines) + b"\n"
-            os.pwrite(fd, block, file_start + pos - start)
-            ends.extend(map(add, accumulate(map(len, lines)), count(pos + 1)))
-            keys.extend(chunk_keys)
-            times.extend(chunk_times)
-            pos += len(block)
-        assert pos == self.front, "the merged lines are the size of the streams' lines"
-        self._older_end += size
-        self.front = start
-        self.feed.put(
-            Batch(
-                "prepend",
-                ends,
-                keys,
-                start=start,
-                segment=(start, start - file_start, fd),
-                counts=Counter(keys),
-                owner=self._older,
-                times=times,
-            )
-        )
-
-
-class _Part:
-    """Lines of a stream in a merge, oldest first, read a chunk at a time into a window of
-    lines not yet merged, with their sort keys (running on from `carry`, the key before).
-
-    The lines are the bytes [start, bounds[0]) before its first indexed line (a head never
-    indexed, parsed here; `start` is bounds[0] when there is none), then lines [lo, hi).
-    """
-
-    def __init__(self, stream: Stream, start: int, lo: int, hi: int, carry: int = 0) -> None:
-        self.stream, self.lo, self.hi, self.carry = stream, lo, hi, carry
-        bounds = stream.buffer.bounds
-        self.reads_head = lo == 0 and start < bounds[0]
-        self.size = bounds[hi] - (start if lo == 0 else bounds[lo])
-        self.lines: list[bytes] = []
-        self.origins, self.times, self.sort = array("H"), array("q"), array("q")
-        self._chunks = self._read(start)
-        self._next = next(self._chunks, None)
-
-    @property
-    def unread(self) -> bool:
-        return self._next is not None
-
-    def _read(self, start: int) -> Iterator[tuple[list[bytes], array, array]]:
-        buffer = self.stream.buffer
-        end, rest = buffer.bounds[0], b""
-        if self.lo == 0:
-            for pos in range(start, end, CHUNK_BYTES):
-                data = rest + buffer.read(pos, min(end, pos + CHUNK_BYTES))
-                cut = data.rfind(b"\n") + 1  # `end` is a line's start: nothing is left over
-                data, rest = data[:cut], data[cut:]
-                if data:
-                    lines, keys, times = split_block(data, buffer.origins)
-                    yield lines, keys, times if times is not None else _no_times(len(lines))
-        for first, last, _, data in buffer.chunks(self.lo, self.hi, CHUNK_BYTES):
-            lines = data.split(b"\n")
-            if data.endswith(b"\n"):
-                lines.pop()
-            yield lines, buffer.keys[first:last], self.stream.times(first, last)
-
-    def load(self) -> None:
-        assert self._next is not None
-        lines, keys, times = self._next
-        self._next = next(self._chunks, None)
-        sort = running_max(times, self.carry)
-        self.carry = sort[-1]
-        self.lines.extend(lines)
-        self.origins.extend(keys)
-        self.times.extend(times)
-        self.sort.extend(sort)
-
-    def take(self, n: int) -> tuple[list[bytes], array, array, array]:
-        out = self.lines[:n], self.origins[:n], self.times[:n], self.sort[:n]
-        del self.lines[:n], self.origins[:n], self.times[:n], self.sort[:n]
-        return out
-
-
-def _no_times(n: int) -> array:
-    return array("q", bytes(8 * n))
-
-
-def merge_parts(parts: list[_Part]) -> Iterator[tuple[list[bytes], array, array]]:
-    """Merge the parts by sort key, stably (parts in order, then lines in order), oldest
-    first: (lines, origin ids, times) a chunk at a time.
-
-    A line is merged once no unread line can sort before it: each round takes, from every
-    window, the lines with a key below the smallest last-read key of the parts still unread,
-    and reads on in those parts when that takes nothing.
-    """
-    while True:
-        for p in parts:
-            if not p.lines and p.unread:
-                p.load()
-        unread = [p for p in parts if p.unread]
-        limit = min(p.sort[-1] for p in unread) if unread else None
-        takes = [len(p.sort) if limit is None else bisect.bisect_left(p.sort, limit) for p in parts]
-        if not any(takes):
-            if not unread:
-                return
-            for p in unread:
-                if p.sort[-1] == limit:
-                    p.load()
-            continue
-        taken = [p.take(n) for p, n in zip(parts, takes, strict=True) if n]
-        if len(taken) == 1:
-            lines, origins, times, _ = taken[0]
-            yield lines, origins, times
-            continue
-        sort = list(chain.from_iterable(t[3] for t in taken))
-        order = sorted(range(len(sort)), key=sort.__getitem__)
-        lines = list(chain.from_iterable(t[0] for t in taken))
-        origins = array("H", chain.from_iterable(t[1] for t in taken))
-        times = array("q", chain.from_iterable(t[2] for t in taken))
-        yield (
-            list(map(lines.__getitem__, order)),
-            array("H", map(origins.__getitem__, order)),
-            array("q", map(times.__getitem__, order)),
-        )
+        return times[lo:hi] if times is not None else no_times(hi - lo)
 
 
 def _bound(j: int, waiting: dict[int, tuple[int, int] | None]) -> int | None:
@@ -296,30 +143,6 @@ def _first_timed(stream: Stream) -> tuple[int, int] | None:
     times = stream.time_column()
     i = next(compress(count(), times), None)
     return None if i is None else (i, times[i])
-
-
-def running_max(times: array, carry: int = 0) -> array:
-    """Sort keys of consecutive lines of one stream: the latest time so far (C speed). Times
-    already in order (the usual case) are their own keys: checking costs half the maximum."""
-    if not times or (carry <= times[0] and all(map(le, times, islice(times, 1, None)))):
-        return times
-    return array("q", islice(accumulate(times, max, initial=carry), 1, None))
-
-
-def first_at_or_after(
-    times: array, lo: int, hi: int, bound: int, block: int = 1 << 16
-) -> tuple[int, int]:
-    """(i, key before i): the first of lines [lo, hi) whose sort key (running from lo)
-    reaches `bound` (`hi` if none), a block at a time so that a million-line head costs no
-    array of its keys."""
-    carry = 0
-    for start in range(lo, hi, block):
-        keys = running_max(times[start : min(hi, start + block)], carry)
-        if keys[-1] >= bound:
-            i = bisect.bisect_left(keys, bound)
-            return start + i, keys[i - 1] if i else carry
-        carry = keys[-1]
-    return hi, carry
 
 
 class Merger(Producer):
@@ -443,20 +266,20 @@ class Merger(Producer):
             for i, (stream, more) in enumerate(zip(self.streams, older, strict=True)):
                 if (more or stream.head) and len(stream.buffer):
                     waiting[i] = _first_timed(stream)
-        parts = []
+        parts: list[tuple[Stream, StreamLines]] = []
         for j, stream in enumerate(self.streams):
             if not waiting and (stream.front or stream.head):
                 start = 0 if stream.head else stream.buffer.bounds[0]
-                parts.append(_Part(stream, start, 0, stream.front))
+                parts.append((stream, StreamLines(stream.buffer, start, 0, stream.front)))
             elif stream.front:
                 part = self._placeable(j, stream, waiting)
                 if part is not None:
-                    parts.append(part)
+                    parts.append((stream, part))
         if parts:
             self._place_older(parts)
 
     @staticmethod
-    def _placeable(j: int, stream: Stream, waiting: dict) -> _Part | None:
+    def _placeable(j: int, stream: Stream, waiting: dict) -> StreamLines | None:
         """The waiting lines of stream `j` that can be placed now (see _bound)."""
         lo = 0
         if j in waiting:
@@ -468,19 +291,20 @@ class Merger(Producer):
             lo, carry = first_at_or_after(stream.time_column(), lo, stream.front, bound)
         if lo >= stream.front:
             return None
-        return _Part(stream, stream.buffer.bounds[lo], lo, stream.front, carry)
+        return StreamLines(stream.buffer, stream.buffer.bounds[lo], lo, stream.front, carry)
 
-    def _place_older(self, parts: list[_Part]) -> None:
+    def _place_older(self, parts: list[tuple[Stream, StreamLines]]) -> None:
         assert self.output is not None
+        merged = merge_lines([lines for _, lines in parts])
         if self.started:
-            self.output.prepend(sum(p.size for p in parts), merge_parts(parts))
+            self.output.prepend(sum(lines.size for _, lines in parts), merged)
         else:
-            for lines, origins, times in merge_parts(parts):
+            for lines, origins, times in merged:
                 self.output.append(lines, origins, times, live=False)
-        for p in parts:
-            p.stream.front = p.lo
-            if p.reads_head:
-                p.stream.head = 0
+        for stream, lines in parts:
+            stream.front = lines.lo
+            if lines.reads_head:
+                stream.head = 0
 
     def _may_read_heads(self) -> bool:
         return self.feed.painted.is_set() or time.monotonic() - self._started_at > HEAD_GRACE
@@ -492,12 +316,12 @@ class Merger(Producer):
             end = len(stream.buffer)
             if stream.back < end:
                 start = stream.buffer.bounds[stream.back]
-                parts.append(_Part(stream, start, stream.back, end, stream.carry))
+                parts.append(StreamLines(stream.buffer, start, stream.back, end, stream.carry))
                 stream.carry = max(stream.carry, max(stream.times(stream.back, end)))
                 stream.back = end
         if parts:
             assert self.output is not None
-            for lines, origins, times in merge_parts(parts):
+            for lines, origins, times in merge_lines(parts):
                 self.output.append(lines, origins, times, live=True)
 
     def _forget(self, older: list[bool]) -> None:
