@@ -276,3 +276,19 @@ def test_running_max_is_the_sort_key():
     times = [5, 0, 3, 9, 2]
     assert list(running_max(times)) == list(accumulate(times, max)) == [5, 5, 5, 9, 9]
     assert list(running_max([1, 2], carry=4)) == [4, 4]
+
+
+def test_a_single_file_can_be_timed_too(tmp_path):
+    """Time navigation on one file: a timed table gives its buffer a time per line."""
+    from tuilogs.core.buffer import OriginTable
+    from tuilogs.core.ingest.producers import FileFollower
+
+    lines = [line(i * 0.5, "web.1", f"x{i}") for i in range(3000)] + [b"raw"]
+    path = write(tmp_path / "one.log", lines)
+    buffer, feed = LogBuffer(OriginTable(timed=True)), Feed()
+    feed.painted.set()
+    follower = FileFollower(path, feed, buffer.origins, follow=False, tail_bytes=4096).start()
+    wait(feed, buffer, lambda: len(buffer) == len(lines) and not feed.head_pending)
+    assert list(buffer.times) == [LineTimes().of_line(x) for x in lines]
+    assert buffer.times[-1] == 0  # the raw line: NO_TIME
+    follower.stop()

@@ -54,11 +54,14 @@ class OriginTable:
     A merged view gives each stream (file, app) a table of its own (`for_stream`) over one
     shared list of origins, so the origin id of a line also says which stream it came from
     (the stream id per line costs nothing), and the streams' lines are timed (`timed`: their
-    batches carry a time per line, see `tuilogs.core.ingest.times`). Papertrail's
-    `app/web.1` and Heroku's `app[web.1]` intern to one origin.
+    batches carry a time per line, see `tuilogs.core.ingest.times`; a view of one file or app
+    is timed with `OriginTable(timed=True)`, at ~0.35 s more indexing per million lines).
+    Papertrail's `app/web.1` and Heroku's `app[web.1]` intern to one origin.
     """
 
-    def __init__(self, *, _shared: OriginTable | None = None, stream: str = "") -> None:
+    def __init__(
+        self, *, timed: bool = False, _shared: OriginTable | None = None, stream: str = ""
+    ) -> None:
         if _shared is None:
             self.origins: list[Origin] = [Origin(0, "", "")]
             self.streams: list[str] = [""]
@@ -68,7 +71,7 @@ class OriginTable:
             self.origins, self.streams = _shared.origins, _shared.streams
             self._named, self._lock = _shared._named, _shared._lock
         self.stream = stream
-        self.timed = _shared is not None
+        self.timed = timed or _shared is not None
         self._ids: dict[bytes, int] = {b"": 0}
 
     def __len__(self) -> int:
