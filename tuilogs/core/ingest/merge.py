@@ -257,12 +257,13 @@ class Merger(Producer):
         heads = not any(older) and any(s.head for s in self.streams)
         if heads and self.started and not self._may_read_heads():
             return
-        seen = tuple((s.front, s.head, len(s.buffer)) for s in self.streams) + tuple(older)
+        reading_heads = heads and self.started
+        seen = (reading_heads, *older, *((s.front, s.head, len(s.buffer)) for s in self.streams))
         if seen == self._front_seen or not any(s.front or s.head for s in self.streams):
             return
         self._front_seen = seen
         waiting: dict[int, tuple[int, int] | None] = {}  # may put lines in front of theirs
-        if not heads or not self.started:
+        if not reading_heads:
             for i, (stream, more) in enumerate(zip(self.streams, older, strict=True)):
                 if (more or stream.head) and len(stream.buffer):
                     waiting[i] = _first_timed(stream)
