@@ -40,7 +40,13 @@ TUITIME = SHARED / "tuitime.py"
 TOOLONG = os.environ.get("TOOLONG", "/opt/toolong/bin/tl")
 
 
+# tmux runs a command in its server's environment, not the caller's: a server started from a
+# shell with PYTHONPATH set (another checkout) would run that checkout's code. Unset it.
+CLEAN_ENV = "env -u PYTHONPATH"
+
+
 def tuitime(cmd: str, *steps: str, timeout: float = 60) -> dict[str, float | str]:
+    cmd = f"{CLEAN_ENV} {cmd}"
     out = subprocess.run(
         [sys.executable, str(TUITIME), "--cmd", cmd, "--timeout", str(timeout), *steps],
         capture_output=True,
@@ -206,7 +212,7 @@ def key_answers(session: str) -> list[int]:
 def follow_pipe(tuilogs: str, rate: int, seconds: int) -> dict:
     """tuilogs following `genlogs --rate`: the rate it shows, and key answer times."""
     name = "tp" + os.urandom(4).hex()
-    cmd = f"python3 {GENLOGS} {rate * (seconds + 15)} --rate {rate} | {tuilogs} -"
+    cmd = f"python3 {GENLOGS} {rate * (seconds + 15)} --rate {rate} | {CLEAN_ENV} {tuilogs} -"
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd],
         env=dict(os.environ, TERM="xterm-256color"),
