@@ -2,7 +2,8 @@
 
 The default command: whatever is not a subcommand's name comes here (see `cli.main`). TARGET
 is a file if one exists by that name, `-` (or nothing, with a pipe on stdin) for standard
-input, `sample` for a generated sample, else an app; `-a APP` is always an app. Output goes to
+input, `sample` for a generated sample, else an app; `-a APP` is always an app. Several
+TARGETs, or a directory, are merged by time into one view (`cli.several`). Output goes to
 the explorer on a terminal and is printed like `heroku logs` otherwise (or with `--print`).
 
 Imports stay lazy so that `tuilogs FILE` paints its first screen quickly and print mode never
@@ -22,7 +23,9 @@ from tuilogs.core.apps import is_app_name
 from .command import quiet_on_closed_pipe
 
 USAGE = """\
-tuilogs FILE                  explore a log file (followed as it grows)
+tuilogs FILE                  explore a log file (followed as it grows; .gz, .bz2, .xz read once)
+tuilogs A.log B.log.gz DIR/   several files (a directory: its log files), merged by time
+tuilogs APP1 APP2             several apps' live logs, merged by time
 cmd | tuilogs -               explore a pipe
 tuilogs APP  |  tuilogs -a APP   live logs of an app (Heroku, or the local router)
 tuilogs demo                  a simulated app through an embedded router
@@ -40,7 +43,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The explorer's TARGET and options (today's `tuilogs --help`, word for word)."""
     p.usage = "tuilogs [TARGET] [options]\n\n" + USAGE
     p.description = "Explore Heroku-style logs in the terminal."
-    p.add_argument("target", nargs="?", help="a log file, - for stdin, an app name, or `sample`")
+    p.add_argument(
+        "target", nargs="?", help="a log file or directory, - for stdin, an app name, or `sample`"
+    )
+    p.add_argument(
+        "more", nargs="*", metavar="TARGET", help="more files, directories or apps: merged by time"
+    )
     p.add_argument("-a", "--app", help="an app's live logs (Heroku or the local router)")
     p.add_argument(
         "--api", help="Platform API base URL (default: Heroku if credentials, else local)"
@@ -89,10 +97,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open (or print) what the command line names; the exit status."""
-    target = args.app or args.target
-    if target is None:
+    targets = [t for t in (args.target, *args.more) if t is not None]
+    if not targets and args.app is None:
         if not sys.stdin.isatty():
-            target = "-"  # `cmd | tuilogs`
+            targets = ["-"]  # `cmd | tuilogs`
         else:
             args.parser.print_usage(sys.stderr)
             print("\ntuilogs: give a log file, `-` for stdin, an app, or `demo`", file=sys.stderr)
@@ -107,9 +115,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"tuilogs: {exc}", file=sys.stderr)
             return 2
     printing = args.print_mode or not sys.stdout.isatty()
-    if args.app is None and target == "sample":
+    if not targets:
+        return _app(args.app, args, query, printing)
+    if args.app is not None or len(targets) > 1 or Path(targets[0]).is_dir():
+        from tuilogs.cli.several import run_several
+
+        return run_several(args, targets, query, printing)
+    target = targets[0]
+    if target == "sample":
         target = str(sample_file())
-    if args.app is None and (target == "-" or Path(target).exists()):
+    if target == "-" or Path(target).exists():
         if printing:
             return quiet_on_closed_pipe(lambda: _print_file(target, args, query))
         return _explore_file(target, args, query)
@@ -141,8 +156,8 @@ def _print_file(target: str, args: argparse.Namespace, query) -> int:
     )
 
 
-def _explore_file(target: str, args: argparse.Namespace, query) -> int:
-    from tuilogs.core.ingest.producers import FileFollower, PipeReader
+def _explore_file(target: str, args: argparse.Namespace, query, notes=()) -> int:
+    from tuilogs.core.ingest.producers import PipeReader
 
     if target == "-":
         # The pipe is our stdin; the explorer needs the terminal for keys.
@@ -156,12 +171,17 @@ def _explore_file(target: str, args: argparse.Namespace, query) -> int:
 
         title, kind = "stdin", "pipe"
     else:
+        from tuilogs.core.ingest.compressed import compression_of, file_producer
+
         path = Path(target)
 
         def start(feed, buffer):
-            return [FileFollower(path, feed, buffer.origins, follow=not args.no_follow).start()]
+            for note in notes:  # what a directory held besides this one log file
+                feed.note(note)
+            return [file_producer(path, feed, buffer.origins, follow=not args.no_follow)]
 
-        title, kind = path.name, "file"
+        packed = compression_of(path)
+        title, kind = path.name, f"{packed} file, read once" if packed else "file"
     return run_explorer(start, title, kind, _options(args, query))
 
 
@@ -178,14 +198,15 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None):
     )
 
 
-def run_explorer(start, title: str, kind: str, options, *, cleanup=None) -> int:
-    """Start the producers (`start(feed, buffer)`), then the explorer over them."""
+def run_explorer(start, title: str, kind: str, options, *, cleanup=None, timed=False) -> int:
+    """Start the producers (`start(feed, buffer)`), then the explorer over them; `timed` for
+    producers that time their lines (a merged view)."""
     from tuilogs.core.buffer import LogBuffer
     from tuilogs.core.ingest.feed import Feed
 
     # Start reading (a file's tail, an app's first screen) before Textual is even imported:
     # the two overlap, and the first screen is ready sooner.
-    buffer, feed = LogBuffer(), Feed()
+    buffer, feed = LogBuffer(timed=timed), Feed()
     producers = start(feed, buffer)
 
     from tuilogs.ui.app import TuilogsApp

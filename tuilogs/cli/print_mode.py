@@ -11,13 +11,15 @@ import sys
 import time
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.colorize import ProcessColors, highlight
 from tuilogs.core.filters import INCLUDE, OriginFilter, select_from, select_lines
+from tuilogs.core.ingest.compressed import file_producer
 from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.producers import FileFollower, PipeReader, Producer
+from tuilogs.core.ingest.producers import PipeReader, Producer
 from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.safety import escape_controls
@@ -153,10 +155,9 @@ def run_print(target: str, *, tail: bool = False, **options) -> int:
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
     if target == "-":
-        producer = PipeReader(sys.stdin.fileno(), feed, buffer.origins)
-    else:
-        producer = FileFollower(target, feed, buffer.origins, follow=tail, poll=0.1)
-    producer.start()
+        producer = PipeReader(sys.stdin.fileno(), feed, buffer.origins).start()
+    else:  # a compressed file is read once (tail or not), a plain one followed with `tail`
+        producer = file_producer(Path(target), feed, buffer.origins, follow=tail, poll=0.1)
 
     def loaded() -> bool:
         state = feed.status.state
@@ -207,6 +208,7 @@ def print_from(
         note = unknown_sources_note(sources or [], buffer.origins.origins)
         if note is not None:
             print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
+        told = _tell_notes(buffer, 0)
         chosen = select(buffer, origin_filter, query, 0, len(buffer))
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
@@ -214,6 +216,7 @@ def print_from(
         done, epoch = len(buffer), buffer.epoch
         while not feed.status.failed:
             feed.drain(buffer)
+            told = _tell_notes(buffer, told)
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
@@ -257,6 +260,13 @@ def app_fetch(kind: str, num: int) -> AppFetch:
         return AppFetch(num)
     # More than one page: the newest page first, then the stored history pages in behind it.
     return AppFetch(PAGE_MAX, True, None if num <= 0 else num - PAGE_MAX)
+
+
+def _tell_notes(buffer: LogBuffer, told: int) -> int:
+    """Notes of the producers (a damaged archive, a skipped file) on stderr, each once."""
+    for note in buffer.notes[told:]:
+        print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
+    return len(buffer.notes)
 
 
 def _failed(feed: Feed) -> int:

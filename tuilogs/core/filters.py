@@ -3,7 +3,8 @@
 Each entry (a source such as `heroku`, a process type such as `web`, a dyno such as `web.1`) is
 included, excluded or neutral. Within a dimension, when anything is included only matching lines
 show; anything excluded never shows. Dyno entries follow Heroku's `--dyno`: `web` matches
-`web.1` and `web.12`, `web.1` does not match `web.10`.
+`web.1` and `web.12`, `web.1` does not match `web.10`. A merged view adds a third dimension,
+its logs (`stream`: the files or apps it merges, described as `log:NAME`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ class OriginFilter:
     sources: dict[str, str] = field(default_factory=dict)
     dynos: dict[str, str] = field(default_factory=dict)
     version: int = 0
+    streams: dict[str, str] = field(default_factory=dict)  # a merged view's files or apps
 
     @property
     def active(self) -> bool:
-        return bool(self.sources or self.dynos)
+        return bool(self.sources or self.dynos or self.streams)
 
     def _table(self, kind: str) -> dict[str, str]:
+        if kind == "stream":
+            return self.streams
         return self.sources if kind == "source" else self.dynos
 
     def state(self, kind: str, name: str) -> str | None:
@@ -57,11 +61,14 @@ class OriginFilter:
     def clear(self) -> None:
         self.sources.clear()
         self.dynos.clear()
+        self.streams.clear()
         self.version += 1
 
     def allows(self, origin: Origin) -> bool:
-        return _allows(self.sources, origin.source, str.__eq__) and _allows(
-            self.dynos, origin.dyno, dyno_matches
+        return (
+            _allows(self.sources, origin.source, str.__eq__)
+            and _allows(self.dynos, origin.dyno, dyno_matches)
+            and _allows(self.streams, origin.stream, str.__eq__)
         )
 
     def mask(self, origins: Sequence[Origin]) -> bytes:
@@ -70,7 +77,7 @@ class OriginFilter:
 
     def describe(self) -> str:
         parts = []
-        for kind, table in (("source", self.sources), ("dyno", self.dynos)):
+        for kind, table in (("log", self.streams), ("source", self.sources), ("dyno", self.dynos)):
             for name, state in table.items():
                 parts.append(f"{'' if state == INCLUDE else '-'}{kind}:{name}")
         return " ".join(parts)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 # The header as Logplex writes it. Timestamps come with or without fractions and with `Z` or a
 # numeric offset; sources are `app`/`heroku` (others tolerated); dynos include `web.1`,
@@ -23,13 +23,34 @@ from datetime import datetime, timezone
 _TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ \n]*"
 _SOURCE = r"[A-Za-z0-9_.\-]+"
 _DYNO = r"[^\]\s]+"
+# Papertrail's exports of Heroku logs, so they filter like Heroku lines:
+# text (its viewer, `papertrail` CLI): `Jul 16 22:52:42 HOST app/web.1: MESSAGE` (day padded
+# with a space: `Jul  6`); archives (`.tsv.gz`): ID, generated_at, received_at, source_id,
+# source_name, source_ip, facility, severity, program, message, tab-separated, with
+# generated_at as `2011-02-10 00:19:36 -0800`. Their program is `source/dyno`; a syslog
+# `name[pid]` reads as the Logplex tail's `source[dyno]`. Neither stamp names a year or a
+# zone in text form: see `parse_timestamp`.
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SYSLOG_TIMESTAMP = rf"(?:{'|'.join(_MONTH_NAMES)}) [ \d]\d \d\d:\d\d:\d\d"
+_ARCHIVE_TIMESTAMP = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[^\t\n]*"
+_ARCHIVE_FIELDS = r"(?:[^\t\n]*\t){6}"  # received_at … severity, before the program
+_SLASH_DYNO = r"[^\s:]+"
 # ASCII: `\d` and `\s` mean what they mean over bytes, so both patterns accept the same lines.
+# One alternation for the three prefixes and one group for the origin keeps LINE_ORIGIN_RE a
+# single-group pattern (a list of bytes from `findall`, as fast as the Heroku-only pattern);
+# the price is leniency: `TS app/web.1:` also parses, which names what it looks like.
 HEADER_RE = re.compile(
-    rf"(?P<ts>{_TIMESTAMP}) (?P<source>{_SOURCE})\[(?P<dyno>{_DYNO})\]: ?", re.ASCII
+    rf"(?:(?P<ts>{_TIMESTAMP}) |(?P<pts>{_SYSLOG_TIMESTAMP}) \S+ "
+    rf"|\d+\t(?P<tts>{_ARCHIVE_TIMESTAMP})\t{_ARCHIVE_FIELDS})"
+    rf"(?P<source>{_SOURCE})(?:\[(?P<dyno>{_DYNO})\]|/(?P<pdyno>{_SLASH_DYNO}))(?:: ?|\t)",
+    re.ASCII,
 )
-# Over a block of LF-terminated lines, one match per line: group 1 is the `source[dyno]` of a
-# header, or empty for a raw line.
-LINE_ORIGIN_RE = re.compile(rf"(?:{_TIMESTAMP} ({_SOURCE}\[{_DYNO}\]):)?[^\n]*\n".encode())
+# Over a block of LF-terminated lines, one match per line: group 1 is the `source[dyno]` (or
+# `source/dyno`) of a header, or empty for a raw line.
+LINE_ORIGIN_RE = re.compile(
+    rf"(?:(?:{_TIMESTAMP} |{_SYSLOG_TIMESTAMP} \S+ |\d+\t{_ARCHIVE_TIMESTAMP}\t{_ARCHIVE_FIELDS})"
+    rf"({_SOURCE}(?:\[{_DYNO}\]|/{_SLASH_DYNO}))[:\t])?[^\n]*\n".encode()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +111,8 @@ def parse_line(line: str) -> LogRecord:
     m = HEADER_RE.match(line)
     if m is None:
         return LogRecord("", "", "", line)
-    return LogRecord(m["ts"], m["source"], m["dyno"], line[m.end() :])
+    ts = m["ts"] or m["pts"] or m["tts"]
+    return LogRecord(ts, m["source"], m["dyno"] or m["pdyno"], line[m.end() :])
 
 
 def decode(raw: bytes) -> str:
@@ -120,26 +142,58 @@ def dyno_matches(dyno: str, wanted: str) -> bool:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """ISO 8601 as Logplex writes it (fractions of any length, `Z` or offset); None if not."""
+    """A log line's timestamp; None if it is not one.
+
+    ISO 8601 as Logplex writes it (fractions of any length, `Z` or offset), also with a space
+    for the `T`, a comma for the dot or a space before the offset (Papertrail's archives:
+    `2011-02-10 00:19:36 -0800`); and the syslog form (`Jul 16 22:52:42`, Papertrail's text),
+    read, as `tuilogs.core.frames` reads it, in local time and in the current year (the last
+    one for a date more than two days ahead: December's lines read in January). A stamp
+    without an offset is naive: local time.
+    """
     if not text:
         return None
+    if text[:3] in _MONTHS:
+        return _syslog_timestamp(text)
     t = text
+    if len(t) > 10 and t[10] == " ":
+        t = f"{t[:10]}T{t[11:]}"
     if t.endswith("Z"):
         t = t[:-1] + "+00:00"
+    elif len(t) > 20 and t[-6] == " " and t[-5] in "+-":
+        t = t[:-6] + t[-5:]  # `00:19:36 -0800`
     # fromisoformat on 3.10 accepts only 3 or 6 fraction digits.
-    dot = t.find(".")
+    dot = t.find(".", 19)
+    if dot == -1:
+        dot = t.find(",", 19)
     if dot != -1:
         end = dot + 1
         while end < len(t) and t[end].isdigit():
             end += 1
         frac = t[dot + 1 : end][:6].ljust(6, "0")
-        t = t[: dot + 1] + frac + t[end:]
+        t = t[:dot] + "." + frac + t[end:]
     if len(t) >= 5 and t[-5] in "+-" and t[-3] != ":":
         t = t[:-2] + ":" + t[-2:]
     try:
         return datetime.fromisoformat(t)
     except ValueError:
         return None
+
+
+_MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)}
+
+
+def _syslog_timestamp(text: str) -> datetime | None:
+    try:
+        day, hms = text[4:6], text[7:15]
+        h, mi, s = (int(x) for x in hms.split(":"))
+        now = datetime.now()
+        when = datetime(now.year, _MONTHS[text[:3]], int(day), h, mi, s)
+    except (ValueError, KeyError):
+        return None
+    if when - now > timedelta(days=2):
+        when = when.replace(year=now.year - 1)
+    return when.astimezone()
 
 
 def log_timestamp(when: datetime | None = None) -> str:

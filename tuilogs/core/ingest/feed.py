@@ -38,6 +38,10 @@ class Feed:
     def set_status(self, state: State, detail: str = "", retry_at: float | None = None) -> None:
         self.status = Status(state, detail, retry_at)
 
+    def note(self, text: str) -> None:
+        """A notice for the reader (a skipped file, a damaged archive), in order with lines."""
+        self.put(Batch("note", array("Q"), array("H"), note=text))
+
     def put(self, batch: Batch) -> None:
         idle = self._queue.empty()
         self._queue.put(batch)
@@ -95,6 +99,10 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             ends.extend(prev.ends)
             keys = array("H", batch.keys)
             keys.extend(prev.keys)
+            times = None
+            if batch.times is not None and prev.times is not None:
+                times = array("q", batch.times)
+                times.extend(prev.times)
             out[-1] = Batch(
                 "prepend",
                 ends,
@@ -103,6 +111,7 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
                 counts=batch.counts + prev.counts,
                 segments=[*(prev.segments or [prev.segment]), batch.segment],
                 owner=batch.owner if batch.owner is not None else prev.owner,
+                times=times,
             )
         else:
             out.append(batch)

@@ -65,7 +65,12 @@ def _complete(data: bytes) -> tuple[bytes, bytes]:
 
 
 class FileFollower(Producer):
-    """Index a file (tail first, then head) and follow it across growth, truncation, rotation."""
+    """Index a file (tail first, then head) and follow it across growth, truncation, rotation.
+
+    `index_head=False` leaves the lines before the tail to the caller (a merged view reads
+    them itself, once, while merging); the first line indexed then starts at global offset
+    `bounds[0]`, the file's own offset.
+    """
 
     def __init__(
         self,
@@ -76,6 +81,7 @@ class FileFollower(Producer):
         follow: bool = True,
         poll: float = 0.2,
         tail_bytes: int = TAIL_BYTES,
+        index_head: bool = True,
     ) -> None:
         super().__init__(feed, origins)
         self.path = Path(path)
@@ -87,6 +93,7 @@ class FileFollower(Producer):
         self._first_bytes = b""
         self._last_bytes = b""
         self._fd_segments: list[tuple[int, int]] = []  # (global start, delta) on this fd
+        self.index_head = index_head
 
     def run(self) -> None:
         fd = os.open(self.path, os.O_RDONLY)
@@ -96,12 +103,12 @@ class FileFollower(Producer):
             probe = os.pread(fd, 64 << 10, size - self.tail_bytes)
             nl = probe.find(b"\n")
             tail_start = size - self.tail_bytes + nl + 1 if nl >= 0 else 0
-        self.feed.head_pending = tail_start > 0
+        self.feed.head_pending = tail_start > 0 and self.index_head
         self._first_bytes = os.pread(fd, SAMPLE_BYTES, 0)
         self._fd, self._pos, self._gend = fd, tail_start, tail_start
         self._segment(0, 0, fd)
         self._read_new(final=True, live=False)
-        if tail_start:
+        if tail_start and self.index_head:
             threading.Thread(target=self._index_head, args=(fd, tail_start), daemon=True).start()
         self.feed.set_status(State.FOLLOWING if self.follow else State.LOADED)
         while self.follow and not self._stop.wait(self.poll):
@@ -124,6 +131,7 @@ class FileFollower(Producer):
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
         ends, keys, counts = array("Q"), array("H"), Counter()
+        times = array("q") if self.origins.timed else None
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
@@ -134,9 +142,11 @@ class FileFollower(Producer):
                 ends.extend(b.ends)
                 keys.extend(b.keys)
                 counts.update(b.counts)
+                if times is not None and b.times is not None:
+                    times.extend(b.times)
             if self._stop.is_set():
                 return
-        self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts))
+        self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts, times=times))
         self.feed.head_pending = False
 
     def _read_new(self, final: bool = False, live: bool = True) -> None:

@@ -2,7 +2,8 @@
 
 The pane (log_view.py) decides which lines are on screen; this module turns a line of the
 buffer into strips, coloured by the core's rules, search matches marked, untrusted text made
-safe. Strips are cached under a key that survives history prepends (which renumber every
+safe. In a merged view each line starts with a tag naming its log (file or app), in a colour
+of its own. Strips are cached under a key that survives history prepends (which renumber every
 line), so paging history in neither re-renders the screen nor fills the cache with stale rows.
 """
 
@@ -27,6 +28,7 @@ from tuilogs.ui.widgets.styles import PROCESS_SLOTS, component
 
 TIME_MODES = ("received", "local", "relative")
 CACHED_LINES = 2000
+TAG_WIDTH = 16  # at most, for a merged view's log names (longer ones end in …)
 
 
 def _relative(then: datetime, now: float) -> str:
@@ -42,6 +44,15 @@ def _relative(then: datetime, now: float) -> str:
     else:
         text = f"{int(secs // 86400)}d{int(secs % 86400 // 3600):02d}h"
     return f"{text} {ago}".rjust(10)
+
+
+_TAG_LOOK = Style(reverse=True, bold=True)  # the log's colour as the background: a badge
+
+
+def _fit(name: str, width: int) -> str:
+    """A log's name in `width` cells: a file name is untrusted text too (escaped)."""
+    name = escape_controls(name)
+    return name.ljust(width) if len(name) <= width else name[: width - 1] + "…"
 
 
 class LineRenderer:
@@ -60,6 +71,7 @@ class LineRenderer:
         self.process_colors = ProcessColors()
         self.version = 0  # bumped by `invalidate`: a key of the pane's own row cache
         self._strips: OrderedDict[tuple, list[Strip]] = OrderedDict()
+        self._tags: dict[str, tuple[str, int]] = {}  # stream name → (tag text, colour slot)
 
     def invalidate(self) -> None:
         """Forget every cached strip (theme, search, wrap or time mode changed)."""
@@ -95,9 +107,27 @@ class LineRenderer:
         text.append(value[pos:].replace("\t", "    "), style)
         return False
 
+    def tag(self, line: int) -> Segment | None:
+        """The tag naming line `line`'s log in a merged view (None when there is one log)."""
+        streams = self.buffer.origins.streams
+        if len(streams) < 3:  # "" (the view's own) and at most one log
+            return None
+        if len(self._tags) != len(streams):
+            width = min(TAG_WIDTH, max(map(len, streams)))
+            self._tags = {
+                name: (_fit(name, width), (i - 1) % PROCESS_SLOTS) for i, name in enumerate(streams)
+            }
+        label, slot = self._tags[self.buffer.origin(line).stream]
+        style = self.styles.get(f"log--process-{slot}") or Style.null()
+        return Segment(f" {label} ", style + _TAG_LOOK)
+
     def line_text(self, line: int) -> Text:
         rec = self.buffer.record(line)
         text = Text(no_wrap=not self.wrap, end="")
+        tag = self.tag(line)
+        if tag is not None:
+            text.append(tag.text, tag.style)
+            text.append(" ")
         if rec.is_raw:
             self._append_safe(text, rec.message, self.style("raw"))
         else:
@@ -132,7 +162,9 @@ class LineRenderer:
             return None
         slot = self.process_colors.index(rec.process_type) % PROCESS_SLOTS
         msg = rec.message
-        segments = [
+        tag = self.tag(line)
+        segments = [] if tag is None else [tag, Segment(" ")]
+        segments += [
             Segment(ts, self.style("timestamp")),
             Segment(" "),
             Segment(f"{rec.source}[{rec.dyno}]:", self.styles.get(f"log--process-{slot}")),

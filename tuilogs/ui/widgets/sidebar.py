@@ -2,6 +2,7 @@
 
 Dynos are grouped under their process type (`web` → `web.1`, `web.2`). Each entry can be
 included (✓), excluded (✗) or neutral; the rules themselves live in `tuilogs.core.filters`.
+A merged view lists its logs (the files or apps it merges) first, as one more facet.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tuilogs.ui.messages import FiltersChanged
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # "source" or "dyno"
+    kind: str  # "stream" (a merged view's file or app), "source" or "dyno"
     name: str
     depth: int = 0
 
@@ -32,15 +33,25 @@ def entries_for(origins: list[Origin], counts: Counter) -> list[tuple[Entry | No
     """(entry, heading, count) rows in display order; entry None for headings."""
     by_source: Counter = Counter()
     by_dyno: Counter = Counter()
+    by_stream: Counter = Counter()  # in the order the streams were given (origins' order)
+    raw = 0
     for o in origins:
         n = counts.get(o.id, 0)
-        if not o.source or not n:
+        if o.stream:
+            by_stream[o.stream] += n
+        if not n:
+            continue
+        if not o.source:
+            raw += n
             continue
         by_source[o.source] += n
         by_dyno[o.dyno] += n
-    rows: list[tuple[Entry | None, str, int]] = [(None, "SOURCES", 0)]
+    rows: list[tuple[Entry | None, str, int]] = []
+    if len(by_stream) > 1:
+        rows.append((None, "LOGS", 0))
+        rows += [(Entry("stream", name), escape_controls(name), n) for name, n in by_stream.items()]
+    rows.append((None, "SOURCES", 0))
     rows += [(Entry("source", s), s, n) for s, n in sorted(by_source.items())]
-    raw = counts.get(0, 0)
     groups: dict[str, list[str]] = defaultdict(list)
     for dyno in by_dyno:
         groups[process_type(dyno)].append(dyno)
