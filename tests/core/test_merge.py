@@ -206,8 +206,12 @@ def test_a_truncated_file_says_so_and_keeps_what_was_shown(tmp_path):
     b = write(tmp_path / "b.log", [line(1.5, "run.1", "b1.5")])
     buffer, feed, merger = merged([file_spec(a, follow=True), file_spec(b, follow=True)])
     write(a, [line(9, "web.1", "after truncation")])
-    wait(feed, buffer, lambda: len(buffer) == 4)
-    assert lines_of(buffer)[-1] == line(9, "web.1", "after truncation")
+    wait(feed, buffer, lambda: len(buffer) == 5)
+    shown = lines_of(buffer)
+    # What was shown stays, a marker line marks the cut, the new content follows.
+    assert shown[:3] == [line(1, "web.1", "a1"), line(1.5, "run.1", "b1.5"), line(2, "web.1", "a2")]
+    assert b"a.log was truncated here" in shown[3]
+    assert shown[4] == line(9, "web.1", "after truncation")
     assert any(n.startswith("a.log") and "truncated" in n for n in buffer.notes)
     merger.stop()
 
