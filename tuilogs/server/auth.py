@@ -1,4 +1,5 @@
-"""The router's API token: made on first start, kept in the config dir with 0600 permissions.
+"""The router's API token: `TUILOGS_TOKEN` when set (never written anywhere), else made on
+first start and kept in the config dir with 0600 permissions.
 
 The token guards the Platform API (Bearer) and the drain endpoint (Basic auth password, as the
 drain URL's userinfo). It is never logged; comparisons are constant-time.
@@ -16,7 +17,10 @@ from tuilogs.core import locations as paths
 
 
 def load_or_create_token() -> str:
-    """The token from the config dir, creating it (0600) the first time."""
+    """`TUILOGS_TOKEN`, else the token from the config dir, creating it (0600) the first time."""
+    shared = paths.shared_token()
+    if shared:
+        return shared
     path = paths.token_path()
     try:
         token = path.read_text(encoding="utf-8").strip()
