@@ -1,8 +1,9 @@
 """The router's API token: `TUILOGS_TOKEN` when set (never written anywhere), else made on
 first start and kept in the config dir with 0600 permissions.
 
-The token guards the Platform API (Bearer) and the drain endpoint (Basic auth password, as the
-drain URL's userinfo). It is never logged; comparisons are constant-time.
+The token guards the Platform API (Bearer), the drain endpoint (Basic auth password, as the
+drain URL's userinfo) and the OTLP endpoint (Bearer, or `x-api-key` as Heroku's telemetry drains
+send headers). It is never logged; comparisons are constant-time.
 """
 
 from __future__ import annotations
@@ -74,3 +75,9 @@ def credentials_from_header(header: str | None) -> tuple[str, str] | None:
 def authorized(header: str | None, token: str) -> bool:
     creds = credentials_from_header(header)
     return creds is not None and token_matches(creds[1], token)
+
+
+def otlp_authorized(authorization: str | None, api_key: str | None, token: str) -> bool:
+    """An OTLP sender's token: `Authorization` as for the API (what `OTEL_EXPORTER_OTLP_HEADERS`
+    usually carries), or `x-api-key` (a header `heroku telemetry:add --headers` can set)."""
+    return authorized(authorization, token) or token_matches(api_key, token)
