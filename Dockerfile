@@ -22,5 +22,6 @@ ENV TUILOGS_HOME=/data \
 VOLUME ["/data"]
 EXPOSE 5170
 
-# exec: the router is PID 1 and gets SIGTERM itself (a graceful stop on `docker stop`).
-CMD ["sh", "-c", "exec tuilogs serve --host 0.0.0.0 --port \"$PORT\""]
+# Exec form: the router is PID 1 and gets SIGTERM itself (a graceful stop on `docker stop`);
+# it listens on $PORT (5170 above; a platform may set another).
+CMD ["tuilogs", "serve", "--host", "0.0.0.0"]

@@ -35,6 +35,14 @@ def tuilogs_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def _no_deploy_environment(monkeypatch):
+    """`TUILOGS_TOKEN` and `PORT` set on the machine (a dyno, a CI) would choose the token and
+    port of every router the tests start; the tests that mean them set them."""
+    monkeypatch.delenv("TUILOGS_TOKEN", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+
+
 @pytest.fixture
 def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
     """`make_router(**settings)` starts a router with `Settings` overrides."""

@@ -91,7 +91,7 @@ class TestHeroku:
         lines = (ROOT / "Procfile").read_text().splitlines()
         types = dict(re.fullmatch(r"([A-Za-z0-9_-]+): (\S.*)", line).groups() for line in lines)
         assert set(types) == {"web"}
-        assert "$PORT" in types["web"]
+        assert "--port" not in types["web"]  # the router reads PORT, which Heroku sets
 
     def test_the_buildpack_installs_this_package(self) -> None:
         lines = (ROOT / "requirements.txt").read_text().splitlines()
@@ -180,7 +180,8 @@ class TestDocker:
     def test_the_cmd_serves_on_port(self, tmp_path) -> None:
         steps = dockerfile()
         command = json.loads(next(args for w, args in steps if w == "CMD"))
-        command[-1] = command[-1].replace("--host 0.0.0.0", "--host 127.0.0.1")
+        assert command[:2] == ["tuilogs", "serve"] and "--port" not in command  # PORT is read
+        command = [("127.0.0.1" if arg == "0.0.0.0" else arg) for arg in command]
         port = free_port()
         env = router_env(tmp_path, **{**env_of(steps), "PORT": str(port)})
         env["TUILOGS_HOME"] = str(tmp_path / "data")  # the image's /data volume

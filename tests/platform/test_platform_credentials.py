@@ -124,3 +124,25 @@ def test_heroku_host_pointing_at_router(make_router, no_netrc):
     router = make_router()
     b = resolve_backend(None, env={"HEROKU_HOST": router.base_url}, netrc_path=no_netrc)
     assert (b.kind, b.token) == ("local", router.token)
+
+
+SHARED = "team-token-SECRET"
+
+
+@pytest.mark.parametrize("api", ["https://my-logs.herokuapp.com", "http://127.0.0.1:5170"])
+def test_tuilogs_token_is_a_team_routers_token(tuilogs_home, netrc_file, api):
+    """With TUILOGS_TOKEN, a URL outside *.heroku.com is a tuilogs router (used as the local
+    one is: stored history, resume by id), and the Heroku key is never sent to it."""
+    env = {"TUILOGS_TOKEN": f" {SHARED} ", "HEROKU_API_KEY": KEY}
+    b = resolve_backend("myapp", api=api, env=env, netrc_path=netrc_file)
+    assert (b.kind, b.base_url, b.token) == ("local", api, SHARED)
+    assert b.reason == f"--api → tuilogs router at {api} (token from TUILOGS_TOKEN)"
+    from_host = resolve_backend("myapp", env={**env, "HEROKU_HOST": api}, netrc_path=netrc_file)
+    assert (from_host.kind, from_host.token) == ("local", SHARED)
+
+
+def test_tuilogs_token_is_not_sent_to_heroku(tuilogs_home, no_netrc):
+    env = {"TUILOGS_TOKEN": SHARED, "HEROKU_API_KEY": KEY}
+    b = resolve_backend("myapp", api="https://api.heroku.com", env=env, netrc_path=no_netrc)
+    assert (b.kind, b.token) == ("heroku", KEY)
+    assert resolve_backend("myapp", env=env, netrc_path=no_netrc).token == KEY

@@ -49,7 +49,10 @@ def _serve(p: CommandParser) -> None:
 
 
 def _token(p: CommandParser) -> None:
-    p.description = "Print the local router's API token (created on first use)."
+    p.description = (
+        "Print the router's API token: $TUILOGS_TOKEN if set, else the local one"
+        " (created on first use)."
+    )
     p.set_defaults(run=_print_token)
 
 

@@ -2,7 +2,8 @@
 
 One module for the router that writes these files and the clients that read them.
 `TUILOGS_HOME` overrides both directories so tests and portable setups never touch the user's
-real ones.
+real ones. `TUILOGS_TOKEN`, when set, is the token instead of the token file: several routers
+on one database and their clients share it, and a platform's config var is where it lives.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 from tuilogs.core import hosts
 
 APP_NAME = "tuilogs"
+TOKEN_ENV = "TUILOGS_TOKEN"
 
 
 def _home() -> Path | None:
@@ -78,8 +80,16 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
+def shared_token() -> str | None:
+    """`TUILOGS_TOKEN` (surrounding whitespace dropped), or None when unset or empty."""
+    return os.environ.get(TOKEN_ENV, "").strip() or None
+
+
 def read_token() -> str | None:
-    """The router's API token, or None if no router ever ran here."""
+    """The router's API token: `TUILOGS_TOKEN`, else the token file; None if neither exists."""
+    shared = shared_token()
+    if shared:
+        return shared
     try:
         token = config_dir(create=False).joinpath("token").read_text(encoding="utf-8").strip()
     except OSError:

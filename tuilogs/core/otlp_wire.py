@@ -5,6 +5,10 @@ way a body can be wrong ends in `OtlpError`, carrying the HTTP status OTLP/HTTP 
 (400 malformed, 413 too large, 415 unsupported type or encoding), because a body is whatever
 the internet sent.
 
+A failed request is answered with a `google.rpc.Status` (OTLP/HTTP "Failures"), which the
+`opentelemetry-proto` package does not ship: `encode_status` writes its two scalar fields by
+hand rather than adding `googleapis-common-protos` for them.
+
 OTLP JSON is protobuf's JSON mapping with one exception that `json_format` does not know:
 `traceId` and `spanId` are hex, not base64. They are rewritten to base64 before parsing (hex
 digits are valid base64, so parsing them unconverted would silently give wrong ids).
@@ -29,6 +33,7 @@ __all__ = [
     "PROTOBUF",
     "OtlpError",
     "encode_response",
+    "encode_status",
     "parse_request",
 ]
 
@@ -154,3 +159,26 @@ def encode_response(rejected: int, error_message: str, kind: str) -> bytes:
     if kind == JSON:
         return json_format.MessageToJson(response, indent=None).encode("utf-8")
     return response.SerializeToString()
+
+
+# gRPC's codes for the HTTP answers the router gives (the OTLP spec leaves `Status.code`
+# optional; senders may log it).
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 429: 8, 503: 14}
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def encode_status(http_status: int, message: str, kind: str) -> bytes:
+    """A `google.rpc.Status` {code, message} for a failed request, in JSON or protobuf."""
+    code = _GRPC_CODES.get(http_status, 2)  # 2: UNKNOWN
+    if kind == JSON:
+        return json.dumps({"code": code, "message": message}, ensure_ascii=False).encode("utf-8")
+    text = message.encode("utf-8", "replace")
+    return b"\x08" + _varint(code) + b"\x12" + _varint(len(text)) + text

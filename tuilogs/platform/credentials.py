@@ -4,6 +4,11 @@ Order (first match wins), documented in docs/backends.md:
 
 1. `--api URL` (explicit)
 2. `HEROKU_HOST` (a full `http(s)://host[:port]`, or a bare domain -> `https://api.DOMAIN`)
+
+   For both, with `TUILOGS_TOKEN` set, a URL outside `*.heroku.com` is a tuilogs router (a
+   team's, deployed anywhere) and that is its token; else the local router's URL takes its
+   token file, and any other URL Heroku's credentials (below).
+
 3. `HEROKU_API_KEY` -> https://api.heroku.com
 4. `~/.netrc` `machine api.heroku.com` (the password is the token)
 5. the local router (`tuilogs serve`) found through its `router.json`
@@ -97,10 +102,14 @@ def resolve_backend(
     callers' convenience; the choice does not depend on it today. Reads files, no network."""
     del app
     key = (env.get("HEROKU_API_KEY") or "").strip() or None
+    shared = (env.get(locations.TOKEN_ENV) or "").strip() or None
     router = locations.discover()
 
     def for_url(url: str, origin: str) -> Backend:
         host = urlsplit(url).hostname or ""
+        if shared and not is_heroku_host(url):
+            reason = f"{origin} → tuilogs router at {url} (token from {locations.TOKEN_ENV})"
+            return Backend("local", url, shared, reason)
         if not is_heroku_host(url) and _is_local_router(url, router):
             own = locations.read_token()
             token = own or key

@@ -1,8 +1,9 @@
 """The router as an ASGI app: its routes, its error handlers, and the lifespan that starts and
 stops the `Router` (store, upkeep thread, forwarders, syslog listeners).
 
-Routes (docs/api.md): Logplex's drain endpoint, the Platform API subset, and the history
-extensions. Every error is JSON `{"id": ..., "message": ...}`; bad input never yields a 500.
+Routes (docs/api.md): Logplex's drain endpoint, OTLP/HTTP logs, the Platform API subset, and
+the history extensions. Every error is JSON `{"id": ..., "message": ...}` — except OTLP's, which
+are the `google.rpc.Status` its specification asks for; bad input never yields a 500.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from .endpoints.drain import drain_post
 from .endpoints.history import log_lines, log_stats
 from .endpoints.log_drains import create_drain, delete_drain, get_drain, list_drains
 from .endpoints.log_sessions import create_log_session, stream_log_session
+from .endpoints.otlp import otlp_logs
 from .errors import http_error, server_error
 from .router import Router
 from .settings import Settings
 
 ROUTES = [
     Route("/drains/{app}", drain_post, methods=["POST"]),
+    # OTLP/HTTP logs (Fir telemetry drains). A drain appends /v1/logs to the URL it was given,
+    # so one given the full URL posts to .../v1/logs/v1/logs: accepted too.
+    Route("/v1/logs", otlp_logs, methods=["POST"]),
+    Route("/v1/logs/v1/logs", otlp_logs, methods=["POST"]),
+    Route("/apps/{app}/v1/logs", otlp_logs, methods=["POST"]),
+    Route("/apps/{app}/v1/logs/v1/logs", otlp_logs, methods=["POST"]),
     Route("/apps", list_apps, methods=["GET"]),
     Route("/apps/{app}", get_app, methods=["GET"]),
     Route("/apps/{app}/log-sessions", create_log_session, methods=["POST"]),

@@ -1,7 +1,9 @@
-"""The router's API token: made on first start, kept in the config dir with 0600 permissions.
+"""The router's API token: `TUILOGS_TOKEN` when set (never written anywhere), else made on
+first start and kept in the config dir with 0600 permissions.
 
-The token guards the Platform API (Bearer) and the drain endpoint (Basic auth password, as the
-drain URL's userinfo). It is never logged; comparisons are constant-time.
+The token guards the Platform API (Bearer), the drain endpoint (Basic auth password, as the
+drain URL's userinfo) and the OTLP endpoint (Bearer, or `x-api-key` as Heroku's telemetry drains
+send headers). It is never logged; comparisons are constant-time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from tuilogs.core import locations as paths
 
 
 def load_or_create_token() -> str:
-    """The token from the config dir, creating it (0600) the first time."""
+    """`TUILOGS_TOKEN`, else the token from the config dir, creating it (0600) the first time."""
+    shared = paths.shared_token()
+    if shared:
+        return shared
     path = paths.token_path()
     try:
         token = path.read_text(encoding="utf-8").strip()
@@ -70,3 +75,9 @@ def credentials_from_header(header: str | None) -> tuple[str, str] | None:
 def authorized(header: str | None, token: str) -> bool:
     creds = credentials_from_header(header)
     return creds is not None and token_matches(creds[1], token)
+
+
+def otlp_authorized(authorization: str | None, api_key: str | None, token: str) -> bool:
+    """An OTLP sender's token: `Authorization` as for the API (what `OTEL_EXPORTER_OTLP_HEADERS`
+    usually carries), or `x-api-key` (a header `heroku telemetry:add --headers` can set)."""
+    return authorized(authorization, token) or token_matches(api_key, token)

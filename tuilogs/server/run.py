@@ -109,6 +109,18 @@ def _bind_syslog(
     return bound
 
 
+def port_or_env(port: int | None) -> int:
+    """`--port`, else `PORT` (set by Heroku and most container hosts), else 5170."""
+    if port is not None:
+        return port
+    raw = os.environ.get("PORT", "").strip()
+    if not raw:
+        return DEFAULT_PORT
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and int(raw) <= 65535):
+        raise StartupError(f"PORT must be a port number from 0 to 65535, got {raw[:40]!r}")
+    return int(raw)
+
+
 def _make_settings(host: str, port: int, overrides: dict[str, object]) -> Settings:
     settings = Settings(token=load_or_create_token(), host=host, port=port)
     for key, value in overrides.items():
@@ -375,7 +387,7 @@ def start_in_thread(
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """`tuilogs serve`'s options, shared by the CLI's subcommand and `python -m` below."""
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--port", type=int, help=f"default: $PORT if set, else {DEFAULT_PORT}")
     p.add_argument("--syslog-port", type=int)
     p.add_argument("--syslog-tls-port", type=int)
     p.add_argument("--tls-cert")
@@ -411,7 +423,7 @@ def run_from_args(a: argparse.Namespace, prog: str = "tuilogs serve") -> int:
 def _serve_args(a: argparse.Namespace) -> None:
     serve(
         host=a.host,
-        port=a.port,
+        port=port_or_env(a.port),
         syslog_port=a.syslog_port,
         syslog_tls_port=a.syslog_tls_port,
         tls_cert=a.tls_cert,

@@ -11,6 +11,7 @@ class Settings:
     """A router's settings (repr hidden: the token is a secret).
 
     `db_path` None means the store in the data directory; `max_body` bounds a drain POST;
+    `max_otlp_body` an OTLP POST (`/v1/logs`; both before and after gzip, like `max_body`);
     `session_ttl` is how long an unused log session lives; `retention_*` and `max_db_bytes`
     bound the store; `maintenance_interval` is how often retention by age runs; `tail_buffer_bytes`
     is how far a tail may fall behind before it loses lines (L11), `tail_buffer_total_bytes`
@@ -31,6 +32,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 0
     max_body: int = 1 << 20
+    max_otlp_body: int = 16 << 20  # as core.otlp_wire.MAX_BODY (protobuf is slow to import)
     session_ttl: float = 300.0
     retention_seconds: float | None = None
     retention_bytes: int | None = None
