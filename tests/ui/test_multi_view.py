@@ -13,6 +13,7 @@ from tuilogs.core.record import dyno_matches
 from tuilogs.core.status import State
 from tuilogs.ui.app import TuilogsApp
 from tuilogs.ui.widgets.search_bar import SearchBar
+from tuilogs.ui.widgets.sidebar import FilterSidebar
 
 from kit.files import SAMPLE
 from kit.merged import expected_merge
@@ -76,6 +77,18 @@ class TestMergedView:
         app = merged_app([web, rest])
         async with app.run_test(size=SIZE) as pilot:
             await merged_loaded(pilot, len(SAMPLE.read_bytes().splitlines()))
+            # The sidebar counts on its own tick; wait until it has counted every line.
+            await wait_for(
+                pilot,
+                lambda: (
+                    sum(
+                        n
+                        for e, _, n in app.screen.query_one(FilterSidebar)._rows
+                        if e is not None and e.kind == "stream"
+                    )
+                    == len(app.buffer)
+                ),
+            )
             sidebar = sidebar_select(app, "stream", "rest.log.gz")
             names = [app.buffer.origin(i).stream for i in range(len(app.buffer))]
             assert [r[1:] for r in sidebar._rows[:3]] == [
