@@ -52,27 +52,26 @@ async def create_drain(request: Request) -> Response:
     return JSONResponse(drain_json(drain), status_code=201)
 
 
-@platform_api
-async def get_drain(request: Request) -> Response:
+async def _named_drain(request: Request, action):
+    """`action(app, ident)` on the store for the path's app and drain; 404 when either is unknown."""
     app = await find_app(request)
     drain = None
     if app is not None:
-        ident = request.path_params["ident"]
-        drain = await in_thread(store_of(request).find_drain, app.name, ident)
+        drain = await in_thread(action, app.name, request.path_params["ident"])
     if drain is None:
         raise drain_not_found()
+    return drain
+
+
+@platform_api
+async def get_drain(request: Request) -> Response:
+    drain = await _named_drain(request, store_of(request).find_drain)
     return JSONResponse(drain_json(drain))
 
 
 @platform_api
 async def delete_drain(request: Request) -> Response:
-    app = await find_app(request)
-    drain = None
-    if app is not None:
-        ident = request.path_params["ident"]
-        drain = await in_thread(store_of(request).remove_drain, app.name, ident)
-    if drain is None:
-        raise drain_not_found()
+    drain = await _named_drain(request, store_of(request).remove_drain)
     log.info("drain %s removed from %s", drain.token, drain.app)
     await router_of(request).sync_drains()
     return JSONResponse(drain_json(drain))
