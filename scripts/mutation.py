@@ -31,6 +31,8 @@ SCOPE = {
     for name in ("record", "filters", "query", "frames", "safety", "colorize", "levels")
     + ("codes", "logfmt")
 }
+# The octet-counted framing (RFC 6587) left frames.py for its own file; it is still "frames".
+SCOPE["frames"].append("tuilogs.core.octet_counting.*")
 SCOPE["stream"] = [
     "tuilogs.platform.stream.xǁSSEParserǁ*",
     "tuilogs.platform.stream.xǁLineParserǁ*",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from tuilogs.core.record import api_timestamp, log_timestamp, parse_timestamp
+import pytest
+
+from tuilogs.core.record import api_timestamp, iso_for_python, log_timestamp, parse_timestamp
 
 WHEN = datetime(2026, 11, 23, 19, 4, 5, 1, tzinfo=timezone(timedelta(hours=2)))
 
@@ -20,3 +22,41 @@ def test_log_timestamp_has_microseconds_and_an_offset():
 def test_api_timestamp_is_utc_seconds_with_z():
     assert api_timestamp(WHEN) == "2026-11-23T17:04:05Z"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", api_timestamp())
+
+
+# Python 3.11's fromisoformat reads every spelling below unchanged, so only the spelling itself
+# shows whether the 3.10 normalisation still holds: each case pins the exact text it becomes.
+@pytest.mark.parametrize(
+    ("stamp", "spelt"),
+    [
+        ("2026-11-23T19:04:05Z", "2026-11-23T19:04:05+00:00"),
+        ("2026-11-23 19:04:05Z", "2026-11-23T19:04:05+00:00"),
+        ("2026-11-23T19:04:05.1234567Z", "2026-11-23T19:04:05.123456+00:00"),
+        ("2026-11-23T19:04:05.1+02:00", "2026-11-23T19:04:05.100000+02:00"),
+        ("2026-11-23T19:04:05,25", "2026-11-23T19:04:05.250000"),
+        ("2026-11-23T19:04:05.5+0200", "2026-11-23T19:04:05.500000+02:00"),
+        ("2011-02-10 00:19:36 -0800", "2011-02-10T00:19:36-08:00"),
+        ("2026-11-23T19:04:05+02:00", "2026-11-23T19:04:05+02:00"),
+        ("2026-11-23T19:04:05", "2026-11-23T19:04:05"),
+        ("2026-11-23", "2026-11-23"),
+        ("12:00", "12:00"),  # too short for an offset; left for fromisoformat to refuse
+        ("2026-11-23T19:04:05.999", "2026-11-23T19:04:05.999000"),
+        ("2026-11-23T19:04:05.1234", "2026-11-23T19:04:05.123400"),
+        ("2026-11-23T19:04:05.5-0330", "2026-11-23T19:04:05.500000-03:30"),
+        ("2026-11-23T19:04:05 x0800", "2026-11-23T19:04:05 x0800"),
+        ("2026-11-23T10:00:00.123Zjunk", "2026-11-23T10:00:00.123000Zjunk"),
+    ],
+)
+def test_stamps_are_spelt_for_every_python(stamp, spelt):
+    assert iso_for_python(stamp) == spelt
+
+
+def test_offsets_and_fractions_read_as_written():
+    assert parse_timestamp("2026-11-23T19:04:05.5+0200") == datetime(
+        2026, 11, 23, 19, 4, 5, 500000, tzinfo=timezone(timedelta(hours=2))
+    )
+    assert parse_timestamp("2026-11-23T19:04:05.1234567Z") == datetime(
+        2026, 11, 23, 19, 4, 5, 123456, tzinfo=timezone.utc
+    )
+    assert parse_timestamp("") is None
+    assert parse_timestamp("yesterday") is None

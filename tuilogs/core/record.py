@@ -155,6 +155,18 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
     if text[:3] in _MONTHS:
         return _syslog_timestamp(text)
+    try:
+        return datetime.fromisoformat(iso_for_python(text))
+    except ValueError:
+        return None
+
+
+def iso_for_python(text: str) -> str:
+    """An ISO 8601 stamp in the one spelling every supported Python's `fromisoformat` reads.
+
+    Python 3.10 takes only `T`, a dot and 3 or 6 fraction digits and `+HH:MM`; logs also write a
+    space for the `T`, a comma, any number of digits, `Z`, `+HHMM` and ` -0800`.
+    """
     t = text
     if len(t) > 10 and t[10] == " ":
         t = f"{t[:10]}T{t[11:]}"
@@ -162,7 +174,6 @@ def parse_timestamp(text: str) -> datetime | None:
         t = t[:-1] + "+00:00"
     elif len(t) > 20 and t[-6] == " " and t[-5] in "+-":
         t = t[:-6] + t[-5:]  # `00:19:36 -0800`
-    # fromisoformat on 3.10 accepts only 3 or 6 fraction digits.
     dot = t.find(".", 19)
     if dot == -1:
         dot = t.find(",", 19)
@@ -174,10 +185,7 @@ def parse_timestamp(text: str) -> datetime | None:
         t = t[:dot] + "." + frac + t[end:]
     if len(t) >= 5 and t[-5] in "+-" and t[-3] != ":":
         t = t[:-2] + ":" + t[-2:]
-    try:
-        return datetime.fromisoformat(t)
-    except ValueError:
-        return None
+    return t
 
 
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)}
