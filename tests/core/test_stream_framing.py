@@ -55,3 +55,35 @@ def test_a_count_waits_for_the_byte_after_its_space():
     assert parser.feed(b"1234567") == [] and parser.feed(b" ") == []
     assert [f.message for f in parser.feed(b"x\n")] == ["1234567 x"]
     assert [f.message for f in parser.feed(b"8 <13>abc\n")] == ["abc"]
+
+
+def test_a_count_has_at_most_eight_digits_so_longer_numbers_before_a_frame_are_lines():
+    parser = OctetStreamParser()
+    stream = b"123456789 <13>nine digits\n1234567890 <13>ten digits\n"
+    assert [f.message for f in parser.feed(stream)] == [
+        "123456789 <13>nine digits",
+        "1234567890 <13>ten digits",
+    ]
+    assert parser.take_errors() == []
+
+
+def test_the_count_is_the_digits_before_the_first_space():
+    parser = OctetStreamParser()
+    frames = parser.feed(b"6 <13>a b\n")  # 6 bytes counted: `<13>a `, then a line `b`
+    assert [f.message for f in frames] == ["a ", "b"]
+
+
+def test_a_frame_that_ends_with_the_data_is_given_at_once():
+    parser = OctetStreamParser()
+    assert [f.message for f in parser.feed(b"5 <13>x")] == ["x"]
+    assert [f.message for f in parser.feed(b"1 <")] == ["<"]  # one byte, not a syslog header
+    assert parser.flush() == [] and parser.take_errors() == []
+
+
+def test_a_line_cut_inside_a_feed_is_named_by_its_offset_in_the_stream():
+    parser = OctetStreamParser(max_frame=10)
+    frames = parser.feed(b"ok\n" + b"a" * 15)
+    assert [f.message for f in frames] == ["ok", "a" * 10]
+    assert parser.take_errors() == ["offset 3: line longer than 10 bytes; cut"]
+    parser.feed(b"\nnext " + b"b" * 12)
+    assert parser.take_errors() == ["offset 19: line longer than 10 bytes; cut"]

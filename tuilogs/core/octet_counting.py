@@ -254,9 +254,8 @@ class OctetStreamParser:
                 pos += 1
                 continue
             if 49 <= c <= 57:
+                # A count not complete yet waits below, as a line without its LF does.
                 sp = buf.find(b" ", pos, pos + 9)
-                if sp == -1 and n - pos < 9 and buf[pos:n].isdigit():
-                    break  # count not complete yet
                 if sp != -1 and buf[pos:sp].isdigit():
                     if sp + 1 >= n:
                         break  # need the byte after the space to decide
