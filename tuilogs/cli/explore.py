@@ -25,6 +25,7 @@ USAGE = """\
 tuilogs FILE                  explore a log file (followed as it grows)
 cmd | tuilogs -               explore a pipe
 tuilogs APP  |  tuilogs -a APP   live logs of an app (Heroku, or the local router)
+tuilogs APP --build [ID]      a build's output (the latest without ID)
 tuilogs demo                  a simulated app through an embedded router
 tuilogs sample                explore a generated sample file
 tuilogs serve [--port N] [--syslog-port N]   run the local router (a local Logplex)
@@ -77,6 +78,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
     p.add_argument(
+        "--build",
+        nargs="?",
+        const="latest",
+        metavar="ID|latest",
+        help="apps: a build's output (the latest without ID); printed, exit 1 if it failed",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=30.0,
@@ -110,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
     if args.app is None and target == "sample":
         target = str(sample_file())
     if args.app is None and (target == "-" or Path(target).exists()):
+        if args.build is not None:
+            print(f"tuilogs: --build needs an app, and {target} is a file: -a APP", file=sys.stderr)
+            return 2
         if printing:
             return quiet_on_closed_pipe(lambda: _print_file(target, args, query))
         return _explore_file(target, args, query)
@@ -165,7 +176,7 @@ def _explore_file(target: str, args: argparse.Namespace, query) -> int:
     return run_explorer(start, title, kind, _options(args, query))
 
 
-def _options(args: argparse.Namespace, query, reason: str = "", app=None):
+def _options(args: argparse.Namespace, query, reason: str = "", app=None, build=None):
     """The explorer's options from the command line (imported without Textual)."""
     from tuilogs.ui.options import ExplorerOptions
 
@@ -175,6 +186,7 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None):
         query=query,
         backend_reason=reason,
         app=app,
+        build=build,
     )
 
 
@@ -244,6 +256,10 @@ def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
         print(f"tuilogs: {exc}", file=sys.stderr)
         return 1
     try:
+        if args.build is not None:
+            from tuilogs.cli.builds import open_build
+
+            return open_build(backend, client, name, args, query, printing)
         if printing:
             return _print_app(client, name, args, query)
         return _explore_app(backend, client, name, args, query)
@@ -293,7 +309,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
     )
 
 
-def _explore_app(backend, client, name: str, args: argparse.Namespace, query) -> int:
+def _explore_app(backend, client, name: str, args: argparse.Namespace, query, build=None) -> int:
     from tuilogs.platform.live import open_app
     from tuilogs.ui.options import FollowedApp
 
@@ -309,5 +325,5 @@ def _explore_app(backend, client, name: str, args: argparse.Namespace, query) ->
     server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
     if server:
         kind += f" · server-side {server}"
-    options = _options(args, query, backend.reason, FollowedApp(client, name))
+    options = _options(args, query, backend.reason, FollowedApp(client, name), build)
     return run_explorer(start, name, kind, options)

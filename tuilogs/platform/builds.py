@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import quote
 
-from .client import PlatformClient
+from .client import PlatformClient, is_heroku_host
 from .errors import AppNotFound, InvalidRequest, NotFound, ServerError, Unsupported
 
 PAGE = 200  # Heroku's default page; its maximum is 1,000
@@ -183,7 +183,7 @@ def find_build(client: PlatformClient, app: str, ident: str = LATEST) -> Build:
 
 
 def _router_only(client: PlatformClient) -> None:
-    if client.kind == "heroku":
+    if is_heroku_host(client.base_url):
         raise Unsupported(
             "Heroku builds come from `git push` or its Build API; `tuilogs build` records "
             "builds on a tuilogs router (--api URL)"
