@@ -26,8 +26,8 @@ from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import AppNotFound, Unsupported
 
 from kit.heroku_builds import APP, BuildsStandIn
-from kit.waiting import wait_until
 from kit.platformkit import Pump
+from kit.waiting import wait_until
 
 FAST = {"backoff": (0.01, 0.05), "settle": (0.01, 0.05, 5.0)}
 FAILED_OUTPUT = [
@@ -123,11 +123,11 @@ class TestListing:
         with pytest.raises(AppNotFound):
             find_build(client, "otherapp")
 
-    def test_heroku_records_no_builds_of_ours(self, client):
-        # api.heroku.com itself refuses before sending anything.
-        with PlatformClient("https://api.heroku.com", "t0ken") as heroku_client:
-            with pytest.raises(Unsupported, match="tuilogs router"):
-                record_build(heroku_client, APP, user="me")
+    def test_heroku_records_no_builds_of_ours(self):
+        # api.heroku.com itself: refused before anything is sent.
+        heroku_client = PlatformClient("https://api.heroku.com", "t0ken")
+        with heroku_client, pytest.raises(Unsupported, match="tuilogs router"):
+            record_build(heroku_client, APP, user="me")
 
 
 class TestFollowing:
