@@ -32,7 +32,6 @@ from starlette.routing import Route
 
 APP = "myapp"
 EPOCH = datetime(2026, 11, 1, tzinfo=timezone.utc)
-_counter = itertools.count(1)
 
 
 @dataclass
@@ -63,6 +62,7 @@ class BuildsStandIn:
         self.stream_ranges: list[str | None] = []  # every Range a stream request sent
         self.info_requests = 0  # GET /apps/{app}/builds/{id}
         self.base_url = ""  # set by `serve`
+        self._numbers = itertools.count(1)  # ids and dates: the same in every run
 
     # -- driven by the test ----------------------------------------------------------------
 
@@ -78,9 +78,9 @@ class BuildsStandIn:
         release_version: int | None = None,
         created_at: str | None = None,
     ) -> str:
-        n = next(_counter)
+        n = next(self._numbers)
         build = StandInBuild(
-            id=str(uuid.UUID(int=n)),
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"build-{n}")),
             status=status,
             created_at=created_at or (EPOCH + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             user=user,
@@ -135,7 +135,7 @@ class BuildsStandIn:
                             "version": build.version, "version_description": None},
             "stack": "heroku-24",
             "status": build.status,
-            "updated_at": build.created_at,
+            "updated_at": build.created_at if build.status == "pending" else _later(build.created_at),
             "user": {"email": build.user, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, build.user))},
         }  # fmt: skip
 
@@ -248,3 +248,9 @@ def _parse_range(header: str | None) -> tuple[str, str, bool, int, bool]:
         min(1000, int(params.get("max", 200))),
         params.get("order") == "desc",
     )
+
+
+def _later(stamp: str) -> str:
+    """A finished build's `updated_at`: 95 s after it was created."""
+    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") + timedelta(seconds=95)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

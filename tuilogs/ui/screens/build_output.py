@@ -116,8 +116,16 @@ class BuildOutputScreen(ExplorerScreen):
         first = self.producer.first_error
         log = self.log_view
         if self.producer.build.failed and first is not None and log.following:
-            log.move_cursor_to(self.state.pos_of(first))
-            log.show_cursor()  # again once the pane knows its height (it may be new)
+            pos = self.state.pos_of(first)
+            log.move_cursor_to(pos)
+            # In the middle, with what led to it above and what followed below; after a
+            # refresh, when the pane knows its height (it may be new).
+            self.call_after_refresh(self._centre, pos)
+
+    def _centre(self, pos: int) -> None:
+        log = self.log_view
+        top = max(pos - log.scrollable_content_region.height // 2, 0)
+        log.scroll_to(y=top, animate=False, immediate=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":

@@ -141,7 +141,7 @@ class ExplorerScreen(Screen):
             "Builds",
             show=False,
             id="app.builds",
-            tooltip="The followed app's builds; Enter streams one's output",
+            tooltip="The followed app's builds",
         ),
         Command(
             "escape",
