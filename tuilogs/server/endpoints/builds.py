@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ..errors import ApiError, app_not_found, invalid_params
 from ..store import LogStore, StoredBuild
-from ..wire import app_id, app_ref
+from ..wire import build_json
 from .common import (
     app_name,
     in_thread,
@@ -49,30 +49,6 @@ STALE_SECONDS = 120.0  # `tuilogs build` sends a heartbeat every 20 s of silence
 POLL = (0.05, 0.5)  # a follower's wait for new output: first, longest (seconds)
 PIECE_LINES, PIECE_BYTES = 2000, 512 * 1024  # one read of the output, and one write
 ACCEPT_RANGES = "created_at"
-
-
-def build_json(build: StoredBuild, base_url: str) -> dict:
-    """A build as Heroku's API shows it, plus `exit_code` (an extension)."""
-    return {
-        "app": app_ref(build.app),
-        "buildpacks": None,
-        "created_at": build.created_at,
-        "id": build.id,
-        "output_stream_url": f"{base_url}/build-output/{build.output_secret}",
-        "release": None,
-        "slug": None,
-        "source_blob": {
-            "checksum": None,
-            "url": None,
-            "version": build.source_version,
-            "version_description": build.description,
-        },
-        "stack": "local",
-        "status": build.status,
-        "updated_at": build.updated_at,
-        "user": {"email": build.user, "id": app_id("~user:" + build.user)},
-        "exit_code": build.exit_code,
-    }
 
 
 # -- Range headers ---------------------------------------------------------------------------
