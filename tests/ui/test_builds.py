@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuilogs.platform.builds import get_build
+from tuilogs.platform.builds import finish_build, get_build, record_build, send_output
 from tuilogs.platform.client import PlatformClient
 from tuilogs.ui.commands import offered
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
@@ -220,6 +220,25 @@ class TestOutput:
             assert second is not first and first.producer.follower.stopped
             await pilot.press("escape")
             await wait_for(pilot, lambda: pilot.app.screen is explorer_screen)
+
+
+class TestAgainstTheRouter:
+    async def test_a_recorded_build_is_followed_to_its_failure(self, pclient):
+        build = record_build(pclient, APP, user="ci@example.com", description="make")
+        send_output(pclient, APP, build.id, ["-----> Compiling"])
+        async with explorer(pclient).run_test(size=SIZE) as pilot:
+            panel = await open_panel(pilot)
+            assert rows(panel)[0][:2] == ["●", "pending"]
+            await pilot.press("enter")
+            screen = await output_shown(pilot, ended=False)
+            await wait_for(pilot, lambda: "-----> Compiling" in screen_text(pilot.app), 10)
+            assert "local router" in topbar(pilot.app)
+            send_output(pclient, APP, build.id, ["make: *** [all] Error 2"])
+            await wait_for(pilot, lambda: "make: ***" in screen_text(pilot.app), 10)
+            finish_build(pclient, APP, build.id, "failed", 2)
+            await wait_for(pilot, lambda: "✗ failed" in topbar(pilot.app), 15)
+            await wait_for(pilot, lambda: screen.log_view.cursor is not None, 10)
+            assert screen.log_view.selected_line() == 1
 
 
 class TestSnapshots:
