@@ -92,7 +92,11 @@ def topbar(app) -> str:
 
 
 async def output_shown(pilot, *, ended: bool = True) -> BuildOutputScreen:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, BuildOutputScreen), 10)
+    def shown() -> bool:  # pushed, and composed: its widgets are there
+        screen = pilot.app.screen
+        return isinstance(screen, BuildOutputScreen) and screen.is_mounted
+
+    await wait_for(pilot, shown, 10)
     screen = pilot.app.screen
     screen.query_one(SearchBar).input.cursor_blink = False
     if ended:

@@ -59,6 +59,21 @@ class TuilogsApp(App[None]):
                 self.buffer, self.feed, self.source_title, self.source_kind, self.options
             )
         )
+        if self.options.build is not None and self.options.app is not None:  # `--build`
+            from tuilogs.ui.screens.build_output import show_build
+
+            self.call_after_refresh(show_build, self, self.options.app, self.options.build)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "builds":  # an app's: a file has none
+            return self.options.app is not None
+        return True
+
+    def action_builds(self) -> None:
+        """The builds panel of the followed app, over any screen (`ui/screens/builds.py`)."""
+        from tuilogs.ui.screens.builds import open_builds
+
+        open_builds(self.screen, self.options.app)
 
     def on_unmount(self) -> None:
         for producer in self.producers:

@@ -136,12 +136,7 @@ class ExplorerScreen(Screen):
             tooltip="The followed app's log drains",
         ),
         Command(
-            "b",
-            "builds",
-            "Builds",
-            show=False,
-            id="app.builds",
-            tooltip="The followed app's builds",
+            "b", "app.builds", "Builds", show=False, id="app.builds", tooltip="The app's builds"
         ),
         Command(
             "escape",
@@ -205,10 +200,6 @@ class ExplorerScreen(Screen):
             self.search.apply(options.query, FILTER, True)
         if options.backend_reason:
             tell(self, options.backend_reason, title="Backend", timeout=8)
-        if options.build is not None and options.app is not None:  # `--build`: over the logs
-            from tuilogs.ui.screens.build_output import show_build
-
-            self.call_after_refresh(show_build, self.app, options.app, options.build)
         # The first batches may already be waiting: take them once the widgets are ready.
         self.call_after_refresh(self._tick)
         self.set_interval(TICK, self._tick)
@@ -442,7 +433,7 @@ class ExplorerScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """What applies now: asked for keys, by the footer and by the command palette."""
-        if action in ("drains", "builds"):
+        if action == "drains":
             return self.options.app is not None
         if action == "next_hit":
             return self.state.searching and self.state.mode == FIND
@@ -461,12 +452,6 @@ class ExplorerScreen(Screen):
         from tuilogs.ui.screens.drains import DrainPanel
 
         self.app.push_screen(DrainPanel(app.client, app.name))
-
-    def action_builds(self) -> None:
-        """The builds panel of the app being followed (`ui/screens/builds.py`)."""
-        from tuilogs.ui.screens.builds import open_builds
-
-        open_builds(self, self.options.app)
 
     def key_entries(self) -> list[KeyEntry]:
         """Every key of the explorer and the screens it opens, for the help screen."""
