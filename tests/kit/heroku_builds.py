@@ -77,10 +77,11 @@ class BuildsStandIn:
         version: str | None = None,
         release_version: int | None = None,
         created_at: str | None = None,
+        id: str | None = None,
     ) -> str:
         n = next(self._numbers)
         build = StandInBuild(
-            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"build-{n}")),
+            id=id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"build-{n}")),
             status=status,
             created_at=created_at or (EPOCH + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             user=user,

@@ -23,7 +23,7 @@ from tuilogs.platform.builds import (
     record_build,
 )
 from tuilogs.platform.client import PlatformClient
-from tuilogs.platform.errors import AppNotFound, Unsupported
+from tuilogs.platform.errors import AppNotFound, InvalidRequest, Unsupported
 
 from kit.heroku_builds import APP, BuildsStandIn
 from kit.platformkit import Pump
@@ -122,6 +122,17 @@ class TestListing:
             find_build(client, APP, "nope")
         with pytest.raises(AppNotFound):
             find_build(client, "otherapp")
+
+    def test_the_short_id_the_panel_shows_finds_its_build(self, heroku, client):
+        ids = [heroku.add() for _ in range(3)]
+        twins = [heroku.add(id=f"0e6289{n}7-0000-4000-8000-000000000000") for n in (1, 2)]
+        for build_id in [*ids, *twins]:
+            assert find_build(client, APP, build_id[:8]).id == build_id
+            assert find_build(client, APP, build_id[:8].upper()).id == build_id
+        with pytest.raises(InvalidRequest, match=f"0e6289 starts the ids of 2 builds of {APP}"):
+            find_build(client, APP, "0e6289")
+        with pytest.raises(BuildNotFound, match=f"no build 0123abcd on {APP}"):
+            find_build(client, APP, "0123abcd")
 
     def test_heroku_records_no_builds_of_ours(self):
         # api.heroku.com itself: refused before anything is sent.

@@ -34,6 +34,7 @@ def test_recorded_builds_page_newest_first(pclient):
     assert [b.id for p in (first, second, third) for b in p.builds] == ids[::-1]
     assert third.next_range is None
     assert find_build(pclient, APP).id == ids[-1]
+    assert find_build(pclient, APP, ids[2][:8]).id == ids[2]  # the short id the panel shows
     with pytest.raises(BuildNotFound):
         find_build(pclient, APP, "00000000-0000-0000-0000-000000000000")
 

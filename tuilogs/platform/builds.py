@@ -15,6 +15,7 @@ makes one, `send_output` adds lines to it, `finish_build` gives it its status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -26,6 +27,9 @@ from .errors import AppNotFound, InvalidRequest, NotFound, ServerError, Unsuppor
 PAGE = 200  # Heroku's default page; its maximum is 1,000
 LATEST = "latest"
 STATUSES = ("pending", "succeeded", "failed")
+# The start of a build id (ids are UUIDs): the panel and headers show its first 8 characters.
+SHORT_ID = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{3,34}")
+SHORT_SCAN = 1000  # builds a short id is looked for among, newest first
 
 
 class BuildNotFound(NotFound):
@@ -170,13 +174,27 @@ def get_build(client: PlatformClient, app: str, build_id: str) -> Build:
 
 
 def find_build(client: PlatformClient, app: str, ident: str = LATEST) -> Build:
-    """A build by id, or the newest (`latest`, as `heroku builds:output` without an id)."""
+    """A build by id, by the start of its id (the 8 characters the panel and headers show),
+    or the newest (`latest`, as `heroku builds:output` without an id)."""
+    if ident != LATEST and SHORT_ID.fullmatch(ident):
+        return _by_prefix(client, app, ident.lower())
     if ident != LATEST:
         return get_build(client, app, ident)
     newest = builds_page(client, app, newest_first(1)).builds
     if not newest:
         raise BuildNotFound(f"{app} has no builds yet", status=404)
     return newest[0]
+
+
+def _by_prefix(client: PlatformClient, app: str, prefix: str) -> Build:
+    """The one build among the app's newest SHORT_SCAN whose id starts with `prefix`: neither
+    API looks ids up by prefix, so the list is read (a page of 1,000 on either)."""
+    found = [b for b in list_builds(client, app, SHORT_SCAN) if b.id.lower().startswith(prefix)]
+    if not found:
+        raise BuildNotFound(f"no build {prefix} on {app}", status=404)
+    if len(found) > 1:
+        raise InvalidRequest(f"{prefix} starts the ids of {len(found)} builds of {app}: say more")
+    return found[0]
 
 
 # -- recording builds on the router (an extension) --------------------------------------------

@@ -32,8 +32,9 @@ from tuilogs.ui.untrusted import plain
 
 MARKS = {"failed": "✗", "pending": "●", "succeeded": "✓"}
 COLUMNS = ("", "Status", "Created", "Took", "User", "Release", "Version", "ID")
-# Columns left out, in this order, until the table fits the panel (80 columns keeps the rest).
-DROP_ORDER = ("Took", "Release", "ID", "Version")
+# Columns left out, in this order, until the table fits the panel: first those with nothing to
+# say (the router's builds have no release), then these; 80 columns keep release and version.
+DROP_ORDER = ("Took", "ID", "Release", "Version")
 MIN_USER_WIDTH = 12
 REFRESH_PENDING = 5.0  # seconds between looks at the list while a build is pending
 EMPTY_HINT = {
@@ -60,7 +61,7 @@ def took(build: Build) -> str:
 def build_cells(build: Build) -> tuple[str, ...]:
     """The cells of one build, in COLUMNS order, as text safe for the terminal."""
     release = f"v{build.release_version}" if build.release_version is not None else "—"
-    version = (build.source_version or "—")[:12]
+    version = (build.source_version or "—")[:7]  # git's short form
     return (
         MARKS.get(build.status, "?"),
         escape_controls(build.status),
@@ -207,7 +208,8 @@ class BuildsPanel(ModalScreen[Build | None]):
         }
         room = self.query_one("#builds-box").content_region.width - 2
         shown = list(COLUMNS)
-        for label in (None, *DROP_ORDER):
+        empty = [c for c in DROP_ORDER if all(r[COLUMNS.index(c)] == "—" for r in rows)]
+        for label in dict.fromkeys((None, *empty, *DROP_ORDER)):
             if label is not None:
                 shown.remove(label)
             others = sum(widths[c] + 2 * table.cell_padding for c in shown if c != "User")
