@@ -6,6 +6,12 @@ together on disk). A build's output is written by one recorder, a batch per tran
 read by followers that poll by line number, so the single writer needs nothing more. Each app
 keeps its newest `MAX_BUILDS_PER_APP` builds: making one deletes those beyond, with their output,
 which bounds what builds add to the store (retention by size counts them with everything else).
+
+The statements are plain SQL that PostgreSQL runs as written (no `limit -1`, no `user` column:
+a reserved word there), so a PostgreSQL twin differs in little: `%s` for `?`, its schema's
+names, `without rowid` left out, and two routers serialised where this single writer needs
+nothing: `create_build` per app (a lock on the app's row, or an advisory lock, around reading
+the newest `created_at`) and `append_build_output` per build (`select ... for update`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ create table if not exists builds(
     id text primary key,
     app text not null,
     status text not null,
-    user text not null,
+    user_email text not null,
     created_at text not null,
     updated_at text not null,
     source_version text,
@@ -45,7 +51,7 @@ create table if not exists build_lines(
 ) without rowid;
 """
 BUILD_COLS = (
-    "id, app, status, user, created_at, updated_at, source_version, description, exit_code,"
+    "id, app, status, user_email, created_at, updated_at, source_version, description, exit_code,"
     " lines, output_secret"
 )
 _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -115,16 +121,25 @@ class SQLiteBuilds:
                 " on conflict(name) do nothing",
                 (app, stamp[:19] + "Z", stamp[:19] + "Z"),
             )
-            old = c.execute(
-                "select id from builds where app = ? order by created_at desc limit -1 offset ?",
-                (app, MAX_BUILDS_PER_APP),
-            ).fetchall()
-            for (gone,) in old:
-                c.execute("delete from build_lines where build_id = ?", (gone,))
-                c.execute("delete from builds where id = ?", (gone,))
+            self._prune(c, app)
             build = self._build_row(c, build_id)
         assert build is not None
         return build
+
+    def _prune(self, c: sqlite3.Connection, app: str) -> None:
+        """Delete the app's builds beyond its newest MAX_BUILDS_PER_APP, with their output."""
+        cut = c.execute(
+            "select created_at from builds where app = ? order by created_at desc limit 1 offset ?",
+            (app, MAX_BUILDS_PER_APP),
+        ).fetchone()
+        if cut is None:
+            return
+        c.execute(
+            "delete from build_lines where build_id in"
+            " (select id from builds where app = ? and created_at <= ?)",
+            (app, cut[0]),
+        )
+        c.execute("delete from builds where app = ? and created_at <= ?", (app, cut[0]))
 
     def append_build_output(self, build_id: str, lines: Sequence[str]) -> StoredBuild | None:
         with self.db.write() as c:
