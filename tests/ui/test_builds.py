@@ -12,6 +12,7 @@ from tuilogs.ui.commands import offered
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.build_output import BuildOutputScreen
 from tuilogs.ui.screens.builds import BuildsPanel, BuildTable
+from tuilogs.ui.screens.drains import DrainPanel
 from tuilogs.ui.screens.explorer import ExplorerScreen
 from tuilogs.ui.screens.help import help_rows
 from tuilogs.ui.widgets.search_bar import SearchBar
@@ -147,6 +148,22 @@ class TestPanel:
             await pilot.press("b")
             await pilot.pause(0.1)
             assert isinstance(pilot.app.screen, ExplorerScreen)
+
+    async def test_b_is_a_letter_in_the_search_box_and_does_nothing_over_another_panel(
+        self, heroku, client
+    ):
+        async with explorer(client).run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            explorer_screen = pilot.app.screen
+            await pilot.press("slash", "b")
+            await pilot.pause(0.05)
+            assert explorer_screen.query_one(SearchBar).input.value == "b"
+            assert pilot.app.screen is explorer_screen
+            await pilot.press("escape", "escape", "D")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, DrainPanel))
+            await pilot.press("b")
+            await pilot.pause(0.05)
+            assert isinstance(pilot.app.screen, DrainPanel)
 
     async def test_in_the_palette_and_the_help(self, heroku, client):
         async with explorer(client).run_test(size=SIZE) as pilot:

@@ -26,6 +26,7 @@ class TuilogsApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = f"tuilogs {__version__}"
     BINDINGS = [
+        Command("b", "builds", "Builds", show=False, id="app.builds", tooltip="The app's builds"),
         Command("q", "quit", "Quit", id="app.quit", tooltip="Quit tuilogs"),
         Command("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -65,8 +66,8 @@ class TuilogsApp(App[None]):
             self.call_after_refresh(show_build, self, self.options.app, self.options.build)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "builds":  # an app's: a file has none
-            return self.options.app is not None
+        if action == "builds":  # an app's (a file has none), from its logs or a build's output
+            return self.options.app is not None and isinstance(self.screen, ExplorerScreen)
         return True
 
     def action_builds(self) -> None:

@@ -136,9 +136,6 @@ class ExplorerScreen(Screen):
             tooltip="The followed app's log drains",
         ),
         Command(
-            "b", "app.builds", "Builds", show=False, id="app.builds", tooltip="The app's builds"
-        ),
-        Command(
             "escape",
             "clear_search",
             "Clear search",
