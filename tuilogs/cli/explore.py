@@ -82,7 +82,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         nargs="?",
         const="latest",
         metavar="ID|latest",
-        help="apps: a build's output (the latest without ID); printed, exit 1 if it failed",
+        help="apps: a build's output (the latest without ID; an id's first 8 characters do);"
+        " printed, exit 1 if it failed",
     )
     p.add_argument(
         "--timeout",
