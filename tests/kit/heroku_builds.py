@@ -6,11 +6,14 @@ Platform API reference and the build-output service do.
   `Range: created_at [[|]]START..; max=N, order=asc|desc` and answers `206 Partial Content`
   with a `Next-Range` when more remain; `Accept-Ranges: created_at, id`.
 * `GET /apps/{app}/builds/{id}`: the build, or 404 `{"id": "not_found", "resource": "build"}`;
-  an unknown app is 404 with `resource: app`.
+  an unknown app is 404 with `resource: app`. A build names its release by id only, as
+  Heroku's do; `GET /apps/{app}/releases` (newest first for `order=desc`, `max` of them) has
+  the versions of those made with `release_version`.
 * `output_stream_url` (`/streams/{id}`): plain chunked text, everything written so far, then
   (while the build's output is open) each line as the test writes it; the response ends when
   the test ends the output. `Range: bytes=N-` is honoured with a 206 unless `ranges=False`.
-  `missing` builds answer 404 until their first line is written (a build just started).
+  `missing` builds answer 404 until their first line is written (a build just started);
+  `after_404[id]` runs once, as such a 404 is answered (a build that ends at that moment).
   `drop(id)` cuts the open streams of a build mid-answer (no last chunk: a dropped connection).
 
 Tests drive it from their own thread: `add`, `write`, `end_output`, `set_status`, `finish`.
@@ -22,6 +25,7 @@ import asyncio
 import itertools
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -61,6 +65,8 @@ class BuildsStandIn:
         self.range_headers: list[str | None] = []  # every Range a list request sent
         self.stream_ranges: list[str | None] = []  # every Range a stream request sent
         self.info_requests = 0  # GET /apps/{app}/builds/{id}
+        self.release_ranges: list[str | None] = []  # every Range a releases request sent
+        self.after_404: dict[str, Callable[[], None]] = {}  # see `stream`
         self.base_url = ""  # set by `serve`
         self._numbers = itertools.count(1)  # ids and dates: the same in every run
 
@@ -121,9 +127,7 @@ class BuildsStandIn:
     # -- the API ---------------------------------------------------------------------------
 
     def json(self, build: StandInBuild) -> dict:
-        release = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, build.id))}
-        if build.release_version is not None:
-            release["version"] = build.release_version
+        release = {"id": self.release_id(build)}
         return {
             "app": {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.app))},
             "buildpacks": [{"url": "heroku/python", "name": "heroku/python"}],
@@ -139,6 +143,10 @@ class BuildsStandIn:
             "updated_at": build.created_at if build.status == "pending" else _later(build.created_at),
             "user": {"email": build.user, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, build.user))},
         }  # fmt: skip
+
+    @staticmethod
+    def release_id(build: StandInBuild) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, build.id))
 
     def _app_or_404(self, request: Request) -> Response | None:
         if request.path_params["app"] != self.app:
@@ -185,10 +193,30 @@ class BuildsStandIn:
             return JSONResponse(body, 404)
         return JSONResponse(self.json(build))
 
+    async def list_releases(self, request: Request) -> Response:
+        """The releases of the builds that made one: `{id, version, status}`, the rest left out."""
+        missing = self._app_or_404(request)
+        if missing is not None:
+            return missing
+        header = request.headers.get("range")
+        self.release_ranges.append(header)
+        _field, _start, _exclusive, size, desc = _parse_range(header)
+        with self.lock:
+            made = [b for b in self.builds.values() if b.release_version is not None]
+        made.sort(key=lambda b: b.release_version or 0, reverse=desc)
+        releases = [
+            {"id": self.release_id(b), "version": b.release_version, "status": "succeeded"}
+            for b in made[:size]
+        ]
+        return JSONResponse(releases, 206 if len(made) > size else 200)
+
     async def stream(self, request: Request) -> Response:
         with self.lock:
             build = self.builds.get(request.path_params["id"])
         if build is None or build.missing:
+            then = self.after_404.pop(request.path_params["id"], None)
+            if then is not None:
+                then()
             return Response("not found", 404)
         header = request.headers.get("range")
         self.stream_ranges.append(header)
@@ -221,6 +249,7 @@ class BuildsStandIn:
             routes=[
                 Route("/apps/{app}/builds", self.list_builds),
                 Route("/apps/{app}/builds/{id}", self.get_build),
+                Route("/apps/{app}/releases", self.list_releases),
                 Route("/streams/{id}", self.stream),
             ]
         )

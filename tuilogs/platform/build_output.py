@@ -157,7 +157,7 @@ class OutputFollower:
     def lines(self) -> Iterator[list[str]]:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         parser = LineParser()
-        attempt = 0
+        attempt, asked_ended = 0, False
         while not self._stop.is_set():
             try:
                 for chunk in self._read():
@@ -167,8 +167,13 @@ class OutputFollower:
                         yield lines
             except (NotFound, Forbidden) as exc:  # not there yet, or no longer
                 if not self._refresh().pending:
-                    what = f"the output of {self.build.label()} is not available ({exc.status})"
-                    raise OutputGone(what, status=exc.status) from None
+                    # Final only if asked for after the build had ended: one that ended between
+                    # the 404 and this look (a quick failure) has its output now.
+                    if asked_ended:
+                        what = f"the output of {self.build.label()} is not available"
+                        raise OutputGone(f"{what} ({exc.status})", status=exc.status) from None
+                    asked_ended = True
+                    continue
                 self._wait(State.WAITING, "the build's output to start", attempt)
                 attempt += 1
                 continue

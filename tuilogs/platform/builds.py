@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from urllib.parse import quote
 
 from .client import PlatformClient, is_heroku_host
-from .errors import AppNotFound, InvalidRequest, NotFound, ServerError, Unsupported
+from .errors import (
+    AppNotFound,
+    InvalidRequest,
+    NotFound,
+    PlatformError,
+    ServerError,
+    Unsupported,
+)
 
 PAGE = 200  # Heroku's default page; its maximum is 1,000
 LATEST = "latest"
@@ -58,7 +65,8 @@ class Build:
     """One build of an app, as `GET /apps/{app}/builds` shows it.
 
     `status` is pending, succeeded or failed; `user` is `user.email`; `release_version` is
-    `release.version` when the API sends one (Heroku's build names only the release's id);
+    `release.version` when the API sends one (Heroku's build names only the release's id:
+    `with_releases` fills it in);
     `exit_code` is the router's extension (the recorded command's exit status).
     """
 
@@ -161,6 +169,34 @@ def list_builds(client: PlatformClient, app: str, limit: int = PAGE) -> list[Bui
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+def release_versions(client: PlatformClient, app: str, count: int = PAGE) -> dict[str, int]:
+    """Release id → version of the app's `count` newest releases: Heroku's build names only its
+    release's id, and people know releases by version (`v42`). Empty when there are none to
+    be had (the router makes no releases); a decoration, so no failure is raised."""
+    try:
+        answer, _more = client.request_page(
+            "GET",
+            f"/apps/{quote(app, safe='')}/releases",
+            app=app,
+            headers={"Range": f"version ..; max={max(1, min(1000, count))}, order=desc"},
+        )
+    except PlatformError:
+        return {}
+    items = answer if isinstance(answer, list) else []
+    versions = {str(r.get("id")): _int(r.get("version")) for r in items if isinstance(r, dict)}
+    return {rid: v for rid, v in versions.items() if v is not None}
+
+
+def with_releases(builds: list[Build], versions: Mapping[str, int]) -> list[Build]:
+    """The builds, each with its release's version where `versions` knows it."""
+    return [
+        replace(b, release_version=versions[b.release_id])
+        if b.release_version is None and b.release_id in versions
+        else b
+        for b in builds
+    ]
 
 
 def get_build(client: PlatformClient, app: str, build_id: str) -> Build:

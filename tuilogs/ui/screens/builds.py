@@ -24,7 +24,14 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.safety import escape_controls
-from tuilogs.platform.builds import Build, BuildPage, builds_page, newest_first
+from tuilogs.platform.builds import (
+    Build,
+    BuildPage,
+    builds_page,
+    newest_first,
+    release_versions,
+    with_releases,
+)
 from tuilogs.platform.client import PlatformClient
 from tuilogs.ui.options import FollowedApp
 from tuilogs.ui.screens.drains import error_text, format_created
@@ -133,6 +140,8 @@ class BuildsPanel(ModalScreen[Build | None]):
         self.app_name = app
         self.builds: list[Build] = []
         self.next_range: str | None = None
+        self.releases: dict[str, int] = {}  # release id → version (`platform.builds`)
+        self.looked_up: set[str] = set()  # release ids looked for in the releases
 
     def compose(self) -> ComposeResult:
         with Vertical(id="builds-box") as box:
@@ -285,6 +294,13 @@ class BuildsPanel(ModalScreen[Build | None]):
     @work(thread=True, exclusive=True, group="builds", exit_on_error=False, name="load")
     def _load(self, range_header: str | None) -> Listing:
         page = builds_page(self.client, self.app_name, range_header or newest_first())
+        # Heroku's builds name their release by id: the versions come from the releases, asked
+        # for again only when a build names one not looked for yet (a build just released).
+        wanted = {b.release_id for b in page.builds if b.release_id} - self.looked_up
+        if wanted:
+            self.releases.update(release_versions(self.client, self.app_name))
+            self.looked_up |= wanted
+        page = BuildPage(with_releases(page.builds, self.releases), page.next_range)
         return Listing(page, fresh=range_header is None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

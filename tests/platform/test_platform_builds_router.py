@@ -16,6 +16,7 @@ from tuilogs.platform.builds import (
     list_builds,
     newest_first,
     record_build,
+    release_versions,
     send_output,
 )
 from tuilogs.platform.errors import InvalidRequest
@@ -35,6 +36,7 @@ def test_recorded_builds_page_newest_first(pclient):
     assert third.next_range is None
     assert find_build(pclient, APP).id == ids[-1]
     assert find_build(pclient, APP, ids[2][:8]).id == ids[2]  # the short id the panel shows
+    assert release_versions(pclient, APP) == {}  # the router makes no releases
     with pytest.raises(BuildNotFound):
         find_build(pclient, APP, "00000000-0000-0000-0000-000000000000")
 

@@ -21,6 +21,8 @@ from tuilogs.platform.builds import (
     list_builds,
     newest_first,
     record_build,
+    release_versions,
+    with_releases,
 )
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import AppNotFound, InvalidRequest, Unsupported
@@ -108,7 +110,13 @@ class TestListing:
             "alice@example.com",
             "3f2a9c1",
         )
-        assert build.release_version == 42 and build.label() == f"build {build_id[:8]} (v42)"
+        assert build.release_id is not None and build.release_version is None  # Heroku's
+        assert build.label() == f"build {build_id[:8]}"
+        versions = release_versions(client, APP)
+        assert heroku.release_ranges == ["version ..; max=200, order=desc"]
+        [released] = with_releases([build], versions)
+        assert released.release_version == 42
+        assert released.label() == f"build {build_id[:8]} (v42)"
         assert build.output_stream_url == f"{heroku.base_url}/streams/{build_id}"
         assert "streams" not in repr(build)  # pre-signed: a secret
 
@@ -180,6 +188,20 @@ class TestFollowing:
         heroku.finish(build_id, "succeeded")
         reader.done()
         assert reader.lines == ["-----> Building"] and reader.error is None
+
+    def test_a_build_that_ends_as_its_output_is_asked_for_is_read(self, heroku, client):
+        # A quick failure: the output is not there (404), then at once all there, and the
+        # build ended: the look at the build after the 404 says failed, and one more ask reads
+        # the output rather than calling it gone.
+        build_id = heroku.add("pending", open=True, missing=True)
+        heroku.after_404[build_id] = lambda: (
+            heroku.write(build_id, " !     Push failed"),
+            heroku.finish(build_id, "failed"),
+        )
+        reader = Collector(client, get_build(client, APP, build_id))
+        reader.done()
+        assert reader.lines == [" !     Push failed"] and reader.error is None
+        assert reader.follower.build.failed
 
     def test_the_output_of_a_finished_build_that_is_gone(self, heroku, client):
         build_id = heroku.add("failed", missing=True)

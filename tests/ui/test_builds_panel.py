@@ -118,7 +118,10 @@ class TestPanel:
             assert [r[:2] for r in listed] == [
                 ["✓", "succeeded"], ["✗", "failed"], ["✓", "succeeded"], ["✓", "succeeded"],
             ]  # fmt: skip
-            assert [r[5] for r in listed] == ["v42", "—", "v41", "v40"]
+            assert [r[5] for r in listed] == ["v42", "—", "v41", "v40"]  # from the releases
+            await pilot.press("r")  # listed again: the releases are not asked for again
+            await wait_for(pilot, lambda: len(heroku.range_headers) == 2 and not panel.busy(), 10)
+            assert len(heroku.release_ranges) == 1 and rows(panel) == listed
             assert "4 builds, newest first · 1 failed ✗" in status(panel)
             table = panel.query_one(BuildTable)
             assert table.status_style("failed") != table.status_style("succeeded")
