@@ -66,8 +66,10 @@ class TuilogsApp(App[None]):
             self.call_after_refresh(show_build, self, self.options.app, self.options.build)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "builds":  # an app's (a file has none), from its logs or a build's output
-            return self.options.app is not None and isinstance(self.screen, ExplorerScreen)
+        if action == "builds":  # an app's (a file has none); everywhere but over its own panel
+            from tuilogs.ui.screens.builds import BuildsPanel
+
+            return self.options.app is not None and not isinstance(self.screen, BuildsPanel)
         return True
 
     def action_builds(self) -> None:
