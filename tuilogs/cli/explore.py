@@ -28,6 +28,7 @@ tuilogs A.log B.log.gz DIR/   several files (a directory: its log files), merged
 tuilogs APP1 APP2             several apps' live logs, merged by time
 cmd | tuilogs -               explore a pipe
 tuilogs APP  |  tuilogs -a APP   live logs of an app (Heroku, or the local router)
+tuilogs APP --build [ID]      a build's output (the latest without ID)
 tuilogs demo                  a simulated app through an embedded router
 tuilogs sample                explore a generated sample file
 tuilogs serve [--port N] [--syslog-port N]   run the local router (a local Logplex)
@@ -85,6 +86,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
     p.add_argument(
+        "--build",
+        nargs="?",
+        const="latest",
+        metavar="ID|latest",
+        help="apps: a build's output (the latest without ID; an id's first 8 characters do);"
+        " printed, exit 1 if it failed",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=30.0,
@@ -115,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"tuilogs: {exc}", file=sys.stderr)
             return 2
     printing = args.print_mode or not sys.stdout.isatty()
+    if args.build is not None:  # one app's build: `-a APP` or the one target, never a file
+        several = len(targets) > 1 or (args.app is not None and targets)
+        if several or (targets and (targets[0] == "-" or Path(targets[0]).exists())):
+            print(
+                "tuilogs: --build needs one app (and no files): APP --build or -a APP --build",
+                file=sys.stderr,
+            )
+            return 2
     if not targets:
         return _app(args.app, args, query, printing)
     if args.app is not None or len(targets) > 1 or Path(targets[0]).is_dir():
@@ -185,7 +202,7 @@ def _explore_file(target: str, args: argparse.Namespace, query, notes=()) -> int
     return run_explorer(start, title, kind, _options(args, query))
 
 
-def _options(args: argparse.Namespace, query, reason: str = "", app=None):
+def _options(args: argparse.Namespace, query, reason: str = "", app=None, build=None):
     """The explorer's options from the command line (imported without Textual)."""
     from tuilogs.ui.options import ExplorerOptions
 
@@ -195,6 +212,7 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None):
         query=query,
         backend_reason=reason,
         app=app,
+        build=build,
     )
 
 
@@ -265,6 +283,10 @@ def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
         print(f"tuilogs: {exc}", file=sys.stderr)
         return 1
     try:
+        if args.build is not None:
+            from tuilogs.cli.builds import open_build
+
+            return open_build(backend, client, name, args, query, printing)
         if printing:
             return _print_app(client, name, args, query)
         return _explore_app(backend, client, name, args, query)
@@ -314,7 +336,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
     )
 
 
-def _explore_app(backend, client, name: str, args: argparse.Namespace, query) -> int:
+def _explore_app(backend, client, name: str, args: argparse.Namespace, query, build=None) -> int:
     from tuilogs.platform.live import open_app
     from tuilogs.ui.options import FollowedApp
 
@@ -330,5 +352,5 @@ def _explore_app(backend, client, name: str, args: argparse.Namespace, query) ->
     server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
     if server:
         kind += f" · server-side {server}"
-    options = _options(args, query, backend.reason, FollowedApp(client, name))
+    options = _options(args, query, backend.reason, FollowedApp(client, name), build)
     return run_explorer(start, name, kind, options)

@@ -1,7 +1,7 @@
 """The `tuilogs` command line: one argparse parser, one subparser per command.
 
     tuilogs [TARGET] [options]          explore (the default command): cli/explore.py
-    tuilogs serve | token | ingest | demo | drains | drains:add | drains:remove  [options]
+    tuilogs serve | token | ingest | build | demo | drains | drains:add | drains:remove  [...]
 
 argparse has no default subcommand, and `tuilogs app.log` must stay what it has always been,
 so one rule fills the gap: when the first argument is not a command's name, the hidden
@@ -86,6 +86,12 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(p: CommandParser) -> None:
+    from . import build_record
+
+    build_record.add_arguments(p)
+
+
 def _demo(p: CommandParser) -> None:
     from . import demo
 
@@ -112,6 +118,7 @@ COMMANDS = (
     Command("serve", "run the local router (a local Logplex)", _serve),
     Command("token", "print the local router's API token", _token),
     Command("ingest", "send standard input to the local router as app lines", _ingest),
+    Command("build", "run a command and record its output as a build of an app", _build),
     Command("demo", "a simulated app through an embedded router, in the explorer", _demo),
     Command("drains", "display the log drains of an app", _drains("drains")),
     Command("drains:add", "adds a log drain to an app", _drains("drains:add")),

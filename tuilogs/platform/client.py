@@ -118,14 +118,37 @@ class PlatformClient:
         app: str | None = None,
         json: object = None,
         params: dict | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> object:
         """One API call; the decoded JSON answer, or a PlatformError."""
+        return self.request_page(
+            method, path, app=app, json=json, params=params, content=content, headers=headers
+        )[0]
+
+    def request_page(
+        self,
+        method: str,
+        path: str,
+        *,
+        app: str | None = None,
+        json: object = None,
+        params: dict | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[object, str | None]:
+        """`request`, and the `Next-Range` of a list truncated by Heroku's Ranges (a `206
+        Partial Content` answer; None when the list is complete): the `Range` header that
+        asks for the next page."""
         try:
-            resp = self._http.request(method, path, json=json, params=params)
+            resp = self._http.request(
+                method, path, json=json, params=params, content=content, headers=headers
+            )
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url, self.timeout) from None
         try:
-            return self._answer(resp, app)
+            more = resp.headers.get("next-range") if resp.status_code == 206 else None
+            return self._answer(resp, app), more or None
         finally:
             # An httpx response refers to itself through its bound stream, so it (with its
             # body: a history page is ~1 MB) lives until a full garbage collection. Paging a
@@ -200,14 +223,21 @@ class PlatformClient:
 
     def stream(self, logplex_url: str) -> LogStream:
         """Open a session's `logplex_url` (see `stream.LogStream`); use as a context manager."""
-        https = logplex_url.startswith("https://")
+        stream = LogStream(
+            self.stream_http(logplex_url), logplex_url, read_timeout=self.stream_read_timeout
+        )
+        self._streams.add(stream)
+        return stream
+
+    def stream_http(self, url: str) -> httpx.Client:
+        """The httpx client for a stream URL (a `logplex_url`, a build's `output_stream_url`):
+        no Authorization header, since such a URL carries its own secret."""
+        https = url.startswith("https://")
         http = self._stream_clients.get(https)
         if http is None:
             # Plain http (the local router) skips the CA bundle; https verifies certificates.
             http = self._stream_clients[https] = httpx.Client(verify=https, **self._stream_options)
-        stream = LogStream(http, logplex_url, read_timeout=self.stream_read_timeout)
-        self._streams.add(stream)
-        return stream
+        return http
 
     # -- drains --------------------------------------------------------------------------
 

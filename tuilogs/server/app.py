@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from .endpoints.apps import get_app, list_apps
+from .endpoints.builds import add_output, create_build, end_build, get_build, list_builds
+from .endpoints.builds import stream_output as stream_build_output
 from .endpoints.drain import drain_post
 from .endpoints.history import log_lines, log_stats
 from .endpoints.log_drains import create_drain, delete_drain, get_drain, list_drains
@@ -43,6 +45,12 @@ ROUTES = [
     Route("/apps/{app}/log-drains", create_drain, methods=["POST"]),
     Route("/apps/{app}/log-drains/{ident:path}", get_drain, methods=["GET"]),
     Route("/apps/{app}/log-drains/{ident:path}", delete_drain, methods=["DELETE"]),
+    Route("/apps/{app}/builds", list_builds, methods=["GET"]),
+    Route("/apps/{app}/builds", create_build, methods=["POST"]),
+    Route("/apps/{app}/builds/{build}", get_build, methods=["GET"]),
+    Route("/apps/{app}/builds/{build}", end_build, methods=["PATCH"]),
+    Route("/apps/{app}/builds/{build}/output", add_output, methods=["POST"]),
+    Route("/build-output/{secret}", stream_build_output, methods=["GET"]),
 ]
 
 

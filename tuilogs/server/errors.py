@@ -72,8 +72,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     path = request.url.path
-    if path.startswith("/log-sessions/"):
-        path = "/log-sessions/<secret>"  # a live session's secret stays out of the log
+    for secret_path in ("/log-sessions/", "/build-output/"):
+        if path.startswith(secret_path):
+            path = secret_path + "<secret>"  # a stream URL's secret stays out of the log
     log.exception("internal error on %s %s", request.method, path)
     return JSONResponse(
         {"id": "internal_server_error", "message": "Internal error; see the router's log."},

@@ -1,9 +1,9 @@
 """What the router sends: the Platform API's JSON shapes and the log-session stream formats.
 
 One place for every byte a client parses, so the API's shape can be checked against Heroku's
-in one file: apps, drains, stored lines, stats, log sessions, and the SSE / plain-text lines of
-a `logplex_url`. A stored line is one line of either stream (`LogRecord.line()` escapes line
-breaks in the message); `log-lines` JSON keeps the message as stored, since JSON encodes it.
+in one file: apps, drains, builds, stored lines, stats, log sessions, and the SSE / plain-text
+lines of a `logplex_url`. A stored line is one line of either stream (`LogRecord.line()` escapes
+line breaks in the message); `log-lines` JSON keeps the message as stored, since JSON encodes it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from tuilogs.core.record import LogRecord
 
 from .sessions import LogSession
-from .store import Drain, LineStats, StoredApp, StoredLine
+from .store import Drain, LineStats, StoredApp, StoredBuild, StoredLine
 
 # Stable ids for apps: the Platform API wants UUIDs, our apps are just names.
 APP_NAMESPACE = uuid.UUID("6f1c1f8e-6a0e-5d3b-9a51-7475696c6f67")
@@ -72,6 +72,30 @@ def drain_json(drain: Drain) -> dict:
         "token": drain.token,
         "updated_at": drain.updated_at,
         "url": drain.url,
+    }
+
+
+def build_json(build: StoredBuild, base_url: str) -> dict:
+    """A build as Heroku's API shows it, plus `exit_code` (an extension)."""
+    return {
+        "app": app_ref(build.app),
+        "buildpacks": None,
+        "created_at": build.created_at,
+        "id": build.id,
+        "output_stream_url": f"{base_url}/build-output/{build.output_secret}",
+        "release": None,
+        "slug": None,
+        "source_blob": {
+            "checksum": None,
+            "url": None,
+            "version": build.source_version,
+            "version_description": build.description,
+        },
+        "stack": "local",
+        "status": build.status,
+        "updated_at": build.updated_at,
+        "user": {"email": build.user, "id": app_id("~user:" + build.user)},
+        "exit_code": build.exit_code,
     }
 
 

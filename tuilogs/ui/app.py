@@ -26,6 +26,7 @@ class TuilogsApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = f"tuilogs {__version__}"
     BINDINGS = [
+        Command("b", "builds", "Builds", show=False, id="app.builds", tooltip="The app's builds"),
         Command("q", "quit", "Quit", id="app.quit", tooltip="Quit tuilogs"),
         Command("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -59,6 +60,23 @@ class TuilogsApp(App[None]):
                 self.buffer, self.feed, self.source_title, self.source_kind, self.options
             )
         )
+        if self.options.build is not None and self.options.app is not None:  # `--build`
+            from tuilogs.ui.screens.build_output import show_build
+
+            self.call_after_refresh(show_build, self, self.options.app, self.options.build)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "builds":  # an app's (a file has none); everywhere but over its own panel
+            from tuilogs.ui.screens.builds import BuildsPanel
+
+            return self.options.app is not None and not isinstance(self.screen, BuildsPanel)
+        return True
+
+    def action_builds(self) -> None:
+        """The builds panel of the followed app, over any screen (`ui/screens/builds.py`)."""
+        from tuilogs.ui.screens.builds import open_builds
+
+        open_builds(self.screen, self.options.app)
 
     def on_unmount(self) -> None:
         for producer in self.producers:

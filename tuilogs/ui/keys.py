@@ -23,6 +23,7 @@ AREAS = {
     "sidebar": "Sidebar",
     "detail": "Detail view",
     "drains": "Drains panel",
+    "builds": "Builds panel",
     "app": "Everywhere",
 }
 

@@ -5,10 +5,13 @@ Callers import the protocol and its data types from here; only the code that ope
 """
 
 from .interface import (
+    BUILD_STATUSES,
+    MAX_BUILDS_PER_APP,
     Drain,
     LineStats,
     LogStore,
     StoredApp,
+    StoredBuild,
     StoredLine,
     StoreError,
     StoreFull,
@@ -16,12 +19,15 @@ from .interface import (
 )
 
 __all__ = [
+    "BUILD_STATUSES",
+    "MAX_BUILDS_PER_APP",
     "Drain",
     "LineStats",
     "LogStore",
     "StoreError",
     "StoreFull",
     "StoredApp",
+    "StoredBuild",
     "StoredLine",
     "Upkeep",
 ]

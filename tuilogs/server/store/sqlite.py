@@ -36,6 +36,7 @@ from pathlib import Path
 from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import Drain, LineStats, StoredApp, StoredLine, Upkeep
+from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
 from .sqlite_fts import parts
 from .sqlite_search import Search, read_lines
@@ -45,8 +46,8 @@ from .sqlite_upkeep import ROOM_WAIT, SQLiteUpkeep
 log = logging.getLogger("tuilogs.server.store")
 
 
-class SQLiteStore:
-    """The store in one SQLite file (`SQLiteDatabase`); thread-safe.
+class SQLiteStore(SQLiteBuilds):
+    """The store in one SQLite file (`SQLiteDatabase`); thread-safe. Builds: sqlite_builds.py.
 
     A `LogStore` (the methods' contracts are documented there). Blocking: call from worker
     threads, not the event loop. Beyond the protocol it offers what the tests and operators of
@@ -77,6 +78,7 @@ class SQLiteStore:
         )
         if max_bytes:
             self.db.set_max_bytes(max_bytes)
+        self._create_build_tables()
 
     def set_max_bytes(self, max_bytes: int | None) -> None:
         self.db.set_max_bytes(max_bytes)

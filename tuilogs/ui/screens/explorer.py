@@ -452,6 +452,7 @@ class ExplorerScreen(Screen):
 
     def key_entries(self) -> list[KeyEntry]:
         """Every key of the explorer and the screens it opens, for the help screen."""
+        from tuilogs.ui.screens.builds import BuildsPanel
         from tuilogs.ui.screens.detail import DetailScreen
         from tuilogs.ui.screens.drains import DrainPanel
 
@@ -462,6 +463,7 @@ class ExplorerScreen(Screen):
             *entries(FilterSidebar, "sidebar"),
             *entries(DetailScreen, "detail"),
             *entries(DrainPanel, "drains"),
+            *entries(BuildsPanel, "builds"),
             *entries(self.app, "app"),
         ]
 

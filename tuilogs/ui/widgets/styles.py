@@ -6,6 +6,7 @@ names (`status.5xx`, `latency.slow`, ...) to component class names (`log--status
 
 from __future__ import annotations
 
+from tuilogs.core.buildpack import BUILD_STYLES
 from tuilogs.core.colorize import PALETTE_SIZE, STYLES
 
 PROCESS_SLOTS = PALETTE_SIZE
@@ -18,6 +19,7 @@ def component(rule: str) -> str:
 
 COMPONENT_CLASSES = {
     *(component(r) for r in STYLES),
+    *(component(r) for r in BUILD_STYLES),
     *(f"log--process-{i}" for i in range(PROCESS_SLOTS)),
     *(component(r) for r in EXTRA),
 }
