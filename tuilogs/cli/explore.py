@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         several = len(targets) > 1 or (args.app is not None and targets)
         if several or (targets and (targets[0] == "-" or Path(targets[0]).exists())):
             print(
-                "tuilogs: --build needs one app (and no files): APP --build or -a APP --build",
+                "tuilogs: --build needs an app (one, not a file): APP --build or -a APP --build",
                 file=sys.stderr,
             )
             return 2
