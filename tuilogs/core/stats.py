@@ -287,10 +287,8 @@ def buffer_summary(
         done += len(keys)
         if progress is not None:
             progress(done, total)
-    if lines is None:
-        counts = Counter(buffer.keys)
-    else:
-        counts = Counter(map(buffer.keys.__getitem__, lines))
+    keys = buffer.keys
+    counts = Counter(keys) if lines is None else Counter(map(keys.__getitem__, lines))
     builder.add_origins(
         Counter({(origins[k].source, origins[k].dyno): n for k, n in counts.items()})
     )
