@@ -23,6 +23,7 @@ AREAS = {
     "sidebar": "Sidebar",
     "detail": "Detail view",
     "drains": "Drains panel",
+    "stats": "Stats view",
     "app": "Everywhere",
 }
 
