@@ -29,13 +29,19 @@ from tuilogs.core.summary import STATUS_CLASSES, STATUS_QUERIES, LogSummary
 from tuilogs.ui.stats_request import StatsRequest
 
 BARS = " ▁▂▃▄▅▆▇█"
-NAME_WIDTH = 32  # paths are cut to this (the full path is in the row's search)
-FIXED_COLUMNS = NAME_WIDTH + 12 + 10  # the name and count columns, padding and the frame
+NAME_WIDTH = 30  # paths are cut to this (the full path is in the row's search)
+OTHER_COLUMNS = NAME_WIDTH + 10 + 16  # the name and count columns, cell padding, frame, bar
+
+
+def detail_width(width: int) -> int:
+    """Room for the last column (the bars, a code's title) in a terminal `width` wide, so the
+    table never scrolls sideways (80 columns: 24)."""
+    return max(10, width - OTHER_COLUMNS)
 
 
 def buckets_for(width: int) -> int:
     """How many time buckets a terminal `width` columns wide has room for."""
-    return max(10, min(200, width - FIXED_COLUMNS))
+    return min(200, detail_width(width))
 
 
 def bars(counts: list[int]) -> str:
@@ -92,6 +98,7 @@ class StatsScreen(ModalScreen[str | None]):
         self.request = request
         self.summary: LogSummary | None = None
         self.queries: dict[object, str] = {}  # row key → the search that shows its lines
+        self.detail_width = detail_width(80)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -143,6 +150,7 @@ class StatsScreen(ModalScreen[str | None]):
         """The sections, each a heading row then its rows (a row with a search is choosable)."""
         table.clear()
         self.queries.clear()
+        self.detail_width = detail_width(self.app.size.width)
         self._heading(table, "Requests by status", f"{s.requests:,}", _series_span(s))
         for cls in STATUS_CLASSES:
             counts = s.series.get(cls, [])
@@ -171,13 +179,13 @@ class StatsScreen(ModalScreen[str | None]):
         table.add_row(
             Text(title, style="bold underline"),
             Text(count, style="italic", justify="right"),
-            Text(detail, style="italic"),
+            Text(_cut(detail, self.detail_width), style="italic"),
         )
 
     def _row(self, table, query: str | None, name: str, count: int, detail) -> None:
-        name = escape_controls(name)  # paths come from log lines: untrusted
-        if len(name) > NAME_WIDTH:
-            name = name[: NAME_WIDTH - 1] + "…"
+        name = _cut(escape_controls(name), NAME_WIDTH)  # paths come from log lines: untrusted
+        if isinstance(detail, str):
+            detail = _cut(detail, self.detail_width)
         key = table.add_row(Text(name), Text(f"{count:,}", justify="right"), detail)
         if query is not None:
             self.queries[key] = query
@@ -201,7 +209,8 @@ def _series_span(s: LogSummary) -> str:
     if s.bucket_start is None:
         return "no router lines"
     start = datetime.fromtimestamp(s.bucket_start, timezone.utc)
-    return f"from {start:%Y-%m-%d %H:%M:%S} UTC, {_span(s.bucket_seconds)} a bar"
+    shape = "%Y-%m-%d %H:%M" if s.bucket_seconds >= 3600 else "%H:%M:%S"
+    return f"{_span(s.bucket_seconds)}/bar from {start:{shape}}Z"  # Z: UTC
 
 
 def _span(seconds: int) -> str:
@@ -209,6 +218,10 @@ def _span(seconds: int) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _ms(value: int | None) -> str:
