@@ -31,7 +31,7 @@ STATS_COMMAND = Command(
     show=False,
     id="app.stats",
     title="Stats view",
-    tooltip="Requests by status over time, top paths, codes, dynos, levels of the lines shown",
+    tooltip="Status, paths, codes, dynos, levels",
 )
 
 Progress = Callable[[int, int], None]
