@@ -18,7 +18,7 @@ from tuilogs.core.stats import StatsBuilder
 from tuilogs.core.summary import LogSummary
 
 from ..store import LogStore
-from ..wire import app_ref
+from ..wire import summary_json
 from .common import in_thread, platform_api, query_int, require_app, store_of
 
 PIECE_LINES = 10_000
@@ -57,4 +57,4 @@ async def log_summary(request: Request) -> Response:
     }
     buckets = query_int(request, "buckets", 1, MAX_BUCKETS) or DEFAULT_BUCKETS
     summary = await in_thread(summarize, store_of(request), app.name, filters, buckets)
-    return JSONResponse({"app": app_ref(app.name), **summary.to_json()})
+    return JSONResponse(summary_json(app.name, summary))
