@@ -55,11 +55,6 @@ ROUTER_RE = re.compile(
     rb'at=\S*(?: code=(\S*))?(?: desc="[^"\n]*")? method=\S* path=("[^"\n]*"|\S*)'
     rb" host=\S* request_id=\S* fwd=\S* dyno=\S* connect=\S* service=(\d*)\S* status=(\d?)"
 )
-# Router errors with a code, by themselves (1% of router lines): (code, status class digit).
-ROUTER_CODE_RE = re.compile(
-    rb"heroku\[router\]: at=error code=(\S*)(?: desc=\"[^\"\n]*\")? method=\S* path=(?:\"[^\"\n]*\"|\S*)"
-    rb" host=\S* request_id=\S* fwd=\S* dyno=\S* connect=\S* service=\d*\S* status=(\d?)"
-)
 # The dyno manager's and Logplex's `Error R14 (…)`; rare, so each match's dyno is read back
 # from its line's header (DYNO_BEFORE_RE, on the text up to the match).
 PLATFORM_CODE_RE = re.compile(rb"\]: Error ([HRL]\d\d)\b")
@@ -102,7 +97,8 @@ class StatsBuilder:
         if len(rows) == router_lines:
             self.by_second.update(map(itemgetter(0, 4), rows))
             self.path_service.update(map(itemgetter(2, 3), rows))
-            self.router_codes.update(ROUTER_CODE_RE.findall(data))
+            # Codes are on 1% of router lines: picked out at C speed before counting.
+            self.router_codes.update(map(itemgetter(1, 4), filter(itemgetter(1), rows)))
         elif router_lines:
             self._router_one_by_one(data)
         for m in PLATFORM_CODE_RE.finditer(data):
