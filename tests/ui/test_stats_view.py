@@ -159,3 +159,18 @@ def test_snapshot_120x40(snap_compare):
 
 def test_snapshot_80x24(snap_compare):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_stats_ready)
+
+
+async def test_s_again_on_the_same_view_is_answered_at_once():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        first = (await open_stats(pilot)).summary
+        await pilot.press("escape")
+        again = await open_stats(pilot)
+        assert again.summary is first  # not counted again
+        await pilot.press("escape")
+        await pilot.press("ampersand", *"dyno:web", "enter")
+        await wait_for(pilot, lambda: not app.screen.state.search_pending)
+        narrowed = await open_stats(pilot)
+        assert narrowed.summary is not first and narrowed.summary.lines < first.lines

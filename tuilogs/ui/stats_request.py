@@ -9,6 +9,7 @@ Kept out of explorer.py, which only binds the key and calls `open_stats`.
 
 from __future__ import annotations
 
+import weakref
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,18 +78,30 @@ def _case_sensitive(term: TextTerm) -> bool:
     return term.text.lower() != term.text
 
 
+# The last local summary of each explorer, by what it covered: `S` again on the same view
+# (after Esc, say) answers at once instead of counting millions of lines again.
+_last: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
-    state = explorer.state
+    state, buffer = explorer.state, explorer.buffer
     lines = None if state.visible is None else array("I", state.visible)
-    shown = len(explorer.buffer) if lines is None else len(lines)
+    shown = len(buffer) if lines is None else len(lines)
     local_covers = f"{shown:,} lines in view"
+    query = state.query.text if state.query is not None else None
+    view = (buffer.epoch, len(buffer), state.version, query, state.mode, buckets)
 
     def local(progress: Progress, cancelled: Callable[[], bool], note: str = ""):
         from tuilogs.core.stats import buffer_summary
 
+        known = _last.get(explorer)
+        if known is not None and known[0] == view:
+            return known[1], note
         summary = buffer_summary(
-            explorer.buffer, lines, buckets=buckets, cancelled=cancelled, progress=progress
+            buffer, lines, buckets=buckets, cancelled=cancelled, progress=progress
         )
+        if summary is not None:
+            _last[explorer] = (view, summary)
         return summary, note
 
     followed = explorer.options.app
