@@ -89,7 +89,6 @@ class StatsScreen(ModalScreen[str | None]):
     StatsScreen #stats-note { color: $warning; }
     StatsScreen ProgressBar { margin: 1 0; }
     StatsScreen DataTable { height: 1fr; }
-    StatsScreen DataTable > .datatable--header { text-style: bold; }
     """
     BINDINGS = [Binding("escape,q,S", "dismiss", "Close", id="stats.close")]
 
@@ -102,7 +101,7 @@ class StatsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Stats — {self.request.covers}", id="stats-title")
+            yield Static(Text(f"Stats — {self.request.covers}"), id="stats-title")
             yield Static("", id="stats-note")
             yield ProgressBar(show_eta=False, id="stats-progress")
             table = StatsTable(cursor_type="row", show_header=False)
@@ -130,7 +129,7 @@ class StatsScreen(ModalScreen[str | None]):
 
     def on_stats_ready(self, event: StatsReady) -> None:
         self.summary = event.summary
-        self.query_one("#stats-note", Static).update(event.note)
+        self.query_one("#stats-note", Static).update(Text(event.note))  # no markup: a server's
         self.query_one(ProgressBar).display = False
         table = self.query_one(DataTable)
         self.fill(table, event.summary)
@@ -142,7 +141,8 @@ class StatsScreen(ModalScreen[str | None]):
     def _failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.query_one(ProgressBar).display = False
-            self.query_one("#stats-note", Static).update(f"Cannot count: {event.worker.error}")
+            note = Text(f"Cannot count: {event.worker.error}")
+            self.query_one("#stats-note", Static).update(note)
 
     # -- the table ----------------------------------------------------------------------------
 
