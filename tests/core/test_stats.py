@@ -178,3 +178,18 @@ def test_pieces_read_joined_or_line_by_line(sample_buffer, monkeypatch, sparse_b
     check(summary, [sample_buffer.record(i) for i in lines])
     assert seen[-1] == (len(lines), len(lines)) and len(seen) == -(-len(lines) // 7)
     assert buffer_summary(sample_buffer, lines, cancelled=lambda: True) is None
+
+
+def test_summaries_so_far_while_counting(sample_buffer, monkeypatch):
+    """A view is handed the numbers so far (here after every block): each covers the lines
+    counted until then, and the last answer is the whole."""
+    import tuilogs.core.stats as stats
+
+    monkeypatch.setattr(stats, "PIECE_LINES", 100)
+    lines = parse_query("-source:nothing").scan(sample_buffer)  # every line, as an index list
+    partials = []
+    whole = buffer_summary(sample_buffer, lines, partial=partials.append, partial_every=0)
+    assert [p.lines for p in partials] == list(range(100, len(lines), 100))
+    for p in partials:
+        check(p, [sample_buffer.record(i) for i in lines[: p.lines]])
+    assert whole == buffer_summary(sample_buffer)

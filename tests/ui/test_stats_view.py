@@ -3,14 +3,18 @@ palette and help, the router's summary for router apps; and its snapshots at 120
 
 from __future__ import annotations
 
+import threading
+from array import array
+
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, ProgressBar
 
 from tuilogs.core.record import parse_line
 from tuilogs.ui.commands import offered
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.help import HelpScreen
 from tuilogs.ui.screens.stats import StatsScreen, bars, buckets_for
+from tuilogs.ui.stats_request import StatsRequest
 from tuilogs.ui.widgets.search_bar import SearchBar
 
 from kit.files import SAMPLE
@@ -139,6 +143,45 @@ async def test_router_apps_are_summarised_by_the_router(router, pclient):
         screen = await open_stats(pilot)
         assert screen.summary.lines == len(app.screen_stack[-2].state)
         assert "cannot apply these filters" in screen.query_one("#stats-note").render().plain
+
+
+async def test_numbers_so_far_while_counting(sample_summaries):
+    """While counting, the table shows the numbers so far under the progress bar, and the
+    cursor keeps its row as they grow; then the whole, and the bar goes."""
+    so_far, whole = sample_summaries
+    go_on = threading.Event()
+
+    def compute(listener):
+        listener.progress(100, 619)
+        listener.partial(so_far)
+        go_on.wait(10)
+        return whole, ""
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        screen = StatsScreen(StatsRequest("a test", compute))
+        await app.push_screen(screen)
+        table = screen.query_one(DataTable)
+        await wait_for(pilot, lambda: screen.summary is so_far and table.display)
+        assert screen.query_one(ProgressBar).display and not screen.summary_final
+        assert "counting" in screen.query_one("#stats-note").render().plain
+        table.move_cursor(row=3)
+        go_on.set()
+        await wait_for(pilot, lambda: screen.summary_final)
+        assert screen.summary is whole and not screen.query_one(ProgressBar).display
+        assert table.cursor_row == 3
+
+
+@pytest.fixture
+def sample_summaries():
+    from tuilogs.core.stats import buffer_summary
+
+    from kit.files import load
+
+    buffer, _, producer = load(SAMPLE)
+    producer.stop()
+    return buffer_summary(buffer, array("I", range(100))), buffer_summary(buffer)
 
 
 def test_bars_scale_to_their_peak():

@@ -24,6 +24,7 @@ Measured at 5,000,000 lines (947 MB, genlogs): see benchmarks/bench_stats.py.
 from __future__ import annotations
 
 import re
+import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -70,6 +71,7 @@ TOP_PATHS = 10
 MIN_P95_REQUESTS = 20  # a path's p95 is ranked only over this many requests
 PIECE_LINES = 8192  # visible lines joined per block
 SPARSE_BYTES = 4 << 20  # a piece spanning more bytes is read line by line
+PARTIAL_EVERY = 0.5  # seconds between the summaries so far handed to a view
 
 Progress = Callable[[int, int], None]
 
@@ -268,14 +270,19 @@ def buffer_summary(
     buckets: int = 60,
     cancelled: Callable[[], bool] = lambda: False,
     progress: Progress | None = None,
+    partial: Callable[[LogSummary], None] | None = None,
+    partial_every: float = PARTIAL_EVERY,
 ) -> LogSummary | None:
     """The summary of `lines` (indexes, ascending; None: every line) of `buffer`; None when
-    cancelled. `progress(done, total)` is called after each block (from this thread)."""
+    cancelled. From this thread: `progress(done, total)` after each block, and
+    `partial(summary so far)` at most every `partial_every` seconds, so a view can show
+    numbers while millions of lines are still being counted."""
     builder = StatsBuilder()
     origins = buffer.origins.origins
     router = [o.id for o in origins if (o.source, o.dyno) == ROUTER]
     total = len(buffer) if lines is None else len(lines)
-    done = 0
+    seen: Counter[int] | None = Counter() if partial is not None else None
+    done, told = 0, time.monotonic()
     for data, keys in _blocks(buffer, lines):
         if cancelled():
             return None
@@ -283,15 +290,29 @@ def buffer_summary(
         done += len(keys)
         if progress is not None:
             progress(done, total)
+        if seen is not None and partial is not None:
+            seen.update(keys)
+            if done < total and time.monotonic() - told >= partial_every:
+                builder.origins = _named(seen, origins)
+                partial(builder.summary(buckets))
+                told = time.monotonic()
+    builder.origins = _named(seen if seen is not None else _origin_counts(buffer, lines), origins)
+    return builder.summary(buckets)
+
+
+def _origin_counts(buffer: LogBuffer, lines: array | None) -> Mapping[int, int]:
     keys = buffer.keys
     if lines is None and sum(buffer.counts.values()) == len(keys):
-        counts = buffer.counts  # kept by the buffer as lines arrive
-    else:
-        counts = Counter(keys) if lines is None else Counter(map(keys.__getitem__, lines))
-    builder.add_origins(
-        Counter({(origins[k].source, origins[k].dyno): n for k, n in counts.items()})
-    )
-    return builder.summary(buckets)
+        return buffer.counts  # kept by the buffer as lines arrive
+    return Counter(keys) if lines is None else Counter(map(keys.__getitem__, lines))
+
+
+def _named(counts: Mapping[int, int], origins: list) -> Counter[tuple[str, str]]:
+    """Counts by origin id as counts by (source, dyno)."""
+    named: Counter[tuple[str, str]] = Counter()
+    for k, n in counts.items():
+        named[(origins[k].source, origins[k].dyno)] += n
+    return named
 
 
 def _blocks(buffer: LogBuffer, lines: array | None) -> Iterator[tuple[bytes, array]]:

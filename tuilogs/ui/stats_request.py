@@ -13,7 +13,7 @@ import weakref
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.query import OriginTerm, TextTerm, parse_query
@@ -35,15 +35,25 @@ STATS_COMMAND = Command(
     tooltip="Status, paths, codes, dynos, levels",
 )
 
-Progress = Callable[[int, int], None]
-Compute = Callable[[Progress, Callable[[], bool]], "tuple[LogSummary | None, str]"]
+
+class Listener(Protocol):
+    """What a computation tells the view, from the worker thread, and asks it."""
+
+    def progress(self, done: int, total: int) -> None: ...
+
+    def partial(self, summary: LogSummary) -> None: ...
+
+    def cancelled(self) -> bool: ...
+
+
+Compute = Callable[[Listener], "tuple[LogSummary | None, str]"]
 
 
 @dataclass(frozen=True)
 class StatsRequest:
-    """What to summarise: `covers` says it in the view's title; `compute(progress,
-    cancelled)` runs on a worker thread and returns the summary (None: cancelled) and a note
-    (why it was computed here rather than by the router, when it had to be)."""
+    """What to summarise: `covers` says it in the view's title; `compute(listener)` runs on
+    a worker thread and returns the summary (None: cancelled) and a note (why it was computed
+    here rather than by the router, when it had to be)."""
 
     covers: str
     compute: Compute
@@ -91,14 +101,19 @@ def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
     query = state.query.text if state.query is not None else None
     view = (buffer.epoch, len(buffer), state.version, query, state.mode, buckets)
 
-    def local(progress: Progress, cancelled: Callable[[], bool], note: str = ""):
+    def local(listener: Listener, note: str = ""):
         from tuilogs.core.stats import buffer_summary
 
         known = _last.get(explorer)
         if known is not None and known[0] == view:
             return known[1], note
         summary = buffer_summary(
-            buffer, lines, buckets=buckets, cancelled=cancelled, progress=progress
+            buffer,
+            lines,
+            buckets=buckets,
+            cancelled=listener.cancelled,
+            progress=listener.progress,
+            partial=listener.partial,
         )
         if summary is not None:
             _last[explorer] = (view, summary)
@@ -110,16 +125,16 @@ def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
     filters = server_filters(state)
     if filters is None:
         note = "the router cannot apply these filters: counted over the lines loaded here"
-        return StatsRequest(local_covers, lambda p, c: local(p, c, note))
+        return StatsRequest(local_covers, lambda listener: local(listener, note))
 
-    def by_router(progress: Progress, cancelled: Callable[[], bool]):
+    def by_router(listener: Listener):
         from tuilogs.platform.errors import PlatformError
 
         try:
             return followed.client.log_summary(followed.name, buckets=buckets, **filters), ""
         except PlatformError as exc:
             why = f"the router could not answer ({exc}): counted over the lines loaded here"
-            return local(progress, cancelled, why)
+            return local(listener, why)
 
     return StatsRequest(f"{followed.name}'s whole stored history, by the router", by_router)
 

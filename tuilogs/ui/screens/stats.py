@@ -67,8 +67,30 @@ class StatsProgress(Message, bubble=False):
 
 @dataclass
 class StatsReady(Message, bubble=False):
+    """The numbers: so far (`final` False: still counting) or all of them."""
+
     summary: LogSummary
     note: str
+    final: bool = True
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatsReady) and not message.final
+
+
+class _Listener:
+    """The worker's side of the view: its messages are posted, thread-safe."""
+
+    def __init__(self, screen: StatsScreen, worker) -> None:
+        self.screen, self.worker = screen, worker
+
+    def progress(self, done: int, total: int) -> None:
+        self.screen.post_message(StatsProgress(done, total))
+
+    def partial(self, summary: LogSummary) -> None:
+        self.screen.post_message(StatsReady(summary, "", final=False))
+
+    def cancelled(self) -> bool:
+        return self.worker.is_cancelled
 
 
 class StatsTable(DataTable):
@@ -96,6 +118,7 @@ class StatsScreen(ModalScreen[str | None]):
         super().__init__()
         self.request = request
         self.summary: LogSummary | None = None
+        self.summary_final = False
         self.queries: dict[object, str] = {}  # row key → the search that shows its lines
         self.detail_width = detail_width(80)
 
@@ -116,11 +139,7 @@ class StatsScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _compute(self) -> None:
         worker = get_current_worker()
-
-        def progress(done: int, total: int) -> None:
-            self.post_message(StatsProgress(done, total))
-
-        summary, note = self.request.compute(progress, lambda: worker.is_cancelled)
+        summary, note = self.request.compute(_Listener(self, worker))
         if summary is not None and not worker.is_cancelled:
             self.post_message(StatsReady(summary, note))
 
@@ -128,14 +147,20 @@ class StatsScreen(ModalScreen[str | None]):
         self.query_one(ProgressBar).update(total=event.total, progress=event.done)
 
     def on_stats_ready(self, event: StatsReady) -> None:
-        self.summary = event.summary
-        self.query_one("#stats-note", Static).update(Text(event.note))  # no markup: a server's
-        self.query_one(ProgressBar).display = False
+        """Numbers so far (the progress bar stays) or all of them; the cursor keeps its row."""
+        if self.summary is not None and self.summary_final:
+            return  # a late "so far" after the whole
+        self.summary, self.summary_final = event.summary, event.final
+        self.query_one(ProgressBar).display = not event.final
+        note = event.note if event.final else "counting… the numbers so far"
+        self.query_one("#stats-note", Static).update(Text(note))  # no markup: a server's
         table = self.query_one(DataTable)
+        row = table.cursor_row if table.display else 1  # the first row under a heading
         self.fill(table, event.summary)
-        table.display = True
-        table.move_cursor(row=1)  # the first row under the first heading
-        table.focus()
+        if not table.display:
+            table.display = True
+            table.focus()
+        table.move_cursor(row=min(row, table.row_count - 1))
 
     @on(Worker.StateChanged)
     def _failed(self, event: Worker.StateChanged) -> None:
