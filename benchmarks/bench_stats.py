@@ -6,7 +6,8 @@
 Makes (once) `/tmp/stats5m.log` with ../shared/tools/genlogs.py (another `--lines` gets its
 own file), opens it in tuilogs (its own venv, benchenv.py) under ../shared/tools/tuitime.py,
 waits until the whole file is indexed (the header stops saying "indexing"), presses `S` and
-times until the view's table is on screen (a heading of it). Then the same
+times until the view's table is on screen with the numbers so far, and until every line is
+counted (no "counting…" left on screen). Then the same
 computation in this process, without a terminal (`tuilogs.core.stats.buffer_summary`), wall
 and CPU time, which says how much of the figure is the machine's load. `uptime` is printed
 before and after: the development machine has 2 cores shared by several engineers.
@@ -27,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_explorer import GENLOGS, tuitime  # noqa: E402
 from benchenv import spread, tuilogs_bin  # noqa: E402
 
-DONE = "Slowest paths"  # a heading of the view's table: drawn once the numbers are in
+FIRST = "Slowest paths"  # a heading of the view's table: drawn with the first numbers
+# The table, and no "counting…" anywhere on the screen: every line counted.
+DONE = r"\A(?![\s\S]*counting)[\s\S]*Slowest paths"
 
 
 def make_file(lines: int, path: Path | None) -> Path:
@@ -44,8 +47,9 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def through_the_terminal(tuilogs: str, path: Path) -> float:
-    """Seconds from `S` to the filled stats view, the file fully indexed before."""
+def through_the_terminal(tuilogs: str, path: Path) -> tuple[float, float]:
+    """Seconds from `S` to the view's first numbers (counted so far) and to all of them, the
+    file fully indexed before."""
     r = tuitime(
         f"{tuilogs} {path}",
         r"wait:\d+ lines",
@@ -53,13 +57,14 @@ def through_the_terminal(tuilogs: str, path: Path) -> float:
         "sleep:1.0",
         "mark",
         "keys:S",
-        f"wait:{re.escape(DONE)}",
+        f"wait:{re.escape(FIRST)}",
+        f"wait:{DONE}",
         "sleep:0.3",
         "keys:q",
         timeout=600,
     )
-    waits = r["waits"]
-    return waits[2] if len(waits) > 2 else float("nan")
+    waits = r["waits"] + [float("nan")] * 4
+    return waits[2], waits[3]
 
 
 def in_process(path: Path) -> tuple[float, float]:
@@ -98,7 +103,8 @@ def main() -> None:
     screens = []
     for _ in range(a.runs):
         screens.append(through_the_terminal(tuilogs, path))
-        print(f"  S → stats view on screen: {screens[-1]:.3f} s   ({uptime()})", flush=True)
+        first, done = screens[-1]
+        print(f"  S → first numbers {first:.3f} s, all counted {done:.3f} s   ({uptime()})")
     computed = [in_process(path) for _ in range(a.runs)]
     for wall, cpu in computed:
         print(f"  buffer_summary in process: {wall:.3f} s wall, {cpu:.3f} s CPU   ({uptime()})")
@@ -106,7 +112,10 @@ def main() -> None:
     print()
     print(f"| {path.name} | tuilogs | target |")
     print("|---|---|---|")
-    print(f"| stats view (S → on screen, 120x40) | {spread(screens)} | ≤ 2 s |")
+    print(f"| stats view, S → first numbers on screen | {spread([f for f, _ in screens])} | |")
+    print(
+        f"| stats view, S → every line counted (120x40) | {spread([d for _, d in screens])} | ≤ 2 s |"
+    )
     print(f"| … the computation alone, wall | {spread([w for w, _ in computed])} | |")
     print(f"| … the computation alone, CPU | {spread([c for _, c in computed])} | |")
 
