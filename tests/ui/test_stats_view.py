@@ -217,3 +217,39 @@ async def test_s_again_on_the_same_view_is_answered_at_once():
         await wait_for(pilot, lambda: not app.screen.state.search_pending)
         narrowed = await open_stats(pilot)
         assert narrowed.summary is not first and narrowed.summary.lines < first.lines
+
+
+@pytest.mark.parametrize(
+    ("sidebar", "query", "expected"),
+    [
+        ({}, None, {}),
+        ({"dyno": "web"}, None, {"dyno": "web"}),
+        (
+            {"source": "app", "dyno": "web.1"},
+            "timeout",
+            {"source": "app", "dyno": "web.1", "q": "timeout"},
+        ),
+        ({}, "dyno:router /cart", {"dyno": "router", "q": "/cart"}),
+        ({"dyno": "web"}, "dyno:router", None),  # two dynos: the router takes one
+        ({}, "Timeout", None),  # smart case: case-sensitive, the router's q is not
+        ({}, "/H1[0-9]/", None),
+        ({}, "status>=500", None),
+        ({}, "-source:app", None),
+        ({}, "one two", None),  # one substring only
+    ],
+)
+def test_what_the_router_can_apply(sidebar, query, expected):
+    from tuilogs.core.buffer import LogBuffer
+    from tuilogs.core.filters import INCLUDE
+    from tuilogs.core.query import parse_query
+    from tuilogs.core.view import FILTER, ExplorerState
+    from tuilogs.ui.stats_request import server_filters
+
+    state = ExplorerState(LogBuffer())
+    for kind, name in sidebar.items():
+        state.filter.set(kind, name, INCLUDE)
+    if query is not None:
+        state.set_query(parse_query(query), FILTER)
+    assert server_filters(state) == expected
+    state.filter.set("dyno", "worker", "exclude")
+    assert server_filters(state) is None  # an exclusion: not the router's either
