@@ -62,6 +62,14 @@ async def help_screen(pilot):
     await pilot.press("question_mark")
 
 
+async def stats_view(pilot):
+    from tuilogs.ui.screens.stats import StatsScreen
+
+    await pilot.press("S")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, StatsScreen))
+    await wait_for(pilot, lambda: pilot.app.screen.summary_final, timeout=30)
+
+
 async def drains_panel() -> None:
     """The drain panel over a real, throwaway router with two drains."""
     import os
@@ -96,6 +104,7 @@ async def run() -> None:
         ("find", find),
         ("detail", detail),
         ("help", help_screen),
+        ("stats", stats_view),
     ]:
         await shoot(name, steps)
     await drains_panel()

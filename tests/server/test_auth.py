@@ -23,6 +23,7 @@ API_ROUTES = [
     ("DELETE", "/apps/myapp/log-drains/x"),
     ("GET", "/apps/myapp/log-lines"),
     ("GET", "/apps/myapp/log-stats"),
+    ("GET", "/apps/myapp/log-summary"),
 ]
 
 

@@ -16,6 +16,7 @@ import httpx
 
 from tuilogs import __version__
 from tuilogs.core.drain_urls import validate_drain_url
+from tuilogs.core.summary import LogSummary
 
 from .errors import (
     AppNotFound,
@@ -312,6 +313,36 @@ class PlatformClient:
             host = host_of(self.base_url)
             raise Unsupported(f"{host} has no history paging", status=404) from None
         return LogPage.from_json(answer)
+
+    def log_summary(
+        self,
+        app: str,
+        *,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        buckets: int = 60,
+    ) -> LogSummary:
+        """`GET /apps/{app}/log-summary`: the stats view's numbers over the app's whole stored
+        history (router only; Unsupported for Heroku and servers without the route)."""
+        if self.kind == "heroku" and is_heroku_host(self.base_url):
+            raise Unsupported("Heroku keeps no history to summarise")
+        params: dict[str, object] = {"buckets": max(1, min(1000, int(buckets)))}
+        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
+            if value:
+                params[key] = value
+        try:
+            answer = self.request(
+                "GET", f"/apps/{self._seg(app)}/log-summary", app=app, params=params
+            )
+        except AppNotFound:
+            raise
+        except NotFound:
+            raise Unsupported(f"{host_of(self.base_url)} has no log summary", status=404) from None
+        try:
+            return LogSummary.from_json(answer)  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ServerError("the log-summary answer is not a summary") from None
 
 
 def _drain(answer: object) -> LogDrain:

@@ -23,6 +23,7 @@ from .endpoints.history import log_lines, log_stats
 from .endpoints.log_drains import create_drain, delete_drain, get_drain, list_drains
 from .endpoints.log_sessions import create_log_session, stream_log_session
 from .endpoints.otlp import otlp_logs
+from .endpoints.summary import log_summary
 from .errors import http_error, server_error
 from .router import Router
 from .settings import Settings
@@ -41,6 +42,7 @@ ROUTES = [
     Route("/log-sessions/{secret}", stream_log_session, methods=["GET"]),
     Route("/apps/{app}/log-lines", log_lines, methods=["GET"]),
     Route("/apps/{app}/log-stats", log_stats, methods=["GET"]),
+    Route("/apps/{app}/log-summary", log_summary, methods=["GET"]),
     Route("/apps/{app}/log-drains", list_drains, methods=["GET"]),
     Route("/apps/{app}/log-drains", create_drain, methods=["POST"]),
     Route("/apps/{app}/log-drains/{ident:path}", get_drain, methods=["GET"]),

@@ -1,9 +1,10 @@
 """What the router sends: the Platform API's JSON shapes and the log-session stream formats.
 
 One place for every byte a client parses, so the API's shape can be checked against Heroku's
-in one file: apps, drains, builds, stored lines, stats, log sessions, and the SSE / plain-text
-lines of a `logplex_url`. A stored line is one line of either stream (`LogRecord.line()` escapes
-line breaks in the message); `log-lines` JSON keeps the message as stored, since JSON encodes it.
+in one file: apps, drains, builds, stored lines, stats, summaries, log sessions, and the SSE /
+plain-text lines of a `logplex_url`. A stored line is one line of either stream
+(`LogRecord.line()` escapes line breaks in the message); `log-lines` JSON keeps the message as
+stored, since JSON encodes it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from tuilogs.core.record import LogRecord
+from tuilogs.core.summary import LogSummary
 
 from .sessions import LogSession
 from .store import Drain, LineStats, StoredApp, StoredBuild, StoredLine
@@ -108,6 +110,12 @@ def line_json(line: StoredLine) -> dict:
         "dyno": line.dyno,
         "message": line.message,
     }
+
+
+def summary_json(app: str, summary: LogSummary) -> dict:
+    """`GET /apps/{app}/log-summary` (an extension): the stats view's numbers
+    (`LogSummary.from_json` reads them back)."""
+    return {"app": app_ref(app), **summary.to_json()}
 
 
 async def log_lines_json(

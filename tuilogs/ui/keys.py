@@ -24,6 +24,7 @@ AREAS = {
     "detail": "Detail view",
     "drains": "Drains panel",
     "builds": "Builds panel",
+    "stats": "Stats view",
     "app": "Everywhere",
 }
 

@@ -41,6 +41,7 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
+from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.log_lines import TIME_MODES
@@ -135,6 +136,7 @@ class ExplorerScreen(Screen):
             title="Log drains",
             tooltip="The followed app's log drains",
         ),
+        STATS_COMMAND,
         Command(
             "escape",
             "clear_search",
@@ -450,6 +452,9 @@ class ExplorerScreen(Screen):
 
         self.app.push_screen(DrainPanel(app.client, app.name))
 
+    def action_stats(self) -> None:
+        open_stats(self)
+
     def key_entries(self) -> list[KeyEntry]:
         """Every key of the explorer and the screens it opens, for the help screen."""
         from tuilogs.ui.screens.builds import BuildsPanel
@@ -464,6 +469,7 @@ class ExplorerScreen(Screen):
             *entries(DetailScreen, "detail"),
             *entries(DrainPanel, "drains"),
             *entries(BuildsPanel, "builds"),
+            *stats_entries(),
             *entries(self.app, "app"),
         ]
 
