@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -12,7 +13,7 @@ from tuilogs.core.codes import CODES, find_code
 from tuilogs.core.logfmt import parse_logfmt
 from tuilogs.core.query import parse_query
 from tuilogs.core.record import parse_line
-from tuilogs.core.stats import StatsBuilder, buffer_summary
+from tuilogs.core.stats import RunningStats, StatsBuilder, buffer_summary
 from tuilogs.core.summary import LogSummary, bucket_width
 
 from kit.files import SAMPLE, load
@@ -195,3 +196,40 @@ def test_summaries_so_far_while_counting(sample_buffer, monkeypatch):
     for p in partials:
         check(p, [sample_buffer.record(i) for i in lines[: p.lines]])
     assert whole == buffer_summary(sample_buffer)
+
+
+def test_running_counts_equal_a_count_of_every_line_as_lines_arrive(tmp_path, sample_lines):
+    """The counts kept up in the background: the same numbers as counting every line at once,
+    after lines arrive in several batches and after the buffer renumbers its lines."""
+    half = len(sample_lines) // 2
+    log = tmp_path / "growing.log"
+    log.write_text("\n".join(sample_lines[:half]) + "\n")
+    buffer, feed, producer = load(log, follow=True)
+    try:
+        running = RunningStats(buffer)
+        assert not running.caught_up()
+        steps = []
+        assert running.catch_up(progress=lambda done, total: steps.append((done, total)))
+        assert running.caught_up() and steps[-1] == (half, half)
+        check(running.summary(), records(sample_lines[:half]))
+        with log.open("a") as out:
+            out.write("\n".join(sample_lines[half:]) + "\n")
+        deadline = time.monotonic() + 10
+        while len(buffer) < len(sample_lines) and time.monotonic() < deadline:
+            feed.drain(buffer)
+            time.sleep(0.01)
+        assert not running.caught_up()
+        assert running.catch_up()
+        check(running.summary(), records(sample_lines))
+        assert running.summary() == buffer_summary(buffer)
+        buffer.epoch += 1  # as a truncation or a prepended history page does
+        assert not running.caught_up() and running.catch_up()
+        check(running.summary(), records(sample_lines))
+    finally:
+        producer.stop()
+
+
+def test_running_counts_stop_when_cancelled(sample_buffer):
+    running = RunningStats(sample_buffer)
+    assert not running.catch_up(cancelled=lambda: True)
+    assert running.done == 0 and running.summary().lines == 0

@@ -14,7 +14,7 @@ from tuilogs.ui.commands import offered
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.help import HelpScreen
 from tuilogs.ui.screens.stats import StatsScreen, bars, buckets_for
-from tuilogs.ui.stats_request import StatsRequest
+from tuilogs.ui.stats_request import StatsRequest, running_stats
 from tuilogs.ui.widgets.search_bar import SearchBar
 
 from kit.files import SAMPLE
@@ -253,3 +253,17 @@ def test_what_the_router_can_apply(sidebar, query, expected):
     assert server_filters(state) == expected
     state.filter.set("dyno", "worker", "exclude")
     assert server_filters(state) is None  # an exclusion: not the router's either
+
+
+async def test_every_line_is_counted_in_the_background_once_the_log_has_loaded():
+    """The warm-up: with no filter, `S` is answered from counts already made."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        explorer = app.screen
+        running = running_stats(explorer)
+        await wait_for(pilot, running.caught_up, timeout=10)
+        assert running.done == len(explorer.buffer)
+        screen = await open_stats(pilot)
+        assert screen.summary == running.summary(buckets_for(explorer.size.width))
+        assert screen.summary.lines == len(explorer.buffer)

@@ -27,6 +27,7 @@ shows something within a second; the whole needs per-line columns filled while i
 from __future__ import annotations
 
 import re
+import threading
 import time
 from array import array
 from collections import Counter, defaultdict
@@ -305,6 +306,57 @@ def buffer_summary(
                 wait = max(partial_every, 4 * (told - started))
     builder.origins = _named(seen if seen is not None else _origin_counts(buffer, lines), origins)
     return builder.summary(buckets)
+
+
+class RunningStats:
+    """The counts of every line of a buffer, kept up as lines arrive: the stats view of an
+    unfiltered log is then ready when asked for, instead of costing ~1 µs a line at that
+    moment (6 s of CPU at 5,000,000 lines). `catch_up` may run on several threads at once
+    (a background warm-up and the view); each block is counted once, under the lock."""
+
+    def __init__(self, buffer: LogBuffer) -> None:
+        self.buffer = buffer
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.builder = StatsBuilder()
+        self.done = 0  # lines counted, from the buffer's first
+        self.epoch = self.buffer.epoch  # a reset or a prepend renumbers the lines: count anew
+
+    def caught_up(self) -> bool:
+        return self.epoch == self.buffer.epoch and self.done >= len(self.buffer)
+
+    def catch_up(
+        self, cancelled: Callable[[], bool] = lambda: False, progress: Progress | None = None
+    ) -> bool:
+        """Count the lines not counted yet; False when cancelled first."""
+        buffer = self.buffer
+        while not cancelled():
+            with self._lock:
+                if self.epoch != buffer.epoch:
+                    self._reset()
+                total = len(buffer)
+                if self.done >= total:
+                    return True
+                first, last, _, data = next(buffer.chunks(self.done, total))
+                keys = buffer.keys[first:last]
+                router = [o.id for o in buffer.origins.origins if (o.source, o.dyno) == ROUTER]
+                self.builder.add_block(data, sum(map(keys.count, router)))
+                self.done = last
+            if progress is not None:
+                progress(last, total)
+        return False
+
+    def summary(self, buckets: int = 60) -> LogSummary:
+        """The summary of the lines counted so far."""
+        with self._lock:
+            buffer, done = self.buffer, self.done
+            counts = dict(buffer.counts)  # one C call: safe while the UI thread adds lines
+            if sum(counts.values()) != done:
+                counts = Counter(buffer.keys[:done])
+            self.builder.origins = _named(counts, buffer.origins.origins)
+            return self.builder.summary(buckets)
 
 
 def _origin_counts(buffer: LogBuffer, lines: array | None) -> Mapping[int, int]:

@@ -9,6 +9,7 @@ Kept out of explorer.py, which only binds the key and calls `open_stats`.
 
 from __future__ import annotations
 
+import time
 import weakref
 from array import array
 from collections.abc import Callable
@@ -91,6 +92,47 @@ def _case_sensitive(term: TextTerm) -> bool:
 # The last local summary of each explorer, by what it covered: `S` again on the same view
 # (after Esc, say) answers at once instead of counting millions of lines again.
 _last: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Each explorer's counts of every line, kept up in the background (warm_stats).
+_running: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+WARM_EVERY = 1.0  # seconds between looks for lines to count
+WARM_QUIET = 1.0  # the log loaded and settled this long before the warm-up starts
+
+
+def running_stats(explorer: ExplorerScreen):
+    from tuilogs.core.stats import RunningStats
+
+    running = _running.get(explorer)
+    if running is None or running.buffer is not explorer.buffer:
+        running = _running[explorer] = RunningStats(explorer.buffer)
+    return running
+
+
+def warm_stats(explorer: ExplorerScreen) -> None:
+    """Count every line in the background once the log has loaded (then new lines as they
+    come), so the stats view without filters opens at once. It starts only when the first
+    screen, the index and the history are done, to keep out of their way."""
+    from textual.worker import get_current_worker
+
+    from tuilogs.core.status import State
+
+    running = running_stats(explorer)
+    settling = (State.STARTING, State.CONNECTING, State.RECONNECTING)
+
+    def warm() -> None:
+        worker = get_current_worker()
+        settled_since = None
+        while not worker.is_cancelled:
+            time.sleep(WARM_EVERY)
+            feed = explorer.feed
+            history = feed.history
+            if feed.head_pending or feed.status.state in settling or (history and not history.done):
+                settled_since = None
+                continue
+            settled_since = settled_since or time.monotonic()
+            if time.monotonic() - settled_since >= WARM_QUIET:
+                running.catch_up(cancelled=lambda: worker.is_cancelled)
+
+    explorer.run_worker(warm, thread=True, group="stats-warm", exclusive=True, exit_on_error=False)
 
 
 def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
@@ -107,6 +149,13 @@ def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
         known = _last.get(explorer)
         if known is not None and known[0] == view:
             return known[1], note
+        if lines is None:  # every line: the background counts, caught up
+            running = running_stats(explorer)
+            if not running.catch_up(listener.cancelled, _with_partials(running, listener, buckets)):
+                return None, note
+            summary = running.summary(buckets)
+            _last[explorer] = (view, summary)
+            return summary, note
         summary = buffer_summary(
             buffer,
             lines,
@@ -137,6 +186,25 @@ def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
             return local(listener, why)
 
     return StatsRequest(f"{followed.name}'s whole stored history, by the router", by_router)
+
+
+def _with_partials(running, listener: Listener, buckets: int):
+    """A progress callback that also hands the view the numbers so far, at most every half
+    second and never more than a fifth of the time (summing up costs with every path seen)."""
+    from tuilogs.core.stats import PARTIAL_EVERY
+
+    told, wait = time.monotonic(), PARTIAL_EVERY
+
+    def progress(done: int, total: int) -> None:
+        nonlocal told, wait
+        listener.progress(done, total)
+        if done < total and time.monotonic() - told >= wait:
+            started = time.monotonic()
+            listener.partial(running.summary(buckets))
+            told = time.monotonic()
+            wait = max(PARTIAL_EVERY, 4 * (told - started))
+
+    return progress
 
 
 def stats_entries() -> list[KeyEntry]:

@@ -41,7 +41,7 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries
+from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries, warm_stats
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.log_lines import TIME_MODES
@@ -203,6 +203,7 @@ class ExplorerScreen(Screen):
         self.call_after_refresh(self._tick)
         self.set_interval(TICK, self._tick)
         self.feed.on_data = self._wake
+        warm_stats(self)
 
     def on_unmount(self) -> None:
         self.feed.on_data = None
