@@ -89,7 +89,7 @@ def plain(values: list[str]) -> str:
 clean_line = st.one_of(
     st.lists(st.tuples(st.sampled_from(PLAIN_KEYS), plain_value), max_size=8).map(logfmt),
     st.dictionaries(st.sampled_from(PLAIN_KEYS), plain_value, max_size=8).map(json.dumps),
-    st.lists(plain_value, max_size=40).map(plain),
+    st.lists(plain_value, max_size=10).map(plain),
 )
 
 
