@@ -180,6 +180,15 @@ class Redactor:
                 done.changed_at.append(i)
         return done
 
+    def redact_bytes(self, data: bytes) -> bytes:
+        """Lines of bytes (split at LF, as a file holds them) redacted; bytes that are not
+        UTF-8 pass through as they are (print mode and export write what was received)."""
+        text = data.decode("utf-8", "surrogateescape")
+        done = self.redact_lines(text.split("\n"))
+        if not done.changed:
+            return data
+        return "\n".join(done.lines).encode("utf-8", "surrogateescape")
+
     def redact_records(self, records: Sequence[LogRecord]) -> tuple[list[LogRecord], Counter[str]]:
         """Records with their messages redacted (headers stay), and the counts per rule."""
         out = list(records)

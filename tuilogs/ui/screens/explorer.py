@@ -483,12 +483,18 @@ class ExplorerScreen(Screen):
 
         default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-        def write(path: Path) -> int:
-            return export_lines(self.buffer, self.state.visible, path)
+        chosen = self.options.redaction  # `--redact`: the switch starts on, with these rules
+
+        def write(path: Path, redact: bool) -> int:
+            from tuilogs.core.redact_config import load_redactor
+
+            rules = (chosen or load_redactor()) if redact else None
+            return export_lines(self.buffer, self.state.visible, path, rules)
 
         def done(written: tuple[Path, int] | None) -> None:
             if written is not None:
                 path, count = written
                 tell(self, f"Exported {count:,} lines to {path}")
 
-        self.app.push_screen(ExportScreen(default, len(self.state), write), done)
+        dialog = ExportScreen(default, len(self.state), write, redact=chosen is not None)
+        self.app.push_screen(dialog, done)

@@ -3,7 +3,9 @@
 The dialog writes the file itself: a path that cannot be written (no such directory, no
 permission) is said inside it, which stays open to fix the path, rather than closing on a
 toast that loses what was typed. `~` is expanded and the path made absolute (`export_path`),
-so the toast names the file in full.
+so the toast names the file in full. A switch redacts the export (docs/redaction.md), so a file
+can be shared without the e-mails, cards, passwords and tokens in it; it starts on with
+`--redact`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from tuilogs.core.export import export_path
 from tuilogs.ui.untrusted import plain
@@ -34,18 +36,29 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, default: str, count: int, write: Callable[[Path], int]) -> None:
+    def __init__(
+        self, default: str, count: int, write: Callable[[Path, bool], int], redact: bool = False
+    ) -> None:
+        """`write(path, redact)` writes the file; `redact` is where the switch starts."""
         super().__init__()
         self.default = default
         self.count = count
         self.write = write
+        self.redact = redact
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export {self.count:,} lines (as shown, filters applied) to:")
             yield Input(value=self.default, id="export-path")
+            yield Checkbox(
+                "Redact e-mails, card numbers, passwords and tokens",
+                self.redact,
+                id="export-redact",
+            )
             yield Static("", id="export-error")
-            yield Label("Enter to write, Esc to cancel", classes="dim")
+            yield Label(
+                "Enter to write, Tab and Space to switch redaction, Esc to cancel", classes="dim"
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -53,7 +66,7 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
             return
         path = export_path(event.value)
         try:
-            count = self.write(path)
+            count = self.write(path, self.query_one("#export-redact", Checkbox).value)
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
             self.query_one("#export-error", Static).update(plain(f"Cannot write {path}: {why}"))
