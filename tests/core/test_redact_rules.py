@@ -103,6 +103,7 @@ def test_each_rule_takes_out_what_it_names(line, expected, counts):
         "ts=1700000000000 took 1234567890123ms",  # epoch ms: no card network starts with 1
         "migration 20260101120000 and 20260101120000123",  # dates start with 20
         "request_id=12345678-1234-1234-1234-123456789012",  # groups too long for a card
+        "request_id=103de495-5590-1553-97ea-9aee255d2f41",  # 495-5590-1553-97 passes Luhn
         "phone 555-123-4567 ext 12",
         # look like addresses and are not
         "lodash@4.17.21 web@3:Standard-1X docker image@sha256:abc",

@@ -20,10 +20,11 @@ loop per line. See docs/redaction.md for the rules and their limits.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import accumulate, compress
 
 from .record import LogRecord
 
@@ -66,13 +67,20 @@ class Rule:
     marker: str
     triggers: tuple[str, ...] = ()
     refine: Callable[[str], list[tuple[int, int]]] | None = None
+    _groups: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _quoted: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        named = self.regex.groupindex
+        object.__setattr__(self, "_groups", tuple(g for g in VALUE_GROUPS if g in named))
+        object.__setattr__(self, "_quoted", "kq" in named)
 
     def apply(self, text: str, counts: Counter[str]) -> str:
         """`text` with this rule's secrets replaced; adds how many to `counts[name]`."""
+        if self.regex.search(text) is None:  # most lines a trigger woke hold nothing
+            return text
         found = 0
-        named = self.regex.groupindex
-        groups = [g for g in VALUE_GROUPS if g in named]
-        quoted = "kq" in named
+        groups, quoted = self._groups, self._quoted
 
         def replace(m: re.Match[str]) -> str:
             nonlocal found
@@ -215,8 +223,13 @@ class Redactor:
         """`_candidates` of `lines`, joined by LF into `block`."""
         hits: dict[int, int] = {}
         lowered = block.lower()
-        for word, mask in self._words.items():
-            for i in _lines_holding(lowered, word):
+        if block.isascii():  # offsets in `lowered` are offsets in `block`: find lines by them
+            ends = list(accumulate(map((1).__add__, map(len, lines))))
+            found = [(_lines_ending(lowered, w, ends), mask) for w, mask in self._words.items()]
+        else:
+            found = [(_lines_holding(lowered, w), mask) for w, mask in self._words.items()]
+        for indexes, mask in found:
+            for i in indexes:
                 hits[i] = hits.get(i, 0) | mask
         if self._digits:
             runs = block.encode("utf-8", "surrogatepass").translate(_DIGITS_TABLE, b" -")
@@ -226,6 +239,16 @@ class Redactor:
             for i in compress(range(len(lines)), map(regex.search, lines)):
                 hits[i] = hits.get(i, 0) | mask
         return hits
+
+
+def _lines_ending(block: str, needle: str, ends: list[int]) -> Iterable[int]:
+    """Indexes of the lines of `block` holding `needle`; line i ends (LF included) at
+    `ends[i]`."""
+    at = block.find(needle)
+    while at != -1:
+        i = bisect_right(ends, at)
+        yield i
+        at = block.find(needle, ends[i])
 
 
 def _lines_holding(block, needle) -> Iterable[int]:

@@ -34,7 +34,7 @@ FIELDS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         "secret",
         "[secret]",
         ("*secret", "*secret_key", "*secretkey", "*private_key", "*privatekey"),
-        ("secret", "private"),
+        ("secret", "key"),
     ),
     (
         "token",
@@ -86,9 +86,10 @@ def field_rule(name: str, marker: str, names: Sequence[str], triggers: Sequence[
 
 # -- cards -------------------------------------------------------------------------------------
 
-# 13+ digits, whole or separated by single spaces or dashes, not part of a decimal number (a
-# float's 16 digits, `0.4467811442740391`, are no card); `card_spans` picks the cards.
-_CARD_RUN = r"(?<![0-9.])(?P<value>[0-9](?:[ \-]?[0-9]){12,})(?![0-9]|\.[0-9])"
+# 13+ digits, whole or separated by single spaces or dashes; not part of a decimal number (a
+# float's 16 digits, `0.4467811442740391`, are no card) nor glued to letters (the digits of a
+# request id `103de495-5590-1553-97ea-…` are none either). `card_spans` picks the cards.
+_CARD_RUN = r"(?<![0-9A-Za-z.])(?P<value>[0-9](?:[ \-]?[0-9]){12,})(?![0-9A-Za-z]|\.[0-9])"
 _GROUP_RE = re.compile(r"[0-9]+")
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
