@@ -104,6 +104,7 @@ def test_each_rule_takes_out_what_it_names(line, expected, counts):
         "migration 20260101120000 and 20260101120000123",  # dates start with 20
         "request_id=12345678-1234-1234-1234-123456789012",  # groups too long for a card
         "request_id=103de495-5590-1553-97ea-9aee255d2f41",  # 495-5590-1553-97 passes Luhn
+        "request_id=98c6aa74-090c-42ac-2334-097051841541",  # 2334097051841541 passes Luhn
         "phone 555-123-4567 ext 12",
         # look like addresses and are not
         "lodash@4.17.21 web@3:Standard-1X docker image@sha256:abc",
@@ -141,6 +142,7 @@ def test_luhn_and_card_prefixes():
     assert card_spans("4111 1111 1111 1111") == [(0, 19)]
     assert card_spans("4111 1111 1111 1112") == []
     assert card_spans("12 4111111111111111") == [(3, 19)]
+    assert card_spans("2334-097051841541") == []  # a UUID's tail: 16 digits, Luhn-valid
 
 
 def test_every_field_name_holds_a_trigger_of_its_rule():

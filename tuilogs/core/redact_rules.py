@@ -117,14 +117,17 @@ def card_spans(run: str) -> list[tuple[int, int]]:
     """The cards in a run of digit groups: whole groups, 13–19 digits, a card number; when
     several groups form it, each has 3–6 digits but the last, which may be shorter
     (`4111 1111 1111 1111`, Amex `3782 822463 10005`, a 13-digit Visa in fours `4000 0000 0000
-    6`). Longest first from each group, so `4111 1111 1111 1111 12` finds the card."""
+    6`) and no longer: a UUID's all-digit tail `2334-097051841541` is no card, though 1 in 10
+    pass Luhn. Longest first from each group, so `4111 1111 1111 1111 12` finds the card."""
     groups = [(m.start(), m.end()) for m in _GROUP_RE.finditer(run)]
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(groups):
         for j in range(len(groups), i, -1):
             part = groups[i:j]
-            if j - i > 1 and any(not 3 <= e - s <= 6 for s, e in part[:-1]):
+            if j - i > 1 and (
+                any(not 3 <= e - s <= 6 for s, e in part[:-1]) or part[-1][1] - part[-1][0] > 6
+            ):
                 continue
             digits = "".join(run[s:e] for s, e in part)
             if is_card(digits):
