@@ -186,6 +186,14 @@ secret_fragment = st.one_of(
             "Bearer abcdefgh123",
             "https://u:p@h.example.com",
             "AccessToken: x",
+            "user[password]=x",
+            '"db_password" : "x"',
+            "cache miss for key user:1",
+            "aws_secret_key:abc",
+            "AUTHORIZATION='Basic x'",
+            "the bearer of bad news",
+            "bearer\tabcdefgh",
+            "https://host.example.com:8443/a@b",
         ]
     ),  # fmt: skip
 )

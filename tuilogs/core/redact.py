@@ -6,15 +6,18 @@ export (`--redact`) take them out: `password=hunter2` becomes `password=[passwor
 are data (`redact_rules.py` holds the built-in ones, `redact_config.py` reads a file of your
 own); this module is the engine that applies them.
 
-It runs on the router's ingest path, where a line costs about 8 µs, so it is built for lines
+It runs on the router's ingest path, where a line costs about 10 µs, so it is built for lines
 that hold nothing (almost all of them): a batch is joined into one block and tested with a
 few C-speed scans — each rule's trigger words found in the lower-cased block (`@`, `://`,
 `password`...), runs of 13+ digits found in a translated copy (cards) — and only the lines
 those scans point at are matched against the rules' regexes, and only against the rules
 whose triggers they hold. A trigger is a necessary condition of its rule (a word every match
-contains), so skipping a line never skips a secret; the rule's regex decides. Rules without
-triggers (your own regexes) are searched line by line with `map`, still without a Python
-loop per line. See docs/redaction.md for the rules and their limits.
+contains, and, for field names, what follows it: `key` wakes the token rule in `api_key=`,
+not in `cache miss for key user:1`), so skipping a line never skips a secret; the rule's
+regex decides. The scans cost about 1 µs a line, the regexes on the few lines they point at
+a few tenths more (benchmarks/bench_redact.py). Rules without triggers (your own regexes)
+are searched line by line with `map`, still without a Python loop per line. See
+docs/redaction.md for the rules and their limits.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ VALUE_GROUPS = (
     "bare",
 )  # the trigger of a rule that needs such a run (`Rule.triggers`)
 
+# What follows a field name's trigger word in every match: the rest of the key, a closing quote
+# or `]`, then `=` or `:` (see `redact_rules._FIELD`).
+FIELD_TAIL = re.compile(r"[\w.\-]*[\"'\]]?[ \t]*[=:]")
+
 # A value that is already a marker is left alone, so redacting twice changes (and counts)
 # nothing the second time: a line may pass through two routers.
 MARKER_RE = re.compile(r"\[[A-Za-z0-9_.-]+\]")
@@ -59,13 +66,16 @@ class Rule:
     Luhn-checked digit runs); none leaves the match as it was.
 
     `triggers`: lower-case words every match contains (or `DIGIT_RUN`); a line without any
-    of them is not searched. Empty: the regex itself is searched in every line.
+    of them is not searched. Empty: the regex itself is searched in every line. `tail`, when
+    set, is what follows a trigger word in every match, in the lower-cased line (`FIELD_TAIL`
+    for a field name): an occurrence of the word without it wakes nothing.
     """
 
     name: str
     regex: re.Pattern[str]
     marker: str
     triggers: tuple[str, ...] = ()
+    tail: re.Pattern[str] | None = None
     refine: Callable[[str], list[tuple[int, int]]] | None = None
     _groups: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _quoted: bool = field(init=False, repr=False, compare=False)
@@ -148,7 +158,8 @@ class Redactor:
         names = [r.name for r in self.rules]
         if len(set(names)) != len(names):
             raise ValueError(f"rule names must be unique: {names}")
-        self._words: dict[str, int] = {}  # trigger word -> bit mask of the rules it wakes
+        # trigger word -> (tail, bit mask of the rules it wakes when the tail follows)
+        self._words: dict[str, dict[re.Pattern[str] | None, int]] = {}
         self._digits = 0  # rules woken by a long digit run
         self._searched: list[tuple[int, re.Pattern[str]]] = []  # rules without triggers
         for i, rule in enumerate(self.rules):
@@ -158,12 +169,12 @@ class Redactor:
                 if word == DIGIT_RUN:
                     self._digits |= 1 << i
                 else:
-                    self._words[word] = self._words.get(word, 0) | 1 << i
-        # A word holding another word that wakes the same rules adds nothing but a scan.
+                    tails = self._words.setdefault(word, {})
+                    tails[rule.tail] = tails.get(rule.tail, 0) | 1 << i
+        # A word holding another word that wakes the same rules, whatever follows, adds
+        # nothing but a scan.
         self._words = {
-            w: mask
-            for w, mask in self._words.items()
-            if not any(o != w and o in w and m & mask == mask for o, m in self._words.items())
+            w: tails for w, tails in self._words.items() if not _covered(w, tails, self._words)
         }
 
     @property
@@ -223,13 +234,12 @@ class Redactor:
         """`_candidates` of `lines`, joined by LF into `block`."""
         hits: dict[int, int] = {}
         lowered = block.lower()
-        if block.isascii():  # offsets in `lowered` are offsets in `block`: find lines by them
-            ends = list(accumulate(map((1).__add__, map(len, lines))))
-            found = [(_lines_ending(lowered, w, ends), mask) for w, mask in self._words.items()]
-        else:
-            found = [(_lines_holding(lowered, w), mask) for w, mask in self._words.items()]
-        for indexes, mask in found:
-            for i in indexes:
+        # Where each line of `lowered` ends (after its LF): lower-casing keeps line breaks but
+        # may change lengths (`İ` becomes two characters), so ASCII alone measures `lines`.
+        lengths = map(len, lines if block.isascii() else lowered.split("\n"))
+        ends = list(accumulate(map((1).__add__, lengths)))
+        for word, tails in self._words.items():
+            for i, mask in _lines_woken(lowered, word, tails, ends):
                 hits[i] = hits.get(i, 0) | mask
         if self._digits:
             runs = block.encode("utf-8", "surrogatepass").translate(_DIGITS_TABLE, b" -")
@@ -241,19 +251,45 @@ class Redactor:
         return hits
 
 
-def _lines_ending(block: str, needle: str, ends: list[int]) -> Iterable[int]:
-    """Indexes of the lines of `block` holding `needle`; line i ends (LF included) at
-    `ends[i]`."""
-    at = block.find(needle)
+def _covered(word: str, tails: dict[re.Pattern[str] | None, int], words: dict) -> bool:
+    """Does a shorter trigger inside `word` wake, whatever follows it, every rule `word` does?"""
+    rules = _mask(tails)
+    return any(
+        other != word and other in word and set(wakes) == {None} and wakes[None] & rules == rules
+        for other, wakes in words.items()
+    )
+
+
+def _mask(tails: dict[re.Pattern[str] | None, int]) -> int:
+    out = 0
+    for mask in tails.values():
+        out |= mask
+    return out
+
+
+def _lines_woken(
+    block: str, word: str, tails: dict[re.Pattern[str] | None, int], ends: list[int]
+) -> Iterable[tuple[int, int]]:
+    """(line index, rules woken) for the lines of `block` holding `word` followed by a rule's
+    tail (`tails`: tail or None -> rules); line i ends (LF included) at `ends[i]`."""
+    every = _mask(tails)
+    at = block.find(word)
     while at != -1:
         i = bisect_right(ends, at)
-        yield i
-        at = block.find(needle, ends[i])
+        after = at + len(word)
+        mask = 0
+        for tail, rules in tails.items():
+            if tail is None or tail.match(block, after):
+                mask |= rules
+        if mask:
+            yield i, mask
+        # the rest of the line may hold an occurrence that wakes the rules this one did not
+        at = block.find(word, ends[i] if mask == every else at + 1)
 
 
-def _lines_holding(block, needle) -> Iterable[int]:
-    """Indexes of the lines of `block` (str or bytes, lines split at LF) holding `needle`."""
-    nl = "\n" if isinstance(block, str) else b"\n"
+def _lines_holding(block: bytes, needle: bytes) -> Iterable[int]:
+    """Indexes of the lines of `block` (lines split at LF) holding `needle`."""
+    nl = b"\n"
     at = block.find(needle)
     line = last = 0
     while at != -1:
