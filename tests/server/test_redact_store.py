@@ -3,6 +3,8 @@ growing, kept across a reopen; a store that cannot write says so as `append` doe
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from tuilogs.server.store import StoreError
@@ -30,3 +32,17 @@ def test_a_closed_store_raises_store_error(tmp_path):
     store.close()
     with pytest.raises(StoreError):
         store.add_redactions("a", {"email": 1})
+
+
+def test_a_store_made_before_redaction_gains_its_totals_on_open(tmp_path):
+    """A database written by an earlier version has no `redactions` table; opening creates it."""
+    path = tmp_path / "logs.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("drop table redactions")
+    db.close()
+    store = SQLiteStore(path)
+    assert store.redactions("a") == {}
+    store.add_redactions("a", {"email": 1})
+    assert store.redactions("a") == {"email": 1}
+    store.close()
