@@ -483,18 +483,13 @@ class ExplorerScreen(Screen):
 
         default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-        chosen = self.options.redaction  # `--redact`: the switch starts on, with these rules
-
-        def write(path: Path, redact: bool) -> int:
-            from tuilogs.core.redact_config import load_redactor
-
-            rules = (chosen or load_redactor()) if redact else None
-            return export_lines(self.buffer, self.state.visible, path, rules)
+        def write(path: Path, redaction) -> int:  # the rules the dialog's switch asks for
+            return export_lines(self.buffer, self.state.visible, path, redaction)
 
         def done(written: tuple[Path, int] | None) -> None:
             if written is not None:
                 path, count = written
                 tell(self, f"Exported {count:,} lines to {path}")
 
-        dialog = ExportScreen(default, len(self.state), write, redact=chosen is not None)
+        dialog = ExportScreen(default, len(self.state), write, self.options.redaction)
         self.app.push_screen(dialog, done)

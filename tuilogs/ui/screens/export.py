@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,9 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from tuilogs.core.export import export_path
 from tuilogs.ui.untrusted import plain
+
+if TYPE_CHECKING:
+    from tuilogs.core.redact import Redactor
 
 
 class ExportScreen(ModalScreen[tuple[Path, int] | None]):
@@ -37,14 +41,20 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
     def __init__(
-        self, default: str, count: int, write: Callable[[Path, bool], int], redact: bool = False
+        self,
+        default: str,
+        count: int,
+        write: Callable[[Path, Redactor | None], int],
+        redaction: Redactor | None = None,
     ) -> None:
-        """`write(path, redact)` writes the file; `redact` is where the switch starts."""
+        """`write(path, rules)` writes the file, redacted with `rules` unless None. The switch
+        starts on with `redaction` (`--redact`), whose rules it then uses; else off, and
+        turned on it uses the built-in rules."""
         super().__init__()
         self.default = default
         self.count = count
         self.write = write
-        self.redact = redact
+        self.redaction = redaction
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -52,7 +62,7 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
             yield Input(value=self.default, id="export-path")
             yield Checkbox(
                 "Redact e-mails, card numbers, passwords and tokens",
-                self.redact,
+                self.redaction is not None,
                 id="export-redact",
             )
             yield Static("", id="export-error")
@@ -65,8 +75,13 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
         if not event.value.strip():
             return
         path = export_path(event.value)
+        rules = None
+        if self.query_one("#export-redact", Checkbox).value:
+            from tuilogs.core.redact_config import load_redactor
+
+            rules = self.redaction or load_redactor()
         try:
-            count = self.write(path, self.query_one("#export-redact", Checkbox).value)
+            count = self.write(path, rules)
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
             self.query_one("#export-error", Static).update(plain(f"Cannot write {path}: {why}"))
