@@ -45,10 +45,6 @@ VALUE_GROUPS = (
     "bare",
 )  # the trigger of a rule that needs such a run (`Rule.triggers`)
 
-# What follows a field name's trigger word in every match: the rest of the key, a closing quote
-# or `]`, then `=` or `:` (see `redact_rules._FIELD`).
-FIELD_TAIL = re.compile(r"[\w.\-]*[\"'\]]?[ \t]*[=:]")
-
 # A value that is already a marker is left alone, so redacting twice changes (and counts)
 # nothing the second time: a line may pass through two routers.
 MARKER_RE = re.compile(r"\[[A-Za-z0-9_.-]+\]")
@@ -67,8 +63,9 @@ class Rule:
 
     `triggers`: lower-case words every match contains (or `DIGIT_RUN`); a line without any
     of them is not searched. Empty: the regex itself is searched in every line. `tail`, when
-    set, is what follows a trigger word in every match, in the lower-cased line (`FIELD_TAIL`
-    for a field name): an occurrence of the word without it wakes nothing.
+    set, is what follows a trigger word in every match, in the lower-cased line
+    (`redact_rules.FIELD_TAIL` for a field name): an occurrence of the word without it wakes
+    nothing.
     """
 
     name: str

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .redact import DIGIT_RUN, FIELD_TAIL, MARKER_RE, Rule
+from .redact import DIGIT_RUN, MARKER_RE, Rule
 
 # -- fields ------------------------------------------------------------------------------------
 
@@ -59,6 +59,10 @@ _FIELD = r"""
          |(?P<word>{not_marker}[^\s&"']+))
     )
 """
+
+# What follows a field name's trigger word in every match of `_FIELD`, lower-cased (`Rule.tail`):
+# the rest of the key, a closing quote or `]`, then `=` or `:`.
+FIELD_TAIL = re.compile(r"[\w.\-]*[\"'\]]?[ \t]*[=:]")
 
 
 def field_pattern(names: Sequence[str]) -> str:
