@@ -8,13 +8,17 @@ Two kinds of traffic, each POSTed to a fresh router per run (own TUILOGS_HOME, o
 `app[api]` deploy lines), "heavy" puts a password, a card number, an e-mail or a Bearer
 token into `--secret-share` of the lines, so the slow path (lines the rules rewrite, counts
 written per batch) is measured too. Runs alternate plain/redacted `--rounds` times, since the
-machine is shared; the best run of each is compared. Target: redacted >= 70% of plain. The
-redacted routers' stored lines are checked: no secret left, every line there.
+machine is shared; the best run of each is compared, by wall time (lines/s as sent) and by
+the router's CPU time (lines per CPU second of the router process, all its threads: what
+ingest can sustain, and far less disturbed by other work on a shared machine than wall time).
+Target: redacted >= 70% of plain. The redacted routers' stored lines are checked: no secret
+left, every line there.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -46,12 +50,22 @@ def with_secrets(records: list[LogRecord], share: float) -> list[LogRecord]:
     ]
 
 
-def run(records: list[LogRecord], workers: int, redact: bool) -> tuple[float, dict]:
-    """Lines/s into a fresh router, and its log-stats (after a check that nothing leaked)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(records: list[LogRecord], workers: int, redact: bool) -> tuple[float, float, dict]:
+    """Lines/s into a fresh router, lines per second of the router's CPU time, and its
+    log-stats (after a check that nothing leaked)."""
     with tempfile.TemporaryDirectory(prefix="tuilogs-bench-") as tmp:
         proc, base, token = start_router(Path(tmp), *(["--redact"] if redact else []))
         try:
+            cpu = cpu_seconds(proc.pid)
             rate = throughput(base, token, records, workers)
+            cpu = cpu_seconds(proc.pid) - cpu
+            print(f"  router CPU {cpu:.2f} s -> {len(records) / cpu:,.0f} lines per CPU second")
             api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
             stats = api.get("/apps/bench/log-stats").json()
             if redact:
@@ -63,7 +77,7 @@ def run(records: list[LogRecord], workers: int, redact: bool) -> tuple[float, di
             proc.terminate()
             proc.wait(30)
     assert stats["lines"] == len(records), f"lost lines: {stats['lines']} of {len(records)}"
-    return rate, stats
+    return rate, len(records) / cpu, stats
 
 
 def main() -> None:
@@ -78,21 +92,24 @@ def main() -> None:
     traffic = {"typical": typical, "heavy": with_secrets(typical, a.secret_share)}
     summary = []
     for name, records in traffic.items():
-        best = {False: 0.0, True: 0.0}
+        best = {(k, r): 0.0 for k in ("wall", "cpu") for r in (False, True)}
         counts: dict = {}
         for _ in range(a.rounds):
             for redact in (False, True):
                 print(f"{name}, {'redacted' if redact else 'plain'}:")
-                rate, stats = run(records, a.workers, redact)
-                best[redact] = max(best[redact], rate)
+                rate, per_cpu, stats = run(records, a.workers, redact)
+                best["wall", redact] = max(best["wall", redact], rate)
+                best["cpu", redact] = max(best["cpu", redact], per_cpu)
                 counts = stats["redacted"] if redact else counts
-        share = best[True] / best[False]
-        summary.append((name, best[False], best[True], share, counts))
+        for kind in ("wall", "cpu"):
+            plain, redacted = best[kind, False], best[kind, True]
+            summary.append((name, kind, plain, redacted, redacted / plain, counts))
     print()
-    print(f"{'traffic':8} {'plain':>14} {'--redact':>14} {'share':>7}  redacted (log-stats)")
-    for name, plain, redacted, share, counts in summary:
-        print(f"{name:8} {plain:>10,.0f} l/s {redacted:>10,.0f} l/s {share:>6.0%}  {counts}")
-    print("PASS" if all(s[3] >= 0.7 for s in summary) else "BELOW TARGET (70%)")
+    print("best of each; wall: lines/s as sent, cpu: lines per second of the router's CPU time")
+    print(f"{'traffic':8} {'':4} {'plain':>10} {'--redact':>10} {'share':>6}  redacted (log-stats)")
+    for name, kind, plain, redacted, share, counts in summary:
+        print(f"{name:8} {kind:4} {plain:>10,.0f} {redacted:>10,.0f} {share:>6.0%}  {counts}")
+    print("PASS" if all(s[4] >= 0.7 for s in summary) else "BELOW TARGET (70%)")
 
 
 if __name__ == "__main__":
