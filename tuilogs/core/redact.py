@@ -156,7 +156,7 @@ class Redactor:
         if len(set(names)) != len(names):
             raise ValueError(f"rule names must be unique: {names}")
         # trigger word -> (tail, bit mask of the rules it wakes when the tail follows)
-        self._words: dict[str, dict[re.Pattern[str] | None, int]] = {}
+        words: dict[str, dict[re.Pattern[str] | None, int]] = {}
         self._digits = 0  # rules woken by a long digit run
         self._searched: list[tuple[int, re.Pattern[str]]] = []  # rules without triggers
         for i, rule in enumerate(self.rules):
@@ -166,13 +166,15 @@ class Redactor:
                 if word == DIGIT_RUN:
                     self._digits |= 1 << i
                 else:
-                    tails = self._words.setdefault(word, {})
+                    tails = words.setdefault(word, {})
                     tails[rule.tail] = tails.get(rule.tail, 0) | 1 << i
         # A word holding another word that wakes the same rules, whatever follows, adds
         # nothing but a scan.
-        self._words = {
-            w: tails for w, tails in self._words.items() if not _covered(w, tails, self._words)
-        }
+        self._woken = [  # (word, its tails and rules, every rule it may wake)
+            (w, tuple(tails.items()), _mask(tails))
+            for w, tails in words.items()
+            if not _covered(w, tails, words)
+        ]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -235,8 +237,8 @@ class Redactor:
         # may change lengths (`İ` becomes two characters), so ASCII alone measures `lines`.
         lengths = map(len, lines if block.isascii() else lowered.split("\n"))
         ends = list(accumulate(map((1).__add__, lengths)))
-        for word, tails in self._words.items():
-            for i, mask in _lines_woken(lowered, word, tails, ends):
+        for word, tails, every in self._woken:
+            for i, mask in _lines_woken(lowered, word, tails, every, ends):
                 hits[i] = hits.get(i, 0) | mask
         if self._digits:
             runs = block.encode("utf-8", "surrogatepass").translate(_DIGITS_TABLE, b" -")
@@ -265,17 +267,21 @@ def _mask(tails: dict[re.Pattern[str] | None, int]) -> int:
 
 
 def _lines_woken(
-    block: str, word: str, tails: dict[re.Pattern[str] | None, int], ends: list[int]
+    block: str,
+    word: str,
+    tails: Sequence[tuple[re.Pattern[str] | None, int]],
+    every: int,
+    ends: list[int],
 ) -> Iterable[tuple[int, int]]:
     """(line index, rules woken) for the lines of `block` holding `word` followed by a rule's
-    tail (`tails`: tail or None -> rules); line i ends (LF included) at `ends[i]`."""
-    every = _mask(tails)
+    tail (`tails`: (tail or None, rules); `every`: all their rules); line i ends (LF
+    included) at `ends[i]`."""
     at = block.find(word)
     while at != -1:
         i = bisect_right(ends, at)
         after = at + len(word)
         mask = 0
-        for tail, rules in tails.items():
+        for tail, rules in tails:
             if tail is None or tail.match(block, after):
                 mask |= rules
         if mask:
