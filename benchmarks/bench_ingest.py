@@ -64,10 +64,11 @@ def batches(records: list[LogRecord], max_bytes: int = 100_000) -> list[tuple[by
     return out
 
 
-def start_router(home: Path) -> tuple[subprocess.Popen, str, str]:
+def start_router(home: Path, *args: str) -> tuple[subprocess.Popen, str, str]:
+    """A router in its own process (`args`: more `tuilogs serve` options, e.g. `--redact`)."""
     env = {**os.environ, "TUILOGS_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tuilogs.server.run", "--port", "0"],
+        [sys.executable, "-m", "tuilogs.server.run", "--port", "0", *args],
         env=env,
         cwd=Path(__file__).resolve().parents[1],
         stderr=subprocess.DEVNULL,

@@ -94,6 +94,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         " printed, exit 1 if it failed",
     )
     p.add_argument(
+        "--redact",
+        action="store_true",
+        help="print mode and export: take e-mails, card numbers, passwords and tokens out",
+    )
+    p.add_argument(
+        "--redact-config",
+        metavar="FILE",
+        help="redaction rules of your own (TOML) on top of the built-in ones; implies --redact",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=30.0,
@@ -121,6 +131,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             query = parse_query(args.search)
         except QueryError as exc:
+            print(f"tuilogs: {exc}", file=sys.stderr)
+            return 2
+    args.redaction = None
+    if args.redact or args.redact_config:
+        from tuilogs.core.redact_config import RedactionConfigError, load_redactor
+
+        try:
+            args.redaction = load_redactor(args.redact_config)
+        except RedactionConfigError as exc:
             print(f"tuilogs: {exc}", file=sys.stderr)
             return 2
     printing = args.print_mode or not sys.stdout.isatty()
@@ -169,7 +188,13 @@ def _print_file(target: str, args: argparse.Namespace, query) -> int:
     from tuilogs.cli.print_mode import run_print
 
     return run_print(
-        target, num=args.num, sources=args.source, dynos=args.dyno, tail=args.tail, query=query
+        target,
+        num=args.num,
+        sources=args.source,
+        dynos=args.dyno,
+        tail=args.tail,
+        query=query,
+        redaction=args.redaction,
     )
 
 
@@ -213,6 +238,7 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None, build=
         backend_reason=reason,
         app=app,
         build=build,
+        redaction=args.redaction,
     )
 
 
@@ -332,6 +358,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
             dynos=args.dyno,
             tail=args.tail,
             query=query,
+            redaction=args.redaction,
         )
     )
 

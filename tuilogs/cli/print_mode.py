@@ -2,6 +2,8 @@
 
 It reuses the explorer's machinery (buffer, origin filter, bulk search) without a terminal UI.
 Lines go out as received; on a terminal they are colourised and control characters escaped.
+With `--redact` they go out redacted (docs/redaction.md): `tuilogs app.log --redact --print >
+clean.log` cleans a file before it is shared.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PipeReader, Producer
 from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
+from tuilogs.core.redact import Redactor
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.source_names import unknown_sources_note
 from tuilogs.core.status import State
@@ -71,10 +74,13 @@ PROCESS_SGR = ["96", "95", "92", "94", "1;94", "33", "36", "35", "32", "93", "34
 class Printer:
     """Writes selected lines of a buffer to a binary stream."""
 
-    def __init__(self, out: BinaryIO, color: bool, escape: bool) -> None:
+    def __init__(
+        self, out: BinaryIO, color: bool, escape: bool, redaction: Redactor | None = None
+    ) -> None:
         self.out = out
         self.color = color
         self.escape = escape
+        self.redaction = redaction
         self.colors = ProcessColors()
 
     def write(self, buffer: LogBuffer, lines: array) -> None:
@@ -84,15 +90,19 @@ class Printer:
             parts = []
             for lo, hi in _runs(lines):
                 parts.extend(buffer.raw_lines(lo, hi))
-            self.out.write(b"\n".join(parts) + b"\n")
+            data = b"\n".join(parts) + b"\n"
+            if self.redaction is not None:
+                data = self.redaction.redact_bytes(data)
+            self.out.write(data)
         else:
-            self.out.write(
-                "".join(self._fancy(buffer, i) for i in lines).encode("utf-8", "replace")
-            )
+            texts = [decode(buffer.raw(i)) for i in lines]
+            if self.redaction is not None:
+                texts = self.redaction.redact_lines(texts).lines
+            self.out.write("".join(map(self._fancy, texts)).encode("utf-8", "replace"))
         self.out.flush()
 
-    def _fancy(self, buffer: LogBuffer, i: int) -> str:
-        rec = parse_line(decode(buffer.raw(i)))
+    def _fancy(self, text: str) -> str:
+        rec = parse_line(text)
         if not self.color:
             return escape_controls(rec.line()) + "\n"
         if rec.is_raw:
@@ -150,7 +160,8 @@ def select(
 def run_print(target: str, *, tail: bool = False, **options) -> int:
     """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
 
-    `options` are `print_from`'s (`num`, `sources`, `dynos`, `query`, `color`, `out`).
+    `options` are `print_from`'s (`num`, `sources`, `dynos`, `query`, `color`, `out`,
+    `redaction`).
     """
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
@@ -182,8 +193,10 @@ def print_from(
     query: Query | None = None,
     color: bool | None = None,
     out: BinaryIO | None = None,
+    redaction: Redactor | None = None,
 ) -> int:
-    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`.
+    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`;
+    redacted with `redaction` when given.
 
     Any producer works (a file, a pipe, a live app); a producer that fails ends the command
     with its message on stderr and exit status 1.
@@ -193,7 +206,7 @@ def print_from(
     is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
     if color is None:
         color = is_tty and "NO_COLOR" not in os.environ
-    printer = Printer(out, color=color, escape=is_tty)
+    printer = Printer(out, color=color, escape=is_tty, redaction=redaction)
     origin_filter = build_filter(sources or [], dynos or [])
 
     try:

@@ -2,8 +2,9 @@
 
 `Router.start` and `stop` run in the ASGI app's lifespan (`app.create_app`). Ingest from any
 listener ends in `ingest` (or, for the drain endpoint, which parses and stores in one worker
-thread, in `published`): the batch is committed, then tails are woken (`Hub`), the upkeep
-thread is nudged and the lines are handed to the app's drains. Blocking store calls run in
+thread, in `append` and `published`): the batch is redacted when the router redacts
+(`Settings.redaction`) and committed, then tails are woken (`Hub`), the upkeep thread is
+nudged and the lines are handed to the app's drains. Blocking store calls run in
 worker threads; everything else runs on the event loop.
 """
 
@@ -62,6 +63,8 @@ class Router:
         self.store = store
         self.maintenance = Maintenance(store, self.settings.maintenance_interval)
         self.maintenance.start()
+        if self.settings.redaction is not None:
+            log.info("redacting lines with: %s", ", ".join(self.settings.redaction.names))
         if self.settings.forward:
             from .drain_targets import TargetPolicy
             from .forward import ForwarderManager
@@ -147,6 +150,25 @@ class Router:
             except Exception:
                 log.exception("forwarding to drains of %s failed", app)
 
+    def append(
+        self, app: str, records: list[LogRecord], frame_id: str | None = None
+    ) -> tuple[tuple[int, int] | None, list[LogRecord]]:
+        """Redact (when the router redacts) and store one batch; its ids and the records as
+        stored, which are what tails and drains get. Blocking: call it in a worker thread.
+
+        The counts per rule are added to the store's totals (`log-stats`) once the batch is
+        stored; a retried batch the store already has counts nothing.
+        """
+        assert self.store is not None
+        redaction = self.settings.redaction
+        counts = None
+        if redaction is not None:
+            records, counts = redaction.redact_records(records)
+        ids = self.store.append(app, records, frame_id)
+        if ids is not None and counts:
+            self.store.add_redactions(app, counts)
+        return ids, records
+
     async def ingest(
         self,
         app: str,
@@ -154,9 +176,8 @@ class Router:
         frame_id: str | None = None,
         forward: bool = True,
     ) -> tuple[int, int] | None:
-        """Store, publish and forward one batch; raises StoreError (e.g. StoreFull)."""
-        assert self.store is not None
-        ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id)
+        """Store (redacted), publish and forward one batch; raises StoreError (StoreFull)."""
+        ids, records = await anyio.to_thread.run_sync(self.append, app, records, frame_id)
         if ids is not None:
             self.published(app, ids, records, forward)
         return ids

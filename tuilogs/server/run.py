@@ -36,6 +36,8 @@ import uvicorn
 from tuilogs.core import locations as paths
 from tuilogs.core.drain_urls import with_userinfo
 from tuilogs.core.hosts import base_url
+from tuilogs.core.redact import Redactor
+from tuilogs.core.redact_config import RedactionConfigError, load_redactor
 
 from .app import create_app
 from .auth import load_or_create_token
@@ -407,6 +409,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="let drains reach private addresses even when listening beyond loopback",
     )
+    p.add_argument(
+        "--redact",
+        action="store_true",
+        help="remove e-mails, card numbers, passwords and tokens from lines before they are"
+        " stored or forwarded (docs/redaction.md)",
+    )
+    p.add_argument(
+        "--redact-config",
+        metavar="FILE",
+        help="redaction rules of your own (TOML), on top of the built-in ones; implies --redact",
+    )
 
 
 def run_from_args(a: argparse.Namespace, prog: str = "tuilogs serve") -> int:
@@ -420,7 +433,19 @@ def run_from_args(a: argparse.Namespace, prog: str = "tuilogs serve") -> int:
     return 0
 
 
+def redaction_from_args(a: argparse.Namespace) -> Redactor | None:
+    """The rules `--redact`/`--redact-config` ask for (None: no redaction); a rules file
+    that cannot be used is a StartupError, so the router never starts without them."""
+    if not (a.redact or a.redact_config):
+        return None
+    try:
+        return load_redactor(a.redact_config)
+    except RedactionConfigError as exc:
+        raise StartupError(str(exc)) from None
+
+
 def _serve_args(a: argparse.Namespace) -> None:
+    redaction = redaction_from_args(a)
     serve(
         host=a.host,
         port=port_or_env(a.port),
@@ -434,6 +459,7 @@ def _serve_args(a: argparse.Namespace) -> None:
         durability=a.durability,
         public_url=a.public_url,
         allow_private_drains=a.allow_private_drains,
+        redaction=redaction,
     )
 
 

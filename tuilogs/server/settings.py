@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuilogs.core.redact import Redactor
+
 
 @dataclass(repr=False)
 class Settings:
@@ -25,6 +27,9 @@ class Settings:
     whose `X-Forwarded-*` headers are believed (None: `FORWARDED_ALLOW_IPS`, else loopback);
     `allow_private_drains`: may drains reach private addresses (None: only if every listener
     is on loopback).
+
+    `redaction`: the rules every line is redacted with before it is stored or forwarded
+    (`tuilogs serve --redact`, docs/redaction.md); None keeps lines as sent.
     """
 
     token: str
@@ -56,3 +61,4 @@ class Settings:
     public_url: str | None = None
     forwarded_allow_ips: str | None = None
     allow_private_drains: bool | None = None
+    redaction: Redactor | None = None

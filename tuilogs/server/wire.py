@@ -145,8 +145,8 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def stats_json(app: str, stats: LineStats) -> dict:
-    """`GET /apps/{app}/log-stats` (an extension)."""
+def stats_json(app: str, stats: LineStats, redacted: dict[str, int] | None = None) -> dict:
+    """`GET /apps/{app}/log-stats` (an extension); `redacted`: secrets removed, by rule."""
     return {
         "app": app_ref(app),
         "lines": stats.lines,
@@ -154,6 +154,7 @@ def stats_json(app: str, stats: LineStats) -> dict:
         "last_id": stats.last_id,
         "sources": stats.sources,
         "dynos": stats.dynos,
+        "redacted": redacted or {},
     }
 
 

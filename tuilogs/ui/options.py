@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tuilogs.core.query import Query
     from tuilogs.platform.builds import Build
+    from tuilogs.core.redact import Redactor
     from tuilogs.platform.client import PlatformClient
 
 
@@ -29,3 +30,4 @@ class ExplorerOptions:
     backend_reason: str = ""  # why this backend (Heroku, a running router, an embedded one)
     app: FollowedApp | None = None
     build: Build | None = None  # open this build's output over the app's logs (`--build`)
+    redaction: Redactor | None = None  # `--redact`: exports start redacted, with these rules

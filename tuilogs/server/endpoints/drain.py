@@ -31,7 +31,7 @@ from ..errors import ApiError, unauthorized
 from ..hops import HOPS_HEADER, MAX_HOPS, MAX_HOPS_VALUE
 from ..settings import Settings
 from ..store import StoreError
-from .common import app_name, in_thread, parse_count, read_limited, router_of, store_of
+from .common import app_name, in_thread, parse_count, read_limited, router_of
 
 log = logging.getLogger("tuilogs.server")
 
@@ -165,12 +165,13 @@ async def drain_post(request: Request) -> Response:
     if ctype not in ACCEPTED_CONTENT_TYPES:
         raise _bad_request(f"Content-Type {ctype!r} is not application/logplex-1.", stored=0)
     expected, frame_id, problems = _batch_headers(request)
-    store = store_of(request)
 
     def parse_and_store() -> tuple[ParseResult, list[LogRecord], tuple[int, int] | None]:
         result = parse_logplex_body(body)
         records = [f.record() for f in result.frames]
-        ids = store.append(app, records, frame_id) if records else None
+        ids = None
+        if records:  # redacted when the router redacts: what is stored is what tails get
+            ids, records = router.append(app, records, frame_id)
         return result, records, ids
 
     try:

@@ -107,7 +107,10 @@ async def log_lines(request: Request) -> Response:
 
 @platform_api
 async def log_stats(request: Request) -> Response:
-    """`GET /apps/{app}/log-stats`: counts per source and dyno (one pass over the app)."""
+    """`GET /apps/{app}/log-stats`: counts per source and dyno (one pass over the app), and
+    of the secrets redaction removed, per rule."""
     app = await require_app(request)
-    stats = await in_thread(store_of(request).stats, app.name)
-    return JSONResponse(stats_json(app.name, stats))
+    store = store_of(request)
+    stats = await in_thread(store.stats, app.name)
+    redacted = await in_thread(store.redactions, app.name)
+    return JSONResponse(stats_json(app.name, stats, redacted))

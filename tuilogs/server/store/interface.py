@@ -20,7 +20,7 @@ All methods block: the router calls them from worker threads, never on the event
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -296,6 +296,23 @@ class LogStore(Protocol):
         """The build's output lines numbered `after + 1` on, at most `limit`, and with
         `max_bytes` ending at the line that brings their size to it (at least one line), as
         `lines` reads stored lines. Empty: no more lines (yet)."""
+        ...
+
+    # -- redaction counts (`tuilogs serve --redact`) -------------------------------------------
+
+    def add_redactions(self, app: str, counts: Mapping[str, int]) -> None:
+        """Add `counts` (rule name -> secrets removed from lines of `app`) to the app's totals.
+
+        The router calls it right after `append` stored the batch the counts are from (never
+        for a batch `append` did not store); durable when it returns, atomic (all of
+        `counts` or none). Totals only grow: they count what redaction removed, so retention
+        deleting lines does not lower them. A crash between the two calls loses that batch's
+        counts, never lines. Raises StoreError (StoreFull) as `append` does.
+        """
+        ...
+
+    def redactions(self, app: str) -> dict[str, int]:
+        """The totals `add_redactions` kept for `app`, by rule name ({} when none)."""
         ...
 
     # -- upkeep ------------------------------------------------------------------------------

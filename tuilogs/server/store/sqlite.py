@@ -30,7 +30,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tuilogs.core.record import LogRecord, api_timestamp
@@ -309,6 +309,23 @@ class SQLiteStore(SQLiteBuilds):
         with self.db.write() as c:
             c.execute("delete from drains where id = ?", (drain.id,))
         return drain
+
+    # -- redaction counts ----------------------------------------------------------------
+
+    def add_redactions(self, app: str, counts: Mapping[str, int]) -> None:
+        rows = [(app, rule, n) for rule, n in counts.items() if n]
+        if not rows:
+            return
+        with self.db.write() as c:
+            c.executemany(
+                "insert into redactions(app, rule, count) values (?,?,?)"
+                " on conflict(app, rule) do update set count = count + excluded.count",
+                rows,
+            )
+
+    def redactions(self, app: str) -> dict[str, int]:
+        sql = "select rule, count from redactions where app = ? order by rule"
+        return dict(self.db.reader().execute(sql, (app,)).fetchall())
 
     # -- background work (sqlite_upkeep.py) ---------------------------------------------
 

@@ -44,6 +44,12 @@ create table if not exists drains(
 );
 create unique index if not exists drains_app_url on drains(app, url);
 create table if not exists meta(key text primary key, value integer not null);
+create table if not exists redactions(
+    app text not null,
+    rule text not null,
+    count integer not null,
+    primary key(app, rule)
+);
 """
 
 SCHEMA_VERSION = 1

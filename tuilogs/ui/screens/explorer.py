@@ -492,12 +492,13 @@ class ExplorerScreen(Screen):
 
         default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
 
-        def write(path: Path) -> int:
-            return export_lines(self.buffer, self.state.visible, path)
+        def write(path: Path, redaction) -> int:  # the rules the dialog's switch asks for
+            return export_lines(self.buffer, self.state.visible, path, redaction)
 
         def done(written: tuple[Path, int] | None) -> None:
             if written is not None:
                 path, count = written
                 tell(self, f"Exported {count:,} lines to {path}")
 
-        self.app.push_screen(ExportScreen(default, len(self.state), write), done)
+        dialog = ExportScreen(default, len(self.state), write, self.options.redaction)
+        self.app.push_screen(dialog, done)

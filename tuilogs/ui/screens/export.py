@@ -3,22 +3,28 @@
 The dialog writes the file itself: a path that cannot be written (no such directory, no
 permission) is said inside it, which stays open to fix the path, rather than closing on a
 toast that loses what was typed. `~` is expanded and the path made absolute (`export_path`),
-so the toast names the file in full.
+so the toast names the file in full. A switch redacts the export (docs/redaction.md), so a file
+can be shared without the e-mails, cards, passwords and tokens in it; it starts on with
+`--redact`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from tuilogs.core.export import export_path
 from tuilogs.ui.untrusted import plain
+
+if TYPE_CHECKING:
+    from tuilogs.core.redact import Redactor
 
 
 class ExportScreen(ModalScreen[tuple[Path, int] | None]):
@@ -34,26 +40,48 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, default: str, count: int, write: Callable[[Path], int]) -> None:
+    def __init__(
+        self,
+        default: str,
+        count: int,
+        write: Callable[[Path, Redactor | None], int],
+        redaction: Redactor | None = None,
+    ) -> None:
+        """`write(path, rules)` writes the file, redacted with `rules` unless None. The switch
+        starts on with `redaction` (`--redact`), whose rules it then uses; else off, and
+        turned on it uses the built-in rules."""
         super().__init__()
         self.default = default
         self.count = count
         self.write = write
+        self.redaction = redaction
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export {self.count:,} lines (as shown, filters applied) to:")
             yield Input(value=self.default, id="export-path")
+            yield Checkbox(
+                "Redact e-mails, card numbers, passwords and tokens",
+                self.redaction is not None,
+                id="export-redact",
+            )
             yield Static("", id="export-error")
-            yield Label("Enter to write, Esc to cancel", classes="dim")
+            yield Label(
+                "Enter to write, Tab and Space to switch redaction, Esc to cancel", classes="dim"
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not event.value.strip():
             return
         path = export_path(event.value)
+        rules = None
+        if self.query_one("#export-redact", Checkbox).value:
+            from tuilogs.core.redact_config import load_redactor
+
+            rules = self.redaction or load_redactor()
         try:
-            count = self.write(path)
+            count = self.write(path, rules)
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
             self.query_one("#export-error", Static).update(plain(f"Cannot write {path}: {why}"))
