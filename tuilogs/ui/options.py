@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tuilogs.core.query import Query
-    from tuilogs.platform.builds import Build
     from tuilogs.core.redact import Redactor
+    from tuilogs.platform.builds import Build
     from tuilogs.platform.client import PlatformClient
 
 
