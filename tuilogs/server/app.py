@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from .endpoints import alerts
 from .endpoints.apps import get_app, list_apps
 from .endpoints.drain import drain_post
 from .endpoints.history import log_lines, log_stats
@@ -43,6 +44,14 @@ ROUTES = [
     Route("/apps/{app}/log-drains", create_drain, methods=["POST"]),
     Route("/apps/{app}/log-drains/{ident:path}", get_drain, methods=["GET"]),
     Route("/apps/{app}/log-drains/{ident:path}", delete_drain, methods=["DELETE"]),
+    # Saved searches and alert rules (router extensions: docs/api.md)
+    Route("/apps/{app}/saved-searches", alerts.list_searches, methods=["GET"]),
+    Route("/apps/{app}/saved-searches/{name}", alerts.put_search, methods=["PUT"]),
+    Route("/apps/{app}/saved-searches/{name}", alerts.delete_search, methods=["DELETE"]),
+    Route("/apps/{app}/alert-rules", alerts.list_rules, methods=["GET"]),
+    Route("/apps/{app}/alert-rules", alerts.create_rule, methods=["POST"]),
+    Route("/apps/{app}/alert-rules/{ident}", alerts.delete_rule, methods=["DELETE"]),
+    Route("/apps/{app}/alert-firings", alerts.list_firings, methods=["GET"]),
 ]
 
 

@@ -30,6 +30,7 @@ from .store import LogStore, StoreError
 from .store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
+    from .alerting.service import Alerting
     from .forward import ForwarderManager
     from .syslog import SyslogServer
 
@@ -51,6 +52,7 @@ class Router:
         self.syslog_sockets: list[tuple[socket.socket, ssl.SSLContext | None]] = []  # by run
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
+        self.alerting: Alerting | None = None
         self._tasks: set[asyncio.Task] = set()
         self._last_store_error_log = 0.0
 
@@ -62,6 +64,7 @@ class Router:
         self.store = store
         self.maintenance = Maintenance(store, self.settings.maintenance_interval)
         self.maintenance.start()
+        await self._start_alerting(store)
         if self.settings.forward:
             from .drain_targets import TargetPolicy
             from .forward import ForwarderManager
@@ -81,6 +84,21 @@ class Router:
             max_bytes=s.max_db_bytes,
             durability=s.durability,
         )
+
+    async def _start_alerting(self, store: LogStore) -> None:
+        """Alert rules and saved searches, kept in the log store's database."""
+        from .alerting.service import Alerting
+        from .store.sqlite_alerts import SQLiteAlertStore
+
+        assert self.loop is not None and isinstance(store, SQLiteStore)
+        try:
+            alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
+        except StoreError as exc:  # a full disk at start: the router serves lines without
+            log.error("alert rules are off: %s", exc)
+            return
+        alerting = Alerting(alert_store, self.settings, self._report, self.loop)
+        await anyio.to_thread.run_sync(alerting.start)
+        self.alerting = alerting
 
     async def _start_syslog(self) -> None:
         """Serve syslog on the sockets `run` bound (`syslog_sockets`: socket, TLS context)."""
@@ -112,6 +130,9 @@ class Router:
         if self.forwarders is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.forwarders.aclose(), 5)
+        if self.alerting is not None:
+            with contextlib.suppress(Exception):
+                await self.alerting.stop()
         for task in list(self._tasks):
             task.cancel()
         if self.maintenance is not None:
@@ -135,10 +156,14 @@ class Router:
         records: list[LogRecord],
         forward: bool,
         hops: int = 0,
+        alert: bool = True,
     ) -> None:
         """After a commit: wake tails and the indexer, hand the lines to the forwarders
-        (`hops`: how many routers the lines came through, see `server.hops`)."""
+        (`hops`: how many routers the lines came through, see `server.hops`) and, unless they
+        are the rules' own notices (`alert`), to the alert rules."""
         self.hub.publish(app, ids[0], records)
+        if alert and self.alerting is not None:
+            self.alerting.offer(app, records)
         if self.maintenance is not None:
             self.maintenance.nudge()
         if forward and self.forwarders is not None:
@@ -153,12 +178,13 @@ class Router:
         records: list[LogRecord],
         frame_id: str | None = None,
         forward: bool = True,
+        alert: bool = True,
     ) -> tuple[int, int] | None:
         """Store, publish and forward one batch; raises StoreError (e.g. StoreFull)."""
         assert self.store is not None
         ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id)
         if ids is not None:
-            self.published(app, ids, records, forward)
+            self.published(app, ids, records, forward, alert=alert)
         return ids
 
     async def on_syslog(self, app: str, records: list[LogRecord]) -> None:
@@ -169,17 +195,18 @@ class Router:
 
     # -- drains --------------------------------------------------------------------------
 
-    def _report(self, app: str, record: LogRecord) -> None:
-        """Forwarders report delivery trouble into the app's own log (thread-safe).
+    def _report(self, app: str, record: LogRecord, alert: bool = True) -> None:
+        """Forwarders and alert rules report into the app's own log (thread-safe).
 
-        Reported lines are not forwarded again, so a failing drain cannot feed itself.
+        Reported lines are not forwarded again, so a failing drain cannot feed itself; the
+        rules' own notices (`alert=False`) are not evaluated by the rules.
         """
         loop = self.loop
         if loop is None or loop.is_closed():
             return
 
         def spawn() -> None:
-            task = loop.create_task(self._store_report(app, record))
+            task = loop.create_task(self._store_report(app, record, alert))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -193,9 +220,9 @@ class Router:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(spawn)
 
-    async def _store_report(self, app: str, record: LogRecord) -> None:
+    async def _store_report(self, app: str, record: LogRecord, alert: bool = True) -> None:
         try:
-            await self.ingest(app, [record], forward=False)
+            await self.ingest(app, [record], forward=False, alert=alert)
         except StoreError as exc:
             self.log_store_error(app, exc)
 

@@ -56,3 +56,9 @@ class Settings:
     public_url: str | None = None
     forwarded_allow_ips: str | None = None
     allow_private_drains: bool | None = None
+    # alert rules (server/alerting): how often states are saved and absences checked, and how
+    # a webhook is told (per-request timeout, attempts, first retry delay, doubling)
+    alert_tick: float = 5.0
+    alert_timeout: float = 10.0
+    alert_attempts: int = 5
+    alert_backoff: float = 1.0
