@@ -23,6 +23,7 @@ AREAS = {
     "sidebar": "Sidebar",
     "detail": "Detail view",
     "drains": "Drains panel",
+    "saved": "Saved searches panel",
     "app": "Everywhere",
 }
 

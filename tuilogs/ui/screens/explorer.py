@@ -16,7 +16,6 @@ from pathlib import Path
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -40,6 +39,7 @@ from tuilogs.ui.messages import (
     ViewChanged,
 )
 from tuilogs.ui.options import ExplorerOptions
+from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
@@ -63,7 +63,7 @@ NARROW = 100  # columns below which the sidebar starts hidden
 UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
-class ExplorerScreen(Screen):
+class ExplorerScreen(SavedSearchesAndAlerts):
     BINDINGS = [
         Command(
             "slash", "search('find')", "Find", id="search.find", tooltip="Find: highlight matches"
@@ -454,10 +454,13 @@ class ExplorerScreen(Screen):
         """Every key of the explorer and the screens it opens, for the help screen."""
         from tuilogs.ui.screens.detail import DetailScreen
         from tuilogs.ui.screens.drains import DrainPanel
+        from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
 
         return [
             *entries(LogView, "log"),
             *entries(self, "app"),
+            *entries(SavedSearchesAndAlerts, "search"),
+            *entries(SavedSearchesPanel, "saved"),
             *entries(SearchBar, "search"),
             *entries(FilterSidebar, "sidebar"),
             *entries(DetailScreen, "detail"),
