@@ -40,7 +40,7 @@ class SavedSearchesAndAlerts(Screen):
             show=False,  # the footer is full at 80 columns; help and the palette list it
             id="search.saved",
             title="Saved searches",
-            tooltip="Saved searches (apply, save) and recent alerts",
+            tooltip="Saved searches, recent alerts",
         ),
     ]
 
