@@ -4,14 +4,13 @@ watch on its alert firings.
 
 The watch asks the router for firings newer than the last it saw every `POLL` seconds, on a
 worker thread; a new one is told at once wherever you are (a notice above any screen) and
-stays in the header (`⚠ h12 fired 12:01:05`) until the panel, which lists recent firings,
+stays in the header (`⚠ alert: h12`) until the panel, which lists recent firings,
 is opened. A router that cannot answer is skipped quietly: the next poll tries again.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from textual import work
 from textual.screen import Screen
@@ -111,8 +110,7 @@ class SavedSearchesAndAlerts(Screen):
         tell(self.app, firing.message, title="Alert", severity="error", timeout=30)
         if self._alert_title is None:
             self._alert_title = self.title_text  # type: ignore[attr-defined]
-        when = datetime.fromtimestamp(firing.at).strftime("%H:%M:%S")
-        self.title_text = f"{self._alert_title} ⚠ {firing.rule} fired {when}"
+        self.title_text = f"{self._alert_title} · ⚠ alert: {firing.rule}"
         self._show_bars()  # type: ignore[attr-defined]
 
     def _acknowledge_alerts(self) -> None:

@@ -93,10 +93,13 @@ class SavedSearchesPanel(ModalScreen[str | None]):
         self.searches = searches
         width = max((len(name) for name, _ in searches), default=0)
         options = self.query_one(OptionList)
+        keep = options.highlighted or 0
         options.clear_options()
         options.add_options(
             Option(plain(f"{name:<{width}}  {query}"), id=name) for name, query in searches
         )
+        if searches:
+            options.highlighted = min(keep, len(searches) - 1)
         count = len(searches)
         self._status(EMPTY_HINT if not count else f"{count} saved search{'es' * (count != 1)}")
         self.query_one("#saved-firings-title").display = bool(firings)
