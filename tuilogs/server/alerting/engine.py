@@ -2,10 +2,10 @@
 
 `offer` (on the event loop, after each commit) only queues the batch — and only for an app
 that has rules — so ingest never waits for a rule. The engine's thread takes everything queued,
-joins each app's batches into one `RecordBlock`, and runs each rule's query over it once
-(`core.batch_match`: a bytes.find or regex pass per term, no per-line Python for most
-queries); the matches are then split back by batch, so every batch counts at the time it
-arrived. Ten rules cost ingest a few per cent (benchmarks/bench_alerts.py).
+joins each app's batches into one block of bytes, and has a child process run every rule's
+query over it once (`matcher.MatchProcess`: the explorer's query code, off the router's GIL);
+the counts come back per batch, so every batch counts at the time it arrived. A backlog is
+taken whole, so the blocks grow when ingest outruns matching instead of falling further behind.
 
 State: the windows live in memory and are written to the store every `tick` seconds, at stop,
 and — with the firing, in one transaction — whenever a rule fires: after a restart the same
@@ -15,7 +15,6 @@ checked every `tick` seconds.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import logging
 import threading
@@ -23,25 +22,19 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from tuilogs.core.batch_match import RecordBlock, matching
-from tuilogs.core.query import Query, QueryError, parse_query
+from tuilogs.core.batch_match import block_bytes
+from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.record import LogRecord
 
 from ..store.alerts_interface import ABSENCE, AlertRule, AlertStore, Firing, RuleState
 from ..store.interface import StoreError
+from .matcher import MatchProcess
 from .windows import firing_message, observe, silent
 
 log = logging.getLogger("tuilogs.server.alerts")
 
 Fire = Callable[[AlertRule, Firing], None]  # called on the engine's thread
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    rule: AlertRule
-    query: Query
 
 
 class AlertEngine:
@@ -59,7 +52,7 @@ class AlertEngine:
         self.fire = fire
         self.tick = tick
         self.clock = clock
-        self._rules: dict[str, list[_Compiled]] = {}
+        self._rules: dict[str, list[AlertRule]] = {}
         self._states: dict[str, RuleState] = {}
         self._dirty: set[str] = set()
         self._pending: deque[tuple[str, list[LogRecord], float]] = deque()
@@ -69,6 +62,7 @@ class AlertEngine:
         self._reload = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.matcher = MatchProcess()
         self.batches = 0  # batches evaluated, for tests and status pages
 
     # -- lifecycle (blocking: from worker threads) ---------------------------------------------
@@ -83,20 +77,22 @@ class AlertEngine:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
+        self.matcher.close()
         self._flush(force=True)
 
     def _load(self) -> None:
-        rules: dict[str, list[_Compiled]] = {}
+        rules: dict[str, list[AlertRule]] = {}
         for rule in self.store.rules():
             try:
-                rules.setdefault(rule.app, []).append(_Compiled(rule, parse_query(rule.query)))
+                parse_query(rule.query)
             except QueryError as exc:  # stored by an older version with other rules
                 log.warning("alert rule %s of %s cannot run: %s", rule.name, rule.app, exc)
+                continue
+            rules.setdefault(rule.app, []).append(rule)
         stored = self.store.states()
         states = {}
-        for compiled in (c for group in rules.values() for c in group):
-            rid = compiled.rule.id
-            states[rid] = self._states.get(rid) or stored.get(rid) or RuleState(rid)
+        for rule in (r for group in rules.values() for r in group):
+            states[rule.id] = self._states.get(rule.id) or stored.get(rule.id) or RuleState(rule.id)
         self._rules, self._states = rules, states
 
     # -- from the event loop ---------------------------------------------------------------------
@@ -164,36 +160,28 @@ class AlertEngine:
             self._evaluate(app, batches)
 
     def _evaluate(self, app: str, batches: list[tuple[list[LogRecord], float]]) -> None:
-        """Every rule of `app` over its queued batches: one scan per rule over all of them."""
+        """Every rule of `app` over its queued batches: one block, one pass per rule."""
         rules = self._rules.get(app)
         if not rules:
             return
         records = batches[0][0] if len(batches) == 1 else [r for b, _ in batches for r in b]
-        block = RecordBlock(records)
-        ends = []
-        total = 0
+        ends, total = [], 0
         for batch, _ in batches:
             total += len(batch)
             ends.append(total)
+        counts = self.matcher.counts([r.query for r in rules], block_bytes(records), ends)
         self.batches += len(batches)
-        for compiled in rules:
-            found = matching(compiled.query, block)
-            if not len(found):
-                continue
-            state = self._states[compiled.rule.id]
-            start = 0
-            for end, (_, at) in zip(ends, batches, strict=True):
-                n = bisect.bisect_left(found, end, start) - start
-                start += n
+        for rule, per_batch in zip(rules, counts, strict=True):
+            state = self._states[rule.id]
+            for n, (_, at) in zip(per_batch, batches, strict=True):
                 if n:
-                    self._dirty.add(state.rule_id)
-                    if observe(compiled.rule, state, n, at):
-                        self._fired(compiled.rule, state, at)
+                    self._dirty.add(rule.id)
+                    if observe(rule, state, n, at):
+                        self._fired(rule, state, at)
 
     def _check_silences(self) -> None:
         now = self.clock()
-        for compiled in (c for group in self._rules.values() for c in group):
-            rule = compiled.rule
+        for rule in (r for group in self._rules.values() for r in group):
             if rule.kind == ABSENCE and silent(rule, self._states[rule.id], now):
                 self._fired(rule, self._states[rule.id], now)
 
