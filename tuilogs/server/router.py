@@ -86,17 +86,19 @@ class Router:
         )
 
     async def _start_alerting(self, store: LogStore) -> None:
-        """Alert rules and saved searches, kept in the log store's database."""
+        """Alert rules and saved searches, kept in the log store's database (alerting/)."""
+        from .alerting.matcher import StoreMatcher
         from .alerting.service import Alerting
         from .store.sqlite_alerts import SQLiteAlertStore
 
         assert self.loop is not None and isinstance(store, SQLiteStore)
         try:
             alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
-        except StoreError as exc:  # a full disk at start: the router serves lines without
+        except StoreError as exc:  # a full disk at start: lines are served, rules are off
             log.error("alert rules are off: %s", exc)
             return
-        alerting = Alerting(alert_store, self.settings, self._report, self.loop)
+        matcher = StoreMatcher(store.path)
+        alerting = Alerting(alert_store, matcher, self.settings, self._report, self.loop)
         await anyio.to_thread.run_sync(alerting.start)
         self.alerting = alerting
 
@@ -156,14 +158,12 @@ class Router:
         records: list[LogRecord],
         forward: bool,
         hops: int = 0,
-        alert: bool = True,
     ) -> None:
-        """After a commit: wake tails and the indexer, hand the lines to the forwarders
-        (`hops`: how many routers the lines came through, see `server.hops`) and, unless they
-        are the rules' own notices (`alert`), to the alert rules."""
+        """After a commit: wake tails, the indexer and the alert rules, hand the lines to the
+        forwarders (`hops`: how many routers the lines came through, see `server.hops`)."""
         self.hub.publish(app, ids[0], records)
-        if alert and self.alerting is not None:
-            self.alerting.offer(app, records)
+        if self.alerting is not None:
+            self.alerting.offer(app, ids)
         if self.maintenance is not None:
             self.maintenance.nudge()
         if forward and self.forwarders is not None:
@@ -178,13 +178,12 @@ class Router:
         records: list[LogRecord],
         frame_id: str | None = None,
         forward: bool = True,
-        alert: bool = True,
     ) -> tuple[int, int] | None:
         """Store, publish and forward one batch; raises StoreError (e.g. StoreFull)."""
         assert self.store is not None
         ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id)
         if ids is not None:
-            self.published(app, ids, records, forward, alert=alert)
+            self.published(app, ids, records, forward)
         return ids
 
     async def on_syslog(self, app: str, records: list[LogRecord]) -> None:
@@ -195,18 +194,17 @@ class Router:
 
     # -- drains --------------------------------------------------------------------------
 
-    def _report(self, app: str, record: LogRecord, alert: bool = True) -> None:
-        """Forwarders and alert rules report into the app's own log (thread-safe).
+    def _report(self, app: str, record: LogRecord) -> None:
+        """Forwarders report delivery trouble into the app's own log (thread-safe).
 
-        Reported lines are not forwarded again, so a failing drain cannot feed itself; the
-        rules' own notices (`alert=False`) are not evaluated by the rules.
+        Reported lines are not forwarded again, so a failing drain cannot feed itself.
         """
         loop = self.loop
         if loop is None or loop.is_closed():
             return
 
         def spawn() -> None:
-            task = loop.create_task(self._store_report(app, record, alert))
+            task = loop.create_task(self._store_report(app, record))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -220,9 +218,9 @@ class Router:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(spawn)
 
-    async def _store_report(self, app: str, record: LogRecord, alert: bool = True) -> None:
+    async def _store_report(self, app: str, record: LogRecord) -> None:
         try:
-            await self.ingest(app, [record], forward=False, alert=alert)
+            await self.ingest(app, [record], forward=False)
         except StoreError as exc:
             self.log_store_error(app, exc)
 

@@ -1,16 +1,17 @@
-"""Alert rules evaluated as batches are stored, on one thread of their own.
+"""Alert rules evaluated as batches are stored, without slowing ingest.
 
-`offer` (on the event loop, after each commit) only queues the batch — and only for an app
-that has rules — so ingest never waits for a rule. The engine's thread takes everything queued,
-joins each app's batches into one block of bytes, and has a child process run every rule's
-query over it once (`matcher.MatchProcess`: the explorer's query code, off the router's GIL);
-the counts come back per batch, so every batch counts at the time it arrived. A backlog is
-taken whole, so the blocks grow when ingest outruns matching instead of falling further behind.
+`offer` (on the event loop, after each commit) only notes that an app has lines up to some id
+— and only for an app that has rules. The engine's thread then has the matcher (a child
+process following the store, `matcher.StoreMatcher`) match the app's new batches against every
+rule at once, and moves each rule's window with the counts of each batch, at the time the
+router received it (`windows`). A backlog is read whole, in blocks of up to 50,000 lines.
 
-State: the windows live in memory and are written to the store every `tick` seconds, at stop,
-and — with the firing, in one transaction — whenever a rule fires: after a restart the same
-window does not fire again; a crash loses at most `tick` seconds of counts. Absence rules are
-checked every `tick` seconds.
+State: the windows and each app's cursor (the last id evaluated) live in memory and are
+written to the store every `tick` seconds and at stop; a firing is written with its rule's
+state in one transaction before anyone is told. After a restart the rules go on from the
+cursor, and a window that fired does not fire again; a crash loses at most `tick` seconds of
+progress (those lines are counted again, in windows that already fired or not). Absence
+rules are checked every `tick` seconds.
 """
 
 from __future__ import annotations
@@ -20,21 +21,27 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from tuilogs.core.batch_match import block_bytes
 from tuilogs.core.query import QueryError, parse_query
-from tuilogs.core.record import LogRecord
 
 from ..store.alerts_interface import ABSENCE, AlertRule, AlertStore, Firing, RuleState
 from ..store.interface import StoreError
-from .matcher import MatchProcess
+from .matcher import Evaluation
 from .windows import firing_message, observe, silent
 
 log = logging.getLogger("tuilogs.server.alerts")
 
 Fire = Callable[[AlertRule, Firing], None]  # called on the engine's thread
+
+
+class Matcher(Protocol):
+    def warm(self) -> None: ...
+
+    def evaluate(self, app: str, after: int, queries: Sequence[str]) -> Evaluation: ...
+
+    def close(self) -> None: ...
 
 
 class AlertEngine:
@@ -43,32 +50,37 @@ class AlertEngine:
     def __init__(
         self,
         store: AlertStore,
+        matcher: Matcher,
         fire: Fire,
         *,
         tick: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self.matcher = matcher
         self.fire = fire
         self.tick = tick
         self.clock = clock
         self._rules: dict[str, list[AlertRule]] = {}
         self._states: dict[str, RuleState] = {}
+        self._cursors: dict[str, int] = {}
         self._dirty: set[str] = set()
-        self._pending: deque[tuple[str, list[LogRecord], float]] = deque()
+        self._dirty_cursors: set[str] = set()
+        self._pending: dict[str, tuple[int, int]] = {}  # app: (first id, last id) not evaluated
+        self._pending_lock = threading.Lock()
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._busy = False
         self._reload = False
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self.matcher = MatchProcess()
         self.batches = 0  # batches evaluated, for tests and status pages
 
     # -- lifecycle (blocking: from worker threads) ---------------------------------------------
 
     def start(self) -> None:
         self._load()
+        self._cursors = self.store.cursors()
         self._thread = threading.Thread(target=self._run, name="tuilogs-alerts", daemon=True)
         self._thread.start()
 
@@ -94,13 +106,18 @@ class AlertEngine:
         for rule in (r for group in rules.values() for r in group):
             states[rule.id] = self._states.get(rule.id) or stored.get(rule.id) or RuleState(rule.id)
         self._rules, self._states = rules, states
+        if rules:
+            self.matcher.warm()
 
     # -- from the event loop ---------------------------------------------------------------------
 
-    def offer(self, app: str, records: list[LogRecord]) -> None:
-        """Queue a stored batch for the app's rules (nothing to do for an app without)."""
-        if app in self._rules and records:
-            self._pending.append((app, records, self.clock()))
+    def offer(self, app: str, ids: tuple[int, int]) -> None:
+        """Lines `ids` (first, last) of `app` were stored (nothing to do for an app without
+        rules)."""
+        if app in self._rules:
+            with self._pending_lock:
+                known = self._pending.get(app)
+                self._pending[app] = (known[0], ids[1]) if known else ids
             self._wake.set()
 
     def reload(self) -> None:
@@ -114,7 +131,7 @@ class AlertEngine:
         return copy.copy(state) if state is not None else None
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until everything queued so far was evaluated (tests, benchmarks)."""
+        """Wait until everything offered so far was evaluated (tests, benchmarks)."""
         deadline = time.monotonic() + timeout
         with self._idle:
             while self._pending or self._busy or self._reload:
@@ -152,32 +169,32 @@ class AlertEngine:
         if self._reload:
             self._reload = False
             self._load()
-        taken: dict[str, list[tuple[list[LogRecord], float]]] = {}
-        while self._pending:
-            app, records, at = self._pending.popleft()
-            taken.setdefault(app, []).append((records, at))
-        for app, batches in taken.items():
-            self._evaluate(app, batches)
+        with self._pending_lock:
+            taken, self._pending = self._pending, {}
+        for app, (first, last) in taken.items():
+            self._evaluate(app, first, last)
 
-    def _evaluate(self, app: str, batches: list[tuple[list[LogRecord], float]]) -> None:
-        """Every rule of `app` over its queued batches: one block, one pass per rule."""
+    def _evaluate(self, app: str, first: int, last: int) -> None:
+        """The app's stored batches up to id `last`, from its cursor (or `first`) on."""
         rules = self._rules.get(app)
         if not rules:
             return
-        records = batches[0][0] if len(batches) == 1 else [r for b, _ in batches for r in b]
-        ends, total = [], 0
-        for batch, _ in batches:
-            total += len(batch)
-            ends.append(total)
-        counts = self.matcher.counts([r.query for r in rules], block_bytes(records), ends)
-        self.batches += len(batches)
-        for rule, per_batch in zip(rules, counts, strict=True):
-            state = self._states[rule.id]
-            for n, (_, at) in zip(per_batch, batches, strict=True):
-                if n:
-                    self._dirty.add(rule.id)
-                    if observe(rule, state, n, at):
-                        self._fired(rule, state, at)
+        cursor = self._cursors.get(app, first - 1)
+        queries = [r.query for r in rules]
+        while cursor < last and not self._stopping:
+            cursor, batches = self.matcher.evaluate(app, cursor, queries)
+            self._cursors[app] = cursor
+            self._dirty_cursors.add(app)
+            if not batches:
+                break
+            self.batches += len(batches)
+            for at, counts in batches:
+                for rule, n in zip(rules, counts, strict=True):
+                    if n:
+                        state = self._states[rule.id]
+                        self._dirty.add(rule.id)
+                        if observe(rule, state, n, at):
+                            self._fired(rule, state, at)
 
     def _check_silences(self) -> None:
         now = self.clock()
@@ -204,12 +221,15 @@ class AlertEngine:
             log.exception("alert %s of %s: notifying failed", rule.name, rule.app)
 
     def _flush(self, force: bool = False) -> None:
-        """Write the states that changed since the last flush."""
+        """Write the states and cursors that changed since the last flush."""
         dirty, self._dirty = self._dirty, set()
-        states = [self._states[r] for r in dirty if r in self._states]
+        moved, self._dirty_cursors = self._dirty_cursors, set()
+        states = [copy.copy(self._states[r]) for r in dirty if r in self._states]
+        cursors = {app: self._cursors[app] for app in moved if app in self._cursors}
         try:
-            self.store.save_states([copy.copy(s) for s in states])
+            self.store.save_states(states, cursors)
         except StoreError:
             self._dirty |= dirty
+            self._dirty_cursors |= moved
             if not force:
                 raise

@@ -2,8 +2,8 @@
 stopped with the router, and what a firing does — a `heroku[tuilogs]` line in the app's own
 log and, for a rule with a webhook, a Slack-compatible POST.
 
-The notice line is stored with `alert=False`: the rules never count their own notices, so a
-rule such as `level>=error` cannot keep itself firing.
+The rules never count their own notices (`matcher`), so a rule such as `level>=error`
+cannot keep itself firing.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from tuilogs.core.record import LogRecord, log_timestamp
 from ..drain_targets import TargetPolicy
 from ..settings import Settings
 from ..store.alerts_interface import AlertRule, AlertStore, Firing
-from .engine import AlertEngine
+from .engine import AlertEngine, Matcher
 from .webhook import WebhookNotifier
 
 NOTICE_SOURCE, NOTICE_DYNO = "heroku", "tuilogs"
 
-Report = Callable[..., None]  # Router._report(app, record, alert=...)
+Report = Callable[[str, LogRecord], None]  # Router._report: into the app's own log
 
 
 class Alerting:
@@ -31,6 +31,7 @@ class Alerting:
     def __init__(
         self,
         store: AlertStore,
+        matcher: Matcher,
         settings: Settings,
         report: Report,
         loop: asyncio.AbstractEventLoop,
@@ -45,7 +46,7 @@ class Alerting:
             attempts=settings.alert_attempts,
             backoff_base=settings.alert_backoff,
         )
-        self.engine = AlertEngine(store, self._on_firing, tick=settings.alert_tick)
+        self.engine = AlertEngine(store, matcher, self._on_firing, tick=settings.alert_tick)
 
     def start(self) -> None:
         """Load the rules and start evaluating (blocking: from a worker thread)."""
@@ -56,16 +57,14 @@ class Alerting:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.notifier.aclose(), 5)
 
-    def offer(self, app: str, records: list[LogRecord]) -> None:
-        self.engine.offer(app, records)
+    def offer(self, app: str, ids: tuple[int, int]) -> None:
+        self.engine.offer(app, ids)
 
     def reload(self) -> None:
         self.engine.reload()
 
     def _notice(self, app: str, message: str) -> None:
-        self._report(
-            app, LogRecord(log_timestamp(), NOTICE_SOURCE, NOTICE_DYNO, message), alert=False
-        )
+        self._report(app, LogRecord(log_timestamp(), NOTICE_SOURCE, NOTICE_DYNO, message))
 
     def _report_problem(self, app: str, message: str) -> None:
         self._notice(app, message)

@@ -113,8 +113,12 @@ class AlertStore(Protocol):
         """Every rule's stored state, by rule id."""
         ...
 
-    def save_states(self, states: Sequence[RuleState]) -> None:
-        """Store these states (one transaction)."""
+    def cursors(self) -> dict[str, int]:
+        """For each app, the last line id the rules have evaluated."""
+        ...
+
+    def save_states(self, states: Sequence[RuleState], cursors: dict[str, int]) -> None:
+        """Store these states and cursors (one transaction)."""
         ...
 
     def record_firing(self, firing: Firing, state: RuleState) -> None:

@@ -44,6 +44,9 @@ SCHEMA = (
     count integer not null,
     message text not null)""",
     "create index if not exists alert_firings_app_at on alert_firings(app, at)",
+    """create table if not exists alert_cursors(
+    app text primary key,
+    last_id bigint not null)""",
 )
 
 SEARCH_COLS = "app, name, query, created_at, updated_at"
@@ -74,6 +77,11 @@ UPSERT_STATE = (
     " on conflict (rule_id) do update set window_start = excluded.window_start,"
     " count = excluded.count, fired = excluded.fired, last_fired = excluded.last_fired,"
     " last_seen = excluded.last_seen"
+)
+CURSORS = "select app, last_id from alert_cursors"
+UPSERT_CURSOR = (
+    "insert into alert_cursors(app, last_id) values (?, ?)"
+    " on conflict (app) do update set last_id = excluded.last_id"
 )
 INSERT_FIRING = f"insert into alert_firings({FIRING_COLS}) values (?, ?, ?, ?, ?, ?, ?)"
 FIRINGS = (

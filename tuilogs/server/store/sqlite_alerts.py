@@ -109,12 +109,16 @@ class SQLiteAlertStore:
             out[rule_id] = RuleState(rule_id, start, count, bool(fired), last_fired, last_seen)
         return out
 
-    def save_states(self, states: Sequence[RuleState]) -> None:
-        if not states:
+    def cursors(self) -> dict[str, int]:
+        return dict(self._read(sql.CURSORS))
+
+    def save_states(self, states: Sequence[RuleState], cursors: dict[str, int]) -> None:
+        if not states and not cursors:
             return
         self._ensure_schema()
         with self.db.write() as c:
             c.executemany(sql.UPSERT_STATE, [_state_row(s) for s in states])
+            c.executemany(sql.UPSERT_CURSOR, list(cursors.items()))
 
     def record_firing(self, firing: Firing, state: RuleState) -> None:
         self._ensure_schema()
