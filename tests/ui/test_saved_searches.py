@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList
 from tuilogs.core import saved_searches
 from tuilogs.platform.alerts import AlertsApi
 from tuilogs.server.store.alerts_interface import Firing, RuleState
+from tuilogs.ui.commands import offered
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.explorer import ExplorerScreen
 from tuilogs.ui.screens.saved_searches import EMPTY_HINT, SavedSearchesPanel
@@ -92,6 +93,12 @@ class TestOnThisMachine:
             await pilot.press("d")
             await wait_for(pilot, lambda: rows(panel) == [])
             assert saved_searches.LocalSearches().all() == []
+
+    async def test_the_palette_offers_it(self):
+        async with make_app().run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            [entry] = [e for e, _ in offered(pilot.app.screen) if e.binding.id == "search.saved"]
+            assert (entry.title, entry.label) == ("Saved searches", "'")
 
     async def test_saving_without_a_search_says_how(self):
         async with make_app().run_test(size=SIZE) as pilot:

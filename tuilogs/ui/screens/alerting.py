@@ -31,6 +31,8 @@ POLL = 2.0  # seconds between asking the router for new firings
 class SavedSearchesAndAlerts(Screen):
     """A base of the explorer screen (see the module docstring)."""
 
+    SHARE_BINDINGS = True  # its keys are the explorer's, in help and the palette (ui/keys.py)
+
     BINDINGS = [
         Command(
             "apostrophe",

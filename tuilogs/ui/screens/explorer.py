@@ -459,7 +459,6 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         return [
             *entries(LogView, "log"),
             *entries(self, "app"),
-            *entries(SavedSearchesAndAlerts, "search"),
             *entries(SavedSearchesPanel, "saved"),
             *entries(SearchBar, "search"),
             *entries(FilterSidebar, "sidebar"),
