@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime, timezone
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,13 +43,8 @@ MAX_SECONDS = 7 * 24 * 3600
 
 
 def _when(epoch: float | None) -> str | None:
-    return None if epoch is None else api_timestamp(_dt(epoch))
-
-
-def _dt(epoch: float):
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(epoch, timezone.utc)
+    """Seconds since the epoch as an API timestamp."""
+    return None if epoch is None else api_timestamp(datetime.fromtimestamp(epoch, timezone.utc))
 
 
 def search_json(s: SavedSearch) -> dict:
