@@ -79,8 +79,8 @@ class AlertEngine:
     # -- lifecycle (blocking: from worker threads) ---------------------------------------------
 
     def start(self) -> None:
-        self._load()
         self._cursors = self.store.cursors()
+        self._load()
         self._thread = threading.Thread(target=self._run, name="tuilogs-alerts", daemon=True)
         self._thread.start()
 
@@ -106,6 +106,9 @@ class AlertEngine:
         for rule in (r for group in rules.values() for r in group):
             states[rule.id] = self._states.get(rule.id) or stored.get(rule.id) or RuleState(rule.id)
         self._rules, self._states = rules, states
+        # An app without rules is not followed: when it gets one again, its rules start from
+        # the lines stored from then on, not from where an old rule stopped long ago.
+        self._cursors = {app: c for app, c in self._cursors.items() if app in rules}
         if rules:
             self.matcher.warm()
 

@@ -35,10 +35,11 @@ from tuilogs.core.batch_match import LineBlock, matching
 from tuilogs.core.query import Query, parse_query
 from tuilogs.core.record import LogRecord
 
+from .windows import NOTICE
+
 log = logging.getLogger("tuilogs.server.alerts")
 
 MAX_LINES = 50_000  # read at most this many lines per request (more batches wait their turn)
-NOTICE = ("heroku", "tuilogs")
 
 # (new cursor, [(received_at, [matches of each query in that batch])...]) for one app
 Evaluation = tuple[int, list[tuple[float, list[int]]]]

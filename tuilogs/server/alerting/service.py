@@ -19,8 +19,7 @@ from ..settings import Settings
 from ..store.alerts_interface import AlertRule, AlertStore, Firing
 from .engine import AlertEngine, Matcher
 from .webhook import WebhookNotifier
-
-NOTICE_SOURCE, NOTICE_DYNO = "heroku", "tuilogs"
+from .windows import NOTICE
 
 Report = Callable[[str, LogRecord], None]  # Router._report: into the app's own log
 
@@ -64,7 +63,7 @@ class Alerting:
         self.engine.reload()
 
     def _notice(self, app: str, message: str) -> None:
-        self._report(app, LogRecord(log_timestamp(), NOTICE_SOURCE, NOTICE_DYNO, message))
+        self._report(app, LogRecord(log_timestamp(), *NOTICE, message))
 
     def _report_problem(self, app: str, message: str) -> None:
         self._notice(app, message)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from tuilogs.server.store.alerts_interface import ABSENCE, AlertRule, RuleState
 
+NOTICE = ("heroku", "tuilogs")  # source and dyno of the rules' own lines in an app's log
+
 
 def _cooled(rule: AlertRule, state: RuleState, now: float) -> bool:
     return state.last_fired is None or now >= state.last_fired + rule.cooldown
