@@ -6,11 +6,15 @@ The watch asks the router for firings newer than the last it saw every `POLL` se
 worker thread; a new one is told at once wherever you are (a notice above any screen) and
 stays in the header (`⚠ alert: h12`) until the panel, which lists recent firings,
 is opened. A router that cannot answer is skipped quietly: the next poll tries again.
+
+The Platform client (httpx) is imported only when an app is followed: `tuilogs FILE` does not
+pay for it.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.screen import Screen
@@ -18,12 +22,12 @@ from textual.worker import Worker, WorkerState
 
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.view import FILTER
-from tuilogs.platform.alerts import AlertFiring
-from tuilogs.platform.errors import PlatformError
 from tuilogs.ui.keys import Command
-from tuilogs.ui.search_book import book_for, router_api
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from tuilogs.platform.alerts import AlertFiring
 
 POLL = 2.0  # seconds between asking the router for new firings
 
@@ -48,8 +52,13 @@ class SavedSearchesAndAlerts(Screen):
     _alerts_after: float | None = None  # the newest firing seen (None: not asked yet)
     _alert_title: str | None = None  # the title before a firing was added to it
 
+    def _on_router(self) -> bool:
+        """Whether the followed app is on a tuilogs router (Heroku has no alert rules)."""
+        app = self.options.app  # type: ignore[attr-defined]
+        return app is not None and app.client.kind != "heroku"
+
     def on_mount(self) -> None:
-        if router_api(self.options) is not None:  # type: ignore[attr-defined]
+        if self._on_router():
             self._poll_firings()
             self.set_interval(POLL, self._poll_firings)
 
@@ -57,6 +66,7 @@ class SavedSearchesAndAlerts(Screen):
 
     def action_saved_searches(self) -> None:
         from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
+        from tuilogs.ui.search_book import book_for
 
         options = self.options  # type: ignore[attr-defined]
         state = self.state  # type: ignore[attr-defined]
@@ -84,11 +94,12 @@ class SavedSearchesAndAlerts(Screen):
 
     @work(thread=True, group="alerts", exit_on_error=False)
     def _fetch_firings(self, after: float | None) -> list[AlertFiring] | None:
-        api = router_api(self.options)  # type: ignore[attr-defined]
-        if api is None:
-            return None
+        from tuilogs.platform.alerts import AlertsApi
+        from tuilogs.platform.errors import PlatformError
+
+        app = self.options.app  # type: ignore[attr-defined]
         try:
-            return api.firings(self.options.app.name, after=after or 0.0, limit=20)  # type: ignore[attr-defined]
+            return AlertsApi(app.client).firings(app.name, after=after or 0.0, limit=20)
         except PlatformError:
             return None
 
