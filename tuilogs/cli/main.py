@@ -1,7 +1,8 @@
 """The `tuilogs` command line: one argparse parser, one subparser per command.
 
     tuilogs [TARGET] [options]          explore (the default command): cli/explore.py
-    tuilogs serve | token | ingest | build | demo | drains | drains:add | drains:remove  [...]
+    tuilogs serve | token | ingest | build | demo | drains | drains:add | drains:remove | alerts
+            [options]
 
 argparse has no default subcommand, and `tuilogs app.log` must stay what it has always been,
 so one rule fills the gap: when the first argument is not a command's name, the hidden
@@ -107,6 +108,12 @@ def _drains(command: str) -> Callable[[CommandParser], None]:
     return configure
 
 
+def _alerts(p: CommandParser) -> None:
+    from . import alerts
+
+    alerts.add_arguments(p)
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -123,6 +130,7 @@ COMMANDS = (
     Command("drains", "display the log drains of an app", _drains("drains")),
     Command("drains:add", "adds a log drain to an app", _drains("drains:add")),
     Command("drains:remove", "removes a log drain from an app", _drains("drains:remove")),
+    Command("alerts", "alert rules, their firings and saved searches of an app", _alerts),
 )
 NAMES = frozenset(c.name for c in COMMANDS)
 

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from .endpoints import alerts
 from .endpoints.apps import get_app, list_apps
 from .endpoints.builds import add_output, create_build, end_build, get_build, list_builds
 from .endpoints.builds import stream_output as stream_build_output
@@ -53,6 +54,14 @@ ROUTES = [
     Route("/apps/{app}/builds/{build}", end_build, methods=["PATCH"]),
     Route("/apps/{app}/builds/{build}/output", add_output, methods=["POST"]),
     Route("/build-output/{secret}", stream_build_output, methods=["GET"]),
+    # Saved searches and alert rules (router extensions: docs/api.md)
+    Route("/apps/{app}/saved-searches", alerts.list_searches, methods=["GET"]),
+    Route("/apps/{app}/saved-searches/{name}", alerts.put_search, methods=["PUT"]),
+    Route("/apps/{app}/saved-searches/{name}", alerts.delete_search, methods=["DELETE"]),
+    Route("/apps/{app}/alert-rules", alerts.list_rules, methods=["GET"]),
+    Route("/apps/{app}/alert-rules", alerts.create_rule, methods=["POST"]),
+    Route("/apps/{app}/alert-rules/{ident}", alerts.delete_rule, methods=["DELETE"]),
+    Route("/apps/{app}/alert-firings", alerts.list_firings, methods=["GET"]),
 ]
 
 

@@ -31,6 +31,7 @@ from .store import LogStore, StoreError
 from .store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
+    from .alerting.service import Alerting
     from .forward import ForwarderManager
     from .syslog import SyslogServer
 
@@ -52,6 +53,7 @@ class Router:
         self.syslog_sockets: list[tuple[socket.socket, ssl.SSLContext | None]] = []  # by run
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
+        self.alerting: Alerting | None = None
         self._tasks: set[asyncio.Task] = set()
         self._last_store_error_log = 0.0
 
@@ -65,6 +67,7 @@ class Router:
         self.maintenance.start()
         if self.settings.redaction is not None:
             log.info("redacting lines with: %s", ", ".join(self.settings.redaction.names))
+        await self._start_alerting(store)
         if self.settings.forward:
             from .drain_targets import TargetPolicy
             from .forward import ForwarderManager
@@ -84,6 +87,23 @@ class Router:
             max_bytes=s.max_db_bytes,
             durability=s.durability,
         )
+
+    async def _start_alerting(self, store: LogStore) -> None:
+        """Alert rules and saved searches, kept in the log store's database (alerting/)."""
+        from .alerting.matcher import StoreMatcher
+        from .alerting.service import Alerting
+        from .store.sqlite_alerts import SQLiteAlertStore
+
+        assert self.loop is not None and isinstance(store, SQLiteStore)
+        try:
+            alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
+        except StoreError as exc:  # a full disk at start: lines are served, rules are off
+            log.error("alert rules are off: %s", exc)
+            return
+        matcher = StoreMatcher(store.path)
+        alerting = Alerting(alert_store, matcher, self.settings, self._report, self.loop)
+        await anyio.to_thread.run_sync(alerting.start)
+        self.alerting = alerting
 
     async def _start_syslog(self) -> None:
         """Serve syslog on the sockets `run` bound (`syslog_sockets`: socket, TLS context)."""
@@ -115,6 +135,9 @@ class Router:
         if self.forwarders is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.forwarders.aclose(), 5)
+        if self.alerting is not None:
+            with contextlib.suppress(Exception):
+                await self.alerting.stop()
         for task in list(self._tasks):
             task.cancel()
         if self.maintenance is not None:
@@ -139,9 +162,11 @@ class Router:
         forward: bool,
         hops: int = 0,
     ) -> None:
-        """After a commit: wake tails and the indexer, hand the lines to the forwarders
-        (`hops`: how many routers the lines came through, see `server.hops`)."""
+        """After a commit: wake tails, the indexer and the alert rules, hand the lines to the
+        forwarders (`hops`: how many routers the lines came through, see `server.hops`)."""
         self.hub.publish(app, ids[0], records)
+        if self.alerting is not None:
+            self.alerting.offer(app, ids)
         if self.maintenance is not None:
             self.maintenance.nudge()
         if forward and self.forwarders is not None:

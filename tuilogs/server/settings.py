@@ -62,3 +62,9 @@ class Settings:
     forwarded_allow_ips: str | None = None
     allow_private_drains: bool | None = None
     redaction: Redactor | None = None
+    # alert rules (server/alerting): how often states are saved and absences checked, and how
+    # a webhook is told (per-request timeout, attempts, first retry delay, doubling)
+    alert_tick: float = 5.0
+    alert_timeout: float = 10.0
+    alert_attempts: int = 5
+    alert_backoff: float = 1.0

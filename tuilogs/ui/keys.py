@@ -25,6 +25,7 @@ AREAS = {
     "drains": "Drains panel",
     "builds": "Builds panel",
     "stats": "Stats view",
+    "saved": "Saved searches panel",
     "app": "Everywhere",
 }
 
@@ -103,10 +104,18 @@ class KeyEntry:
 
 
 def declared(owner: DOMNode | type[DOMNode]) -> list[Binding]:
-    """The bindings the owner's own class declares: not those Textual's base classes add
-    (OptionList's cursor keys), which a help screen for tuilogs need not repeat."""
+    """The bindings the owner's own class declares, then those of its bases that share theirs
+    (`SHARE_BINDINGS = True`: a part of a screen kept in a module of its own): not those
+    Textual's base classes add (OptionList's cursor keys), which a help screen for tuilogs
+    need not repeat."""
     cls = owner if isinstance(owner, type) else type(owner)
-    return [b for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)]
+    shared = [k for k in cls.__mro__[1:] if k.__dict__.get("SHARE_BINDINGS")]
+    return [
+        b
+        for klass in (cls, *shared)
+        for b in klass.__dict__.get("BINDINGS", ())
+        if isinstance(b, Binding)
+    ]
 
 
 def entries(owner: DOMNode | type[DOMNode], area: str) -> list[KeyEntry]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -40,6 +39,7 @@ from tuilogs.ui.messages import (
     ViewChanged,
 )
 from tuilogs.ui.options import ExplorerOptions
+from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
 from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries, warm_stats
 from tuilogs.ui.untrusted import tell
@@ -64,7 +64,7 @@ NARROW = 100  # columns below which the sidebar starts hidden
 UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
-class ExplorerScreen(Screen):
+class ExplorerScreen(SavedSearchesAndAlerts):
     BINDINGS = [
         Command(
             "slash", "search('find')", "Find", id="search.find", tooltip="Find: highlight matches"
@@ -461,10 +461,12 @@ class ExplorerScreen(Screen):
         from tuilogs.ui.screens.builds import BuildsPanel
         from tuilogs.ui.screens.detail import DetailScreen
         from tuilogs.ui.screens.drains import DrainPanel
+        from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
 
         return [
             *entries(LogView, "log"),
             *entries(self, "app"),
+            *entries(SavedSearchesPanel, "saved"),
             *entries(SearchBar, "search"),
             *entries(FilterSidebar, "sidebar"),
             *entries(DetailScreen, "detail"),

@@ -16,7 +16,10 @@ from textual.widgets import Markdown, Static
 
 from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
 
-COLUMNS = (("log", "search", "stats"), ("sidebar", "detail", "drains", "builds", "app"))
+COLUMNS = (
+    ("log", "search", "stats", "saved"),
+    ("sidebar", "detail", "drains", "builds", "app"),
+)
 KEY_WIDTH = 14
 NARROW = 100  # columns below which the two columns of keys become one
 
