@@ -26,6 +26,7 @@ from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.status import Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
+from tuilogs.ui.context import CONTEXT_BINDINGS, ContextCommands
 from tuilogs.ui.keys import Command, KeyEntry, entries
 from tuilogs.ui.messages import (
     DataArrived,
@@ -57,7 +58,7 @@ BARS_EVERY = 0.25
 NARROW = 100  # columns below which the sidebar starts hidden
 
 
-class ExplorerScreen(Screen):
+class ExplorerScreen(ContextCommands, Screen):
     BINDINGS = [
         Command(
             "slash", "search('find')", "Find", id="search.find", tooltip="Find: highlight matches"
@@ -97,7 +98,7 @@ class ExplorerScreen(Screen):
             tooltip="Show or hide the sidebar",
         ),
         Command(
-            "e",
+            "ctrl+s",
             "export",
             "Export",
             id="log.export",
@@ -137,6 +138,7 @@ class ExplorerScreen(Screen):
             id="search.clear",
             tooltip="Clear the search, show every line",
         ),
+        *CONTEXT_BINDINGS,
     ]
 
     def __init__(
@@ -186,8 +188,7 @@ class ExplorerScreen(Screen):
         if options.sources or options.dynos:
             self.state.recompute()
         if options.query is not None:
-            self.query_one(SearchBar).input.value = options.query.text
-            self.search.apply(options.query, FILTER, True)
+            self.search.filter_by(options.query)
         if options.backend_reason:
             self.notify(escape_controls(options.backend_reason), title="Backend", timeout=8)
         # The first batches may already be waiting: take them once the widgets are ready.
@@ -286,18 +287,14 @@ class ExplorerScreen(Screen):
         )
         self.query_one(StatusBar).info = self._view_info()
         state = self.state
-        found = None
-        if state.searching:
-            found = len(state.hits or ()) if state.mode == FIND else len(state)
-        self.query_one(SearchBar).show_count(found, state.mode, state.search_pending)
+        found, mode = self.search.count()
+        self.query_one(SearchBar).show_count(found, mode, state.search_pending)
 
     def _view_info(self) -> ViewInfo:
         state, log = self.state, self.log_view
-        filters = state.filter.describe()
-        if state.filtering_by_query and state.query is not None:
-            filters = (filters + " " + state.query.text).strip()
+        filters = state.describe()
         find = None
-        if state.searching and state.mode == FIND:
+        if state.finding.query is not None:
             line = log.selected_line()
             at = state.hit_index(line) if line is not None and log.cursor is not None else 0
             find = (at, len(state.hits or ()))
@@ -333,6 +330,8 @@ class ExplorerScreen(Screen):
         self.search.submitted(event.text, event.mode, event.final, time.monotonic())
 
     def on_search_closed(self, event: SearchClosed) -> None:
+        if event.cleared:
+            self.search.show_remaining()
         self.log_view.focus()
 
     def on_search_scanned(self, event: SearchScanned) -> None:
@@ -351,10 +350,11 @@ class ExplorerScreen(Screen):
         self._show_bars()  # `find: 3/120` at once (the pane's ViewChanged would come later)
 
     def action_clear_search(self) -> None:
-        self.query_one(SearchBar).action_clear()
+        self.search.cleared()
+        self._show_bars()
 
     def action_search(self, mode: str) -> None:
-        self.query_one(SearchBar).open(FILTER if mode == "filter" else FIND)
+        self.search.open(FILTER if mode == "filter" else FIND)
 
     # -- filters and view toggles -------------------------------------------------------------
 
@@ -370,9 +370,7 @@ class ExplorerScreen(Screen):
         self._show_bars()
 
     def on_open_line(self, event: OpenLine) -> None:
-        from tuilogs.ui.screens.detail import DetailScreen  # imported on first use: faster start
-
-        self.app.push_screen(DetailScreen(self.buffer.record(event.line), event.line))
+        self.open_detail(event.line)
 
     # The pane says ViewChanged for these too; the bars follow here at once, in the same
     # frame as the pane, without waiting behind a batch for that message to bubble up.
@@ -403,10 +401,11 @@ class ExplorerScreen(Screen):
         if action == "drains":
             return self.options.app is not None
         if action == "next_hit":
-            return self.state.searching and self.state.mode == FIND
+            return self.state.finding.query is not None
         if action == "clear_search":
             return self.state.searching
-        return True
+        context = self.check_context_action(action)
+        return True if context is None else context
 
     # -- other screens ------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class SearchBar(Horizontal):
     ]
 
     mode: reactive[str] = reactive(FIND)
+    within = False  # finding inside a filter: the label says so
     _count_width = 0
     _count_text: str | None = None
 
@@ -60,13 +61,27 @@ class SearchBar(Horizontal):
     def input(self) -> Input:
         return self.query_one(Input)
 
-    def open(self, mode: str) -> None:
-        self.mode = mode
+    def open(self, mode: str, text: str | None = None, focus: bool = True) -> None:
+        """Show the box in `mode`: with `text` (editing that search, which is not submitted
+        again), or with what it holds (switching it to `mode`, as Tab does)."""
+        if text is None:
+            self.mode = mode
+        else:
+            with self.input.prevent(Input.Changed):
+                self.input.value = text
+            self.set_reactive(SearchBar.mode, mode)
+            self.show_error("")
+        self._show_mode()
         self.add_class("-visible")
-        self.input.focus()
+        if focus:
+            self.input.focus()
+
+    def _show_mode(self) -> None:
+        label = "Filter" if self.mode == FILTER else "Find in filter" if self.within else "Find"
+        self.query_one("#search-mode", Label).update(label)
 
     def watch_mode(self, mode: str) -> None:
-        self.query_one("#search-mode", Label).update("Filter" if mode == FILTER else "Find")
+        self._show_mode()
         if self.is_mounted and self.input.value:
             self.post_message(SearchSubmitted(self.input.value, mode, final=True))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tuilogs.core.colorize import PALETTE_SIZE, STYLES
 
 PROCESS_SLOTS = PALETTE_SIZE
-EXTRA = ("timestamp", "raw", "match", "cursor", "escape")
+EXTRA = ("timestamp", "raw", "match", "cursor", "escape", "mark", "context", "separator")
 
 
 def component(rule: str) -> str:
