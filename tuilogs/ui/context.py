@@ -32,7 +32,7 @@ CONTEXT_BINDINGS = [
         "Next error",
         show=False,
         id="log.next_error",
-        tooltip="Next error: status ≥ 500, level ≥ error, an H/R/L code",
+        tooltip="Next error (5xx, level ≥ error, H/R/L code)",
     ),
     Command("E", "next_error(-1)", "Previous error", show=False, id="log.previous_error"),
     Command(
@@ -59,7 +59,7 @@ CONTEXT_BINDINGS = [
         show=False,
         id="log.marked_only",
         title="Only marked lines",
-        tooltip="Show only the marked lines (export then writes them)",
+        tooltip="Only the marked lines (Ctrl+S writes them)",
     ),
     Command(
         "C",
@@ -68,7 +68,7 @@ CONTEXT_BINDINGS = [
         show=False,
         id="log.context",
         title="Context lines",
-        tooltip="Lines around each filtered line, as grep -C",
+        tooltip="Lines around the filtered ones (grep -C)",
     ),
     Command("plus", "context_size(1)", "More context", show=False, id="log.more_context"),
     Command("minus", "context_size(-1)", "Less context", show=False, id="log.less_context"),
@@ -79,7 +79,7 @@ CONTEXT_BINDINGS = [
         show=False,
         id="log.in_context",
         title="Show in context",
-        tooltip="From a filtered line, every line around it (z again: back)",
+        tooltip="Unfiltered view at this line (z: back)",
     ),
     Command(
         "r",
@@ -88,7 +88,7 @@ CONTEXT_BINDINGS = [
         show=False,
         id="log.request",
         title="Follow request",
-        tooltip="Every line of this line's request (its request_id)",
+        tooltip="Every line of this request (request_id)",
     ),
 ]
 
