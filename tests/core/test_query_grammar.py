@@ -31,6 +31,14 @@ def field(r, key):
     return message_fields(r.message).get(key)
 
 
+def about_dyno(r, name):
+    """`dyno:NAME`: the dyno's own lines, and router lines of requests it served."""
+    if r.dyno and dyno_matches(r.dyno, name):
+        return True
+    served = field(r, "dyno") if r.dyno == "router" else None
+    return served is not None and dyno_matches(served, name)
+
+
 ATOMS = {
     "timeout": lambda r, line: "timeout" in line.lower(),
     "H12": lambda r, line: "H12" in line,
@@ -45,7 +53,8 @@ ATOMS = {
     "level>=warning": lambda r, line: detect_level(r.message) in ("warning", "error", "critical"),
     "code:H12": lambda r, line: "code=H12" in r.message,
     "code:*": lambda r, line: find_code(r.message) is not None,
-    "dyno:web": lambda r, line: bool(r.dyno) and dyno_matches(r.dyno, "web"),
+    "dyno:web": lambda r, line: about_dyno(r, "web"),
+    "dyno:web.1": lambda r, line: about_dyno(r, "web.1"),
     "dyno:router": lambda r, line: r.dyno == "router",
     "source:heroku": lambda r, line: r.source == "heroku",
     "dyno=web.1": lambda r, line: (
@@ -141,14 +150,20 @@ def test_a_negated_group_is_the_rest(sample):
     assert inside | outside == set(range(len(sample))) and not inside & outside
 
 
-def test_the_router_dyno_field_is_not_the_heroku_dyno(sample):
-    # Router lines come from heroku[router]: Heroku's dyno filter never sees web.1 there.
-    assert not list(parse_query("service>1000 dyno:web.1").scan(sample))
-    slow_on_web1 = list(parse_query("service>1000 dyno=web.1").scan(sample))
+def test_dyno_takes_the_requests_a_dyno_served(sample):
+    # Router lines come from heroku[router]; the dyno that answered is their `dyno=` field.
+    slow_on_web1 = list(parse_query("service>1000 dyno:web.1").scan(sample))
     assert slow_on_web1
     for i in slow_on_web1:
         fields = message_fields(sample.record(i).message)
         assert fields["dyno"] == "web.1" and num(fields["service"]) > 1000
+    assert slow_on_web1 == list(parse_query("service>1000 dyno=web.1").scan(sample))
+    # Its own lines too; `dyno=` alone reads only the field, `-dyno:router` only the header.
+    own = [i for i in range(len(sample)) if sample.record(i).dyno == "web.1"]
+    assert own and own == list(parse_query("dyno:web.1 -dyno:router").scan(sample))
+    served = list(parse_query("dyno=web.1").scan(sample))
+    both = list(parse_query("dyno:web.1").scan(sample))
+    assert both == sorted(set(own) | {i for i in served if sample.record(i).dyno == "router"})
     # `dyno=web` is a process type, as Heroku's filter reads it: web.1, web.2, web.3.
     found = parse_query("dyno=web").scan(sample)
     web = {message_fields(sample.record(i).message)["dyno"] for i in found}

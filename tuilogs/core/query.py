@@ -9,8 +9,9 @@
     path:"/a b"             a quoted value (spaces, parentheses)
     level:error level>=warning   detected log level
     code:H12 code:*         Heroku error code (any)
-    source:app dyno:web     Heroku's filters: the line's header (`web` matches web.1 and web.12)
-    dyno=web.1 source=x     with `=` (or `!=`), the message's own field: the router's `dyno=`
+    source:app dyno:web     Heroku's filters: the line's header (`web` matches web.1 and web.12);
+                            `dyno:web.1` also takes the router lines of requests web.1 served
+    dyno=web.1 source=x     with `=` (or `!=`), the message's own field only: the router's `dyno=`
     -source:heroku -timeout a leading `-` negates any term, or a group: -(a OR b)
     a b  a AND b            both (AND is implied between terms)
     a OR b                  either; AND binds tighter: `a b OR c` is `(a b) OR c`
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.gather import gathered_chunks
+from tuilogs.core.record import dyno_matches
 from tuilogs.core.terms import (
     Chunk,
     FieldTerm,
@@ -307,7 +309,9 @@ def _positive_term(body: str) -> Node:
                 '\\"', '"'
             )
         lkey = key.lower()
-        if lkey in _ORIGIN_KEYS and op == ":":
+        if lkey == "dyno" and op == ":":
+            return dyno_term(value)
+        if lkey == "source" and op == ":":
             return OriginTerm(lkey, value)
         if lkey == "level":
             return level_term(op, value)
@@ -315,6 +319,20 @@ def _positive_term(body: str) -> Node:
             return Not(code_term(value)) if op == "!=" else code_term(value)
         return FieldTerm(key, op, value)
     return TextTerm(body)
+
+
+def dyno_term(value: str) -> Node:
+    """`dyno:web.1`: the dyno's own lines, and the router lines of the requests it served.
+
+    A router line's header says `heroku[router]`; the dyno that answered is its `dyno=` field.
+    Someone asking for `service>1000 dyno:web.1` means the slow requests web.1 served, so the
+    facet reads that field on router lines (`dyno=web.1` alone reads only the field).
+    """
+    own = OriginTerm("dyno", value)
+    if dyno_matches("router", value):
+        return own
+    served = And([OriginTerm("dyno", "router"), FieldTerm("dyno", "=", value)])
+    return Or([own, served])
 
 
 def parse_query(text: str) -> Query:
