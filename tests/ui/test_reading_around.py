@@ -12,6 +12,7 @@ from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
 
 from kit.pilot import SIZE, loaded, make_app, screen_text, wait_for
+from kit.request_lines import RID, request_file
 
 SMALL = (80, 24)
 
@@ -193,28 +194,34 @@ class TestMarks:
 
 class TestRequests:
     async def test_r_shows_every_line_of_the_request(self, tmp_path):
-        rid = "5815a3d5-ccf3-110d-6914-2698e5a8181b"
-        path = tmp_path / "requests.log"
-        path.write_text(
-            "2026-01-01T00:00:00.1+00:00 app[web.1]: level=info msg=other request_id=ffff\n"
-            f'2026-01-01T00:00:00.2+00:00 app[web.2]: {{"msg": "sql", "request_id": "{rid}"}}\n'
-            f"2026-01-01T00:00:00.3+00:00 app[web.2]: level=info msg=done request_id={rid}\n"
-            f"2026-01-01T00:00:00.4+00:00 heroku[router]: at=info path=/ request_id={rid}"
-            " dyno=web.2 status=200\n"
-            "2026-01-01T00:00:00.5+00:00 app[web.1]: level=info msg=later\n"
-        )
-        app = make_app(path)
+        app = make_app(request_file(tmp_path))
         async with app.run_test(size=SMALL) as pilot:
             await loaded(pilot, 5)
-            state = app.screen.state
+            state, log = app.screen.state, log_of(app)
             await pilot.press("up", "up")  # the router's line
             await pilot.press("r")
             await wait_for(pilot, lambda: not state.search_pending and len(state) == 3)
             assert list(state.visible) == [1, 2, 3]
-            assert f"filter: request_id:{rid}" in status(app)
+            assert f"filter: request_id:{RID}" in status(app)
+            assert log.selected_line() == 3  # the cursor stays on the line it came from
             await pilot.press("escape")
             await pilot.pause()
-            assert len(state) == 5
+            assert len(state) == 5 and log.selected_line() == 3
+
+
+class TestQueries:
+    async def test_the_router_lines_a_dyno_served_and_groups(self):
+        app = make_app()
+        async with app.run_test(size=SMALL) as pilot:
+            await loaded(pilot)
+            state = app.screen.state
+            await filtered(pilot, "service>1000 dyno:web.1")
+            assert len(state) and "filter: service>1000 dyno:web.1" in status(app)
+            assert all(app.buffer.record(i).dyno == "router" for i in state.visible)
+            await pilot.press("escape")
+            await filtered(pilot, "-(path:/health OR path:/static)")
+            hidden = set(parse_query("path:/health OR path:/static").scan(app.buffer))
+            assert hidden and len(state) == len(app.buffer) - len(hidden)
 
 
 class TestDetail:

@@ -11,6 +11,7 @@ from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
 
 from kit.pilot import loaded, make_app, wait_for
+from kit.request_lines import request_file
 
 SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
 
@@ -83,3 +84,27 @@ def test_wrapped_lines_hang_under_the_message(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_next_error(snap_compare):
+    async def run_before(pilot):
+        await _ready(pilot)
+        log = pilot.app.screen.query_one(LogView)
+        await pilot.press("home", "e", "e")
+        await wait_for(pilot, lambda: log.cursor is not None and log.cursor > 0)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_follow_a_request(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await loaded(pilot, 5)
+        pilot.app.screen.query_one(SearchBar).input.cursor_blink = False
+        await pilot.press("up", "up", "r")
+        state = pilot.app.screen.state
+        await wait_for(pilot, lambda: not state.search_pending and len(state) == 3)
+        await pilot.pause()
+
+    app = make_app(request_file(tmp_path))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -237,8 +237,10 @@ class ContextCommands:
         except QueryError as exc:
             self.notify(str(exc), severity="error")
             return
+        log = self.log_view
+        line = log.selected_line() if log.cursor is not None else None
         self.state.suspended = False
-        self.search.filter_by(query)
+        self.search.filter_by(query, land_on=line)
         if self.state.filter.active:
             self.notify("The sidebar's filters still apply (0 in the sidebar clears them)")
         self._show_bars()

@@ -43,6 +43,7 @@ class SearchController:
         self._scans = 0
         self._job: ScanJob | None = None  # what the running scan searches
         self.jump_after_scan = False
+        self._land_on: int | None = None  # where a filter from a line puts the cursor
 
     # -- the box ----------------------------------------------------------------------------
 
@@ -113,10 +114,21 @@ class SearchController:
         else:
             self._edit(FIND if left is find else FILTER, left.text, focus=False)
 
-    def filter_by(self, query: Query) -> None:
-        """Filter by `query` (a request, a field's value): shown in the box, cleared with Esc."""
+    def filter_by(self, query: Query, land_on: int | None = None) -> None:
+        """Filter by `query` (a request, a field's value): shown in the box, cleared with Esc.
+        The cursor lands on line `land_on` (the line it came from) once the scan shows it."""
         self.apply(query, FILTER, True)
         self._edit(FILTER, query.text, focus=False)
+        self._land_on = land_on
+        self._land()
+
+    def _land(self) -> None:
+        line, state = self._land_on, self.state
+        if line is None or (state.filtering.scanned <= line and state.filter_pending):
+            return
+        self._land_on = None
+        if state.shows(line):
+            self.log.move_cursor_to(state.pos_of(line))
 
     def poll(self, now: float) -> None:
         """Each tick: parse typed text whose debounce ran out; scan lines that arrived."""
@@ -146,12 +158,15 @@ class SearchController:
                     self.jump(None)
             return
         anchor = log.selected_line() if log.cursor is not None else None
+        self._land_on = None
         state.set_query(query, mode)
         shown = state.finding.query or state.filtering.query
         log.set_matcher(shown.highlighter() if shown else None)
         if anchor is not None and not (mode == FILTER and query is not None):
             log.cursor = state.pos_of(anchor)
         log.reset_view()
+        if log.cursor is not None and len(state):
+            log.move_cursor_to(log.cursor)  # a filter cleared: the reader's line in sight
         self.jump_after_scan = final and mode == FIND and query is not None
         self.kick()
 
@@ -222,6 +237,7 @@ class SearchController:
         )
         if changed and message.query is state.filtering.query:
             log.data_changed(len(state) - visible_before if message.lo else 0)
+            self._land()
         elif changed:
             log.refresh()
         self.kick()

@@ -94,7 +94,11 @@ class SearchBar(Horizontal):
         if found is None:
             self.set_count("")
             return
-        noun = ("match" if found == 1 else "matches") if mode == FIND else "lines"
+        noun = (
+            ("match" if found == 1 else "matches")
+            if mode == FIND
+            else ("line" if found == 1 else "lines")
+        )
         self.set_count(f"{found:,} {noun}" + ("…" if scanning else ""))
 
     def set_count(self, text: str) -> None:
