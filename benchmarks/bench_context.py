@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reading around a line at scale: find within a filter and context lines, beside lnav.
 
-    python benchmarks/bench_context.py [--lines 5000000] [--only tuilogs] [--runs 3]
+    python benchmarks/bench_context.py [--lines 5000000 | --file F] [--only tuilogs] [--runs 3]
 
-Makes (once) a file with ../shared/tools/genlogs.py and opens it at 120x40, driven in tmux by
+Makes (once) a file with ../shared/tools/genlogs.py (or takes `--file`, made by it) and opens it at 120x40, driven in tmux by
 ../shared/tools/tuitime.py (screen polled every 20 ms), as bench_explorer.py does. Once the
 file is indexed and filtered to `status>=500` (tuilogs: `-q`; lnav: `:filter-in`), it times,
 from the key to the screen:
@@ -149,8 +149,9 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=5_000_000)
     ap.add_argument("--only", action="append")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--file", type=Path, help="a file from genlogs.py (default: made once)")
     a = ap.parse_args()
-    path = make_file(a.lines)
+    path = a.file or make_file(a.lines)
     last, tokens = last_line_token(path), (filtered_token(path), filtered_token(path, 0.25))
     size = path.stat().st_size / 1e6
     print(f"file: {path} ({size:.0f} MB), filter {FILTER!r}, tokens {tokens}")
