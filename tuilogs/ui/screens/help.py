@@ -32,7 +32,8 @@ SEARCH_LANGUAGE = """\
 `-term` or `-(…)` negates: `timeout` (smart case) · `"a phrase"` · `/regex/` · `status:500`
 `status:5xx` `status>=500` `service>1000` · `path:/api` `msg:"two words"` · `level:error`
 `level>=warning` · `code:H12` `code:*` · `dyno:web` `source:app` (Heroku's filters: web.1,
-web.12 — `dyno:web.1` is not web.10) · `dyno=web.1` (the router's own `dyno=` field) ·
+web.12 — `dyno:web.1` is not web.10; `dyno:` takes the router lines of requests the dyno
+served too) · `dyno=web.1` (only the router's own `dyno=` field) ·
 `status>=500 OR code:H12` · `-(path:/health OR path:/static)`. With a filter on, `/` finds
 within it. `NO_COLOR=1` turns colours off; control characters in messages are shown escaped
 (`\\x1b`), never sent to the terminal.
