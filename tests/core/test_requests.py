@@ -1,4 +1,4 @@
-"""Following a request: the router's line and the app's lines that carry its request_id."""
+"""Following a request: the router's line and the app's lines that carry its request id."""
 
 from __future__ import annotations
 
@@ -14,15 +14,18 @@ LINES = [
     f'2026-01-01T00:00:00.2+00:00 app[web.2]: level=info msg="cart shown" request_id={RID}',
     '2026-01-01T00:00:00.3+00:00 app[web.1]: level=info msg="other" request_id=00000000-aaaa',
     f'2026-01-01T00:00:00.4+00:00 app[web.2]: {{"level": "info", "request_id": "{RID}", "msg": "sql"}}',
-    f"2026-01-01T00:00:00.5+00:00 app[web.2]: the id {RID} in prose is not a field",
+    f"2026-01-01T00:00:00.5+00:00 app[web.2]: retrying request {RID} in prose",
     "2026-01-01T00:00:00.6+00:00 app[web.2]: no id at all",
+    f'2026-01-01T00:00:00.7+00:00 app[web.2]: [{RID}] Started GET "/cart" for 1.2.3.4',
+    "2026-01-01T00:00:00.8+00:00 app[web.1]: level=info msg=short request_id=ffff",
+    "2026-01-01T00:00:00.9+00:00 app[web.1]: level=info msg=fffff",
 ]
 
 
 def test_request_ids_of_router_logfmt_and_json_lines():
     ids = [request_id(parse_line(line)) for line in LINES]
-    assert ids == [RID, RID, "00000000-aaaa", RID, None, None]
-    assert request_filter(parse_line(LINES[-1])) is None
+    assert ids == [RID, RID, "00000000-aaaa", RID, None, None, RID, "ffff", None]
+    assert request_filter(parse_line(LINES[5])) is None
 
 
 def test_following_a_request_shows_every_line_of_it(tmp_path):
@@ -30,9 +33,14 @@ def test_following_a_request_shows_every_line_of_it(tmp_path):
     path.write_text("".join(line + "\n" for line in LINES))
     buffer, _feed, producer = load(path)
     try:
-        for start in (0, 1, 3):
+        # A UUID is found however the line logs it: field, JSON, prose, Rails' tag.
+        for start in (0, 1, 3, 6):
             text = request_filter(buffer.record(start))
-            assert text == f"request_id:{RID}"
-            assert list(parse_query(text).scan(buffer)) == [0, 1, 3]
+            assert text == f'"{RID}"'
+            assert list(parse_query(text).scan(buffer)) == [0, 1, 3, 4, 6]
+        # A short id could be part of other text: only the field.
+        text = request_filter(buffer.record(7))
+        assert text == "request_id:ffff"
+        assert list(parse_query(text).scan(buffer)) == [7]
     finally:
         producer.stop()

@@ -202,7 +202,7 @@ class TestRequests:
             await pilot.press("r")
             await wait_for(pilot, lambda: not state.search_pending and len(state) == 3)
             assert list(state.visible) == [1, 2, 3]
-            assert f"filter: request_id:{RID}" in status(app)
+            assert f'filter: "{RID}"' in status(app)
             assert log.selected_line() == 3  # the cursor stays on the line it came from
             await pilot.press("escape")
             await pilot.pause()
