@@ -11,6 +11,7 @@ from tuilogs.ui.screens.detail import DetailScreen
 from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
 
+from kit.files import SAMPLE
 from kit.pilot import SIZE, loaded, make_app, screen_text, wait_for
 from kit.request_lines import RID, request_file
 
@@ -85,6 +86,27 @@ class TestFindWithinAFilter:
             error = str(app.screen.query_one("#search-error").render())
             assert "OR needs a term on each side" in error
             assert len(app.screen.state) == len(app.buffer)
+
+
+class TestFindWhileIndexing:
+    async def test_a_find_entered_before_the_head_is_read_lands_on_its_hit(self, tmp_path):
+        # Past 1 MB the tail is shown first and the head read behind it: a find entered
+        # meanwhile, with no hit in the tail, waits for the head instead of giving up.
+        path = tmp_path / "big.log"
+        sample = SAMPLE.read_bytes()
+        token = "2026-11-01T09:00:00.123456"
+        with open(path, "wb") as out:
+            out.write(f"{token}+00:00 app[web.1]: the one line we want\n".encode())
+            for _ in range(12_000_000 // len(sample)):
+                out.write(sample)
+        lines = len(path.read_bytes().splitlines())
+        app = make_app(path)
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("slash", *token, "enter")
+            await loaded(pilot, lines)
+            log = log_of(app)
+            await wait_for(pilot, lambda: log.cursor is not None, timeout=30)
+            assert log.selected_line() == 0 and "find: 1/1" in status(app)
 
 
 class TestContext:

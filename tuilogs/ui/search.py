@@ -15,6 +15,7 @@ find mode jumps to the nearest hit once the scan has reached it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
@@ -34,8 +35,16 @@ SEARCH_DEBOUNCE = 0.15
 class SearchController:
     """The search of one explorer screen (which runs its worker and receives its messages)."""
 
-    def __init__(self, screen: Screen, state: ExplorerState, log: LogView, bar: SearchBar):
+    def __init__(
+        self,
+        screen: Screen,
+        state: ExplorerState,
+        log: LogView,
+        bar: SearchBar,
+        indexing: Callable[[], bool] = lambda: False,
+    ):
         self.screen, self.state, self.log, self.bar = screen, state, log, bar
+        self.indexing = indexing  # whether more of the source's lines are still to come
         self.editing = FIND  # the search the box edits
         self._due: float | None = None  # when the typed text is parsed (debounce)
         self._typed: tuple[str, str, bool] | None = None
@@ -242,6 +251,8 @@ class SearchController:
             log.refresh()
         self.kick()
         if changed and self.jump_after_scan and not state.find_pending:
+            if not state.hits and self.indexing():
+                return changed  # a big file's head is still being read: the hit may be there
             self.jump_after_scan = False
             self.jump(None)
         return changed

@@ -165,7 +165,8 @@ class ExplorerScreen(ContextCommands, Screen):
 
     def compose(self) -> ComposeResult:
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
-        self._log, self.search = log, SearchController(self, self.state, log, bar)
+        indexing = lambda: self.feed.head_pending  # noqa: E731
+        self._log, self.search = log, SearchController(self, self.state, log, bar, indexing)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
@@ -243,7 +244,6 @@ class ExplorerScreen(ContextCommands, Screen):
         if buffer.epoch != state.epoch:
             state.reset_for_epoch()
             log.keep_place(place, buffer.prepended - prepended)
-            self.search.jump_after_scan = False
         elif added:
             state.lines_added(before, len(buffer))
             log.data_changed(len(state) - visible_before)
