@@ -32,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_explorer import last_line_token, make_file, tuitime  # noqa: E402
 from benchenv import spread, tuilogs_bin  # noqa: E402
 
+# tmux runs a command in its server's environment, not the caller's: a server another engineer
+# started from a shell with PYTHONPATH set would run that checkout's code. Unset it for both.
+CLEAN_ENV = "env -u PYTHONPATH"
 FILTER = "status>=500"
 LNAV_FILTER = r"status=5\d\d "
 SEPARATOR = r"── [\d,]+ lines? ──"
@@ -128,12 +131,14 @@ def run(name: str, cmd: str, path: Path, last: str, tokens: tuple[str, str], run
     rss = 0.0
     for _ in range(runs):
         if name == "tuilogs":
-            r = tuitime(f"{cmd} {path} -q '{FILTER}'", *tuilogs_steps(*tokens), timeout=300)
+            r = tuitime(
+                f"{CLEAN_ENV} {cmd} {path} -q '{FILTER}'", *tuilogs_steps(*tokens), timeout=300
+            )
             keys = ["filter_find", "context_on", "context_off", "context_find"]
             # Waits: loaded, filtered, token typed, then the four timed (two untimed between).
             waits = [r["waits"][i] if i < len(r["waits"]) else float("nan") for i in (3, 4, 5, 8)]
         else:
-            r = tuitime(f"{cmd} {path}", *lnav_steps(last, token), timeout=300)
+            r = tuitime(f"{CLEAN_ENV} {cmd} {path}", *lnav_steps(last, token), timeout=300)
             keys = ["filter_find"]
             waits = r["waits"][4:5]  # after first screen, filter, token, hit count
         print(f"{name}: waits {[round(w, 3) for w in r['waits']]}", file=sys.stderr)
