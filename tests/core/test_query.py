@@ -21,6 +21,14 @@ def num(v):
     return float(m.group()) if m else None
 
 
+def about_dyno(r, name):
+    """`dyno:NAME`: the dyno's own lines, and router lines of requests it served."""
+    if r.dyno and dyno_matches(r.dyno, name):
+        return True
+    served = message_fields(r.message).get("dyno") if r.dyno == "router" else None
+    return served is not None and dyno_matches(served, name)
+
+
 CASES = {
     "timeout": lambda r, line: "timeout" in line.lower(),
     "Timeout": lambda r, line: "Timeout" in line,
@@ -34,13 +42,13 @@ CASES = {
     "level:error": lambda r, line: detect_level(r.message) == "error",
     "level>=warning": lambda r, line: detect_level(r.message) in ("warning", "error", "critical"),
     "code:H12": lambda r, line: "code=H12" in r.message,
-    "dyno:web": lambda r, line: bool(r.dyno) and dyno_matches(r.dyno, "web"),
-    "dyno:web.1": lambda r, line: r.dyno == "web.1",
+    "dyno:web": lambda r, line: about_dyno(r, "web"),
+    "dyno:web.1": lambda r, line: about_dyno(r, "web.1"),
     "source:app": lambda r, line: r.source == "app",
     "-source:heroku": lambda r, line: r.source != "heroku",
     "-timeout dyno:router": lambda r, line: "timeout" not in line.lower() and r.dyno == "router",
     "level:error -dyno:web": lambda r, line: (
-        detect_level(r.message) == "error" and not (r.dyno and dyno_matches(r.dyno, "web"))
+        detect_level(r.message) == "error" and not about_dyno(r, "web")
     ),
 }
 

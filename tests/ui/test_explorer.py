@@ -229,7 +229,7 @@ class TestScreens:
             sidebar_select(app, "dyno", "router").focus()
             await pilot.press("o")
             app.screen.query_one(LogView).focus()
-            await pilot.press("e")
+            await pilot.press("ctrl+s")
             await pilot.pause()
             app.screen.query_one("#export-path").value = str(out)
             await pilot.press("enter")

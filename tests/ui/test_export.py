@@ -30,7 +30,7 @@ def notices(app) -> list[str]:
 
 async def export_to(pilot, text: str) -> ExportScreen:
     if not isinstance(pilot.app.screen, ExportScreen):
-        await pilot.press("e")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportScreen))
     dialog = pilot.app.screen
     dialog.query_one("#export-path").value = text

@@ -133,8 +133,11 @@ class TestOneKeyList:
         app = make_app(options=ExplorerOptions(app=FollowedApp(pclient, APP)))
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
+            await pilot.press("ampersand", *"status>=500", "enter")  # context, in context
+            await wait_for(pilot, lambda: not app.screen.state.search_pending)
             await pilot.press("slash", *"H12", "enter")  # a find: next/previous apply
             await wait_for(pilot, lambda: not app.screen.state.search_pending)
+            await pilot.press("m", "C")  # a mark, context lines: marks and sizes apply
             app.screen.query_one(FilterSidebar).focus()  # the entry commands apply
             await pilot.pause()
             offered_ids = {entry.binding.id for entry, _ in offered(app.screen)}

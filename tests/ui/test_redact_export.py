@@ -17,7 +17,7 @@ LINES = (
 async def export(app, pilot, path, toggle: bool) -> bool:
     """Export to `path` (turning the switch over first with `toggle`); where it started."""
     await loaded(pilot, lines=2)
-    await pilot.press("e")
+    await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
     dialog = app.screen
     started = dialog.query_one("#export-redact").value

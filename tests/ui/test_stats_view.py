@@ -67,7 +67,7 @@ async def test_s_shows_the_numbers_of_the_lines_in_view():
     [
         ("/static/app.js", "path:/static/app.js", 42),
         ("H12", "code:H12", 1),
-        ("web.1", "dyno:web.1", 40),
+        ("web.1", "dyno:web.1 -dyno:router", 40),
         ("5xx", "status>=500", 7),
         ("error", "level:error", None),
     ],
@@ -229,7 +229,8 @@ async def test_s_again_on_the_same_view_is_answered_at_once():
             "timeout",
             {"source": "app", "dyno": "web.1", "q": "timeout"},
         ),
-        ({}, "dyno:router /cart", {"dyno": "router", "q": "/cart"}),
+        ({}, "source:heroku /cart", {"source": "heroku", "q": "/cart"}),
+        ({}, "dyno:router /cart", None),  # `dyno:` also takes router lines by their dyno=
         ({"dyno": "web"}, "dyno:router", None),  # two dynos: the router takes one
         ({}, "Timeout", None),  # smart case: case-sensitive, the router's q is not
         ({}, "/H1[0-9]/", None),

@@ -20,7 +20,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, count, islice
+from itertools import accumulate, chain, count, islice, repeat
 from operator import add, sub
 
 from tuilogs.core.ingest.times import LineTimes
@@ -330,6 +330,25 @@ class LogBuffer:
         if data.endswith(b"\n"):
             out.pop()
         return out
+
+    def read_ranges(self, starts: list[int], ends: list[int]) -> bytes:
+        """The bytes of several global ranges of whole lines, end to end: a search within a
+        filter reads only the filter's lines. One `pread` each, called from C, when the ranges
+        lie in one segment (a run of a few lines costs about a microsecond)."""
+        if not starts:
+            return b""
+        seg_starts = self._seg_starts
+        i = max(bisect.bisect_right(seg_starts, starts[0]) - 1, 0)
+        single = i + 1 >= len(seg_starts) or ends[-1] <= seg_starts[i + 1]
+        if single and seg_starts and seg_starts[i] <= starts[0]:
+            delta, fd = self._segs[i]
+            data = b"".join(
+                map(os.pread, repeat(fd), map(sub, ends, starts), map(sub, starts, repeat(delta)))
+            )
+            if len(data) == sum(map(sub, ends, starts)):
+                return data
+        # Across segments, or a last line still without its LF: padded as `_read` pads it.
+        return b"".join(map(self._read, starts, ends))
 
     def origin(self, i: int) -> Origin:
         return self.origins.origins[self.keys[i]]

@@ -1,294 +1,161 @@
-"""The search language, evaluated in bulk over a LogBuffer's bytes.
+"""The search language, parsed into a tree and evaluated in bulk over a LogBuffer's bytes.
 
     timeout                 text, case-insensitive unless it has capitals (smart case)
     "Request timeout"       a phrase
-    /H1[02]/                a regular expression (smart case too)
+    /H1[02]/ /a b/          a regular expression (smart case too; a `/` in it as `\\/`)
     status:500 status:5xx   a field: router/logfmt `key=value` or JSON `"key": value`
     status>=500 service>1000  numeric comparisons (units such as `ms` are ignored)
     path:/api user_id:42    text values match as case-insensitive substrings, numbers exactly
+    path:"/a b"             a quoted value (spaces, parentheses)
     level:error level>=warning   detected log level
-    code:H12                Heroku error code
-    source:app dyno:web     Heroku's filters (`web` matches web.1 and web.12, not web.10's `web.1`)
-    -source:heroku -timeout a leading `-` negates any term
+    code:H12 code:*         Heroku error code (any)
+    source:app dyno:web     Heroku's filters: the line's header (`web` matches web.1 and web.12);
+                            `dyno:web.1` also takes the router lines of requests web.1 served
+    dyno=web.1 source=x     with `=` (or `!=`), the message's own field only: the router's `dyno=`
+    -source:heroku -timeout a leading `-` negates any term, or a group: -(a OR b)
+    a b  a AND b            both (AND is implied between terms)
+    a OR b                  either; AND binds tighter: `a b OR c` is `(a b) OR c`
+    (a OR b) c              parentheses group
 
-Terms are ANDed. Each chunk of the buffer (megabytes of whole lines) is searched with one
-bytes.find or regex pass per term; only lines that need it (level, code) are parsed in Python.
+Each chunk of the buffer (megabytes of whole lines) is searched with one bytes.find or regex
+pass per term, giving a set of line numbers; AND intersects the sets, OR unites them, NOT
+subtracts. Only terms that need a parsed line (level, code) are checked line by line, and only
+on the lines the rest of an AND left.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
 
-from tuilogs.core.buffer import LogBuffer, Origin
-from tuilogs.core.codes import find_code
-from tuilogs.core.fields import leading_number
-from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
-from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
+from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.gather import gathered_chunks
+from tuilogs.core.record import dyno_matches
+from tuilogs.core.terms import (
+    Chunk,
+    FieldTerm,
+    Node,
+    OriginTerm,
+    QueryError,
+    RegexTerm,
+    TextTerm,
+    code_term,
+    level_term,
+    smart_case,
+)
 
-_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|/(?:[^/\\]|\\.)+/|\S+')
-_NUMERIC_OPS = (">", ">=", "<", "<=")
-_FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$")
-_NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
+__all__ = ["Query", "QueryError", "conjoin", "field_query", "parse_query", "smart_case"]
 
-
-class QueryError(ValueError):
-    """A query that cannot be run; the message says why, for the search box."""
-
-
-def smart_case(text: str) -> bool:
-    """Case-sensitive when the text has a capital letter."""
-    return any(c.isupper() for c in text)
-
-
-class Term:
-    """One condition. `exact` terms find their lines in bulk; others confirm per line."""
-
-    negate = False
-    exact = True
-
-    def lines(
-        self, data: bytes, lowered: Callable[[], bytes], line_of: Callable[[int], int]
-    ) -> set[int]:
-        raise NotImplementedError
-
-    def test(self, record: LogRecord, raw: str) -> bool:
-        raise NotImplementedError
+# One token at a time: a (negated) opening parenthesis, a closing one, a phrase, a field with
+# a quoted value, a regex, or a bare word (whose unbalanced trailing `)` close groups).
+_TOKEN_RE = re.compile(
+    r"""\s*(?:
+      (?P<open>-?\()
+    | (?P<close>\))
+    | (?P<quoted>-?(?:[A-Za-z_][\w.#@\-]*(?:>=|<=|!=|:|>|<|=))?"(?:[^"\\]|\\.)*"?)
+    | (?P<regex>-?/(?:[^/\\]|\\.)+/)
+    | (?P<word>[^\s]+)
+    )""",
+    re.VERBOSE,
+)
+_FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$", re.DOTALL)
+_PLAIN_VALUE_RE = re.compile(r'[^\s"()\\]+')
+_KEY_RE = re.compile(r"[A-Za-z_][\w.#@\-]*")
+_ORIGIN_KEYS = ("source", "dyno")
 
 
-def _scan(finder: Iterable[int], data: bytes, line_of) -> set[int]:
-    return {line_of(p) for p in finder}
+class And(Node):
+    def __init__(self, parts: list[Node]) -> None:
+        self.positive = sorted((p for p in parts if not isinstance(p, Not)), key=_cost)
+        self.negative = sorted((p for p in parts if isinstance(p, Not)), key=_cost)
+        self.cost = max(map(_cost, parts))
+
+    def evaluate(self, chunk, within):
+        cands = within
+        for part in self.positive:
+            cands = part.evaluate(chunk, cands)
+            if not cands:
+                return cands
+        for part in self.negative:
+            if cands is None:
+                cands = chunk.universe()
+            cands = cands - part.inner.evaluate(chunk, cands)
+            if not cands:
+                return cands
+        return cands if cands is not None else chunk.universe()
+
+    def prepare(self, origins):
+        for part in (*self.positive, *self.negative):
+            part.prepare(origins)
+
+    def leaves(self, positive=True):
+        for part in (*self.positive, *self.negative):
+            yield from part.leaves(positive)
 
 
-class TextTerm(Term):
-    def __init__(self, text: str, negate: bool = False) -> None:
-        self.text = text
-        self.negate = negate
-        # Text with no letters (a timestamp, an id) matches the same either way: searched
-        # as is, the haystack needs no lower-cased copy.
-        self.case = smart_case(text) or text.lower() == text.upper()
-        needle = text if self.case else text.lower()
-        self.needle = needle.encode("utf-8")
-        self.pattern = re.compile(re.escape(text), 0 if self.case else re.IGNORECASE)
+class Or(Node):
+    def __init__(self, parts: list[Node]) -> None:
+        self.parts = sorted(parts, key=_cost)
+        self.cost = max(map(_cost, parts))
 
-    def lines(self, data, lowered, line_of):
-        hay = data if self.case else lowered()
-        needle = self.needle
-        found = set()
-        pos = hay.find(needle)
-        while pos != -1:
-            found.add(line_of(pos))
-            nl = hay.find(b"\n", pos)
-            if nl == -1:
-                break
-            pos = hay.find(needle, nl + 1)
+    def evaluate(self, chunk, within):
+        found: set[int] = set()
+        for part in self.parts:
+            if part.cost > 2 and found:
+                # Costly parts (a parsed line each) only look at lines not already in.
+                rest = (within if within is not None else chunk.universe()) - found
+                found |= part.evaluate(chunk, rest)
+            else:
+                found |= part.evaluate(chunk, within)
         return found
 
-    def test(self, record, raw):
-        return bool(self.pattern.search(raw))
+    def prepare(self, origins):
+        for part in self.parts:
+            part.prepare(origins)
+
+    def leaves(self, positive=True):
+        for part in self.parts:
+            yield from part.leaves(positive)
 
 
-class RegexTerm(Term):
-    def __init__(self, source: str, negate: bool = False) -> None:
-        flags = 0 if smart_case(source) else re.IGNORECASE
-        try:
-            self.pattern = re.compile(source, flags)
-            self.bpattern = re.compile(source.encode("utf-8"), flags | re.MULTILINE)
-        except re.error as exc:
-            raise QueryError(f"invalid regex /{source}/: {exc}") from None
-        self.negate = negate
+class Not(Node):
+    def __init__(self, inner: Node) -> None:
+        self.inner = inner
+        self.cost = inner.cost
 
-    def lines(self, data, lowered, line_of):
-        found = set()
-        search = self.bpattern.search
-        m = search(data)
-        while m is not None:
-            start = data.rfind(b"\n", 0, m.start()) + 1
-            end = data.find(b"\n", m.start())
-            end = len(data) if end == -1 else end
-            if m.end() <= end or self.pattern.search(decode(data[start:end])):
-                found.add(line_of(m.start()))
-            m = search(data, end + 1)
-        return found
+    def evaluate(self, chunk, within):
+        base = within if within is not None else chunk.universe()
+        return base - self.inner.evaluate(chunk, within)
 
-    def test(self, record, raw):
-        return bool(self.pattern.search(raw))
+    def prepare(self, origins):
+        self.inner.prepare(origins)
+
+    def leaves(self, positive=True):
+        yield from self.inner.leaves(not positive)
 
 
-class FieldTerm(Term):
-    """`key:value`, `key>=N`...: logfmt `key=value` or JSON `"key": value` anywhere in the line.
-
-    Patterns start with the literal key so the regex engine can skip ahead with a fast search;
-    numeric comparisons capture the number directly, so no Python parsing per match.
-    """
-
-    def __init__(self, key: str, op: str, value: str, negate: bool = False) -> None:
-        self.key, self.op, self.value, self.negate = key, op, value, negate
-        k = re.escape(key.encode("utf-8"))
-        self.numeric = (
-            op in (">", ">=", "<", "<=")
-            or bool(_NUMBER_RE.match(value))
-            or bool(re.fullmatch(r"[1-5]xx", value, re.IGNORECASE))
-        )
-        val = rb'"?([+-]?\d+(?:\.\d+)?)' if self.numeric else rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
-        self.patterns = (
-            re.compile(k + rb"=" + val),
-            re.compile(rb'"' + k + rb'"\s*:\s*' + val),
-        )
-        self.compare = self._comparator(op, value)
-
-    @staticmethod
-    def _comparator(op: str, value: str) -> Callable[[bytes], bool]:
-        if op in (":", "=", "!=") and re.fullmatch(r"[1-5]xx", value, re.IGNORECASE):
-            lo = int(value[0]) * 100
-            ok = lambda v: lo <= float(v) < lo + 100  # noqa: E731
-        elif op in (">", ">=", "<", "<="):
-            target = leading_number(value)
-            if target is None or not _NUMBER_RE.match(_UNIT_RE.sub("", value)):
-                raise QueryError(f"{op} needs a number, got {value!r}")
-            cmp = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
-            return lambda v: cmp(float(v), target)
-        elif _NUMBER_RE.match(value):
-            target = float(value)
-            ok = lambda v: float(v) == target  # noqa: E731
-        else:
-            needle = value.lower().encode("utf-8")
-            ok = lambda v: needle in v.strip(b'"').lower()  # noqa: E731
-        return ok if op != "!=" else (lambda v: not ok(v))
-
-    def lines(self, data, lowered, line_of):
-        found = set()
-        compare = self.compare
-        for i, pattern in enumerate(self.patterns):
-            for m in pattern.finditer(data):
-                # logfmt keys must start a word: `xstatus=` is not `status=`.
-                if i == 0 and m.start() and data[m.start() - 1] not in _KEY_BOUNDARY:
-                    continue
-                if compare(m.group(1)):
-                    found.add(line_of(m.start()))
-        return found
-
-    def test(self, record, raw):
-        return bool(self.lines(raw.encode(), lambda: b"", lambda p: 0))
-
-
-_KEY_BOUNDARY = frozenset(b" \t{,;\"'([")
-
-
-class OriginTerm(Term):
-    """`source:` (exact) and `dyno:` (Heroku semantics): decided per origin, not per line."""
-
-    def __init__(self, kind: str, value: str, negate: bool = False) -> None:
-        self.kind, self.value, self.negate = kind, value, negate
-
-    def allows(self, origin: Origin) -> bool:
-        if self.kind == "source":
-            hit = origin.source == self.value
-        else:
-            hit = bool(origin.dyno) and dyno_matches(origin.dyno, self.value)
-        return hit != self.negate
-
-
-class ConfirmTerm(Term):
-    """Terms decided by parsing the line (level, code), after a loose bulk prefilter."""
-
-    exact = False
-
-    def __init__(
-        self,
-        prefilter: re.Pattern[bytes],
-        check: Callable[[LogRecord], bool],
-        negate: bool = False,
-        lowered: bool = False,
-    ) -> None:
-        self.prefilter, self.check, self.negate, self.lowered = prefilter, check, negate, lowered
-
-    def lines(self, data, lowered, line_of):
-        hay = lowered() if self.lowered else data
-        found = set()
-        search = self.prefilter.search
-        m = search(hay)
-        while m is not None:
-            found.add(line_of(m.start()))
-            nl = hay.find(b"\n", m.start())
-            if nl == -1:
-                break
-            m = search(hay, nl + 1)
-        return found
-
-    def test(self, record, raw):
-        return self.check(record)
-
-
-def _lazy_lower(data: bytes) -> Callable[[], bytes]:
-    """`data.lower()`, computed once and only if a case-insensitive term asks for it."""
-    cache: list[bytes] = []
-
-    def lowered() -> bytes:
-        if not cache:
-            cache.append(data.lower())
-        return cache[0]
-
-    return lowered
-
-
-def _level_term(op: str, value: str, negate: bool) -> ConfirmTerm:
-    level = level_of_word(value)  # `warn`, `err`, `fatal`... as the detector reads them
-    if level is None:
-        raise QueryError(f"unknown level {value.lower()!r} (one of {', '.join(LEVELS)})")
-    rank = LEVELS.index(level)
-    ops = {
-        ":": lambda r: r == rank,
-        "=": lambda r: r == rank,
-        "!=": lambda r: r != rank,
-        ">=": lambda r: r >= rank,
-        ">": lambda r: r > rank,
-        "<=": lambda r: r <= rank,
-        "<": lambda r: r < rank,
-    }
-    test_rank = ops[op]
-    prefilter = hint_pattern([lv for i, lv in enumerate(LEVELS) if test_rank(i)])  # lowered
-
-    def check(record: LogRecord) -> bool:
-        level = detect_level(record.message)
-        return level is not None and test_rank(LEVELS.index(level))
-
-    return ConfirmTerm(prefilter, check, negate, lowered=True)
-
-
-def _code_term(value: str, negate: bool) -> ConfirmTerm:
-    code = value.upper()
-    if not re.fullmatch(r"[HRL]\d\d", code):
-        raise QueryError(f"error codes look like H12, R14 or L10, not {value!r}")
-
-    def check(record: LogRecord) -> bool:
-        found = find_code(record.message)
-        return found is not None and found.code == code
-
-    return ConfirmTerm(re.compile(re.escape(code.encode())), check, negate)
+def _cost(node: Node) -> int:
+    return node.cost
 
 
 @dataclass
 class Query:
     text: str
-    terms: list[Term]
+    root: Node | None
 
     @property
     def empty(self) -> bool:
-        return not self.terms
+        return self.root is None
 
     def highlighter(self) -> re.Pattern[str] | None:
-        """One pattern for the positive text and regex terms, to mark matches on screen."""
+        """One pattern for the text and regex terms that are not negated, to mark on screen."""
         parts = []
-        for t in self.terms:
-            if isinstance(t, TextTerm | RegexTerm) and not t.negate:
-                flag = "i" if t.pattern.flags & re.IGNORECASE else "-i"
-                parts.append(f"(?{flag}:{t.pattern.pattern})")
+        for term, positive in self.root.leaves() if self.root is not None else ():
+            if positive and isinstance(term, TextTerm | RegexTerm):
+                flag = "i" if term.pattern.flags & re.IGNORECASE else "-i"
+                parts.append(f"(?{flag}:{term.pattern.pattern})")
         if not parts:
             return None
         try:
@@ -296,11 +163,19 @@ class Query:
         except re.error:
             return None
 
-    def origin_mask(self, origins: list[Origin]) -> bytes | None:
-        terms = [t for t in self.terms if isinstance(t, OriginTerm)]
-        if not terms:
-            return None
-        return bytes(1 if all(t.allows(o) for t in terms) else 0 for o in origins)
+    def _run(
+        self, buffer: LogBuffer, chunks: Iterable[Chunk], cancelled: Callable[[], bool]
+    ) -> array | None:
+        out = array("I")
+        root = self.root
+        if root is None:
+            return out
+        root.prepare(list(buffer.origins.origins))
+        for chunk in chunks:
+            if cancelled():
+                return None
+            out.extend(sorted(root.evaluate(chunk, None)))
+        return out
 
     def scan(
         self,
@@ -311,95 +186,185 @@ class Query:
     ) -> array | None:
         """Indexes of matching lines in [lo, hi), ascending; None if cancelled."""
         hi = len(buffer) if hi is None else hi
-        out = array("I")
-        if lo >= hi:
-            return out
-        mask = self.origin_mask(buffer.origins.origins)
-        keys = buffer.keys
-        bulk_pos = [
-            t for t in self.terms if t.exact and not t.negate and not isinstance(t, OriginTerm)
-        ]
-        bulk_neg = [t for t in self.terms if t.exact and t.negate and not isinstance(t, OriginTerm)]
-        confirm = [t for t in self.terms if not t.exact]
-        prefilters = [t for t in confirm if not t.negate]
-        bounds = buffer.bounds
-        for first, last, base, data in buffer.chunks(lo, hi):
-            if cancelled():
-                return None
-            lowered = _lazy_lower(data)
+        bounds, keys = buffer.bounds, buffer.keys
+        chunks = (
+            Chunk.stretch(data, first, last, base, bounds, keys)
+            for first, last, base, data in buffer.chunks(lo, hi)
+        )
+        return self._run(buffer, chunks, cancelled)
 
-            def line_of(pos: int, _b=base, _f=first, _l=last) -> int:
-                return bisect.bisect_right(bounds, _b + pos, _f, _l + 1) - 1
+    def scan_lines(
+        self,
+        buffer: LogBuffer,
+        lines: Sequence[int],
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> array | None:
+        """The matching lines among `lines` (ascending), reading only those; None if
+        cancelled."""
+        return self._run(buffer, gathered_chunks(buffer, lines), cancelled)
 
-            cands: set[int] | None = None
-            for t in bulk_pos + prefilters:
-                found = t.lines(data, lowered, line_of)
-                cands = found if cands is None else cands & found
-                if not cands:
-                    break
-            if cands is not None and not cands:
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) pairs: `open`, `-open`, `close`, `or`, `and`, `term`."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        kind = m.lastgroup
+        token = m.group(kind) if kind else ""
+        if kind == "open":
+            out.append(("-open" if token.startswith("-") else "open", token))
+        elif kind == "close":
+            out.append(("close", token))
+        elif kind == "word":
+            closers = 0
+            while token.endswith(")") and token.count(")") > token.count("("):
+                token, closers = token[:-1], closers + 1
+            if token in ("OR", "AND"):
+                out.append((token.lower(), token))
+            elif token:
+                out.append(("term", token))
+            out.extend([("close", ")")] * closers)
+        else:
+            out.append(("term", token))
+    return out
+
+
+class _Parser:
+    """Recursive descent: or := and (OR and)*; and := unary (AND? unary)*; unary := term |
+    (or) | -(or)."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def parse(self) -> Node:
+        node = self.either()
+        if self.peek() == "close":
+            raise QueryError("unmatched ) — remove it, or quote text that has one")
+        return node
+
+    def either(self) -> Node:
+        parts = [self.both()]
+        while self.peek() == "or":
+            self.i += 1
+            if self.peek() in (None, "close", "or", "and"):
+                raise QueryError("OR needs a term on each side")
+            parts.append(self.both())
+        return parts[0] if len(parts) == 1 else Or(parts)
+
+    def both(self) -> Node:
+        parts: list[Node] = []
+        while (kind := self.peek()) not in (None, "close", "or"):
+            if kind == "and":
+                self.i += 1
+                if not parts or self.peek() in (None, "close", "or", "and"):
+                    raise QueryError("AND needs a term on each side")
                 continue
-            if bulk_neg:
-                if cands is None:
-                    cands = set(range(first, last))
-                for t in bulk_neg:
-                    cands -= t.lines(data, lowered, line_of)
-            ordered: Iterable[int] = sorted(cands) if cands is not None else range(first, last)
-            if mask is not None:
-                ordered = compress(ordered, map(mask.__getitem__, map(keys.__getitem__, ordered)))
-            if confirm:
-                kept = []
-                for i in ordered:
-                    a, b = bounds[i] - base, bounds[i + 1] - base
-                    raw = decode(data[a:b].rstrip(b"\n"))
-                    rec = parse_line(raw)
-                    if all(t.test(rec, raw) != t.negate for t in confirm):
-                        kept.append(i)
-                ordered = kept
-            out.extend(ordered)
-        return out
+            parts.append(self.unary())
+        if not parts:
+            raise QueryError("OR needs a term on each side" if self.peek() == "or" else "empty ( )")
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def unary(self) -> Node:
+        kind, token = self.tokens[self.i]
+        self.i += 1
+        if kind in ("open", "-open"):
+            if self.peek() == "close":
+                raise QueryError("empty ( )")
+            inner = self.either()
+            if self.peek() != "close":
+                raise QueryError("unclosed ( — add a )")
+            self.i += 1
+            return Not(inner) if kind == "-open" else inner
+        return _term(token)
+
+
+def _term(token: str) -> Node:
+    negate = token.startswith("-") and len(token) > 1
+    body = token[1:] if negate else token
+    node = _positive_term(body)
+    return Not(node) if negate else node
+
+
+def _positive_term(body: str) -> Node:
+    if body.startswith('"'):
+        phrase = body[1:-1] if body.endswith('"') and len(body) > 1 else body[1:]
+        return TextTerm(phrase.replace('\\"', '"'))
+    if len(body) > 2 and body.startswith("/") and body.endswith("/"):
+        return RegexTerm(body[1:-1])
+    m = _FIELD_RE.match(body)
+    if m and not m.group(3) and m.group(2) in (">", ">=", "<", "<="):
+        # Half typed, not a text search: `status>=` as text matches nothing, and applied
+        # while typing `status>=500` it would empty the view for a moment.
+        raise QueryError(f"{body} needs a number (e.g. {body}500)")
+    if m and m.group(3) and not m.group(3).startswith("//"):
+        key, op, value = m.groups()
+        if value.startswith('"'):
+            value = (value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]).replace(
+                '\\"', '"'
+            )
+        lkey = key.lower()
+        if lkey == "dyno" and op == ":":
+            return dyno_term(value)
+        if lkey == "source" and op == ":":
+            return OriginTerm(lkey, value)
+        if lkey == "level":
+            return level_term(op, value)
+        if lkey == "code":
+            return Not(code_term(value)) if op == "!=" else code_term(value)
+        return FieldTerm(key, op, value)
+    return TextTerm(body)
+
+
+def dyno_term(value: str) -> Node:
+    """`dyno:web.1`: the dyno's own lines, and the router lines of the requests it served.
+
+    A router line's header says `heroku[router]`; the dyno that answered is its `dyno=` field.
+    Someone asking for `service>1000 dyno:web.1` means the slow requests web.1 served, so the
+    facet reads that field on router lines (`dyno=web.1` alone reads only the field).
+    """
+    own = OriginTerm("dyno", value)
+    if dyno_matches("router", value):
+        return own
+    served = And([OriginTerm("dyno", "router"), FieldTerm("dyno", "=", value)])
+    return Or([own, served])
 
 
 def parse_query(text: str) -> Query:
     """Parse the search box's text; raises QueryError with a message fit to show."""
-    terms: list[Term] = []
-    stripped = text.strip()
-    if (
-        len(stripped) > 2
-        and stripped.startswith("/")
-        and stripped.endswith("/")
-        and " " in stripped
-    ):
-        return Query(text, [RegexTerm(stripped[1:-1])])
-    for token in _TOKEN_RE.findall(stripped):
-        negate = token.startswith("-") and len(token) > 1
-        body = token[1:] if negate else token
-        if body.startswith('"'):
-            phrase = body[1:-1] if body.endswith('"') and len(body) > 1 else body[1:]
-            if phrase:
-                terms.append(TextTerm(phrase.replace('\\"', '"'), negate))
-            continue
-        if len(body) > 2 and body.startswith("/") and body.endswith("/"):
-            terms.append(RegexTerm(body[1:-1], negate))
-            continue
-        m = _FIELD_RE.match(body)
-        if m and not m.group(3) and m.group(2) in _NUMERIC_OPS:
-            # Half typed, not a text search: `status>=` as text matches nothing, and applied
-            # while typing `status>=500` it would empty the view for a moment.
-            raise QueryError(f"{body} needs a number (e.g. {body}500)")
-        if m and m.group(3) and not m.group(3).startswith("//"):
-            key, op, value = m.groups()
-            lkey = key.lower()
-            if lkey in ("source", "dyno"):
-                if op not in (":", "=", "!="):
-                    raise QueryError(f"{key} takes `:` (e.g. {key}:web)")
-                terms.append(OriginTerm(lkey, value, negate != (op == "!=")))
-            elif lkey == "level":
-                terms.append(_level_term(op, value, negate))
-            elif lkey == "code":
-                terms.append(_code_term(value, negate != (op == "!=")))
-            else:
-                terms.append(FieldTerm(key, op, value, negate))
-            continue
-        terms.append(TextTerm(body, negate))
-    return Query(text, terms)
+    tokens = [t for t in _tokens(text.strip()) if t[1] != '""' and t[1] != '"']
+    if not tokens:
+        return Query(text, None)
+    return Query(text, _Parser(tokens).parse())
+
+
+def field_query(key: str, value: str) -> str:
+    """The query text that finds lines whose field `key` has `value` (the detail view's one
+    key filter, following a request): `status:503`, `path:"/a b"`, the router's `dyno=web.1`."""
+    if not _KEY_RE.fullmatch(key):
+        return _quote(f"{key}={value}")
+    op = "=" if key.lower() in _ORIGIN_KEYS else ":"
+    shown = value if _PLAIN_VALUE_RE.fullmatch(value) else _quote(value)
+    return f"{key}{op}{shown}"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def conjoin(first: str, second: str) -> str:
+    """Query text for lines matching both (a find turned into a filter within a filter)."""
+
+    def grouped(text: str) -> str:
+        return f"({text})" if any(k == "or" for k, _ in _tokens(text.strip())) else text
+
+    return f"{grouped(first)} {grouped(second)}".strip()

@@ -71,7 +71,11 @@ class DynoRow:
 
     @property
     def query(self) -> str:
-        return f"dyno:{self.dyno}"
+        # `dyno:web.1` also takes the router's lines of requests web.1 served; the row counts
+        # the dyno's own lines, so the filter leaves the router's out (unless it is the row).
+        if self.dyno == "router":
+            return "dyno:router"
+        return f"dyno:{self.dyno} -dyno:router"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,8 @@ class SearchScanned(Message, bubble=False):
     """A scan of lines [lo, hi) for `query` ended (`matches` None: cancelled or failed).
 
     Posted from the scan's worker thread; `scan` numbers the scans of one explorer so a late
-    answer from an older scan is recognised."""
+    answer from an older scan is recognised; `run` names what a find searched (every line,
+    or the lines a filter showed then)."""
 
     scan: int
     query: Query
@@ -56,6 +57,7 @@ class SearchScanned(Message, bubble=False):
     lo: int
     hi: int
     epoch: int
+    run: int = 0
 
 
 @dataclass

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.query import OriginTerm, TextTerm, parse_query
-from tuilogs.core.view import FILTER
 from tuilogs.ui.keys import Command, KeyEntry, entries
 
 if TYPE_CHECKING:
@@ -71,17 +70,32 @@ def server_filters(state: ExplorerState) -> dict[str, str] | None:
             chosen[kind] = name
     if state.filter.streams:
         return None
-    if state.filtering_by_query and state.query is not None:
-        for term in state.query.terms:
-            if term.negate:
+    query = state.filtering.query
+    for node in _conjuncts(query.root if query is not None else None):
+        if node is None:
+            return None
+        if isinstance(node, OriginTerm) and node.kind == "source":
+            if chosen.get("source", node.value) != node.value:
                 return None
-            if isinstance(term, OriginTerm) and chosen.get(term.kind, term.value) == term.value:
-                chosen[term.kind] = term.value
-            elif isinstance(term, TextTerm) and "q" not in chosen and not _case_sensitive(term):
-                chosen["q"] = term.text
-            else:
-                return None
+            chosen["source"] = node.value
+        elif isinstance(node, TextTerm) and "q" not in chosen and not _case_sensitive(node):
+            chosen["q"] = node.text
+        else:  # regexes, fields, levels, codes, `dyno:` (which also takes router lines)
+            return None
     return chosen
+
+
+def _conjuncts(root) -> list:
+    """The terms a filter ANDs together, or [None] when it has an OR or a NOT."""
+    from tuilogs.core.query import And
+
+    if root is None:
+        return []
+    if isinstance(root, And):
+        if root.negative:
+            return [None]
+        return [p if isinstance(p, (OriginTerm, TextTerm)) else None for p in root.positive]
+    return [root if isinstance(root, (OriginTerm, TextTerm)) else None]
 
 
 def _case_sensitive(term: TextTerm) -> bool:
@@ -140,8 +154,8 @@ def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:
     lines = None if state.visible is None else array("I", state.visible)
     shown = len(buffer) if lines is None else len(lines)
     local_covers = f"{shown:,} lines in view"
-    query = state.query.text if state.query is not None else None
-    view = (buffer.epoch, len(buffer), state.version, query, state.mode, buckets)
+    query = state.filtering.query.text if state.filtering.query is not None else None
+    view = (buffer.epoch, len(buffer), state.version, query, buckets)
 
     def local(listener: Listener, note: str = ""):
         from tuilogs.core.stats import buffer_summary
@@ -229,11 +243,8 @@ def open_stats(explorer: ExplorerScreen) -> None:
 
 def filter_to(explorer: ExplorerScreen, term: str) -> None:
     """Filter the explorer by `term`, within the filter already applied (AND)."""
-    from tuilogs.ui.widgets.search_bar import SearchBar
+    from tuilogs.core.query import conjoin
 
-    state = explorer.state
-    text = term
-    if state.filtering_by_query and state.query is not None:
-        text = f"{state.query.text.strip()} {term}"
-    explorer.query_one(SearchBar).show_query(text, FILTER)
-    explorer.search.apply(parse_query(text), FILTER, True)
+    current = explorer.state.filtering.query
+    text = conjoin(current.text, term) if current is not None else term
+    explorer.search.filter_by(parse_query(text))

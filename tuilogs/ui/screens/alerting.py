@@ -21,10 +21,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.query import QueryError, parse_query
-from tuilogs.core.view import FILTER
 from tuilogs.ui.keys import Command
 from tuilogs.ui.untrusted import tell
-from tuilogs.ui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from tuilogs.platform.alerts import AlertFiring
@@ -83,8 +81,7 @@ class SavedSearchesAndAlerts(Screen):
         except QueryError as exc:  # saved by another version with other rules
             tell(self, f"{text}: {exc}", severity="error")
             return
-        self.query_one(SearchBar).show_query(text, FILTER)
-        self.search.apply(query, FILTER, True)  # type: ignore[attr-defined]
+        self.search.filter_by(query)  # type: ignore[attr-defined]
 
     # -- alert firings -----------------------------------------------------------------------
 

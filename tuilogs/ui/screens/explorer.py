@@ -27,6 +27,7 @@ from tuilogs.core.safety import escape_controls
 from tuilogs.core.source_names import unknown_sources_note
 from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
+from tuilogs.ui.context import CONTEXT_BINDINGS, ContextCommands
 from tuilogs.ui.keyorder import run_bindings_now
 from tuilogs.ui.keys import Command, KeyEntry, entries
 from tuilogs.ui.messages import (
@@ -64,7 +65,7 @@ NARROW = 100  # columns below which the sidebar starts hidden
 UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
-class ExplorerScreen(SavedSearchesAndAlerts):
+class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
     BINDINGS = [
         Command(
             "slash", "search('find')", "Find", id="search.find", tooltip="Find: highlight matches"
@@ -104,7 +105,7 @@ class ExplorerScreen(SavedSearchesAndAlerts):
             tooltip="Show or hide the sidebar",
         ),
         Command(
-            "e",
+            "ctrl+s",
             "export",
             "Export",
             id="log.export",
@@ -145,6 +146,7 @@ class ExplorerScreen(SavedSearchesAndAlerts):
             id="search.clear",
             tooltip="Clear the search, show every line",
         ),
+        *CONTEXT_BINDINGS,
     ]
 
     def __init__(
@@ -172,7 +174,8 @@ class ExplorerScreen(SavedSearchesAndAlerts):
 
     def compose(self) -> ComposeResult:
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
-        self._log, self.search = log, SearchController(self, self.state, log, bar)
+        indexing = lambda: self.feed.head_pending  # noqa: E731
+        self._log, self.search = log, SearchController(self, self.state, log, bar, indexing)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
@@ -194,9 +197,8 @@ class ExplorerScreen(SavedSearchesAndAlerts):
             self.state.filter.set("dyno", name, INCLUDE)
         if options.sources or options.dynos:
             self.state.recompute()
-        if options.query is not None:  # filter mode, as README says of `-q`
-            self.query_one(SearchBar).show_query(options.query.text, FILTER)
-            self.search.apply(options.query, FILTER, True)
+        if options.query is not None:
+            self.search.filter_by(options.query)
         if options.backend_reason:
             tell(self, options.backend_reason, title="Backend", timeout=8)
         # The first batches may already be waiting: take them once the widgets are ready.
@@ -253,7 +255,6 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         if buffer.epoch != state.epoch:
             state.reset_for_epoch()
             log.keep_place(place, buffer.prepended - prepended)
-            self.search.jump_after_scan = False
         elif added:
             state.lines_added(before, len(buffer))
             log.data_changed(len(state) - visible_before)
@@ -308,18 +309,14 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         )
         self.query_one(StatusBar).info = self._view_info()
         state = self.state
-        found = None
-        if state.searching:
-            found = len(state.hits or ()) if state.mode == FIND else len(state)
-        self.query_one(SearchBar).show_count(found, state.mode, state.search_pending)
+        found, mode = self.search.count()
+        self.query_one(SearchBar).show_count(found, mode, state.search_pending)
 
     def _view_info(self) -> ViewInfo:
         state, log = self.state, self.log_view
-        filters = state.filter.describe()
-        if state.filtering_by_query and state.query is not None:
-            filters = (filters + " " + state.query.text).strip()
+        filters = state.describe()
         find = None
-        if state.searching and state.mode == FIND:
+        if state.finding.query is not None:
             line = log.selected_line()
             at = state.hit_index(line) if line is not None and log.cursor is not None else 0
             find = (at, len(state.hits or ()))
@@ -367,6 +364,8 @@ class ExplorerScreen(SavedSearchesAndAlerts):
             event.stop()
 
     def on_search_closed(self, event: SearchClosed) -> None:
+        if event.cleared:
+            self.search.show_remaining()
         self.log_view.focus()
 
     def on_search_scanned(self, event: SearchScanned) -> None:
@@ -385,10 +384,11 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         self._show_bars()  # `find: 3/120` at once (the pane's ViewChanged would come later)
 
     def action_clear_search(self) -> None:
-        self.query_one(SearchBar).action_clear()
+        self.search.cleared()
+        self._show_bars()
 
     def action_search(self, mode: str) -> None:
-        self.query_one(SearchBar).open(FILTER if mode == "filter" else FIND)
+        self.search.open(FILTER if mode == "filter" else FIND)
 
     # -- filters and view toggles -------------------------------------------------------------
 
@@ -403,9 +403,7 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         self._show_bars()
 
     def on_open_line(self, event: OpenLine) -> None:
-        from tuilogs.ui.screens.detail import DetailScreen  # imported on first use: faster start
-
-        self.app.push_screen(DetailScreen(self.buffer.record(event.line), event.line))
+        self.open_detail(event.line)
 
     # The pane says ViewChanged for these too; the bars follow here at once, in the same
     # frame as the pane, without waiting behind a batch for that message to bubble up.
@@ -436,10 +434,11 @@ class ExplorerScreen(SavedSearchesAndAlerts):
         if action == "drains":
             return self.options.app is not None
         if action == "next_hit":
-            return self.state.searching and self.state.mode == FIND
+            return self.state.finding.query is not None
         if action == "clear_search":
             return self.state.searching
-        return True
+        context = self.check_context_action(action)
+        return True if context is None else context
 
     # -- other screens ------------------------------------------------------------------------
 

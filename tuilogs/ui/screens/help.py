@@ -31,11 +31,15 @@ EXTRA_ROWS = {
 }
 
 SEARCH_LANGUAGE = """\
-**Search language** — terms combine with AND, `-term` negates: `timeout` (smart case) · `"a phrase"` ·
-`/regex/` · `status:500` `status:5xx` `status>=500` `service>1000` · `path:/api` `user_id:42` ·
-`level:error` `level>=warning` · `code:H12` · `dyno:web` (web.1, web.12 — `dyno:web.1` is not
-web.10) · `source:app`. `NO_COLOR=1` turns colours off; control characters in messages are
-shown escaped (`\\x1b`), never sent to the terminal.
+**Search language** — terms combine with AND, `a OR b` either (AND binds tighter), `( )` group,
+`-term` or `-(…)` negates: `timeout` (smart case) · `"a phrase"` · `/regex/` · `status:500`
+`status:5xx` `status>=500` `service>1000` · `path:/api` `msg:"two words"` · `level:error`
+`level>=warning` · `code:H12` `code:*` · `dyno:web` `source:app` (Heroku's filters: web.1,
+web.12 — `dyno:web.1` is not web.10; `dyno:` takes the router lines of requests the dyno
+served too) · `dyno=web.1` (only the router's own `dyno=` field) ·
+`status>=500 OR code:H12` · `-(path:/health OR path:/static)`. With a filter on, `/` finds
+within it. `NO_COLOR=1` turns colours off; control characters in messages are shown escaped
+(`\\x1b`), never sent to the terminal.
 """
 
 

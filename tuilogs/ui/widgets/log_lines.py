@@ -29,6 +29,10 @@ from tuilogs.ui.widgets.styles import PROCESS_SLOTS, component
 TIME_MODES = ("received", "local", "relative")
 CACHED_LINES = 2000
 TAG_WIDTH = 16  # at most, for a merged view's log names (longer ones end in …)
+# Wrapped lines continue under their message (a hanging indent) while that leaves the message
+# this many columns; narrower panes indent continuation rows by NARROW_INDENT only.
+HANG_MIN = 32
+NARROW_INDENT = 4
 
 
 def _relative(then: datetime, now: float) -> str:
@@ -122,7 +126,12 @@ class LineRenderer:
         return Segment(f" {label} ", style + _TAG_LOOK)
 
     def line_text(self, line: int) -> Text:
+        return self._line_parts(line)[0]
+
+    def _line_parts(self, line: int) -> tuple[Text, int]:
+        """The line's text, and where its message starts (0 for a raw line)."""
         rec = self.buffer.record(line)
+        base = 0
         text = Text(no_wrap=not self.wrap, end="")
         tag = self.tag(line)
         if tag is not None:
@@ -147,7 +156,7 @@ class LineRenderer:
             for m in self.matcher.finditer(text.plain):
                 if m.end() > m.start():
                     text.stylize(match_style, m.start(), m.end())
-        return text
+        return text, base
 
     def _fast_strip(self, line: int) -> Strip | None:
         """The common case built straight into segments (no rich Text): a clean, unwrapped
@@ -193,9 +202,7 @@ class LineRenderer:
         if fast is not None:
             strips = [fast]
         elif self.wrap:
-            text = self.line_text(line)
-            lines = text.wrap(console, max(width, 10))
-            strips = [Strip(ln.render(console), ln.cell_len) for ln in lines] or [Strip.blank(0)]
+            strips = _hanging_rows(*self._line_parts(line), max(width, 10), console)
         else:
             text = self.line_text(line)
             strips = [Strip(text.render(console), text.cell_len)]
@@ -203,3 +210,18 @@ class LineRenderer:
         if len(self._strips) > CACHED_LINES:
             self._strips.popitem(last=False)
         return strips
+
+
+def _hanging_rows(text: Text, start: int, width: int, console: Console) -> list[Strip]:
+    """`text` wrapped to `width`, rows after the first indented to start under the message
+    (which begins at `start`), as `less` and `grep` cannot but a log reader should."""
+    rows = text.wrap(console, width)
+    hang = text[:start].cell_len if start else 0
+    indent = hang if width - hang >= HANG_MIN else min(hang, NARROW_INDENT)
+    cut = len(rows[0].plain) if rows else 0
+    if len(rows) > 1 and indent and cut > start:
+        rest = text[cut:].wrap(console, width - indent)
+        pad = Segment(" " * indent)
+        first = Strip(rows[0].render(console), rows[0].cell_len)
+        return [first, *(Strip([pad, *ln.render(console)], indent + ln.cell_len) for ln in rest)]
+    return [Strip(ln.render(console), ln.cell_len) for ln in rows] or [Strip.blank(0)]

@@ -21,6 +21,15 @@ from tuilogs.core.view import ExplorerState
 from tuilogs.ui.keys import Command
 from tuilogs.ui.messages import OpenLine, ViewChanged
 from tuilogs.ui.widgets.log_lines import TIME_MODES, LineRenderer
+from tuilogs.ui.widgets.row_looks import (
+    CONTEXT,
+    CURSOR,
+    MARK,
+    PLAIN,
+    SEPARATOR,
+    row_look,
+    separator,
+)
 from tuilogs.ui.widgets.styles import COMPONENT_CLASSES
 
 MIN_SCROLL_WIDTH = 40  # at least a line's header
@@ -201,6 +210,7 @@ class LogView(ScrollView, can_focus=True):
             self.wrap,
             self.cursor,
             self.following,
+            self.state.marks.version,
         )
         if key == self._rows_key:
             return self._rows
@@ -216,35 +226,53 @@ class LogView(ScrollView, can_focus=True):
         """(visible position, strip) for each row from `top` (wrapped lines take several)."""
         strips, line_at, console = self.lines.strips, self.state.line_at, self.app.console
         rows: list[tuple[int, Strip]] = []
-        if not self.wrap:
+        if not self._multi_row():
             for pos in range(top, min(top + height, n)):
                 rows.append((pos, strips(line_at(pos), width, console)[0]))
-        elif self.following or top + height >= n:
+            return rows
+        if self.following or top + height >= n:
             pos = n - 1
             while pos >= 0 and len(rows) < height:
-                rows[:0] = [(pos, s) for s in strips(line_at(pos), width, console)]
+                rows[:0] = [(pos, s) for s in self._strips_at(pos, width)]
                 pos -= 1
             rows = rows[-height:]
-        else:
-            pos = top
-            while pos < n and len(rows) < height:
-                rows.extend((pos, s) for s in strips(line_at(pos), width, console))
-                pos += 1
-            rows = rows[:height]
-        return rows
+            if self.following or self.cursor is None or not rows or self.cursor >= rows[0][0]:
+                return rows
+            top, rows = self.cursor, []  # the cursor is above the last screenful: from there
+        pos = top
+        while pos < n and len(rows) < height:
+            rows.extend((pos, s) for s in self._strips_at(pos, width))
+            pos += 1
+        return rows[:height]
+
+    def _multi_row(self) -> bool:
+        """Whether a line may take several rows (wrapped, or under a context separator)."""
+        return self.wrap or bool(self.state.context)
+
+    def _strips_at(self, pos: int, width: int) -> list[Strip]:
+        """The rows of visible position `pos`: a separator first where lines are skipped."""
+        strips = self.lines.strips(self.state.line_at(pos), width, self.app.console)
+        hidden = self.state.hidden_before(pos)
+        if not hidden:
+            return strips
+        wide = width + int(self.scroll_offset.x)
+        return [separator(hidden, wide, self.lines.style("separator")), *strips]
 
     def _finish(self, rows: list[tuple[int, Strip]], width: int, height: int) -> list[Strip]:
         """Rows cropped to the pane and styled (the cursor's row highlighted)."""
         x = int(self.scroll_offset.x)
         base = self.rich_style
-        on_cursor = base + self.lines.style("cursor")
+        style = self.lines.style
+        looks = {PLAIN: base, SEPARATOR: base}
+        looks.update((look, base + style(look)) for look in (CURSOR, MARK, CONTEXT))
         out = []
         finished = self._finished
         if len(finished) > 4 * height + 100:
             finished.clear()
         for pos, strip in rows:
+            look = row_look(self.state, pos, strip, self.cursor)
             # Cropped and styled rows are kept too: while following, rows only move up.
-            fkey = (id(strip), x, width, pos == self.cursor)
+            fkey = (id(strip), x, width, look)
             hit = finished.get(fkey)
             if hit is not None and hit[0] is strip:
                 out.append(hit[1])
@@ -253,7 +281,7 @@ class LogView(ScrollView, can_focus=True):
                 line = strip.extend_cell_length(width)
             else:
                 line = strip.crop_extend(x, x + width, None)
-            line = line.apply_style(on_cursor if pos == self.cursor else base)
+            line = line.apply_style(looks[look])
             finished[fkey] = (strip, line)
             out.append(line)
         return out
@@ -317,8 +345,22 @@ class LogView(ScrollView, can_focus=True):
             self.scroll_to(y=pos, animate=False, immediate=True)
         elif pos >= top + height:
             self.scroll_to(y=pos - height + 1, animate=False, immediate=True)
+        if self._multi_row():
+            self._fit_rows(pos, height)
         self._rows_key = None
         self.refresh()
+
+    def _fit_rows(self, pos: int, height: int) -> None:
+        """Lines of several rows: scroll on until the rows from the top to `pos` fit."""
+        top, rows, first = int(self.scroll_offset.y), 0, pos
+        width = self.scrollable_content_region.width
+        while first >= top:
+            rows += len(self._strips_at(first, width))
+            if rows > height:
+                break
+            first -= 1
+        if first >= top:
+            self.scroll_to(y=min(first + 1, pos), animate=False, immediate=True)
 
     def move_cursor_to(self, pos: int) -> None:
         n = len(self.state)

@@ -67,6 +67,7 @@ class SearchBar(Horizontal):
     ]
 
     mode: reactive[str] = reactive(FIND)
+    within = False  # finding inside a filter: the label says so
     _count_width = 0
     _count_text: str | None = None
 
@@ -80,21 +81,33 @@ class SearchBar(Horizontal):
     def input(self) -> SearchInput:
         return self.query_one(SearchInput)
 
-    def open(self, mode: str) -> None:
-        self.mode = mode
+    def open(self, mode: str, text: str | None = None, focus: bool = True) -> None:
+        """Show the box in `mode`: with `text` (editing that search, which is not submitted
+        again), or with what it holds (switching it to `mode`, as Tab does)."""
+        if text is None:
+            self.mode = mode
+        else:
+            with self.input.prevent(Input.Changed):
+                self.input.value = text
+            self.set_reactive(SearchBar.mode, mode)
+            self.show_error("")
+        self._show_mode()
         self.add_class("-visible")
-        # At once, not after a refresh (`focus()`): the keys typed after `/` are the box's.
-        self.screen.set_focus(self.input)
+        if focus:
+            # At once, not after a refresh (`focus()`): the keys typed after `/` are the box's.
+            self.screen.set_focus(self.input)
 
     def show_query(self, text: str, mode: str) -> None:
-        """A search from the command line (`-q`): shown in the box, in its mode, while the
-        keys stay with the log pane."""
-        self.mode = mode
-        self.input.value = text
-        self.add_class("-visible")
+        """A search applied from elsewhere (`-q`, a stats row, a saved search): shown in the
+        box, in its mode, while the keys stay where they are."""
+        self.open(mode, text, focus=False)
+
+    def _show_mode(self) -> None:
+        label = "Filter" if self.mode == FILTER else "Find in filter" if self.within else "Find"
+        self.query_one("#search-mode", Label).update(label)
 
     def watch_mode(self, mode: str) -> None:
-        self.query_one("#search-mode", Label).update("Filter" if mode == FILTER else "Find")
+        self._show_mode()
         if self.is_mounted and self.input.value:
             self.post_message(SearchSubmitted(self.input.value, mode, final=True))
 
@@ -107,7 +120,11 @@ class SearchBar(Horizontal):
         if found is None:
             self.set_count("")
             return
-        noun = ("match" if found == 1 else "matches") if mode == FIND else "lines"
+        noun = (
+            ("match" if found == 1 else "matches")
+            if mode == FIND
+            else ("line" if found == 1 else "lines")
+        )
         self.set_count(f"{found:,} {noun}" + ("…" if scanning else ""))
 
     def set_count(self, text: str) -> None:

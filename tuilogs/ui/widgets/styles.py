@@ -10,7 +10,7 @@ from tuilogs.core.buildpack import BUILD_STYLES
 from tuilogs.core.colorize import PALETTE_SIZE, STYLES
 
 PROCESS_SLOTS = PALETTE_SIZE
-EXTRA = ("timestamp", "raw", "match", "cursor", "escape")
+EXTRA = ("timestamp", "raw", "match", "cursor", "escape", "mark", "context", "separator")
 
 
 def component(rule: str) -> str:

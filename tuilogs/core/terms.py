@@ -1,0 +1,364 @@
+"""The conditions of the search language, each evaluated in bulk over a chunk of lines.
+
+A `Chunk` is whole lines in one bytes object: a stretch of the buffer, or lines gathered from
+all over it (a search within a filter). A term answers with the set of lines of the chunk it
+matches, found with one `bytes.find` or regex pass; only terms that need a parsed line (level,
+code) look at lines one by one, and only at the candidates a bulk prefilter left. The query
+(query.py) combines those sets: AND is intersection, OR union, NOT difference.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from array import array
+from collections.abc import Callable, Sequence
+from itertools import compress
+
+from tuilogs.core.buffer import Origin
+from tuilogs.core.codes import find_code
+from tuilogs.core.fields import leading_number
+from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
+from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
+
+_NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
+_KEY_BOUNDARY = frozenset(b" \t{,;\"'([")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message says why, for the search box."""
+
+
+def smart_case(text: str) -> bool:
+    """Case-sensitive when the text has a capital letter."""
+    return any(c.isupper() for c in text)
+
+
+class Chunk:
+    """Whole lines (each ending in LF) in one bytes object, and the buffer's name for each.
+
+    `lines` are the buffer's line numbers, ascending, and `keys` their origin ids. A chunk is
+    a stretch of the buffer (`stretch`) or lines gathered from anywhere in it (`gathered`).
+    """
+
+    __slots__ = ("data", "lines", "line_of", "_keys", "_make_keys", "_span", "_lowered")
+
+    def __init__(
+        self,
+        data: bytes,
+        lines: Sequence[int],
+        keys: Callable[[], Sequence[int]],
+        line_of: Callable[[int], int],
+        span: Callable[[int], tuple[int, int]],
+    ) -> None:
+        self.data, self.lines = data, lines
+        self.line_of = line_of  # the line holding byte `pos` of `data`
+        self._make_keys = keys  # the lines' origin ids, made when an origin term asks
+        self._keys: Sequence[int] | None = None
+        self._span = span  # where line `i` lies in `data`
+        self._lowered: bytes | None = None
+
+    @classmethod
+    def stretch(
+        cls, data: bytes, first: int, last: int, base: int, bounds: Sequence[int], keys
+    ) -> Chunk:
+        """Lines [first, last) of a buffer whose line bounds are `bounds`; `data` starts at
+        global offset `base`."""
+
+        def line_of(pos: int) -> int:
+            return bisect.bisect_right(bounds, base + pos, first, last + 1) - 1
+
+        def span(i: int) -> tuple[int, int]:
+            return bounds[i] - base, bounds[i + 1] - base
+
+        return cls(data, range(first, last), lambda: keys[first:last], line_of, span)
+
+    @classmethod
+    def gathered(
+        cls,
+        data: bytes,
+        lines: Sequence[int],
+        runs: tuple[list[int], list[int], list[int]],
+        bounds: Sequence[int],
+        keys: Sequence[int],
+    ) -> Chunk:
+        """`lines` read as runs of consecutive lines laid end to end in `data`: run r holds
+        lines from `firsts[r]` on, begins at global offset `origins[r]` and at `offsets[r]` in
+        `data` (runs = (firsts, origins, offsets)); `bounds` are the buffer's line bounds."""
+        firsts, origins, offsets = runs
+        limits = [*firsts[1:], lines[-1] + 1] if len(lines) else []  # past each run's lines
+
+        def line_of(pos: int) -> int:
+            r = bisect.bisect_right(offsets, pos) - 1
+            at = origins[r] + pos - offsets[r]
+            return bisect.bisect_right(bounds, at, firsts[r], limits[r] + 1) - 1
+
+        def span(i: int) -> tuple[int, int]:
+            r = bisect.bisect_right(firsts, i) - 1
+            shift = offsets[r] - origins[r]
+            return bounds[i] + shift, bounds[i + 1] + shift
+
+        return cls(data, lines, lambda: array("H", map(keys.__getitem__, lines)), line_of, span)
+
+    @property
+    def keys(self) -> Sequence[int]:
+        if self._keys is None:
+            self._keys = self._make_keys()
+        return self._keys
+
+    def lowered(self) -> bytes:
+        """`data.lower()`, computed once and only if a case-insensitive term asks for it."""
+        if self._lowered is None:
+            self._lowered = self.data.lower()
+        return self._lowered
+
+    def universe(self) -> set[int]:
+        return set(self.lines)
+
+    def members(self, mask: bytes) -> set[int]:
+        """The lines whose origin the mask (one byte per origin id) allows."""
+        return set(compress(self.lines, map(mask.__getitem__, self.keys)))
+
+    def text(self, line: int) -> str:
+        """Line `line` (one of this chunk's) as text, without its LF."""
+        a, b = self._span(line)
+        return decode(self.data[a:b].rstrip(b"\n"))
+
+
+class Node:
+    """A part of a query: a term, or AND/OR/NOT of parts (query.py)."""
+
+    cost = 1  # evaluation order within an AND: cheap, selective parts first
+
+    def evaluate(self, chunk: Chunk, within: set[int] | None) -> set[int]:
+        """The lines of `chunk` (of `within`, when given) that this part matches."""
+        raise NotImplementedError
+
+    def prepare(self, origins: Sequence[Origin]) -> None:
+        """Before a scan: the origin table as it is now (origin terms build their masks)."""
+
+    def leaves(self, positive: bool = True):
+        """(term, polarity) for each term below, polarity False under an odd number of NOTs."""
+        yield self, positive
+
+
+class Term(Node):
+    """One condition found in bulk: `lines` gives every line of the chunk it matches."""
+
+    def lines(self, chunk: Chunk) -> set[int]:
+        raise NotImplementedError
+
+    def evaluate(self, chunk, within):
+        if within is not None and not within:
+            return set()
+        found = self.lines(chunk)
+        return found if within is None else found & within
+
+
+class TextTerm(Term):
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Text with no letters (a timestamp, an id) matches the same either way: searched
+        # as is, the haystack needs no lower-cased copy.
+        self.case = smart_case(text) or text.lower() == text.upper()
+        needle = text if self.case else text.lower()
+        self.needle = needle.encode("utf-8")
+        self.pattern = re.compile(re.escape(text), 0 if self.case else re.IGNORECASE)
+
+    def lines(self, chunk):
+        hay = chunk.data if self.case else chunk.lowered()
+        needle, line_of = self.needle, chunk.line_of
+        found = set()
+        pos = hay.find(needle)
+        while pos != -1:
+            found.add(line_of(pos))
+            nl = hay.find(b"\n", pos)
+            if nl == -1:
+                break
+            pos = hay.find(needle, nl + 1)
+        return found
+
+
+class RegexTerm(Term):
+    def __init__(self, source: str) -> None:
+        flags = 0 if smart_case(source) else re.IGNORECASE
+        try:
+            self.pattern = re.compile(source, flags)
+            self.bpattern = re.compile(source.encode("utf-8"), flags | re.MULTILINE)
+        except re.error as exc:
+            raise QueryError(f"invalid regex /{source}/: {exc}") from None
+
+    def lines(self, chunk):
+        data, line_of = chunk.data, chunk.line_of
+        found = set()
+        search = self.bpattern.search
+        m = search(data)
+        while m is not None:
+            start = data.rfind(b"\n", 0, m.start()) + 1
+            end = data.find(b"\n", m.start())
+            end = len(data) if end == -1 else end
+            if m.end() <= end or self.pattern.search(decode(data[start:end])):
+                found.add(line_of(m.start()))
+            m = search(data, end + 1)
+        return found
+
+
+class FieldTerm(Term):
+    """`key:value`, `key>=N`...: logfmt `key=value` or JSON `"key": value` anywhere in the line.
+
+    Patterns start with the literal key so the regex engine can skip ahead with a fast search;
+    numeric comparisons capture the number directly, so no Python parsing per match. A `dyno`
+    field (the router's `dyno=web.1`) compares as Heroku's dyno filter does.
+    """
+
+    def __init__(self, key: str, op: str, value: str) -> None:
+        self.key, self.op, self.value = key, op, value
+        k = re.escape(key.encode("utf-8"))
+        self.numeric = (
+            op in (">", ">=", "<", "<=")
+            or bool(_NUMBER_RE.match(value))
+            or bool(re.fullmatch(r"[1-5]xx", value, re.IGNORECASE))
+        )
+        val = rb'"?([+-]?\d+(?:\.\d+)?)' if self.numeric else rb'("(?:[^"\\\n]|\\.)*"|[^\s,}\]]*)'
+        self.patterns = (
+            re.compile(k + rb"=" + val),
+            re.compile(rb'"' + k + rb'"\s*:\s*' + val),
+        )
+        self.compare = self._comparator(key, op, value)
+
+    @staticmethod
+    def _comparator(key: str, op: str, value: str) -> Callable[[bytes], bool]:
+        if op in (":", "=", "!=") and re.fullmatch(r"[1-5]xx", value, re.IGNORECASE):
+            lo = int(value[0]) * 100
+            ok = lambda v: lo <= float(v) < lo + 100  # noqa: E731
+        elif op in (">", ">=", "<", "<="):
+            target = leading_number(value)
+            if target is None or not _NUMBER_RE.match(_UNIT_RE.sub("", value)):
+                raise QueryError(f"{op} needs a number, got {value!r}")
+            cmp = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
+            return lambda v: cmp(float(v), target)
+        elif _NUMBER_RE.match(value):
+            target = float(value)
+            ok = lambda v: float(v) == target  # noqa: E731
+        elif key.lower() == "dyno":
+            ok = lambda v: dyno_matches(decode(v.strip(b'"')), value)  # noqa: E731
+        else:
+            needle = value.lower().encode("utf-8")
+            ok = lambda v: needle in _unquote(v).lower()  # noqa: E731
+        return ok if op != "!=" else (lambda v: not ok(v))
+
+    def lines(self, chunk):
+        data, line_of, compare = chunk.data, chunk.line_of, self.compare
+        found = set()
+        for i, pattern in enumerate(self.patterns):
+            for m in pattern.finditer(data):
+                # logfmt keys must start a word: `xstatus=` is not `status=`.
+                if i == 0 and m.start() and data[m.start() - 1] not in _KEY_BOUNDARY:
+                    continue
+                if compare(m.group(1)):
+                    found.add(line_of(m.start()))
+        return found
+
+
+def _unquote(value: bytes) -> bytes:
+    """A field's value as written: quoted values hold `\\"` for `"` (logfmt and JSON)."""
+    if len(value) > 1 and value[:1] == b'"' and value[-1:] == b'"':
+        return value[1:-1].replace(b'\\"', b'"')
+    return value
+
+
+class OriginTerm(Term):
+    """`source:` (exact) and `dyno:` (Heroku semantics): decided per origin, not per line."""
+
+    cost = 2
+
+    def __init__(self, kind: str, value: str) -> None:
+        self.kind, self.value = kind, value
+        self.mask = b""
+
+    def allows(self, origin: Origin) -> bool:
+        if self.kind == "source":
+            return origin.source == self.value
+        return bool(origin.dyno) and dyno_matches(origin.dyno, self.value)
+
+    def prepare(self, origins):
+        self.mask = bytes(1 if self.allows(o) else 0 for o in origins)
+
+    def lines(self, chunk):
+        return chunk.members(self.mask)
+
+
+class ConfirmTerm(Term):
+    """Terms decided by parsing the line (level, code), after a loose bulk prefilter."""
+
+    cost = 3
+
+    def __init__(
+        self, prefilter: re.Pattern[bytes], check: Callable[[LogRecord], bool], lowered: bool
+    ) -> None:
+        self.prefilter, self.check, self.lowered = prefilter, check, lowered
+
+    def candidates(self, chunk: Chunk) -> set[int]:
+        hay = chunk.lowered() if self.lowered else chunk.data
+        line_of = chunk.line_of
+        found = set()
+        search = self.prefilter.search
+        m = search(hay)
+        while m is not None:
+            found.add(line_of(m.start()))
+            nl = hay.find(b"\n", m.start())
+            if nl == -1:
+                break
+            m = search(hay, nl + 1)
+        return found
+
+    def evaluate(self, chunk, within):
+        if within is not None and not within:
+            return set()
+        cands = self.candidates(chunk)
+        if within is not None:
+            cands &= within
+        check, text = self.check, chunk.text
+        return {i for i in cands if check(parse_line(text(i)))}
+
+
+def level_term(op: str, value: str) -> ConfirmTerm:
+    level = level_of_word(value)  # `warn`, `err`, `fatal`... as the detector reads them
+    if level is None:
+        raise QueryError(f"unknown level {value.lower()!r} (one of {', '.join(LEVELS)})")
+    rank = LEVELS.index(level)
+    ops = {
+        ":": lambda r: r == rank,
+        "=": lambda r: r == rank,
+        "!=": lambda r: r != rank,
+        ">=": lambda r: r >= rank,
+        ">": lambda r: r > rank,
+        "<=": lambda r: r <= rank,
+        "<": lambda r: r < rank,
+    }
+    test_rank = ops[op]
+    prefilter = hint_pattern([lv for i, lv in enumerate(LEVELS) if test_rank(i)])  # lowered
+
+    def check(record: LogRecord) -> bool:
+        level = detect_level(record.message)
+        return level is not None and test_rank(LEVELS.index(level))
+
+    return ConfirmTerm(prefilter, check, lowered=True)
+
+
+def code_term(value: str) -> ConfirmTerm:
+    """`code:H12`; `code:*` is any Heroku error code."""
+    if value == "*":
+        return ConfirmTerm(
+            re.compile(rb"[HRL]\d\d"), lambda record: find_code(record.message) is not None, False
+        )
+    code = value.upper()
+    if not re.fullmatch(r"[HRL]\d\d", code):
+        raise QueryError(f"error codes look like H12, R14 or L10 (or * for any), not {value!r}")
+
+    def check(record: LogRecord) -> bool:
+        found = find_code(record.message)
+        return found is not None and found.code == code
+
+    return ConfirmTerm(re.compile(re.escape(code.encode())), check, False)
