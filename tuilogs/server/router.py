@@ -22,12 +22,12 @@ import anyio.to_thread
 from tuilogs.core import locations as paths
 from tuilogs.core.record import LogRecord
 
+from .fanout import Fanout
 from .hub import Hub
 from .maintenance import Maintenance
 from .sessions import SessionManager
 from .settings import Settings
-from .store import LogStore, StoreError
-from .store.sqlite import SQLiteStore
+from .store import LogStore, StoreError, open_store
 
 if TYPE_CHECKING:
     from .forward import ForwarderManager
@@ -51,6 +51,7 @@ class Router:
         self.syslog_sockets: list[tuple[socket.socket, ssl.SSLContext | None]] = []  # by run
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
+        self.fanout: Fanout | None = None  # a store shared with other routers (fanout.py)
         self._tasks: set[asyncio.Task] = set()
         self._last_store_error_log = 0.0
 
@@ -60,6 +61,10 @@ class Router:
         self.loop = asyncio.get_running_loop()
         store = await anyio.to_thread.run_sync(self._open_store)
         self.store = store
+        feed = getattr(store, "commit_feed", None)
+        if feed is not None:
+            self.fanout = Fanout(self.hub, store, feed())
+            await self.fanout.start(self.lines_committed)
         self.maintenance = Maintenance(store, self.settings.maintenance_interval)
         self.maintenance.start()
         if self.settings.forward:
@@ -74,8 +79,8 @@ class Router:
 
     def _open_store(self) -> LogStore:
         s = self.settings
-        return SQLiteStore(
-            s.db_path or paths.store_path(),
+        return open_store(
+            s.store_url or str(s.db_path or paths.store_path()),
             retention_seconds=s.retention_seconds,
             retention_bytes=s.retention_bytes,
             max_bytes=s.max_db_bytes,
@@ -114,6 +119,8 @@ class Router:
                 await asyncio.wait_for(self.forwarders.aclose(), 5)
         for task in list(self._tasks):
             task.cancel()
+        if self.fanout is not None:
+            await self.fanout.stop()
         if self.maintenance is not None:
             await anyio.to_thread.run_sync(self.maintenance.stop)
         if self.store is not None:
@@ -138,14 +145,26 @@ class Router:
     ) -> None:
         """After a commit: wake tails and the indexer, hand the lines to the forwarders
         (`hops`: how many routers the lines came through, see `server.hops`)."""
-        self.hub.publish(app, ids[0], records)
-        if self.maintenance is not None:
-            self.maintenance.nudge()
+        self.lines_committed(app, ids[1], records)
         if forward and self.forwarders is not None:
             try:
                 self.forwarders.offer(app, records, hops)
             except Exception:
                 log.exception("forwarding to drains of %s failed", app)
+
+    def lines_committed(
+        self, app: str, last_id: int, records: list[LogRecord] | None = None
+    ) -> None:
+        """`app` has committed lines up to `last_id`: the one entry point, on the event loop,
+        for lines this router stored (`records`: that batch) and for lines another router
+        stored in a shared store (no records: `fanout.py` reads them by id). Tails get every
+        line once and in id order; the upkeep thread is nudged for local batches."""
+        if self.fanout is not None:
+            self.fanout.committed(app, last_id, records)
+        elif records:
+            self.hub.publish(app, last_id - len(records) + 1, records)
+        if records is not None and self.maintenance is not None:
+            self.maintenance.nudge()
 
     async def ingest(
         self,

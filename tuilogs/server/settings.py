@@ -10,7 +10,8 @@ from pathlib import Path
 class Settings:
     """A router's settings (repr hidden: the token is a secret).
 
-    `db_path` None means the store in the data directory; `max_body` bounds a drain POST;
+    `db_path` None means the store in the data directory; `store_url` (a `postgresql://` URL,
+    or `sqlite:///path`) replaces it (`store.open_store`); `max_body` bounds a drain POST;
     `session_ttl` is how long an unused log session lives; `retention_*` and `max_db_bytes`
     bound the store; `maintenance_interval` is how often retention by age runs; `tail_buffer_bytes`
     is how far a tail may fall behind before it loses lines (L11), `tail_buffer_total_bytes`
@@ -28,6 +29,7 @@ class Settings:
 
     token: str
     db_path: Path | None = None
+    store_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 0
     max_body: int = 1 << 20

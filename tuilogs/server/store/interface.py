@@ -74,6 +74,16 @@ class Drain:
 
 
 @dataclass(frozen=True, slots=True)
+class DrainLease:
+    """A drain this router forwards (until `expires_at`, seconds since the epoch, unless
+    renewed), from `cursor`: the last id of its app already forwarded."""
+
+    drain: Drain
+    cursor: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class LineStats:
     """An app's line count, id range, and counts per source and per dyno."""
 

@@ -1,0 +1,282 @@
+"""The PostgreSQL store's background work (`PostgresStore.maintain`, `enforce_retention`): day
+partitions made ahead, retention by dropping whole days, and the search index's pending list.
+
+Why it looks like this:
+
+* **Partitions ahead.** Lines go to the partition of the day they arrive (UTC, the database's
+  clock). The days from today to `AHEAD_DAYS` ahead exist at all times, made by the first
+  router whose upkeep notices one missing (under an advisory lock, so two routers do not race)
+  as an empty table that is then attached: ATTACH takes a SHARE UPDATE EXCLUSIVE lock on
+  `lines`, which neither ingest nor reads wait for (CREATE TABLE … PARTITION OF would take an
+  ACCESS EXCLUSIVE one). An insert that finds no partition (a clock that jumped) makes it.
+* **Retention drops days.** By age: a day goes once all of it is older than
+  `retention_seconds`. By size: while the lines and their indexes (`pg_total_relation_size`
+  of every day) exceed `retention_bytes`, the oldest day goes. A day is detached CONCURRENTLY
+  (no lock that ingest or reads wait for; it waits for queries still reading it) then
+  dropped, which gives its space back to the file system at once, with no dead rows to vacuum.
+  The day being written is never dropped: **when one day alone is bigger than the budget**,
+  the store keeps it (and the days ahead, which are empty) and logs a warning once a minute —
+  that budget is smaller than a day of these apps' logs. Only one router does retention at
+  a time (`pg_try_advisory_lock`); the frame ids of dropped days go with them.
+* **The search index's pending list.** New lines' trigrams wait in GIN's pending list (up to
+  `GIN_PENDING_KB`), which every search scans, so results are exact; the upkeep folds it into
+  the index (`gin_clean_pending_list`) every `CLEAN_INTERVAL`, so the inserting transaction —
+  which holds its app's counter — never has to (a flush of 16 MB inline stalled ingest).
+* **A hard cap** (`max_bytes`): past it, appends raise StoreFull (the drain answers 503 and
+  Logplex retries) until retention has made room.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+import time
+
+import psycopg
+from psycopg import sql
+
+from .interface import StoreFull, Upkeep
+from .postgres_db import PostgresDatabase
+
+log = logging.getLogger("tuilogs.server.store")
+
+AHEAD_DAYS = 2  # partitions exist from today to this many days ahead
+PARTITION_CHECK_INTERVAL = 600.0  # seconds between checks that the days ahead exist
+SIZE_CHECK_INTERVAL = 10.0  # seconds between measures of the lines' size (a catalog query)
+CLEAN_INTERVAL = 1.0  # seconds between folds of the search index's pending list
+WARN_INTERVAL = 60.0
+PARTITION_LOCK = 0x7475_696C_6F67_7302
+RETENTION_LOCK = 0x7475_696C_6F67_7303
+_DAY_NAME = re.compile(r"lines_(\d{8})")
+
+PARTITIONS_SQL = """
+select c.relname, i.inhdetachpending from pg_inherits i
+join pg_class c on c.oid = i.inhrelid
+where i.inhparent = 'tuilogs.lines'::regclass order by c.relname
+"""
+SIZE_SQL = """
+select coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint from pg_inherits i
+where i.inhparent = 'tuilogs.lines'::regclass
+"""
+TODAY_SQL = "select (now() at time zone 'utc')::date"
+
+
+def partition_name(day: dt.date) -> str:
+    return f"lines_{day:%Y%m%d}"
+
+
+def partition_day(name: str) -> dt.date | None:
+    m = _DAY_NAME.fullmatch(name)
+    return dt.datetime.strptime(m[1], "%Y%m%d").date() if m else None
+
+
+class PostgresUpkeep:
+    """The upkeep of one `PostgresDatabase` (one per router; they coordinate by locks)."""
+
+    def __init__(
+        self,
+        db: PostgresDatabase,
+        *,
+        retention_seconds: float | None,
+        retention_bytes: int | None,
+        max_bytes: int | None,
+    ) -> None:
+        self.db = db
+        self.retention_seconds = retention_seconds
+        self.retention_bytes = retention_bytes
+        self.max_bytes = max_bytes
+        self.full = False  # over `max_bytes`: appends raise StoreFull
+        now = time.monotonic()
+        self._next_partitions = now + PARTITION_CHECK_INTERVAL
+        self._next_size = now
+        self._next_clean = now
+        self._next_warning = 0.0
+
+    # -- partitions ----------------------------------------------------------------------
+
+    def ensure_partitions(self, conn: psycopg.Connection | None = None) -> int:
+        """Make the days from today to AHEAD_DAYS ahead that do not exist; how many were made."""
+        if conn is None:
+            with self.db.conn() as c:
+                return self.ensure_partitions(c)
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+            today = conn.execute(TODAY_SQL).fetchone()[0]
+            have = {name for name, _ in conn.execute(PARTITIONS_SQL).fetchall()}
+            made = 0
+            for ahead in range(AHEAD_DAYS + 1):
+                day = today + dt.timedelta(days=ahead)
+                name = partition_name(day)
+                if name in have:
+                    continue
+                table = sql.Identifier("tuilogs", name)
+                conn.execute(
+                    sql.SQL(
+                        "create table if not exists {} (like tuilogs.lines including defaults)"
+                    ).format(table)
+                )
+                conn.execute(
+                    sql.SQL(
+                        "alter table tuilogs.lines attach partition {} for values from ({}) to ({})"
+                    ).format(table, sql.Literal(day), sql.Literal(day + dt.timedelta(days=1)))
+                )
+                made += 1
+        return made
+
+    def partitions(self, conn: psycopg.Connection) -> list[tuple[dt.date, str, bool]]:
+        """(day, table, detach pending) of every day partition, oldest first."""
+        out = []
+        for name, pending in conn.execute(PARTITIONS_SQL).fetchall():
+            day = partition_day(name)
+            if day is not None:
+                out.append((day, name, bool(pending)))
+        return sorted(out)
+
+    def lines_bytes(self) -> int:
+        with self.db.conn() as conn:
+            return conn.execute(SIZE_SQL).fetchone()[0]
+
+    # -- the hard cap ----------------------------------------------------------------------
+
+    def check_room(self) -> None:
+        if self.full:
+            raise StoreFull(f"the store is over its cap of {self.max_bytes} bytes")
+
+    # -- upkeep slices ---------------------------------------------------------------------
+
+    def maintain(self, busy: bool) -> Upkeep:
+        """Days ahead now and then, the size every SIZE_CHECK_INTERVAL (dropping the oldest
+        days when over the budget), and the search index's pending list folded in."""
+        now = time.monotonic()
+        worked = False
+        if now >= self._next_partitions:
+            self._next_partitions = now + PARTITION_CHECK_INTERVAL
+            worked |= self.ensure_partitions() > 0
+        if now >= self._next_size and (self.retention_bytes or self.max_bytes):
+            self._next_size = now + SIZE_CHECK_INTERVAL
+            worked |= self._retain_by_size() > 0
+        if now >= self._next_clean and self.db.trgm:
+            self._next_clean = now + CLEAN_INTERVAL
+            worked |= self.clean_pending() > 0
+        return Upkeep(worked=worked, more=False)
+
+    def clean_pending(self) -> int:
+        """Fold the pending search-index entries of today and yesterday into their indexes;
+        how many pending-list pages that emptied."""
+        with self.db.conn() as conn:
+            today = conn.execute(TODAY_SQL).fetchone()[0]
+            recent = {partition_name(today), partition_name(today - dt.timedelta(days=1))}
+            rows = conn.execute(
+                "select i.indexrelid::regclass::text, c.relname from pg_index i"
+                " join pg_class c on c.oid = i.indrelid"
+                " join pg_inherits h on h.inhrelid = i.indexrelid"
+                " where h.inhparent = 'tuilogs.lines_message_trgm'::regclass"
+            ).fetchall()
+            pages = 0
+            for index, table in rows:
+                if table in recent:
+                    sql_ = "select gin_clean_pending_list(%s::regclass)"
+                    pages += conn.execute(sql_, (index,)).fetchone()[0]
+        return pages
+
+    # -- retention -------------------------------------------------------------------------
+
+    def enforce_retention(self) -> int:
+        """Drop the days older than `retention_seconds`, then the oldest while over
+        `retention_bytes`; how many lines went."""
+        return self._retain(by_age=True)
+
+    def _retain_by_size(self) -> int:
+        return self._retain(by_age=False)
+
+    def _retain(self, by_age: bool) -> int:
+        with self.db.conn() as conn:
+            got = conn.execute("select pg_try_advisory_lock(%s)", (RETENTION_LOCK,)).fetchone()
+            if not got[0]:
+                return 0  # another router is at it
+            try:
+                deleted = self._finish_detaches(conn)
+                if by_age and self.retention_seconds:
+                    deleted += self._drop_older(conn, self.retention_seconds)
+                deleted += self._drop_for_size(conn)
+            finally:
+                conn.execute("select pg_advisory_unlock(%s)", (RETENTION_LOCK,))
+        if deleted:
+            log.info("retention removed %d lines", deleted)
+        return deleted
+
+    def _finish_detaches(self, conn: psycopg.Connection) -> int:
+        """A router that died between a concurrent detach's two steps left a day half-detached."""
+        deleted = 0
+        for _day, name, pending in self.partitions(conn):
+            if pending:
+                table = sql.Identifier("tuilogs", name)
+                conn.execute(
+                    sql.SQL("alter table tuilogs.lines detach partition {} finalize").format(table)
+                )
+                deleted += self._drop_table(conn, name)
+        return deleted
+
+    def _drop_older(self, conn: psycopg.Connection, seconds: float) -> int:
+        cutoff = conn.execute(
+            "select now() - make_interval(secs => %s)", (float(seconds),)
+        ).fetchone()[0]
+        deleted = 0
+        for day, name, _ in self.partitions(conn):
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+            if end <= cutoff:
+                deleted += self._drop_day(conn, name)
+        return deleted
+
+    def _drop_for_size(self, conn: psycopg.Connection) -> int:
+        """While over the budget (or the cap), drop the oldest day that is not today's."""
+        deleted = 0
+        budget = min(b for b in (self.retention_bytes, self.max_bytes, 1 << 62) if b)
+        today = conn.execute(TODAY_SQL).fetchone()[0]
+        while True:
+            used = conn.execute(SIZE_SQL).fetchone()[0]
+            if self.max_bytes:
+                self.full = used > self.max_bytes
+            if used <= budget:
+                return deleted
+            old = [name for day, name, _ in self.partitions(conn) if day < today]
+            if not old:
+                self._warn_day_too_big(used, budget)
+                return deleted
+            deleted += self._drop_day(conn, old[0])
+
+    def _warn_day_too_big(self, used: int, budget: int) -> None:
+        now = time.monotonic()
+        if now >= self._next_warning:
+            self._next_warning = now + WARN_INTERVAL
+            log.warning(
+                "the store holds %d MB against a budget of %d MB, all of it today's lines:"
+                " retention drops whole days and keeps the day being written (raise"
+                " --retention-mb above a day of logs)",
+                used >> 20,
+                budget >> 20,
+            )
+
+    def _drop_day(self, conn: psycopg.Connection, name: str) -> int:
+        """Detach a day without blocking ingest or reads, then drop it; its line count."""
+        table = sql.Identifier("tuilogs", name)
+        conn.execute(
+            sql.SQL("alter table tuilogs.lines detach partition {} concurrently").format(table)
+        )
+        count = self._drop_table(conn, name)
+        day = partition_day(name)
+        if day is not None:  # frame ids of batches older than the oldest day kept
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+            conn.execute("delete from tuilogs.frames where received_at < %s", (end,))
+        return count
+
+    def _drop_table(self, conn: psycopg.Connection, name: str) -> int:
+        """Drop a detached day; how many lines it held."""
+        table = sql.Identifier("tuilogs", name)
+        with contextlib.suppress(psycopg.errors.UndefinedTable):
+            count = conn.execute(sql.SQL("select count(*) from {}").format(table)).fetchone()[0]
+            conn.execute(sql.SQL("drop table {}").format(table))
+            return count
+        return 0
