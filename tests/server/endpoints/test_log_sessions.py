@@ -12,6 +12,8 @@ import pytest
 from kit.routerkit import TS, post_batch, rec
 from kit.waiting import wait_until
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
+
 
 def session(client, app="myapp", **body):
     resp = client.post(f"/apps/{app}/log-sessions", json=body)
