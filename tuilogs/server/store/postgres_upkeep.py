@@ -108,22 +108,24 @@ class PostgresUpkeep:
             made = 0
             for ahead in range(AHEAD_DAYS + 1):
                 day = today + dt.timedelta(days=ahead)
-                name = partition_name(day)
-                if name in have:
-                    continue
-                table = sql.Identifier("tuilogs", name)
-                conn.execute(
-                    sql.SQL(
-                        "create table if not exists {} (like tuilogs.lines including defaults)"
-                    ).format(table)
-                )
-                conn.execute(
-                    sql.SQL(
-                        "alter table tuilogs.lines attach partition {} for values from ({}) to ({})"
-                    ).format(table, sql.Literal(day), sql.Literal(day + dt.timedelta(days=1)))
-                )
-                made += 1
+                if partition_name(day) not in have:
+                    self.make_partition(conn, day)
+                    made += 1
         return made
+
+    def make_partition(self, conn: psycopg.Connection, day: dt.date) -> None:
+        """The partition of `day`: an empty table, attached (see the module docstring)."""
+        table = sql.Identifier("tuilogs", partition_name(day))
+        conn.execute(
+            sql.SQL("create table if not exists {} (like tuilogs.lines including defaults)").format(
+                table
+            )
+        )
+        conn.execute(
+            sql.SQL(
+                "alter table tuilogs.lines attach partition {} for values from ({}) to ({})"
+            ).format(table, sql.Literal(day), sql.Literal(day + dt.timedelta(days=1)))
+        )
 
     def partitions(self, conn: psycopg.Connection) -> list[tuple[dt.date, str, bool]]:
         """(day, table, detach pending) of every day partition, oldest first."""
