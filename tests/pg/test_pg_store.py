@@ -1,6 +1,6 @@
 """The PostgreSQL store on its own: day partitions and retention by whole days, search over
-the index and its pending list, frame ids, NUL bytes, the dyno filter in SQL, the schema made
-by several routers at once."""
+lines indexed or not yet, frame ids, NUL bytes, the dyno filter in SQL, the schema made by
+several routers at once."""
 
 from __future__ import annotations
 
@@ -42,8 +42,14 @@ def days_of(store) -> list[dt.date]:
         return [day for day, _, _ in store.upkeep.partitions(conn)]
 
 
+def index_all(store) -> None:
+    while store.upkeep.index_pending():
+        pass
+
+
 def move_to_day(store, app: str, upto: int, day: dt.date) -> None:
     """Lines of `app` with id <= `upto` as if they had arrived on `day` (its partition made)."""
+    index_all(store)
     with store.db.conn() as conn:
         if partition_name(day) not in {n for _, n, _ in store.upkeep.partitions(conn)}:
             store.upkeep.make_partition(conn, day)
@@ -52,7 +58,7 @@ def move_to_day(store, app: str, upto: int, day: dt.date) -> None:
             " and app_id = (select id from tuilogs.apps where name = %s)",
             (day, upto, app),
         )
-        conn.execute("vacuum tuilogs.lines")  # moved rows leave no dead space behind
+        conn.execute("vacuum tuilogs.lines, tuilogs.recent")  # moved rows leave no dead space
 
 
 def fill(store, app="app", n=3000, chunk=500):
@@ -70,18 +76,21 @@ def test_partitions_exist_from_today_ahead_and_take_todays_lines(store):
     day = today(store)
     assert days_of(store) == [day + dt.timedelta(days=k) for k in range(AHEAD_DAYS + 1)]
     assert store.append("app", [rec("a"), rec("b")]) == (1, 2)
+    assert store.upkeep.index_pending() == 2
     with store.db.conn() as conn:
         count = conn.execute(f"select count(*) from tuilogs.{partition_name(day)}").fetchone()
     assert count == (2,)
 
 
-def test_an_insert_with_no_partition_for_its_day_makes_it(store):
+def test_lines_of_a_day_without_partition_get_one(store):
     with store.db.conn() as conn:
         for _, name, _ in store.upkeep.partitions(conn):
             conn.execute(f"alter table tuilogs.lines detach partition tuilogs.{name}")
             conn.execute(f"drop table tuilogs.{name}")
     assert days_of(store) == []
     assert store.append("app", [rec("after a clock jump")]) == (1, 1)
+    assert store.upkeep.index_pending() == 1
+    assert days_of(store) == [today(store)]
     assert [x.message for x in store.since("app", 0)] == ["after a clock jump"]
 
 
@@ -178,11 +187,10 @@ def test_tail_filters_search_and_byte_budget(store):
     assert [x.id for x in store.lines("big", after=8, q="xxx", max_bytes=1)] == [9]
 
 
-@pytest.mark.parametrize("cleaned", [False, True])
-def test_search_is_exact_with_entries_pending_or_folded_in(store, cleaned):
+@pytest.mark.parametrize("indexed", [0, 1000, 3000])
+def test_search_is_exact_over_lines_indexed_or_not_yet(store, indexed):
     fill(store, n=3000)
-    if cleaned:
-        assert store.upkeep.clean_pending() > 0
+    assert store.upkeep.index_pending(indexed) == indexed
     want = [j + 1 for j in range(3000) if j % 37 == 0]
     got, before = [], None
     while True:

@@ -18,11 +18,13 @@ Why it looks like this:
   nothing), then the counter, then the lines (an `unnest` of arrays), and a `NOTIFY` with the
   app and its last id that PostgreSQL sends when the transaction commits — so a notification
   always names committed lines.
+* **Search** is a case-insensitive substring (`ILIKE`), served by a `pg_trgm` GIN index that
+  the upkeep maintains in the background: batches land in `recent` (no search index) and
+  move into `lines` (day partitions, indexed) a chunk at a time; reads see both through the
+  view `all_lines`, exact whether a line was moved yet or not (`postgres_upkeep.py` says why,
+  with the figures).
 * **Lines are partitioned by the day they arrived** (UTC): retention drops whole days, which
   frees space at once and leaves no dead rows to vacuum; see `postgres_upkeep.py`.
-* **Search** is a case-insensitive substring (`ILIKE`), served by a `pg_trgm` GIN index whose
-  new entries wait in GIN's pending list (scanned by every search, so results are exact) until
-  the upkeep thread folds them in (`gin_clean_pending_list`), not the inserting transaction.
 * Text cannot hold NUL in PostgreSQL: a NUL in a line is stored as U+FFFD, as is a lone
   surrogate (a JSON sender's `\\ud800`).
 
@@ -37,7 +39,6 @@ import uuid
 from collections.abc import Sequence
 
 import psycopg
-from psycopg import errors as pg_errors
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
@@ -139,12 +140,7 @@ class PostgresStore:
             "channel": NOTIFY_CHANNEL,
         }
         with self.db.conn() as conn:
-            try:
-                row = conn.execute(APPEND_SQL, params).fetchone()
-            except pg_errors.CheckViolation:
-                # No partition for today yet (the upkeep makes them days ahead): make it.
-                self.upkeep.ensure_partitions(conn)
-                row = conn.execute(APPEND_SQL, params).fetchone()
+            row = conn.execute(APPEND_SQL, params).fetchone()
         if row is None:
             return None
         last = row[0]
@@ -195,7 +191,7 @@ class PostgresStore:
                 where += " and message ilike %s"
                 args.append(like_pattern(q))
             sql = (
-                f"select id from tuilogs.lines where {where} and id > %s and id < %s"
+                f"select id from tuilogs.all_lines where {where} and id > %s and id < %s"
                 " order by id desc offset %s limit 1"
             )
             row = conn.execute(sql, [*args, after, upper, n - 1]).fetchone()
@@ -225,7 +221,7 @@ class PostgresStore:
                 where += " and message ilike %s"
                 args.append(like_pattern(q))
             sql = (
-                f"select {LINE_COLS} from tuilogs.lines where {where}"
+                f"select {LINE_COLS} from tuilogs.all_lines where {where}"
                 " and id > %s and id < %s order by id limit %s"
             )
             args += [after, hi, limit]
@@ -255,11 +251,11 @@ class PostgresStore:
     def count(self, app: str | None = None) -> int:
         with self.db.conn() as conn:
             if app is None:
-                return conn.execute("select count(*) from tuilogs.lines").fetchone()[0]
+                return conn.execute("select count(*) from tuilogs.all_lines").fetchone()[0]
             app_id = self._known_id(conn, app)
             if app_id is None:
                 return 0
-            sql = "select count(*) from tuilogs.lines where app_id = %s"
+            sql = "select count(*) from tuilogs.all_lines where app_id = %s"
             return conn.execute(sql, (app_id,)).fetchone()[0]
 
     def stats(self, app: str) -> LineStats:
@@ -268,7 +264,7 @@ class PostgresStore:
             rows = []
             if app_id is not None:
                 rows = conn.execute(
-                    "select source, dyno, count(*), min(id), max(id) from tuilogs.lines"
+                    "select source, dyno, count(*), min(id), max(id) from tuilogs.all_lines"
                     " where app_id = %s group by source, dyno",
                     (app_id,),
                 ).fetchall()

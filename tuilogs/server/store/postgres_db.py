@@ -34,7 +34,6 @@ POOL_MIN = 2
 POOL_MAX = 16  # worker threads beyond this wait for a connection (POOL_WAIT seconds)
 POOL_WAIT = 30.0
 CONNECT_TIMEOUT = 10
-GIN_PENDING_KB = 16 * 1024  # see postgres_upkeep.py: the upkeep thread cleans the pending list
 _SECRET_KEYS = ("password", "passfile", "sslpassword", "sslkey")
 
 
@@ -141,7 +140,7 @@ class PostgresDatabase:
             " join pg_namespace n on n.oid = o.opcnamespace where o.opcname = 'gin_trgm_ops'"
             " limit 1"
         ).fetchone()[0]
-        conn.execute(TRGM_INDEX.format(opclass=opclass, kb=GIN_PENDING_KB))
+        conn.execute(TRGM_INDEX.format(opclass=opclass))
         return True
 
     @contextlib.contextmanager

@@ -5,8 +5,11 @@ Everything lives in the schema `tuilogs`, so the store can share a database (Her
 gives one per app, a team may point several tools at one). Kept apart from `postgres.py`,
 which runs it, so the filters can be checked against `record.dyno_matches` on their own.
 
-Ids count per app (`apps.last_id`, see `postgres.py`); `lines` is partitioned by the day a line
-was received (UTC, the database's clock), `postgres_upkeep.py` creates and drops partitions.
+Ids count per app (`apps.last_id`, see `postgres.py`). A batch goes into `recent`, a small
+table without search index; the upkeep moves lines from there into `lines`, partitioned by the
+day a line was received (UTC, the database's clock) and indexed for search
+(`postgres_upkeep.py`). Reads go through the view `all_lines`, both tables, so a line is seen
+exactly once whichever side of a move a reader's snapshot falls on.
 """
 
 from __future__ import annotations
@@ -39,6 +42,20 @@ MIGRATIONS = [
         message text not null
     ) partition by range (day);
     create index if not exists lines_app_id on tuilogs.lines (app_id, id);
+    create table if not exists tuilogs.recent(
+        app_id integer not null,
+        id bigint not null,
+        day date not null default ((now() at time zone 'utc')::date),
+        ts text not null,
+        source text not null,
+        dyno text not null,
+        message text not null
+    ) with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
+    create index if not exists recent_app_id on tuilogs.recent (app_id, id);
+    create or replace view tuilogs.all_lines as
+        select app_id, id, day, ts, source, dyno, message from tuilogs.lines
+        union all
+        select app_id, id, day, ts, source, dyno, message from tuilogs.recent;
     create table if not exists tuilogs.frames(
         app text not null,
         frame_id text not null,
@@ -68,14 +85,14 @@ MIGRATIONS = [
 # The search index on every partition (made by the partitioned index); pg_trgm's operator
 # class may live in any schema the extension was installed in, hence created apart.
 TRGM_INDEX = (
-    "create index if not exists lines_message_trgm on tuilogs.lines"
-    " using gin (message {opclass}) with (fastupdate = on, gin_pending_list_limit = {kb})"
+    "create index if not exists lines_message_trgm on tuilogs.lines using gin (message {opclass})"
 )
 
 # Store one batch in one statement (its own transaction): a frame id seen before inserts
 # nothing (`f` conflicts, so `a` takes no ids and `l` no lines); otherwise the app's row is
 # locked and its counter advanced (`a`), which orders the app's batches, and the lines get
-# the ids last_id - n + 1 .. last_id. The NOTIFY is sent when the transaction commits.
+# the ids last_id - n + 1 .. last_id, in `recent` (no search index: postgres_upkeep.py moves
+# them into `lines`). The NOTIFY is sent when the transaction commits.
 APPEND_SQL = """
 with f as (
     insert into tuilogs.frames(app, frame_id) select %(app)s, %(frame)s
@@ -90,7 +107,7 @@ with f as (
         set last_id = tuilogs.apps.last_id + excluded.last_id, updated_at = excluded.updated_at
     returning id, last_id
 ), l as (
-    insert into tuilogs.lines(app_id, id, ts, source, dyno, message)
+    insert into tuilogs.recent(app_id, id, ts, source, dyno, message)
     select a.id, a.last_id - %(n)s + r.n, r.ts, r.source, r.dyno, r.message
     from a, unnest(%(ts)s::text[], %(source)s::text[], %(dyno)s::text[], %(message)s::text[])
         with ordinality as r(ts, source, dyno, message, n)
