@@ -6,9 +6,11 @@ Callers import the protocol and its data types from here; only the code that ope
 
 from .interface import (
     Drain,
+    DrainLease,
     LineStats,
     LogStore,
     StoredApp,
+    StoredBatch,
     StoredLine,
     StoreError,
     StoreFull,
@@ -17,11 +19,13 @@ from .interface import (
 
 __all__ = [
     "Drain",
+    "DrainLease",
     "LineStats",
     "LogStore",
     "StoreError",
     "StoreFull",
     "StoredApp",
+    "StoredBatch",
     "StoredLine",
     "Upkeep",
 ]
