@@ -13,6 +13,7 @@ share it, as a team's routers do. The server starts only when a test first needs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
@@ -29,6 +30,7 @@ from hypothesis import Phase, settings
 from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
 from tuilogs.server.run import RouterHandle, start_in_thread
+from tuilogs.server.store import LogStore, open_store
 from tuilogs.server.store import postgres as pg_store_module
 from tuilogs.server.store import sqlite as store_module
 
@@ -109,6 +111,27 @@ def make_router(tuilogs_home, store_kind, request) -> Callable[..., RouterHandle
         text = log.read_text(encoding="utf-8", errors="replace")
         for handle in started:
             assert handle.token not in text, "the router logged its token"
+
+
+@pytest.fixture
+def new_store(store_kind, tmp_path, request) -> Callable[[], LogStore]:
+    """`new_store()` opens a store of the test's kind without a router: a SQLite file in
+    `tmp_path` (one per test), or the test's PostgreSQL database (each call another router's
+    view of the same one); every store opened is closed at teardown."""
+    opened: list[LogStore] = []
+
+    def new() -> LogStore:
+        if store_kind == "postgres":
+            store = open_store(request.getfixturevalue("postgres_url"), retention_seconds=86400)
+        else:
+            store = open_store(str(tmp_path / "store.sqlite3"))
+        opened.append(store)
+        return store
+
+    yield new
+    for store in opened:
+        with contextlib.suppress(Exception):
+            store.close()
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 `Router.start` and `stop` run in the ASGI app's lifespan (`app.create_app`). Ingest from any
 listener ends in `ingest` (or, for the drain endpoint, which parses and stores in one worker
-thread, in `published`): the batch is committed, then tails are woken (`Hub`), the upkeep
-thread is nudged and the lines are handed to the app's drains. Blocking store calls run in
-worker threads; everything else runs on the event loop.
+thread, in `published`): the batch is committed, then `lines_committed` wakes tails (`Hub`,
+through `Fanout` on a shared store, which also announces other routers' batches there), nudges
+the upkeep thread and wakes the app's drain forwarders, which read the lines from the store
+(`forward`). Blocking store calls run in worker threads; everything else runs on the event loop.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tuilogs.core import locations as paths
 from tuilogs.core.record import LogRecord
 
 from .fanout import Fanout
+from .hops import REPORT_HOPS
 from .hub import Hub
 from .maintenance import Maintenance
 from .sessions import SessionManager
@@ -72,9 +74,12 @@ class Router:
             from .forward import ForwarderManager
 
             self.forwarders = ForwarderManager(
-                self._report, targets=TargetPolicy.from_settings(self.settings)
+                store,
+                self._report,
+                lease_ttl=self.settings.drain_lease_ttl,
+                targets=TargetPolicy.from_settings(self.settings),
             )
-            await self.sync_drains()
+            await self.forwarders.start()
         await self._start_syslog()
 
     def _open_store(self) -> LogStore:
@@ -135,22 +140,9 @@ class Router:
             self._last_store_error_log = now
             log.error("cannot store logs for %s: %s", app, exc)
 
-    def published(
-        self,
-        app: str,
-        ids: tuple[int, int],
-        records: list[LogRecord],
-        forward: bool,
-        hops: int = 0,
-    ) -> None:
-        """After a commit: wake tails and the indexer, hand the lines to the forwarders
-        (`hops`: how many routers the lines came through, see `server.hops`)."""
+    def published(self, app: str, ids: tuple[int, int], records: list[LogRecord]) -> None:
+        """After a commit here (`ids`: the batch's first and last id): `lines_committed`."""
         self.lines_committed(app, ids[1], records)
-        if forward and self.forwarders is not None:
-            try:
-                self.forwarders.offer(app, records, hops)
-            except Exception:
-                log.exception("forwarding to drains of %s failed", app)
 
     def lines_committed(
         self, app: str, last_id: int, records: list[LogRecord] | None = None
@@ -165,19 +157,22 @@ class Router:
             self.hub.publish(app, last_id - len(records) + 1, records)
         if records is not None and self.maintenance is not None:
             self.maintenance.nudge()
+        if self.forwarders is not None:  # they read the new lines from the store
+            self.forwarders.wake(app)
 
     async def ingest(
         self,
         app: str,
         records: list[LogRecord],
         frame_id: str | None = None,
-        forward: bool = True,
+        hops: int = 0,
     ) -> tuple[int, int] | None:
-        """Store, publish and forward one batch; raises StoreError (e.g. StoreFull)."""
+        """Store and publish one batch (`hops`: how many routers it came through, see
+        `server.hops`); raises StoreError (e.g. StoreFull)."""
         assert self.store is not None
-        ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id)
+        ids = await anyio.to_thread.run_sync(self.store.append, app, records, frame_id, hops)
         if ids is not None:
-            self.published(app, ids, records, forward)
+            self.published(app, ids, records)
         return ids
 
     async def on_syslog(self, app: str, records: list[LogRecord]) -> None:
@@ -214,13 +209,11 @@ class Router:
 
     async def _store_report(self, app: str, record: LogRecord) -> None:
         try:
-            await self.ingest(app, [record], forward=False)
+            await self.ingest(app, [record], hops=REPORT_HOPS)
         except StoreError as exc:
             self.log_store_error(app, exc)
 
     async def sync_drains(self) -> None:
         """Bring the forwarders in line with the stored drains (after adding or removing one)."""
-        if self.forwarders is None or self.store is None:
-            return
-        drains = await anyio.to_thread.run_sync(self.store.drains)
-        self.forwarders.sync(drains)
+        if self.forwarders is not None:
+            await self.forwarders.refresh()

@@ -15,7 +15,8 @@ class Settings:
     `session_ttl` is how long an unused log session lives; `retention_*` and `max_db_bytes`
     bound the store; `maintenance_interval` is how often retention by age runs; `tail_buffer_bytes`
     is how far a tail may fall behind before it loses lines (L11), `tail_buffer_total_bytes`
-    how far all tails together may; `forward=False` turns the drain forwarders off.
+    how far all tails together may; `forward=False` turns the drain forwarders off;
+    `drain_lease_ttl` is how long a drain's lease outlives a router that died (`server.forward`).
 
     The edge facing the network (`server.listener`, `server.deadlines`): at most
     `max_connections` open connections per listener and `max_tls_handshakes` TLS handshakes
@@ -48,6 +49,7 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     forward: bool = True
+    drain_lease_ttl: float = 15.0
     # the edge facing the network (see above)
     max_connections: int = 512
     max_tls_handshakes: int = 64

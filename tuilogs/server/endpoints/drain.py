@@ -170,7 +170,7 @@ async def drain_post(request: Request) -> Response:
     def parse_and_store() -> tuple[ParseResult, list[LogRecord], tuple[int, int] | None]:
         result = parse_logplex_body(body)
         records = [f.record() for f in result.frames]
-        ids = store.append(app, records, frame_id) if records else None
+        ids = store.append(app, records, frame_id, hops) if records else None
         return result, records, ids
 
     try:
@@ -184,7 +184,7 @@ async def drain_post(request: Request) -> Response:
             headers={"Retry-After": "10"},
         ) from exc
     if ids is not None:
-        router.published(app, ids, records, forward=hops < MAX_HOPS, hops=hops)
+        router.published(app, ids, records)
         if hops >= MAX_HOPS:
             _warn_loop(app, hops)
     problems.extend(result.errors)

@@ -28,8 +28,13 @@ Why it looks like this:
 * Text cannot hold NUL in PostgreSQL: a NUL in a line is stored as U+FFFD, as is a lone
   surrogate (a JSON sender's `\\ud800`).
 
+* **Drains are forwarded from a cursor under a lease** (`postgres_drains.py`), as on SQLite:
+  one router at a time per drain, cut by the stored batches (`tuilogs.batches`, one row per
+  batch, written by the same statement), so a router taking over sends the same deliveries
+  with the same frame ids (`server/drain_cursor.py`).
+
 Beyond the `LogStore` protocol: `commit_feed()` (the committed batches of every router, for
-`server/fanout.py`), `used_bytes()`, and the drain leases (`postgres_drains.py`).
+`server/fanout.py`) and `used_bytes()`.
 """
 
 from __future__ import annotations
@@ -42,13 +47,14 @@ import psycopg
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import Drain, DrainLease, LineStats, StoredApp, StoredLine, Upkeep
+from .interface import Drain, DrainLease, LineStats, StoredApp, StoredBatch, StoredLine, Upkeep
 from .postgres_db import PostgresDatabase
 from .postgres_drains import PostgresDrains
 from .postgres_notify import CommitListener
 from .postgres_sql import (
     APP_ID_SQL,
     APPEND_SQL,
+    BATCHES_SQL,
     LINE_COLS,
     MAX_ID,
     NOTIFY_CHANNEL,
@@ -120,7 +126,11 @@ class PostgresStore:
     # -- ingest --------------------------------------------------------------------------
 
     def append(
-        self, app: str, records: Sequence[LogRecord], frame_id: str | None = None
+        self,
+        app: str,
+        records: Sequence[LogRecord],
+        frame_id: str | None = None,
+        hops: int = 0,
     ) -> tuple[int, int] | None:
         """Store a batch in one statement (see the module docstring); its (first, last) ids,
         or None for a retried frame id (or no records)."""
@@ -138,6 +148,7 @@ class PostgresStore:
             "dyno": [clean(r.dyno) for r in records],
             "message": [clean(r.message) for r in records],
             "channel": NOTIFY_CHANNEL,
+            "hops": hops,
         }
         with self.db.conn() as conn:
             row = conn.execute(APPEND_SQL, params).fetchone()
@@ -314,6 +325,11 @@ class PostgresStore:
 
     def release_drains(self, owner: str) -> None:
         self._drains.release(owner)
+
+    def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
+        with self.db.conn() as conn:
+            rows = conn.execute(BATCHES_SQL, (app, after, limit)).fetchall()
+        return [StoredBatch(*row) for row in rows]
 
     # -- background work (postgres_upkeep.py) -------------------------------------------
 

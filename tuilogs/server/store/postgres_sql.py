@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -80,6 +80,19 @@ MIGRATIONS = [
         seen_until timestamptz not null
     );
     """,
+    # 2: batches as stored, which drain forwarders cut their deliveries by (drain_cursor.py),
+    # with the hops they made (hops.py).
+    """
+    create table if not exists tuilogs.batches(
+        app_id integer not null,
+        last_id bigint not null,
+        first_id bigint not null,
+        hops integer not null default 0,
+        received_at timestamptz not null default now(),
+        primary key (app_id, last_id)
+    );
+    create index if not exists batches_received on tuilogs.batches (received_at);
+    """,
 ]
 
 # The search index on every partition (made by the partitioned index); pg_trgm's operator
@@ -92,7 +105,8 @@ TRGM_INDEX = (
 # nothing (`f` conflicts, so `a` takes no ids and `l` no lines); otherwise the app's row is
 # locked and its counter advanced (`a`), which orders the app's batches, and the lines get
 # the ids last_id - n + 1 .. last_id, in `recent` (no search index: postgres_upkeep.py moves
-# them into `lines`). The NOTIFY is sent when the transaction commits.
+# them into `lines`), and the batch its row in `batches` (`b`, for drain forwarders). The
+# NOTIFY is sent when the transaction commits.
 APPEND_SQL = """
 with f as (
     insert into tuilogs.frames(app, frame_id) select %(app)s, %(frame)s
@@ -111,6 +125,9 @@ with f as (
     select a.id, a.last_id - %(n)s + r.n, r.ts, r.source, r.dyno, r.message
     from a, unnest(%(ts)s::text[], %(source)s::text[], %(dyno)s::text[], %(message)s::text[])
         with ordinality as r(ts, source, dyno, message, n)
+), b as (
+    insert into tuilogs.batches(app_id, first_id, last_id, hops)
+    select a.id, a.last_id - %(n)s + 1, a.last_id, %(hops)s from a
 )
 select a.last_id, pg_notify(%(channel)s, %(app)s || ' ' || a.last_id) from a
 """
@@ -118,6 +135,19 @@ select a.last_id, pg_notify(%(channel)s, %(app)s || ' ' || a.last_id) from a
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 APP_ID_SQL = "select id, last_id from tuilogs.apps where name = %s"
+# Ids count per app without holes, so the lines an app had before a batch are its first id - 1.
+BATCHES_SQL = (
+    "select b.first_id, b.last_id, b.hops, b.first_id - 1 from tuilogs.batches b"
+    " join tuilogs.apps a on a.id = b.app_id where a.name = %s and b.last_id > %s"
+    " order by b.last_id limit %s"
+)
+# Batch rows go with the day their lines were in (retention), but those holding a drain's
+# cursor, as on SQLite (sqlite_drains.py): a router taking the drain over locates it there.
+TRIM_BATCHES_SQL = """
+delete from tuilogs.batches b where b.received_at < %s and not exists (
+    select 1 from tuilogs.drains d join tuilogs.apps a on a.name = d.app
+    where a.id = b.app_id and d.cursor between b.first_id and b.last_id)
+"""
 MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")

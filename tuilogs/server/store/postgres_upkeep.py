@@ -28,7 +28,7 @@ Why it looks like this:
   The day being written is never dropped: **when one day alone is bigger than the budget**,
   the store keeps it (and the days ahead, which are empty) and logs a warning once a minute —
   that budget is smaller than a day of these apps' logs. Only one router does retention at
-  a time (`pg_try_advisory_lock`); the frame ids of dropped days go with them.
+  a time (`pg_try_advisory_lock`); the frame ids and batch rows of dropped days go with them.
 * **A hard cap** (`max_bytes`): past it, appends raise StoreFull (the drain answers 503 and
   Logplex retries) until retention has made room.
 """
@@ -46,6 +46,7 @@ from psycopg import sql
 
 from .interface import StoreFull, Upkeep
 from .postgres_db import PostgresDatabase
+from .postgres_sql import TRIM_BATCHES_SQL
 
 log = logging.getLogger("tuilogs.server.store")
 
@@ -293,6 +294,7 @@ class PostgresUpkeep:
         if day is not None:  # frame ids of batches older than the oldest day kept
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
             conn.execute("delete from tuilogs.frames where received_at < %s", (end,))
+            conn.execute(TRIM_BATCHES_SQL, (end,))
         return count
 
     def _drop_table(self, conn: psycopg.Connection, name: str) -> int:
