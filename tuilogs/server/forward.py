@@ -191,6 +191,11 @@ class DrainForwarder:
             finally:
                 self.paused = False
 
+    @property
+    def idle(self) -> bool:
+        """Caught up with the app's stored lines (or stopped), and not woken since."""
+        return self._idle.is_set()
+
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until the drain has caught up with its app's stored lines."""
         try:
@@ -416,9 +421,18 @@ class ForwarderManager:
             fwd.wake()
 
     async def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every drain caught up with its app's lines; False on timeout."""
-        results = await asyncio.gather(*(f.wait_idle(timeout) for f in self._drains.values()))
-        return all(results)
+        """Wait until every drain has caught up with its app's lines, all at one moment (a
+        delivery to another app of this router wakes that app's drains); False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            drains = list(self._drains.values())
+            if all(f.idle for f in drains):
+                return True
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await asyncio.gather(*(f.wait_idle(left) for f in drains))
 
     async def aclose(self, timeout: float = 1.0) -> None:
         """Give waiting lines `timeout` seconds to go out, stop every forwarder, record their
