@@ -2,7 +2,8 @@
 """A team's router: two routers on one PostgreSQL database (or, for comparison, one router on
 SQLite), each a process of its own (`python -m tuilogs.server.run --store URL`).
 
-    python benchmarks/bench_team.py [--store postgres|sqlite] [--only ingest,latency,ids,explorer]
+    python benchmarks/bench_team.py [--store postgres|sqlite]
+                                    [--only ingest,latency,crash,ids,explorer]
                                     [--lines 500000] [--explorer-lines 1000000] [--database URL]
 
 * ingest: Logplex-shaped batches (~100 KB) of genlogs lines POSTed by 4 connections,
@@ -10,6 +11,8 @@ SQLite), each a process of its own (`python -m tuilogs.server.run --store URL`).
   loss). Target: >= 50,000 lines/s.
 * latency: a tail (SSE log session) on router B while batches are POSTed to router A at
   `--rate` lines/s; POST → line at the tail. Target: p95 <= 100 ms at 5,000 lines/s.
+* crash: kill -9 of one router mid-ingest and mid-forwarding (bench_team_crash.py). Target:
+  0 acknowledged lines lost, 0 duplicated beyond retries of one frame id.
 * ids: how ids are serialised per app, measured alone: two writer processes storing 700-line
   batches of one app, by the store's statement (the app's counter row locked by the upsert)
   and by the alternative (a transaction-level advisory lock on the app, then its max id).
@@ -52,6 +55,7 @@ from bench_explorer import (  # noqa: E402
 )
 from bench_ingest import GENLOGS, batches, generate, latency, post  # noqa: E402
 from bench_router_explorer import wait_idle  # noqa: E402
+from bench_team_crash import Fleet, crash_forwarding, crash_ingest  # noqa: E402
 from benchenv import spread, tuilogs_bin  # noqa: E402
 from routerproc import RouterProcess  # noqa: E402
 
@@ -151,6 +155,7 @@ def _writer(url: str, how: str, batches_n: int, per_batch: int, out) -> None:
                         "stamp": api_timestamp(),
                         "n": per_batch,
                         "channel": NOTIFY_CHANNEL,
+                        "hops": 0,
                         **cols,
                     },
                 )
@@ -260,7 +265,7 @@ def explorer(routers: list[RouterProcess], lines: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", choices=["postgres", "sqlite"], default="postgres")
-    ap.add_argument("--only", default="ingest,latency,ids,explorer")
+    ap.add_argument("--only", default="ingest,latency,crash,ids,explorer")
     ap.add_argument("--lines", type=int, default=500_000)
     ap.add_argument("--explorer-lines", type=int, default=1_000_000)
     ap.add_argument("--rate", type=float, default=5000)
@@ -307,6 +312,16 @@ def main() -> None:
             finally:
                 for r in routers:
                     r.stop()
+        for part, run in (("crash", crash_ingest), ("crash", crash_forwarding)):
+            if part not in only:
+                continue
+            n = 2 if a.store == "postgres" else 1
+            homes += [Path(tempfile.mkdtemp(prefix="tuilogs-bench-team-")) for _ in range(n)]
+            fleet = Fleet(homes[-n:], fresh_url())
+            try:
+                run(fleet)
+            finally:
+                fleet.stop()
         if "ids" in only and a.store == "postgres":
             ids(fresh_url())
     finally:

@@ -229,6 +229,7 @@ async def test_aclose_delivers_waiting_lines(tmp_path):
         assert sum(len(r.frames) for r in rx.accepted) == 100
 
 
+@pytest.mark.stores("sqlite", "postgres")
 async def test_forwarding_inside_the_router(make_router):
     """Drains added through the API receive new lines; failures land in the app's own log."""
     import httpx

@@ -11,8 +11,11 @@ but not recorded is sent again (the forwarder gives it the same frame id).
 
 Drains are spread over the routers alive (those that leased within their ttl, `routers`): a
 router keeps at most its fair share (`ceil(drains / routers)`) and hands the rest back, so a
-router that starts later gets drains too. A lease that expired but that no router has taken
-yet is still its owner's.
+router that starts later gets drains too. A drain handed back keeps its lease's expiry: no
+other router takes it before then, while the router that gave it up stops its forwarder (a
+send in flight may still end), so two routers never send one drain at the same time. A drain
+released by a router stopping (`release`) is free at once: its forwarders have stopped. A
+lease that expired but that no router has taken yet is still its owner's.
 """
 
 from __future__ import annotations
@@ -98,19 +101,20 @@ class PostgresDrains:
         with self.db.conn() as conn, conn.transaction():
             live, total = self._register(conn, owner, ttl)
             share = math.ceil(total / max(live, 1))
-            mine = [
+            mine = sorted(
                 row[0]
                 for row in conn.execute(
-                    "update tuilogs.drains set lease_expires = now() + make_interval(secs => %s)"
-                    " where owner = %s returning id",
-                    (ttl, owner),
+                    "select id from tuilogs.drains where owner = %s for update", (owner,)
                 ).fetchall()
-            ]
-            if len(mine) > share:
+            )
+            conn.execute(
+                "update tuilogs.drains set lease_expires = now() + make_interval(secs => %s)"
+                " where id = any(%s)",
+                (ttl, mine[:share]),
+            )
+            if len(mine) > share:  # handed back, taken by others once the lease ran out
                 conn.execute(
-                    "update tuilogs.drains set owner = null, lease_expires = null"
-                    " where id = any(%s)",
-                    (sorted(mine)[share:],),
+                    "update tuilogs.drains set owner = null where id = any(%s)", (mine[share:],)
                 )
             elif len(mine) < share:
                 self._take(conn, owner, ttl, share - len(mine))
@@ -135,7 +139,7 @@ class PostgresDrains:
             "update tuilogs.drains set owner = %s,"
             " lease_expires = now() + make_interval(secs => %s)"
             " where id in (select id from tuilogs.drains"
-            "  where owner is null or lease_expires < now()"
+            "  where lease_expires is null or lease_expires < now()"
             "  order by created_at, id limit %s for update skip locked)",
             (owner, ttl, limit),
         )
