@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tuilogs.core.record import dyno_matches
 from tuilogs.server.store import StoreFull
 from tuilogs.server.store.postgres import PostgresStore
-from tuilogs.server.store.postgres_sql import dyno_clause
+from tuilogs.server.store.postgres_sql import SCHEMA_VERSION, dyno_clause
 from tuilogs.server.store.postgres_upkeep import AHEAD_DAYS, partition_name
 
 from kit.routerkit import rec
@@ -255,7 +255,7 @@ def test_routers_starting_at_once_make_the_schema_once(postgres_url):
         assert stores[3].count("app") == 1
         with psycopg.connect(postgres_url) as conn:
             version = conn.execute("select value from tuilogs.meta where key = 'schema'")
-            assert version.fetchone() == (1,)
+            assert version.fetchone() == (SCHEMA_VERSION,)
     finally:
         for s in stores:
             s.close()

@@ -153,6 +153,7 @@ def append_unannounced(url: str, app: str, messages: list[str]) -> None:
         "dyno": ["web.1"] * len(messages),
         "message": messages,
         "channel": "nobody_listens",
+        "hops": 0,
     }
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(APPEND_SQL, params)
