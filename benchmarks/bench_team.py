@@ -84,13 +84,47 @@ def stored_lines(router: RouterProcess, app: str) -> int:
         return c.get(f"/apps/{app}/log-stats").json()["lines"]
 
 
-def ingest(routers: list[RouterProcess], lines: int, workers: int = 4) -> tuple[float, int]:
-    """Lines/s over `workers` connections, batches alternated between the routers; the loss."""
+def _stat(pid: int | str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time so far of `pids`, their children that ended (reaped) and those alive (a
+    PostgreSQL server: the postmaster and its backends). Linux /proc."""
+    ticks = 0
+    for pid in pids:
+        f = _stat(pid)
+        ticks += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                f = _stat(entry.name)
+            except OSError:
+                continue
+            if int(f[1]) in pids:
+                ticks += int(f[11]) + int(f[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(server) -> list[int]:
+    if server is None:
+        return []
+    return [int((server.data_dir / "postmaster.pid").read_text().split()[0])]
+
+
+def ingest(
+    routers: list[RouterProcess], lines: int, workers: int = 4, server=None, url=None
+) -> tuple[float, int]:
+    """Lines/s over `workers` connections, batches alternated between the routers; the loss;
+    the CPU time per line of the routers and the database server (what the machine's load
+    does not change much, unlike lines/s)."""
     records = generate(lines, GENLOGS)
     work = batches(records)
     clients = [httpx.Client(auth=("bench", r.token), timeout=120) for r in routers]
     for r, c in zip(routers, clients, strict=True):
         post(c, r.base_url, "warmup", *batches(records[:10])[0])
+    pids = [r.proc.pid for r in routers]
+    cpu0 = cpu_seconds(pids), cpu_seconds(postmaster(server)), time.process_time()
     t0 = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         futures = [
@@ -107,16 +141,40 @@ def ingest(routers: list[RouterProcess], lines: int, workers: int = 4) -> tuple[
         for f in futures:
             f.result()
     elapsed = time.perf_counter() - t0
+    cpu_r = cpu_seconds(pids) - cpu0[0]
+    cpu_db = cpu_seconds(postmaster(server)) - cpu0[1]
+    cpu_tx = time.process_time() - cpu0[2]
     for c in clients:
         c.close()
     loss = len(records) - stored_lines(routers[-1], "bench")
     rate = len(records) / elapsed
+    n = len(records)
     print(
-        f"ingest: {len(records):,} lines in {len(work)} batches over {workers} connections,"
+        f"ingest: {n:,} lines in {len(work)} batches over {workers} connections,"
         f" alternated between {len(routers)} router(s): {elapsed:.1f} s, {rate:,.0f} lines/s,"
-        f" loss {loss}"
+        f" loss {loss}; CPU per line: routers {cpu_r / n * 1e6:.1f} us,"
+        f" database {cpu_db / n * 1e6:.1f} us, this sender {cpu_tx / n * 1e6:.1f} us"
+        f" (load average {os.getloadavg()[0]:.1f})"
     )
+    if url is not None:
+        indexed_after(url, n, time.perf_counter(), cpu_seconds(postmaster(server)), server)
     return rate, loss
+
+
+def indexed_after(url: str, n: int, t0: float, cpu0: float, server=None) -> None:
+    """How long the upkeep takes to move the lines into the search index after the ingest,
+    and the database CPU that costs per line (deferred, not saved: sustained ingest beyond
+    this rate leaves more lines unindexed, which searches scan)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        while conn.execute("select count(*) from tuilogs.recent").fetchone()[0] > 0:
+            time.sleep(0.2)
+    cpu = cpu_seconds(postmaster(server)) - cpu0
+    print(
+        f"  search index caught up {time.perf_counter() - t0:.1f} s after the last batch,"
+        f" database CPU {cpu / n * 1e6:.1f} us per line for it"
+    )
 
 
 # -- ids: the two ways to serialise an app's ids, alone ------------------------------------
@@ -215,7 +273,7 @@ def ids(url: str, batches_n: int = 150, per_batch: int = 700) -> None:
 # -- the explorer over the store ------------------------------------------------------------
 
 
-def explorer(routers: list[RouterProcess], lines: int) -> None:
+def explorer(routers: list[RouterProcess], lines: int, server=None, url=None) -> None:
     tuilogs = tuilogs_bin()
     path = make_file(lines)
     records = [parse_line(line) for line in path.read_text().splitlines()]
@@ -238,6 +296,10 @@ def explorer(routers: list[RouterProcess], lines: int) -> None:
         for f in futures:
             f.result()
     print(f"explorer: stored {len(records):,} lines in {time.perf_counter() - t0:.1f} s")
+    if url is not None:  # search as it is once the index caught up (see `indexed_after`)
+        indexed_after(
+            url, len(records), time.perf_counter(), cpu_seconds(postmaster(server)), server
+        )
     router = routers[-1]
     with router.api() as c:
         newest = c.get("/apps/bench/log-lines?limit=1").json()["lines"][-1]
@@ -296,10 +358,11 @@ def main() -> None:
         for part in ("ingest", "latency", "explorer"):
             if part not in only:
                 continue
-            routers = routers_on(fresh_url())
+            url = fresh_url()
+            routers = routers_on(url)
             try:
                 if part == "ingest":
-                    ingest(routers, a.lines)
+                    ingest(routers, a.lines, server=server, url=url)
                 elif part == "latency":
                     tail, poster = routers[-1], routers[0]
                     lat = latency(
@@ -308,7 +371,7 @@ def main() -> None:
                     where = "router A → tail at router B" if len(routers) > 1 else "one router"
                     print(f"  ({where}; p95 {lat[int(0.95 * (len(lat) - 1))]:.1f} ms)")
                 else:
-                    explorer(routers, a.explorer_lines)
+                    explorer(routers, a.explorer_lines, server=server, url=url)
             finally:
                 for r in routers:
                     r.stop()
