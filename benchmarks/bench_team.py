@@ -273,6 +273,26 @@ def ids(url: str, batches_n: int = 150, per_batch: int = 700) -> None:
 # -- the explorer over the store ------------------------------------------------------------
 
 
+def api_times(c: httpx.Client, token: str, n: int = 5) -> None:
+    """The store's share of the explorer's first screen and of a search, alone: the API calls
+    (the newest page of `log-lines`, as the first screen asks; `q=` served by the search
+    index), median of `n`; the rest of the explorer's figures is the terminal program."""
+
+    def median(params: dict) -> float:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            assert c.get("/apps/bench/log-lines", params=params).status_code == 200
+            times.append(time.perf_counter() - t0)
+        return sorted(times)[n // 2] * 1000
+
+    page = median({"limit": 1500})
+    found = median({"limit": 1500, "q": token})
+    print(
+        f"  API: newest 1,500 lines {page:.0f} ms, search q={token} {found:.0f} ms (median of {n})"
+    )
+
+
 def explorer(routers: list[RouterProcess], lines: int, server=None, url=None) -> None:
     tuilogs = tuilogs_bin()
     path = make_file(lines)
@@ -303,6 +323,7 @@ def explorer(routers: list[RouterProcess], lines: int, server=None, url=None) ->
     router = routers[-1]
     with router.api() as c:
         newest = c.get("/apps/bench/log-lines?limit=1").json()["lines"][-1]
+        api_times(c, token)
     wait_idle(router.proc.pid)
     home = router.home
     q = re.escape
