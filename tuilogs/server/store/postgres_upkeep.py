@@ -13,7 +13,11 @@ Why it looks like this:
   `recent`, which stays small, and use the index for the rest: exact either way. While
   batches arrive the maintenance thread gives this a quarter of its time (maintenance.py), so
   the index catches up when ingest quiets down; several routers move different rows
-  (`SKIP LOCKED`). `recent` is vacuumed every `VACUUM_INTERVAL` after moves.
+  (`SKIP LOCKED`). `recent` is vacuumed every `VACUUM_INTERVAL` after moves, and today's
+  partition analyzed after `ANALYZE_LINES` moved lines (or `ANALYZE_INTERVAL`): a million
+  lines moved in before autovacuum got to them left the planner without statistics, and the
+  newest page took 259 ms and a search 2.2 s instead of 80 ms and 37 ms (300,000 lines:
+  296 → 80 ms, 741 → 37 ms).
 * **Partitions ahead.** Lines go to the partition of the day they arrived (UTC, the database's
   clock). The days from today to `AHEAD_DAYS` ahead exist at all times, made by the first
   router whose upkeep notices one missing (under an advisory lock, so two routers do not race)
@@ -55,6 +59,8 @@ PARTITION_CHECK_INTERVAL = 600.0  # seconds between checks that the days ahead e
 SIZE_CHECK_INTERVAL = 10.0  # seconds between measures of the lines' size (a catalog query)
 MOVE_CHUNK = 2000  # lines moved into the search index per slice while ingest is busy
 VACUUM_INTERVAL = 5.0  # seconds between vacuums of `recent` (after moves)
+ANALYZE_LINES = 100_000  # lines moved into today's partition that call for an ANALYZE of it
+ANALYZE_INTERVAL = 30.0  # seconds after which fewer lines moved call for one too
 WARN_INTERVAL = 60.0
 PARTITION_LOCK = 0x7475_696C_6F67_7302
 RETENTION_LOCK = 0x7475_696C_6F67_7303
@@ -111,6 +117,8 @@ class PostgresUpkeep:
         self._next_size = now
         self._next_vacuum = now
         self._moved = 0  # lines moved since the last vacuum of `recent`
+        self._unanalyzed = 0  # lines moved since the last ANALYZE of today's partition
+        self._next_analyze = now
         self._next_warning = 0.0
 
     # -- partitions ----------------------------------------------------------------------
@@ -186,7 +194,20 @@ class PostgresUpkeep:
             self._moved = 0
             with self.db.conn() as conn:
                 conn.execute("vacuum (skip_locked) tuilogs.recent")
+        self._unanalyzed += moved
+        if self._unanalyzed and (self._unanalyzed >= ANALYZE_LINES or now >= self._next_analyze):
+            self._next_analyze = now + ANALYZE_INTERVAL
+            self._unanalyzed = 0
+            self._analyze_today()
         return Upkeep(worked=worked or moved > 0, more=moved >= chunk)
+
+    def _analyze_today(self) -> None:
+        """Statistics of today's partition, which the moves fill (see the module docstring)."""
+        with self.db.conn() as conn:
+            today = conn.execute(TODAY_SQL).fetchone()[0]
+            table = sql.Identifier("tuilogs", partition_name(today))
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                conn.execute(sql.SQL("analyze (skip_locked) {}").format(table))
 
     def index_pending(self, max_rows: int = MOVE_CHUNK * 4) -> int:
         """Move up to `max_rows` lines from `recent` into `lines` (the search index); how many."""
