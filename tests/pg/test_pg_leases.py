@@ -84,7 +84,8 @@ def test_released_drains_are_taken_at_once(stores):
 
 
 def test_a_database_of_schema_1_is_migrated_at_start(postgres_url):
-    """Schema 1 had no batch rows; a router starting on it adds them (migration 2)."""
+    """Schema 1 had no batch rows; a router starting on it adds them (migration 2), and the
+    later tables."""
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(MIGRATIONS[0])
         conn.execute("insert into tuilogs.meta(key, value) values ('schema', 1)")
@@ -96,8 +97,10 @@ def test_a_database_of_schema_1_is_migrated_at_start(postgres_url):
     try:
         assert store.append("old", [rec("a"), rec("b")], hops=1) == (8, 9)
         assert store.stored_batches("old", 0) == [StoredBatch(8, 9, 1, 7)]
+        store.add_redactions("old", {"email": 2})  # migration 3
+        assert store.redactions("old") == {"email": 2}
         with store.db.conn() as conn:
             version = conn.execute("select value from tuilogs.meta where key = 'schema'")
-            assert version.fetchone()[0] == SCHEMA_VERSION == 2
+            assert version.fetchone()[0] == SCHEMA_VERSION == 3
     finally:
         store.close()

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import psycopg
 
@@ -52,12 +52,14 @@ from .postgres_db import PostgresDatabase
 from .postgres_drains import PostgresDrains
 from .postgres_notify import CommitListener
 from .postgres_sql import (
+    ADD_REDACTIONS_SQL,
     APP_ID_SQL,
     APPEND_SQL,
     BATCHES_SQL,
     LINE_COLS,
     MAX_ID,
     NOTIFY_CHANNEL,
+    REDACTIONS_SQL,
     like_pattern,
     line_filters,
 )
@@ -330,6 +332,19 @@ class PostgresStore:
         with self.db.conn() as conn:
             rows = conn.execute(BATCHES_SQL, (app, after, limit)).fetchall()
         return [StoredBatch(*row) for row in rows]
+
+    # -- redaction counts ----------------------------------------------------------------
+
+    def add_redactions(self, app: str, counts: Mapping[str, int]) -> None:
+        rows = [(app, rule, n) for rule, n in sorted(counts.items()) if n]
+        if not rows:
+            return
+        with self.db.conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(ADD_REDACTIONS_SQL, rows)
+
+    def redactions(self, app: str) -> dict[str, int]:
+        with self.db.conn() as conn:
+            return dict(conn.execute(REDACTIONS_SQL, (app,)).fetchall())
 
     # -- background work (postgres_upkeep.py) -------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -93,6 +93,15 @@ MIGRATIONS = [
     );
     create index if not exists batches_received on tuilogs.batches (received_at);
     """,
+    # 3: what redaction removed, per app and rule (`tuilogs serve --redact`, log-stats).
+    """
+    create table if not exists tuilogs.redactions(
+        app text not null,
+        rule text not null,
+        count bigint not null,
+        primary key (app, rule)
+    );
+    """,
 ]
 
 # The search index on every partition (made by the partitioned index); pg_trgm's operator
@@ -131,6 +140,14 @@ with f as (
 )
 select a.last_id, pg_notify(%(channel)s, %(app)s || ' ' || a.last_id) from a
 """
+
+# Redaction totals only grow; two routers adding to one app's rules take the rows' locks in
+# rule order (the caller sorts), so they wait for each other rather than deadlock.
+ADD_REDACTIONS_SQL = """
+insert into tuilogs.redactions(app, rule, count) values (%s, %s, %s)
+on conflict (app, rule) do update set count = tuilogs.redactions.count + excluded.count
+"""
+REDACTIONS_SQL = "select rule, count from tuilogs.redactions where app = %s order by rule"
 
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"
