@@ -48,6 +48,7 @@ import psycopg
 from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import Drain, DrainLease, LineStats, StoredApp, StoredBatch, StoredLine, Upkeep
+from .postgres_builds import PostgresBuilds
 from .postgres_db import PostgresDatabase
 from .postgres_drains import PostgresDrains
 from .postgres_notify import CommitListener
@@ -60,6 +61,7 @@ from .postgres_sql import (
     MAX_ID,
     NOTIFY_CHANNEL,
     REDACTIONS_SQL,
+    clean,
     like_pattern,
     line_filters,
 )
@@ -68,19 +70,7 @@ from .postgres_upkeep import PostgresUpkeep
 log = logging.getLogger("tuilogs.server.store")
 
 
-def clean(text: str) -> str:
-    """`text` as PostgreSQL's text can hold it (no NUL, no lone surrogate)."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    return text
-
-
-class PostgresStore:
+class PostgresStore(PostgresBuilds):
     """The store in a PostgreSQL database (`url`); thread-safe, one pool per router.
 
     A `LogStore` (the methods' contracts are documented there), with this difference allowed

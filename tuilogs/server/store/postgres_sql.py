@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -100,6 +100,29 @@ MIGRATIONS = [
         rule text not null,
         count bigint not null,
         primary key (app, rule)
+    );
+    """,
+    # 4: builds recorded by `tuilogs build` (postgres_builds.py), as on SQLite (sqlite_builds.py).
+    """
+    create table if not exists tuilogs.builds(
+        id text primary key,
+        app text not null,
+        status text not null,
+        user_email text not null,
+        created_at text not null,
+        updated_at text not null,
+        source_version text,
+        description text,
+        exit_code integer,
+        lines integer not null default 0,
+        output_secret text not null unique
+    );
+    create index if not exists builds_app_created on tuilogs.builds (app, created_at);
+    create table if not exists tuilogs.build_lines(
+        build_id text not null,
+        n integer not null,
+        text text not null,
+        primary key (build_id, n)
     );
     """,
 ]
@@ -195,6 +218,18 @@ def line_filters(app_id: int, source: str | None, dyno: str | None) -> tuple[str
         where.append(clause)
         args += dargs
     return " and ".join(where), args
+
+
+def clean(text: str) -> str:
+    """`text` as PostgreSQL's text can hold it (no NUL, no lone surrogate)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
 
 
 def like_pattern(q: str) -> str:
