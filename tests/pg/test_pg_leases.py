@@ -99,8 +99,10 @@ def test_a_database_of_schema_1_is_migrated_at_start(postgres_url):
         assert store.stored_batches("old", 0) == [StoredBatch(8, 9, 1, 7)]
         store.add_redactions("old", {"email": 2})  # migration 3
         assert store.redactions("old") == {"email": 2}
+        build = store.create_build("old", user="u")  # migration 4
+        assert store.builds("old") == [build]
         with store.db.conn() as conn:
             version = conn.execute("select value from tuilogs.meta where key = 'schema'")
-            assert version.fetchone()[0] == SCHEMA_VERSION == 3
+            assert version.fetchone()[0] == SCHEMA_VERSION == 4
     finally:
         store.close()
