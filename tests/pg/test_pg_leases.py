@@ -103,6 +103,6 @@ def test_a_database_of_schema_1_is_migrated_at_start(postgres_url):
         assert store.builds("old") == [build]
         with store.db.conn() as conn:
             version = conn.execute("select value from tuilogs.meta where key = 'schema'")
-            assert version.fetchone()[0] == SCHEMA_VERSION == 4
+            assert version.fetchone()[0] == SCHEMA_VERSION == 5
     finally:
         store.close()

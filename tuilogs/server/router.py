@@ -36,6 +36,7 @@ from .store import LogStore, StoreError, open_store
 if TYPE_CHECKING:
     from .alerting.service import Alerting
     from .forward import ForwarderManager
+    from .store.alerts_interface import AlertStore
     from .syslog import SyslogServer
 
 log = logging.getLogger("tuilogs.server")
@@ -57,6 +58,7 @@ class Router:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
         self.alerting: Alerting | None = None
+        self.alert_store: AlertStore | None = None  # saved searches, even without `alerting`
         self.fanout: Fanout | None = None  # a store shared with other routers (fanout.py)
         self._tasks: set[asyncio.Task] = set()
         self._last_store_error_log = 0.0
@@ -100,21 +102,28 @@ class Router:
         )
 
     async def _start_alerting(self, store: LogStore) -> None:
-        """Alert rules and saved searches, kept in the log store's database (alerting/)."""
+        """Alert rules and saved searches, kept in the log store's database (alerting/).
+
+        On PostgreSQL only the saved searches (and the firings, none) are served for now:
+        rules there need one router evaluating at a time, fed by every router's batches,
+        which is not built yet, so the rule endpoints answer 501 (`endpoints/alerts.py`).
+        """
         from .alerting.matcher import StoreMatcher
         from .alerting.service import Alerting
         from .store.sqlite import SQLiteStore
         from .store.sqlite_alerts import SQLiteAlertStore
 
         assert self.loop is not None
-        if not isinstance(store, SQLiteStore):
-            log.warning("alert rules are off: they need the SQLite store for now")
-            return
         try:
+            if not isinstance(store, SQLiteStore):
+                self.alert_store = await anyio.to_thread.run_sync(_shared_alert_store, store)
+                log.warning("alert rules are off: they need the SQLite store for now")
+                return
             alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
         except StoreError as exc:  # a full disk at start: lines are served, rules are off
             log.error("alert rules are off: %s", exc)
             return
+        self.alert_store = alert_store
         matcher = StoreMatcher(store.path)
         alerting = Alerting(alert_store, matcher, self.settings, self._report, self.loop)
         await anyio.to_thread.run_sync(alerting.start)
@@ -269,3 +278,12 @@ class Router:
         """Bring the forwarders in line with the stored drains (after adding or removing one)."""
         if self.forwarders is not None:
             await self.forwarders.refresh()
+
+
+def _shared_alert_store(store: LogStore) -> AlertStore:
+    """The alerting tables of a PostgreSQL store, over its connection pool (blocking)."""
+    from .store.pg_alerts import PostgresAlertStore
+    from .store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    return PostgresAlertStore(store.db.pool)

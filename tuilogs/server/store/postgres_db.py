@@ -56,6 +56,8 @@ def normalized_url(url: str) -> str:
 
 def _configure(conn: psycopg.Connection) -> None:
     conn.execute("set plan_cache_mode = force_custom_plan")
+    # alerting's statements name no schema (alerts_sql.py: the same SQL runs on SQLite)
+    conn.execute("set search_path to tuilogs, public")
 
 
 def is_full(exc: BaseException) -> bool:

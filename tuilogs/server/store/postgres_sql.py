@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 4
+from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+
+SCHEMA_VERSION = 5
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -125,6 +127,10 @@ MIGRATIONS = [
         primary key (build_id, n)
     );
     """,
+    # 5: saved searches and alerting's tables (alerts_sql.py, portable SQL naming no schema):
+    # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
+    # routers starting at once do not race to create them (`PostgresAlertStore` at start).
+    "set local search_path to tuilogs;\n" + ";\n".join(ALERTS_SCHEMA),
 ]
 
 # The search index on every partition (made by the partitioned index); pg_trgm's operator
