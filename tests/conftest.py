@@ -103,6 +103,10 @@ def make_router(tuilogs_home, store_kind, request) -> Callable[..., RouterHandle
     """`make_router(store=None, **settings)` starts a router with `Settings` overrides, on
     `store` ("sqlite" or "postgres"; default: the test's `store_kind`)."""
     started: list[RouterHandle] = []
+    if store_kind == "postgres":
+        # Started here, on the main thread: the server dies with the thread that started it
+        # (PR_SET_PDEATHSIG, kit/postgres.py), and an async test calls `make` in a worker.
+        request.getfixturevalue("postgres_server")
 
     def make(store: str | None = None, **settings) -> RouterHandle:
         if (store or store_kind) == "postgres" and "store_url" not in settings:
