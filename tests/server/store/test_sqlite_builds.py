@@ -116,6 +116,14 @@ def test_an_app_keeps_its_newest_builds(store, builds_module, monkeypatch):
     assert store.build_output(ids[4]) == ["line of 4"]
 
 
+def test_build_output_counts_in_the_store_s_size(store):
+    """Builds count towards `--retention-mb` with everything else (docs/api.md)."""
+    before = store.used_bytes()
+    build = store.create_build("myapp", user="u")
+    store.append_build_output(build.id, [f"{n:05} " + "x" * 200 for n in range(3000)])
+    assert store.used_bytes() >= before + 3000 * 200
+
+
 def test_builds_survive_a_reopen(new_store):
     first = new_store()
     build = first.create_build("myapp", user="u")

@@ -108,7 +108,7 @@ class PostgresStore(PostgresBuilds):
         self.db.close()
 
     def used_bytes(self) -> int:
-        """What the lines and their indexes occupy (`pg_total_relation_size`, every day)."""
+        """What the lines and builds occupy with their indexes (`pg_total_relation_size`)."""
         return self.upkeep.lines_bytes()
 
     def commit_feed(self) -> CommitListener:

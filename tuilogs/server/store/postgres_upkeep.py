@@ -71,9 +71,16 @@ select c.relname, i.inhdetachpending from pg_inherits i
 join pg_class c on c.oid = i.inhrelid
 where i.inhparent = 'tuilogs.lines'::regclass order by c.relname
 """
+# The lines, and the builds' output (bounded per app; counted as on SQLite, dropped by their
+# own bound, not by retention). Builds by their rows alone (heap and TOAST, 0 when empty): an
+# empty table's indexes take pages that would count against a small budget before any build.
 SIZE_SQL = """
 select (coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)
-        + pg_total_relation_size('tuilogs.recent'))::bigint
+        + pg_total_relation_size('tuilogs.recent')
+        + (select coalesce(sum(pg_relation_size(c.oid)
+                               + coalesce(pg_relation_size(nullif(c.reltoastrelid, 0)), 0)), 0)
+           from pg_class c where c.oid in ('tuilogs.builds'::regclass,
+                                           'tuilogs.build_lines'::regclass)))::bigint
 from pg_inherits i where i.inhparent = 'tuilogs.lines'::regclass
 """
 MOVE_SQL = """
