@@ -41,13 +41,20 @@ from tuilogs.core.redact_config import RedactionConfigError, load_redactor
 
 from .app import create_app
 from .auth import load_or_create_token
-from .datadir import StoreInUse, StoreLock, claim_store, private_dirs, setup_logging
+from .datadir import (
+    StoreInUse,
+    StoreLock,
+    claim_settings_store,
+    private_dirs,
+    setup_logging,
+    store_shown,
+)
 from .http_server import EndStreams, RouterServer
 from .listener import Listener, bind_tcp
 from .proxies import TrustedProxies, trusted_spec
 from .router import Router
 from .settings import Settings
-from .store import LogStore, is_postgres_url, sqlite_path
+from .store import LogStore
 from .syslog import make_server_ssl_context
 
 log = logging.getLogger("tuilogs.server")
@@ -244,7 +251,10 @@ def _prepare(
     if settings.public_url:
         settings.public_url = _check_public_url(settings.public_url)
     tls = _tls_context(settings) if https or settings.syslog_tls_port is not None else None
-    lock = _claim(settings, role)
+    try:
+        lock = claim_settings_store(settings, role)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
     try:
         sock = _bind(host, port)
     except BaseException:
@@ -281,29 +291,6 @@ def _prepare(
         read_timeout=settings.read_timeout,
     )
     return RouterHandle(settings, app.state.router, server, sock, https, lock)
-
-
-def _claim(settings: Settings, role: str) -> StoreLock:
-    """One router per SQLite file (datadir.py); a PostgreSQL store takes any number."""
-    url = settings.store_url
-    if is_postgres_url(url):
-        return StoreLock(None)
-    if url:
-        try:
-            settings.db_path = sqlite_path(url)
-        except ValueError as exc:
-            raise StartupError(str(exc)) from None
-        settings.store_url = None
-    return claim_store(settings.db_path or paths.store_path(), role)
-
-
-def store_shown(settings: Settings) -> str:
-    """Where the store is, for the router's log: a database URL without its secrets."""
-    if settings.store_url:
-        from .store.postgres_db import masked_url
-
-        return masked_url(settings.store_url)
-    return str(settings.db_path or paths.store_path())
 
 
 @contextlib.contextmanager
