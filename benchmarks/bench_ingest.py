@@ -129,11 +129,22 @@ def throughput(base: str, token: str, records: list[LogRecord], workers: int) ->
     return rate
 
 
-def latency(base: str, token: str, rate: float, seconds: float) -> list[float]:
+def latency(
+    base: str,
+    token: str,
+    rate: float,
+    seconds: float,
+    post_base: str | None = None,
+    post_token: str | None = None,
+) -> list[float]:
+    """Tail on `base`; POST to `post_base` (another router on the same store), else `base`."""
+    post_base, post_token = post_base or base, post_token or token
     api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     per_batch = max(1, int(rate * 0.02))
     interval = per_batch / rate
-    post(api, base, "lat", b"".join(format_frame(r) for r in [parse_line("warm")]), 1)
+    warm = b"".join(format_frame(r) for r in [parse_line("warm")])
+    with httpx.Client(auth=("bench", post_token), timeout=30) as c:
+        post(c, post_base, "lat", warm, 1)
     url = api.post("/apps/lat/log-sessions", json={"lines": 0, "tail": True}).json()["logplex_url"]
     sent: dict[str, float] = {}
     got: dict[str, float] = {}
@@ -157,7 +168,7 @@ def latency(base: str, token: str, rate: float, seconds: float) -> list[float]:
     t.start()
     ready.wait(10)
     time.sleep(0.2)
-    client = httpx.Client(auth=("bench", token), timeout=30)
+    client = httpx.Client(auth=("bench", post_token), timeout=30)
     n_batches = int(seconds / interval)
     ts = "2026-11-23T19:00:00.000000+00:00"
     start = time.perf_counter()
@@ -171,7 +182,7 @@ def latency(base: str, token: str, rate: float, seconds: float) -> list[float]:
         t_send = time.perf_counter()
         for i in range(per_batch):
             sent[f"{b}-{i}"] = t_send
-        post(client, base, "lat", body, per_batch)
+        post(client, post_base, "lat", body, per_batch)
     achieved = n_batches * per_batch / (time.perf_counter() - start)
     done.set()
     deadline = time.monotonic() + 10

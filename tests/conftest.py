@@ -2,11 +2,18 @@
 under a per-test TUILOGS_HOME), a Platform client for it, and `serve_asgi` for the few server
 behaviours the router cannot produce on demand (a small Starlette app served by uvicorn on
 loopback — never a mocked transport). Helpers for driving the router are in `routerkit.py`.
+
+Routers run on SQLite unless a test module asks for both stores with
+`pytestmark = pytest.mark.stores("sqlite", "postgres")`: its tests that use a router then run
+once per store (`store_kind`). A PostgreSQL router's database is the test's own
+(`postgres_url`, a real server the suite starts, kit/postgres.py); routers made in one test
+share it, as a team's routers do. The server starts only when a test first needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
@@ -23,9 +30,12 @@ from hypothesis import Phase, settings
 from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
 from tuilogs.server.run import RouterHandle, start_in_thread
+from tuilogs.server.store import LogStore, open_store
+from tuilogs.server.store import postgres as pg_store_module
 from tuilogs.server.store import sqlite as store_module
 
 from kit.files import SAMPLE, load
+from kit.postgres import PostgresServer, start_server
 
 
 @pytest.fixture
@@ -43,12 +53,64 @@ def _no_deploy_environment(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
 
 
-@pytest.fixture
-def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
-    """`make_router(**settings)` starts a router with `Settings` overrides."""
-    started: list[RouterHandle] = []
+_pg_servers: list[PostgresServer] = []
 
-    def make(**settings) -> RouterHandle:
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    server = start_server()
+    _pg_servers.append(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """`postgresql://user:password@127.0.0.1:PORT/test_…` of a database made for this test."""
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for server in _pg_servers:
+        terminalreporter.write_line(
+            f"PostgreSQL for the tests: {server.version} ({server.binaries.origin}), "
+            f"ready in {server.startup_seconds:.2f} s"
+        )
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "stores(*kinds): run the module's router tests on each store (sqlite, postgres)"
+    )
+
+
+def pytest_generate_tests(metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("stores")
+    if marker is not None and "store_kind" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", marker.args, indirect=True)
+
+
+@pytest.fixture
+def store_kind(request) -> str:
+    """The store the test's routers use: "sqlite" unless parametrized (the `stores` marker)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def make_router(tuilogs_home, store_kind, request) -> Callable[..., RouterHandle]:
+    """`make_router(store=None, **settings)` starts a router with `Settings` overrides, on
+    `store` ("sqlite" or "postgres"; default: the test's `store_kind`)."""
+    started: list[RouterHandle] = []
+    if store_kind == "postgres":
+        # Started here, on the main thread: the server dies with the thread that started it
+        # (PR_SET_PDEATHSIG, kit/postgres.py), and an async test calls `make` in a worker.
+        request.getfixturevalue("postgres_server")
+
+    def make(store: str | None = None, **settings) -> RouterHandle:
+        if (store or store_kind) == "postgres" and "store_url" not in settings:
+            settings["store_url"] = request.getfixturevalue("postgres_url")
         handle = start_in_thread(**settings)
         started.append(handle)
         return handle
@@ -61,6 +123,27 @@ def make_router(tuilogs_home) -> Callable[..., RouterHandle]:
         text = log.read_text(encoding="utf-8", errors="replace")
         for handle in started:
             assert handle.token not in text, "the router logged its token"
+
+
+@pytest.fixture
+def new_store(store_kind, tmp_path, request) -> Callable[[], LogStore]:
+    """`new_store()` opens a store of the test's kind without a router: a SQLite file in
+    `tmp_path` (one per test), or the test's PostgreSQL database (each call another router's
+    view of the same one); every store opened is closed at teardown."""
+    opened: list[LogStore] = []
+
+    def new() -> LogStore:
+        if store_kind == "postgres":
+            store = open_store(request.getfixturevalue("postgres_url"), retention_seconds=86400)
+        else:
+            store = open_store(str(tmp_path / "store.sqlite3"))
+        opened.append(store)
+        return store
+
+    yield new
+    for store in opened:
+        with contextlib.suppress(Exception):
+            store.close()
 
 
 @pytest.fixture
@@ -149,8 +232,9 @@ def frozen_drains(monkeypatch) -> None:
     fake_uuid = types.SimpleNamespace(
         uuid4=lambda: uuid.UUID(int=next(counter)), uuid5=uuid.uuid5, UUID=uuid.UUID
     )
-    monkeypatch.setattr(store_module, "uuid", fake_uuid)
-    monkeypatch.setattr(store_module, "api_timestamp", lambda: "2026-11-23T19:04:05Z")
+    for module in (store_module, pg_store_module):
+        monkeypatch.setattr(module, "uuid", fake_uuid)
+        monkeypatch.setattr(module, "api_timestamp", lambda: "2026-11-23T19:04:05Z")
 
 
 # -- No luck (docs/testing.md) -----------------------------------------------------------------

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tuilogs.core.octet_counting import parse_logplex_body
 from tuilogs.core.record import LogRecord
-from tuilogs.server.forward import ForwarderManager
-from tuilogs.server.store import Drain
 
+from kit.forwarding import TS, forwarding
 from kit.receivers import HttpReceiver, SyslogReceiver
 
-TS = "2026-11-23T19:00:00.000001+00:00"
-FAST = dict(backoff_base=0.02, backoff_max=0.05, report_interval=0.0, timeout=2.0)
 SMUGGLERS = [
     LogRecord(TS, "app", "web.1", "hello\r\nSET pwned 1\r\nQUIT"),
     LogRecord(TS, "app", "web.1", "lf only\nSET pwned 2\n"),
@@ -40,17 +35,10 @@ def assert_one_line_per_frame(raw: bytes) -> None:
     assert not any(line.startswith(b"SET ") for line in re.split(rb"[\r\n]", raw))
 
 
-@pytest.fixture
-async def manager():
-    m = ForwarderManager(lambda app, record: None, **FAST)
-    yield m
-    await m.aclose(timeout=0)
-
-
-async def test_syslog_drain_gets_one_line_per_message(manager):
-    async with SyslogReceiver() as rx:
-        manager.sync([Drain("1", "myapp", rx.url(), "d.1", TS, TS)])
-        manager.offer("myapp", SMUGGLERS)
+async def test_syslog_drain_gets_one_line_per_message(tmp_path):
+    async with forwarding(tmp_path) as f, SyslogReceiver() as rx:
+        await f.add_drain(rx.url())
+        await f.commit("myapp", SMUGGLERS)
         frames = await rx.wait_frames(len(SMUGGLERS))
         raw = bytes(rx.raw)
     assert_one_line_per_frame(raw)
@@ -59,10 +47,10 @@ async def test_syslog_drain_gets_one_line_per_message(manager):
     assert frames[4].record() == SMUGGLERS[4]  # nothing else changes
 
 
-async def test_https_drain_body_is_one_line_per_message(manager):
-    async with HttpReceiver() as rx:
-        manager.sync([Drain("1", "myapp", rx.url(), "d.1", TS, TS)])
-        manager.offer("myapp", SMUGGLERS)
+async def test_https_drain_body_is_one_line_per_message(tmp_path):
+    async with forwarding(tmp_path) as f, HttpReceiver() as rx:
+        await f.add_drain(rx.url())
+        await f.commit("myapp", SMUGGLERS)
         (req,) = await rx.wait_accepted(1)
     assert_one_line_per_frame(req.body)
     result = parse_logplex_body(req.body)

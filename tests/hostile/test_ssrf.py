@@ -15,16 +15,13 @@ import ssl
 
 import pytest
 
-from tuilogs.core.record import LogRecord
 from tuilogs.server.drain_targets import TargetPolicy
-from tuilogs.server.forward import ForwarderManager
 from tuilogs.server.settings import Settings
-from tuilogs.server.store import Drain
 
+from kit.forwarding import forwarding, recs
 from kit.receivers import HttpReceiver
 
-TS = "2026-11-23T19:00:00.000001+00:00"
-FAST = dict(backoff_base=0.02, backoff_max=0.05, report_interval=0.0, timeout=1.0)
+FAST = dict(timeout=1.0)  # with kit.forwarding's fast backoff
 
 ALWAYS_REFUSED = [
     "http://169.254.169.254/latest/meta-data/",
@@ -94,55 +91,34 @@ def test_private_targets_are_allowed_by_default_only_on_loopback():
     assert not allowed(host="127.0.0.1", allow_private_drains=False)
 
 
-def recs(n: int) -> list[LogRecord]:
-    return [LogRecord(TS, "app", "web.1", f"line {i}") for i in range(n)]
-
-
-class Reports(list):
-    def __call__(self, app: str, record: LogRecord) -> None:
-        self.append(record.message)
-
-    async def wait(self, n: int = 1) -> list[str]:
-        async def until():
-            while len(self) < n:
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(until(), 10)
-        return self
-
-
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1"])
-async def test_connect_time_check_refuses_what_the_add_time_check_would(host):
+async def test_connect_time_check_refuses_what_the_add_time_check_would(tmp_path, host):
     """A drain stored while its name resolved elsewhere (DNS changed since): the forwarder
     resolves, checks and refuses before connecting."""
-    reports = Reports()
     policy = TargetPolicy(allow_private=False, http_port=0, syslog_ports=frozenset())
-    manager = ForwarderManager(reports, targets=policy, **FAST)
-    async with HttpReceiver() as rx:
+    async with forwarding(tmp_path, targets=policy, **FAST) as f, HttpReceiver() as rx:
         url = rx.url().replace("127.0.0.1", host)
-        manager.sync([Drain("1", "myapp", url, "d.1", TS, TS)])
-        manager.offer("myapp", recs(3))
-        (message, *_) = await reports.wait()
-        await manager.aclose(timeout=0)
+        await f.add_drain(url)
+        await f.commit("myapp", recs(3))
+        (message, *_) = await f.reports.wait()
+        await f.manager.aclose(timeout=0)
         assert rx.requests == []
     assert "is not an allowed drain target" in message
 
 
-async def test_the_forwarder_connects_to_the_checked_address_with_the_name_as_host():
-    reports = Reports()
-    manager = ForwarderManager(reports, **FAST)
-    async with HttpReceiver() as rx:
+async def test_the_forwarder_connects_to_the_checked_address_with_the_name_as_host(tmp_path):
+    async with forwarding(tmp_path, **FAST) as f, HttpReceiver() as rx:
         url = rx.url("/in?x=1").replace("127.0.0.1", "localhost")
-        manager.sync([Drain("1", "myapp", url, "d.1", TS, TS)])
-        manager.offer("myapp", recs(2))
+        await f.add_drain(url)
+        await f.commit("myapp", recs(2))
         (req,) = await rx.wait_accepted(1)
-        await manager.aclose(timeout=0)
+        await f.manager.aclose(timeout=0)
+        assert f.reports == []
     assert req.headers["host"] == f"localhost:{rx.port}" and req.path == "/in?x=1"
-    assert [f.record() for f in req.frames] == recs(2)
-    assert reports == []
+    assert [fr.record() for fr in req.frames] == recs(2)
 
 
-async def test_delivery_notices_do_not_say_which_ports_are_open():
+async def test_delivery_notices_do_not_say_which_ports_are_open(tmp_path):
     """A closed port, and one that accepts and hangs up: the same words in the app's log."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -158,24 +134,25 @@ async def test_delivery_notices_do_not_say_which_ports_are_open():
         f"http://127.0.0.1:{rude}/x",
         f"syslog://127.0.0.1:{closed}",
     ]
-    reports = Reports()
-    manager = ForwarderManager(reports, **FAST)
     try:
-        manager.sync([Drain(str(i), "myapp", url, f"d.{i}", TS, TS) for i, url in enumerate(urls)])
-        manager.offer("myapp", recs(1))
-        await reports.wait(9)
+        async with forwarding(tmp_path, **FAST) as f:
+            for url in urls:
+                await f.add_drain(url)
+            await f.commit("myapp", recs(1))
+            messages = await f.reports.wait(9)
     finally:
-        await manager.aclose(timeout=0)
         server.close()
-    said = {tuple(m.split(": ", 1)[1].split(" ", 1)) for m in reports}
+    said = {tuple(m.split(": ", 1)[1].split(" ", 1)) for m in messages}
     assert {url for url, _ in said} == set(urls)
-    assert {problem for _, problem in said} == {"could not deliver; retrying"}, reports
+    assert {problem for _, problem in said} == {"could not deliver; retrying"}, messages
 
 
 @pytest.mark.parametrize(
     ("names", "delivered"), [(["localhost"], True), (["other.example"], False)]
 )
-async def test_tls_is_verified_against_the_name_not_the_checked_address(ca, names, delivered):
+async def test_tls_is_verified_against_the_name_not_the_checked_address(
+    tmp_path, ca, names, delivered
+):
     """Connecting to the checked address must not weaken TLS: the certificate must name the
     drain's host (here it does not name 127.0.0.1 at all)."""
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -186,17 +163,18 @@ async def test_tls_is_verified_against_the_name_not_the_checked_address(ca, name
         ca.configure_trust(ctx)
         return ctx
 
-    reports = Reports()
-    manager = ForwarderManager(reports, ssl_context_factory=client_ctx, **FAST)
-    async with HttpReceiver(ssl_context=server_ctx) as rx:
+    async with (
+        forwarding(tmp_path, ssl_context_factory=client_ctx, **FAST) as f,
+        HttpReceiver(ssl_context=server_ctx) as rx,
+    ):
         url = rx.url().replace("127.0.0.1", "localhost")
-        manager.sync([Drain("1", "myapp", url, "d.1", TS, TS)])
-        manager.offer("myapp", recs(1))
+        await f.add_drain(url)
+        await f.commit("myapp", recs(1))
         if delivered:
             (req,) = await rx.wait_accepted(1)
             assert req.headers["host"] == f"localhost:{rx.port}"
         else:
-            (message, *_) = await reports.wait()
+            (message, *_) = await f.reports.wait()
             assert message.startswith("Error L14 (certificate validation error)")
             assert rx.accepted == []
-        await manager.aclose(timeout=0)
+        await f.manager.aclose(timeout=0)

@@ -30,7 +30,9 @@ class Request:
 @dataclass
 class HttpReceiver:
     """HTTP/1.1 server with keep-alive. ``script`` holds what to do with the next requests:
-    an int status, or ``("hang", seconds)`` to answer 200 only after a delay; empty → 200."""
+    an int status, ``("hang", seconds)`` to answer 503 only after a delay, or an
+    ``asyncio.Event`` to answer 503 once it is set (never, if the sender goes away first);
+    empty → 200."""
 
     script: list = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
@@ -96,6 +98,10 @@ class HttpReceiver:
                 if isinstance(action, tuple):  # hang: the client is expected to give up
                     self._changed.set()
                     await asyncio.sleep(action[1])
+                    action = 503
+                elif isinstance(action, asyncio.Event):  # hold until the test says
+                    self._changed.set()
+                    await action.wait()
                     action = 503
                 if 200 <= action < 300:
                     self.accepted.append(req)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kit.routerkit import post_batch, rec
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
 def test_unknown_routes_and_methods_are_json(router, client):

@@ -1,4 +1,5 @@
-"""kill -9 of a router process mid-ingest: every acknowledged batch survives, the DB is sound."""
+"""kill -9 of a router process mid-ingest: every acknowledged batch survives, the store is sound
+(on SQLite and on PostgreSQL; tests/pg/test_team.py kills one of two routers)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tuilogs.core import locations as paths
 from tuilogs.core.logplex_batch import LogplexBatch
+from tuilogs.server.store import open_store
 from tuilogs.server.store.sqlite import SQLiteStore
 
 from kit.routerkit import rec
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
-def start_router(env) -> tuple[subprocess.Popen, str]:
+
+def start_router(env, *args: str) -> tuple[subprocess.Popen, str]:
     disc = paths.discovery_path()
     disc.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tuilogs.server.run", "--port", "0"],
+        [sys.executable, "-m", "tuilogs.server.run", "--port", "0", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -61,9 +66,17 @@ def send_batches(
                 acked.append(b)
 
 
-def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
+@pytest.fixture
+def store_args(store_kind, request) -> list[str]:
+    """The router's `--store` for this test's store (its own database on PostgreSQL)."""
+    if store_kind == "postgres":
+        return ["--store", request.getfixturevalue("postgres_url")]
+    return []
+
+
+def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home, store_args):
     env = {**os.environ, "TUILOGS_HOME": str(tuilogs_home)}
-    proc, base = start_router(env)
+    proc, base = start_router(env, *store_args)
     token = paths.token_path().read_text().strip()
     assert oct(paths.discovery_path().stat().st_mode & 0o777) == "0o600"
     acked: list[int] = []
@@ -85,7 +98,7 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
     assert len(acked) >= 60
 
     # Restart: the stale router.json (dead pid) is replaced; the data is all there.
-    proc, base = start_router(env)
+    proc, base = start_router(env, *store_args)
     try:
         stats = httpx.get(
             f"{base}/apps/crash/log-stats", headers={"Authorization": f"Bearer {token}"}
@@ -96,14 +109,15 @@ def test_kill_9_mid_ingest_loses_no_acknowledged_batch(tuilogs_home):
         assert proc.wait(15) == 0
     assert not paths.discovery_path().exists()
 
-    store = SQLiteStore(paths.store_path())
+    store = open_store(store_args[1] if store_args else str(paths.store_path()))
     try:
-        assert store.integrity_check() == "ok"
         messages = {line.message for line in store.since("crash", 0, 10_000_000)}
         for b in acked:
             assert f"b{b} 0" in messages and f"b{b} 199" in messages
         # Batches are atomic: every stored batch is complete.
         assert store.count("crash") % 200 == 0
-        assert store.index_integrity_check() == "ok"
+        if isinstance(store, SQLiteStore):
+            assert store.integrity_check() == "ok"
+            assert store.index_integrity_check() == "ok"
     finally:
         store.close()

@@ -1,5 +1,5 @@
 """`tuilogs serve --redact`: secrets leave before a line is stored, tailed or forwarded, on every
-ingest path, and `log-stats` counts them per rule across restarts."""
+ingest path, and `log-stats` counts them per rule across restarts; on both stores."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tuilogs.core.frames import format_frame
 from tuilogs.core.redact_config import load_redactor
@@ -19,6 +20,8 @@ from tuilogs.core.redact_config import load_redactor
 from kit.receivers import HttpReceiver
 from kit.routerkit import api_headers, post_batch, rec
 from kit.waiting import until, wait_until
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "login user=bob@example.com password=hunter2 card=4111-1111-1111-1111"

@@ -14,6 +14,8 @@ from tuilogs.core.frames import format_frame, format_frames
 from tuilogs.core.record import LogRecord
 from tuilogs.server.syslog import app_for_hostname, make_server_ssl_context, start_syslog_server
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
+
 TOKEN = "d.73ea7440-270a-435a-a0ea-adf50b4e5f5a"
 TS = "2026-11-23T19:00:00.000001+00:00"
 

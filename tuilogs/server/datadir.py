@@ -20,6 +20,9 @@ from pathlib import Path
 
 from tuilogs.core import locations as paths
 
+from .settings import Settings
+from .store import is_postgres_url, sqlite_path
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; two routers are not detected there
@@ -153,3 +156,25 @@ def _read_holder(fd: int) -> str:
         return f"pid {int(info['pid'])}, {info['role']}, since {since}"
     except (OSError, ValueError, KeyError, TypeError):
         return "its pid could not be read"
+
+
+def claim_settings_store(settings: Settings, role: str) -> StoreLock:
+    """`claim_store` for the store `settings` name: one router per SQLite file; a PostgreSQL
+    store takes any number. A `sqlite:///path` URL becomes `db_path`; ValueError for a URL of
+    no known kind."""
+    url = settings.store_url
+    if is_postgres_url(url):
+        return StoreLock(None)
+    if url:
+        settings.db_path = sqlite_path(url)
+        settings.store_url = None
+    return claim_store(settings.db_path or paths.store_path(), role)
+
+
+def store_shown(settings: Settings) -> str:
+    """Where the store is, for the router's log: a database URL without its secrets."""
+    if settings.store_url:
+        from .store.postgres_db import masked_url
+
+        return masked_url(settings.store_url)
+    return str(settings.db_path or paths.store_path())

@@ -5,7 +5,7 @@ drain's host (``drain_targets.CheckedResolver``: resolved, every address checked
 every 30 s), so a name that changes its answer after the drain was added cannot lead the router
 somewhere it must not go; TLS is still verified against the host name. Both retry with
 backoff for as long as it takes (HTTP: 408, 429, 5xx and connection failures; any other 4xx
-drops the batch), and report into the app's log through the forwarder: "could not deliver"
+drops the batch) while the forwarder holds the drain's lease, and report into the app's log through the forwarder: "could not deliver"
 for every connection failure alike, so the reports do not map the router's network.
 """
 
@@ -120,6 +120,7 @@ class HttpSender(Sender):
         headers = {**batch.headers(), HOPS_HEADER: str(hops)}
         attempt = 0
         while True:
+            await fwd.leased()  # a retry too: after the lease lapsed, the drain may be another's
             try:
                 resp = await self._post(body, headers)
             except (httpx.HTTPError, OSError, asyncio.TimeoutError, TargetRefused) as exc:
@@ -185,6 +186,7 @@ class SyslogSender(Sender):
         data = batch.body
         attempt = 0
         while True:
+            await fwd.leased()
             try:
                 await asyncio.sleep(0)  # let a pending EOF from the peer be noticed
                 if not self._connected():

@@ -3,9 +3,11 @@
 `Router.start` and `stop` run in the ASGI app's lifespan (`app.create_app`). Ingest from any
 listener ends in `ingest` (or, for the drain endpoint, which parses and stores in one worker
 thread, in `append` and `published`): the batch is redacted when the router redacts
-(`Settings.redaction`) and committed, then tails are woken (`Hub`), the upkeep thread is
-nudged and the lines are handed to the app's drains. Blocking store calls run in
-worker threads; everything else runs on the event loop.
+(`Settings.redaction`) and committed, then `lines_committed` wakes tails (`Hub`, through
+`Fanout` on a shared store, which also announces other routers' batches there), the alert
+rules and the upkeep thread, and wakes the app's drain forwarders, which read the lines from
+the store (`forward`). Blocking store calls run in worker threads; everything else runs on
+the event loop.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ import anyio.to_thread
 from tuilogs.core import locations as paths
 from tuilogs.core.record import LogRecord
 
+from .fanout import Fanout
+from .hops import REPORT_HOPS
 from .hub import Hub
 from .maintenance import Maintenance
 from .sessions import SessionManager
 from .settings import Settings
-from .store import LogStore, StoreError
-from .store.sqlite import SQLiteStore
+from .store import LogStore, StoreError, open_store
 
 if TYPE_CHECKING:
     from .alerting.service import Alerting
     from .forward import ForwarderManager
+    from .store.alerts_interface import AlertStore
     from .syslog import SyslogServer
 
 log = logging.getLogger("tuilogs.server")
@@ -54,6 +58,8 @@ class Router:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.maintenance: Maintenance | None = None
         self.alerting: Alerting | None = None
+        self.alert_store: AlertStore | None = None  # saved searches, even without `alerting`
+        self.fanout: Fanout | None = None  # a store shared with other routers (fanout.py)
         self._tasks: set[asyncio.Task] = set()
         self._last_store_error_log = 0.0
 
@@ -63,6 +69,10 @@ class Router:
         self.loop = asyncio.get_running_loop()
         store = await anyio.to_thread.run_sync(self._open_store)
         self.store = store
+        feed = getattr(store, "commit_feed", None)
+        if feed is not None:
+            self.fanout = Fanout(self.hub, store, feed())
+            await self.fanout.start(self.lines_committed)
         self.maintenance = Maintenance(store, self.settings.maintenance_interval)
         self.maintenance.start()
         if self.settings.redaction is not None:
@@ -73,15 +83,18 @@ class Router:
             from .forward import ForwarderManager
 
             self.forwarders = ForwarderManager(
-                self._report, targets=TargetPolicy.from_settings(self.settings)
+                store,
+                self._report,
+                lease_ttl=self.settings.drain_lease_ttl,
+                targets=TargetPolicy.from_settings(self.settings),
             )
-            await self.sync_drains()
+            await self.forwarders.start()
         await self._start_syslog()
 
     def _open_store(self) -> LogStore:
         s = self.settings
-        return SQLiteStore(
-            s.db_path or paths.store_path(),
+        return open_store(
+            s.store_url or str(s.db_path or paths.store_path()),
             retention_seconds=s.retention_seconds,
             retention_bytes=s.retention_bytes,
             max_bytes=s.max_db_bytes,
@@ -89,17 +102,28 @@ class Router:
         )
 
     async def _start_alerting(self, store: LogStore) -> None:
-        """Alert rules and saved searches, kept in the log store's database (alerting/)."""
+        """Alert rules and saved searches, kept in the log store's database (alerting/).
+
+        On PostgreSQL only the saved searches (and the firings, none) are served for now:
+        rules there need one router evaluating at a time, fed by every router's batches,
+        which is not built yet, so the rule endpoints answer 501 (`endpoints/alerts.py`).
+        """
         from .alerting.matcher import StoreMatcher
         from .alerting.service import Alerting
+        from .store.sqlite import SQLiteStore
         from .store.sqlite_alerts import SQLiteAlertStore
 
-        assert self.loop is not None and isinstance(store, SQLiteStore)
+        assert self.loop is not None
         try:
+            if not isinstance(store, SQLiteStore):
+                self.alert_store = await anyio.to_thread.run_sync(_shared_alert_store, store)
+                log.warning("alert rules are off: they need the SQLite store for now")
+                return
             alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
         except StoreError as exc:  # a full disk at start: lines are served, rules are off
             log.error("alert rules are off: %s", exc)
             return
+        self.alert_store = alert_store
         matcher = StoreMatcher(store.path)
         alerting = Alerting(alert_store, matcher, self.settings, self._report, self.loop)
         await anyio.to_thread.run_sync(alerting.start)
@@ -140,6 +164,8 @@ class Router:
                 await self.alerting.stop()
         for task in list(self._tasks):
             task.cancel()
+        if self.fanout is not None:
+            await self.fanout.stop()
         if self.maintenance is not None:
             await anyio.to_thread.run_sync(self.maintenance.stop)
         if self.store is not None:
@@ -154,29 +180,31 @@ class Router:
             self._last_store_error_log = now
             log.error("cannot store logs for %s: %s", app, exc)
 
-    def published(
-        self,
-        app: str,
-        ids: tuple[int, int],
-        records: list[LogRecord],
-        forward: bool,
-        hops: int = 0,
+    def published(self, app: str, ids: tuple[int, int], records: list[LogRecord]) -> None:
+        """After a commit here (`ids`: the batch's first and last id): `lines_committed`."""
+        self.lines_committed(app, ids[1], records)
+
+    def lines_committed(
+        self, app: str, last_id: int, records: list[LogRecord] | None = None
     ) -> None:
-        """After a commit: wake tails, the indexer and the alert rules, hand the lines to the
-        forwarders (`hops`: how many routers the lines came through, see `server.hops`)."""
-        self.hub.publish(app, ids[0], records)
-        if self.alerting is not None:
-            self.alerting.offer(app, ids)
-        if self.maintenance is not None:
+        """`app` has committed lines up to `last_id`: the one entry point, on the event loop,
+        for lines this router stored (`records`: that batch) and for lines another router
+        stored in a shared store (no records: `fanout.py` reads them by id). Tails get every
+        line once and in id order; the alert rules see local batches and the upkeep thread is
+        nudged for them."""
+        if self.fanout is not None:
+            self.fanout.committed(app, last_id, records)
+        elif records:
+            self.hub.publish(app, last_id - len(records) + 1, records)
+        if records and self.alerting is not None:
+            self.alerting.offer(app, (last_id - len(records) + 1, last_id))
+        if records is not None and self.maintenance is not None:
             self.maintenance.nudge()
-        if forward and self.forwarders is not None:
-            try:
-                self.forwarders.offer(app, records, hops)
-            except Exception:
-                log.exception("forwarding to drains of %s failed", app)
+        if self.forwarders is not None:  # they read the new lines from the store
+            self.forwarders.wake(app)
 
     def append(
-        self, app: str, records: list[LogRecord], frame_id: str | None = None
+        self, app: str, records: list[LogRecord], frame_id: str | None = None, hops: int = 0
     ) -> tuple[tuple[int, int] | None, list[LogRecord]]:
         """Redact (when the router redacts) and store one batch; its ids and the records as
         stored, which are what tails and drains get. Blocking: call it in a worker thread.
@@ -189,7 +217,7 @@ class Router:
         counts = None
         if redaction is not None:
             records, counts = redaction.redact_records(records)
-        ids = self.store.append(app, records, frame_id)
+        ids = self.store.append(app, records, frame_id, hops)
         if ids is not None and counts:
             self.store.add_redactions(app, counts)
         return ids, records
@@ -199,12 +227,13 @@ class Router:
         app: str,
         records: list[LogRecord],
         frame_id: str | None = None,
-        forward: bool = True,
+        hops: int = 0,
     ) -> tuple[int, int] | None:
-        """Store (redacted), publish and forward one batch; raises StoreError (StoreFull)."""
-        ids, records = await anyio.to_thread.run_sync(self.append, app, records, frame_id)
+        """Store (redacted) and publish one batch (`hops`: how many routers it came through,
+        see `server.hops`); raises StoreError (e.g. StoreFull)."""
+        ids, records = await anyio.to_thread.run_sync(self.append, app, records, frame_id, hops)
         if ids is not None:
-            self.published(app, ids, records, forward)
+            self.published(app, ids, records)
         return ids
 
     async def on_syslog(self, app: str, records: list[LogRecord]) -> None:
@@ -241,13 +270,20 @@ class Router:
 
     async def _store_report(self, app: str, record: LogRecord) -> None:
         try:
-            await self.ingest(app, [record], forward=False)
+            await self.ingest(app, [record], hops=REPORT_HOPS)
         except StoreError as exc:
             self.log_store_error(app, exc)
 
     async def sync_drains(self) -> None:
         """Bring the forwarders in line with the stored drains (after adding or removing one)."""
-        if self.forwarders is None or self.store is None:
-            return
-        drains = await anyio.to_thread.run_sync(self.store.drains)
-        self.forwarders.sync(drains)
+        if self.forwarders is not None:
+            await self.forwarders.refresh()
+
+
+def _shared_alert_store(store: LogStore) -> AlertStore:
+    """The alerting tables of a PostgreSQL store, over its connection pool (blocking)."""
+    from .store.pg_alerts import PostgresAlertStore
+    from .store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    return PostgresAlertStore(store.db.pool)

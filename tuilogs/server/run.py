@@ -41,7 +41,14 @@ from tuilogs.core.redact_config import RedactionConfigError, load_redactor
 
 from .app import create_app
 from .auth import load_or_create_token
-from .datadir import StoreInUse, StoreLock, claim_store, private_dirs, setup_logging
+from .datadir import (
+    StoreInUse,
+    StoreLock,
+    claim_settings_store,
+    private_dirs,
+    setup_logging,
+    store_shown,
+)
 from .http_server import EndStreams, RouterServer
 from .listener import Listener, bind_tcp
 from .proxies import TrustedProxies, trusted_spec
@@ -244,7 +251,10 @@ def _prepare(
     if settings.public_url:
         settings.public_url = _check_public_url(settings.public_url)
     tls = _tls_context(settings) if https or settings.syslog_tls_port is not None else None
-    lock = claim_store(settings.db_path or paths.store_path(), role)
+    try:
+        lock = claim_settings_store(settings, role)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
     try:
         sock = _bind(host, port)
     except BaseException:
@@ -310,7 +320,10 @@ def serve(
 
     `https=True` serves the API and drain endpoint over TLS with `tls_cert`/`tls_key`;
     `syslog_tls_port` uses the same pair. Extra keyword arguments are `Settings` fields.
+    Without a `store_url`, `DATABASE_URL` names the store when set (Heroku Postgres sets it).
     """
+    if not settings.get("store_url") and os.environ.get("DATABASE_URL"):
+        settings["store_url"] = os.environ["DATABASE_URL"]
     if retention_days:
         settings["retention_seconds"] = retention_days * 86400
     if retention_mb:
@@ -327,7 +340,11 @@ def serve(
             await asyncio.sleep(0.02)
         if server.started:
             handle.announce(embedded=False)
-            log.info("router listening on %s (data: %s)", handle.base_url, paths.data_dir())
+            log.info(
+                "router listening on %s (store: %s)",
+                handle.base_url,
+                store_shown(handle.router.settings),
+            )
             public = handle.router.settings.public_url or handle.base_url
             print(
                 f"tuilogs router on {handle.base_url}; drain URL: "
@@ -399,6 +416,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retention-mb", type=float)
     p.add_argument("--durability", choices=["normal", "full"], default="normal")
     p.add_argument(
+        "--store",
+        metavar="URL",
+        help="sqlite:///path (default: the data directory's file) or postgresql://… to share"
+        " one database between routers (default: $DATABASE_URL when set)",
+    )
+    p.add_argument(
         "--public-url",
         metavar="URL",
         help="the router's address as clients reach it (behind a TLS proxy), for logplex_url",
@@ -457,6 +480,7 @@ def _serve_args(a: argparse.Namespace) -> None:
         retention_days=a.retention_days,
         retention_mb=a.retention_mb,
         durability=a.durability,
+        store_url=a.store,
         public_url=a.public_url,
         allow_private_drains=a.allow_private_drains,
         redaction=redaction,

@@ -12,12 +12,14 @@ from tuilogs.core.redact import Redactor
 class Settings:
     """A router's settings (repr hidden: the token is a secret).
 
-    `db_path` None means the store in the data directory; `max_body` bounds a drain POST;
+    `db_path` None means the store in the data directory; `store_url` (a `postgresql://` URL,
+    or `sqlite:///path`) replaces it (`store.open_store`); `max_body` bounds a drain POST;
     `max_otlp_body` an OTLP POST (`/v1/logs`; both before and after gzip, like `max_body`);
     `session_ttl` is how long an unused log session lives; `retention_*` and `max_db_bytes`
     bound the store; `maintenance_interval` is how often retention by age runs; `tail_buffer_bytes`
     is how far a tail may fall behind before it loses lines (L11), `tail_buffer_total_bytes`
-    how far all tails together may; `forward=False` turns the drain forwarders off.
+    how far all tails together may; `forward=False` turns the drain forwarders off;
+    `drain_lease_ttl` is how long a drain's lease outlives a router that died (`server.forward`).
 
     The edge facing the network (`server.listener`, `server.deadlines`): at most
     `max_connections` open connections per listener and `max_tls_handshakes` TLS handshakes
@@ -34,6 +36,7 @@ class Settings:
 
     token: str
     db_path: Path | None = None
+    store_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 0
     max_body: int = 1 << 20
@@ -53,6 +56,7 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     forward: bool = True
+    drain_lease_ttl: float = 15.0
     # the edge facing the network (see above)
     max_connections: int = 512
     max_tls_handshakes: int = 64

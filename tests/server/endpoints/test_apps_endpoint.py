@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tuilogs.server.wire import app_id
 
 from kit.routerkit import post_batch, rec
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
 def test_apps(router, client):

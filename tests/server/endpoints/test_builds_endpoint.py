@@ -1,5 +1,5 @@
 """The router's builds resource over HTTP: Heroku's shapes and Range paging, the recording
-extensions, and the output stream that follows a running build to its end."""
+extensions, and the output stream that follows a running build to its end; on both stores."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from tuilogs.server.endpoints import builds as endpoint
 
 from kit.routerkit import post_batch, rec
 from kit.waiting import wait_until
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 APP = "myapp"
 HEROKU_KEYS = {

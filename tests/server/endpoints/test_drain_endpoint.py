@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,8 @@ from tuilogs.core.frames import format_frame
 
 from kit.rawhttp import raw_request
 from kit.routerkit import TS, frames_body, post_batch, rec
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
 def stored(router, app="myapp"):

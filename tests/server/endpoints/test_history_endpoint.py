@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kit.routerkit import post_batch, rec
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
 def test_log_lines_paging_and_search(router, client):

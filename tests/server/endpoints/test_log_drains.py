@@ -13,6 +13,8 @@ from tuilogs.server.wire import app_id
 
 from kit.routerkit import post_batch, rec
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
+
 
 def test_drains_crud(router, client):
     url = "https://user:secret@logs.example.com:8443/in"

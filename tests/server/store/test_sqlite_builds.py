@@ -1,23 +1,42 @@
-"""The store's build methods against their contracts in `store/interface.py`.
-
-Written against the `LogStore` protocol through the `store` fixture, so another store (the
-PostgreSQL one) can run the same tests by adding itself to the fixture's parameters.
+"""The store's build methods against their contracts in `store/interface.py`, on both stores
+(`store_kind`; for PostgreSQL, `new_store()` again is another router's view of the database).
 """
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tuilogs.server.store import MAX_BUILDS_PER_APP
+from tuilogs.server.store import postgres_builds as postgres_builds_module
 from tuilogs.server.store import sqlite_builds as sqlite_builds_module
-from tuilogs.server.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
-@pytest.fixture(params=["sqlite"])
-def store(request, tmp_path):
-    s = SQLiteStore(tmp_path / "logs.sqlite3")
-    yield s
-    s.close()
+@pytest.fixture
+def store(new_store):
+    return new_store()
+
+
+@pytest.fixture
+def builds_module(store_kind):
+    """The module whose clock and bound the store's build methods read."""
+    return postgres_builds_module if store_kind == "postgres" else sqlite_builds_module
+
+
+@pytest.fixture
+def still_clock(builds_module, monkeypatch):
+    monkeypatch.setattr(
+        builds_module,
+        "build_stamp",
+        lambda when=None: (
+            "2026-11-23T19:04:05.000000Z"
+            if when is None
+            else when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ),
+    )  # fmt: skip - a clock that stands still
 
 
 def test_a_new_build_is_pending_and_makes_its_app(store):
@@ -37,16 +56,7 @@ def test_a_new_build_is_pending_and_makes_its_app(store):
     assert store.build("nope") is None and store.build_by_secret("nope") is None
 
 
-def test_created_at_is_unique_and_increasing_per_app(store, monkeypatch):
-    monkeypatch.setattr(
-        sqlite_builds_module,
-        "build_stamp",
-        lambda when=None: (
-            "2026-11-23T19:04:05.000000Z"
-            if when is None
-            else when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        ),
-    )  # fmt: skip - a clock that stands still
+def test_created_at_is_unique_and_increasing_per_app(store, still_clock):
     stamps = [store.create_build("myapp", user="u").created_at for _ in range(5)]
     assert stamps == sorted(set(stamps)) and stamps[0] == "2026-11-23T19:04:05.000000Z"
     assert stamps[-1] == "2026-11-23T19:04:05.000004Z"
@@ -93,9 +103,9 @@ def test_builds_page_newest_or_oldest_first_past_a_bound(store):
     assert [b.id for b in rest] == ids[3:]
 
 
-def test_an_app_keeps_its_newest_builds(store, monkeypatch):
+def test_an_app_keeps_its_newest_builds(store, builds_module, monkeypatch):
     assert MAX_BUILDS_PER_APP == 100
-    monkeypatch.setattr(sqlite_builds_module, "MAX_BUILDS_PER_APP", 3)
+    monkeypatch.setattr(builds_module, "MAX_BUILDS_PER_APP", 3)
     ids = []
     for n in range(5):
         build = store.create_build("myapp", user="u")
@@ -106,16 +116,69 @@ def test_an_app_keeps_its_newest_builds(store, monkeypatch):
     assert store.build_output(ids[4]) == ["line of 4"]
 
 
-def test_builds_survive_a_reopen(tmp_path):
-    path = tmp_path / "logs.sqlite3"
-    first = SQLiteStore(path)
+def test_build_output_counts_in_the_store_s_size(store):
+    """Builds count towards `--retention-mb` with everything else (docs/api.md)."""
+    before = store.used_bytes()
+    build = store.create_build("myapp", user="u")
+    store.append_build_output(build.id, [f"{n:05} " + "x" * 200 for n in range(3000)])
+    assert store.used_bytes() >= before + 3000 * 200
+
+
+def test_builds_survive_a_reopen(new_store):
+    first = new_store()
     build = first.create_build("myapp", user="u")
     first.append_build_output(build.id, ["kept"])
     first.close()
-    again = SQLiteStore(path)
-    try:
-        kept = again.build(build.id)
-        assert (kept.status, kept.lines, kept.output_secret) == ("pending", 1, build.output_secret)
-        assert again.build_output(build.id) == ["kept"]
-    finally:
-        again.close()
+    again = new_store()
+    kept = again.build(build.id)
+    assert (kept.status, kept.lines, kept.output_secret) == ("pending", 1, build.output_secret)
+    assert again.build_output(build.id) == ["kept"]
+
+
+def test_two_writers_at_once_keep_created_at_unique_and_output_numbered(new_store, still_clock):
+    """Two routers (two stores, a thread each) making builds of one app while the clock stands
+    still, then recording one build's output at once: no two builds share a `created_at`, and
+    every line is stored once, numbered on from the other writer's."""
+    stores = [new_store(), new_store()]
+    made: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(work) -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertions below
+            errors.append(exc)
+
+    def make(store) -> None:
+        made.extend(store.create_build("myapp", user="u").created_at for _ in range(10))
+
+    def record(store, build_id: str, tag: str) -> None:
+        for n in range(20):
+            store.append_build_output(build_id, [f"{tag}{n}a", f"{tag}{n}b"])
+
+    _all_at_once([lambda s=s: run(lambda: make(s)) for s in stores])
+    assert errors == [] and len(made) == len(set(made)) == 20
+    build = stores[0].create_build("myapp", user="u")
+    _all_at_once(
+        [
+            lambda s=s, t=t: run(lambda: record(s, build.id, t))
+            for s, t in zip(stores, "xy", strict=True)
+        ]
+    )
+    assert errors == []
+    output = stores[1].build_output(build.id, limit=100)
+    assert stores[0].build(build.id).lines == len(output) == 80
+    assert sorted(output) == sorted(f"{t}{n}{p}" for t in "xy" for n in range(20) for p in "ab")
+    for tag in "xy":  # each writer's lines in its order, each batch together
+        mine = [line for line in output if line.startswith(tag)]
+        assert mine == [f"{tag}{n}{p}" for n in range(20) for p in "ab"]
+        assert all(output.index(f"{tag}{n}b") == output.index(f"{tag}{n}a") + 1 for n in range(20))
+
+
+def _all_at_once(works) -> None:
+    threads = [threading.Thread(target=w) for w in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)

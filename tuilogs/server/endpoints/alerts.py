@@ -6,7 +6,8 @@
 
 Queries are the explorer's search language, checked here (422 with the parser's message).
 A webhook must be an http(s) URL the router may reach (`drain_targets.TargetPolicy`, as for
-drains); its password never comes back in an answer.
+drains); its password never comes back in an answer. A router on PostgreSQL keeps saved
+searches but runs no rules yet: the rule endpoints answer 501 there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..store.alerts_interface import (
     COUNT,
     KINDS,
     AlertRule,
+    AlertStore,
     Firing,
     RuleState,
     SavedSearch,
@@ -91,10 +93,25 @@ def firing_json(f: Firing) -> dict:
 
 
 def _alerting(request: Request) -> Alerting:
-    alerting = router_of(request).alerting
-    if alerting is None:
+    router = router_of(request)
+    if router.alerting is None and router.alert_store is not None:  # a PostgreSQL store
+        raise ApiError(
+            501,
+            "not_implemented",
+            "Alert rules need the SQLite store for now: this router keeps its logs in"
+            " PostgreSQL. Saved searches work; run rules on a router with a SQLite store.",
+        )
+    if router.alerting is None:
         raise ApiError(503, "service_unavailable", "Alert rules are unavailable on this router.")
-    return alerting
+    return router.alerting
+
+
+def _store(request: Request) -> AlertStore:
+    """Where saved searches and firings are kept (also on a router that runs no rules)."""
+    store = router_of(request).alert_store
+    if store is None:
+        raise ApiError(503, "service_unavailable", "Saved searches are unavailable on this router.")
+    return store
 
 
 def _app(request: Request) -> str:
@@ -128,24 +145,24 @@ def _query(value: object) -> str:
 
 @platform_api
 async def list_searches(request: Request) -> Response:
-    app, alerting = _app(request), _alerting(request)
-    found = await in_thread(alerting.store.searches, app)
+    app, store = _app(request), _store(request)
+    found = await in_thread(store.searches, app)
     return JSONResponse([search_json(s) for s in found])
 
 
 @platform_api
 async def put_search(request: Request) -> Response:
-    app, alerting = _app(request), _alerting(request)
+    app, store = _app(request), _store(request)
     name = _name(request.path_params["name"], "name")
     query = _query((await json_body(request)).get("query"))
-    search, new = await in_thread(alerting.store.save_search, app, name, query)
+    search, new = await in_thread(store.save_search, app, name, query)
     return JSONResponse(search_json(search), status_code=201 if new else 200)
 
 
 @platform_api
 async def delete_search(request: Request) -> Response:
-    app, alerting = _app(request), _alerting(request)
-    removed = await in_thread(alerting.store.remove_search, app, request.path_params["name"])
+    app, store = _app(request), _store(request)
+    removed = await in_thread(store.remove_search, app, request.path_params["name"])
     if removed is None:
         raise ApiError(404, "not_found", "Couldn't find that saved search.", resource="search")
     return JSONResponse(search_json(removed))
@@ -231,7 +248,7 @@ async def delete_rule(request: Request) -> Response:
 
 @platform_api
 async def list_firings(request: Request) -> Response:
-    app, alerting = _app(request), _alerting(request)
+    app, store = _app(request), _store(request)
     raw = request.query_params.get("after") or "0"
     try:
         after = float(raw)
@@ -241,5 +258,5 @@ async def list_firings(request: Request) -> Response:
     n = int(limit) if limit.isascii() and limit.isdigit() and len(limit) < 5 else 0
     if not 1 <= n <= 1000:
         raise invalid_params("limit must be an integer from 1 to 1000.")
-    found = await in_thread(lambda: alerting.store.firings(app, after=after, limit=n))
+    found = await in_thread(lambda: store.firings(app, after=after, limit=n))
     return JSONResponse([firing_json(f) for f in found])

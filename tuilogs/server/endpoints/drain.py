@@ -171,7 +171,7 @@ async def drain_post(request: Request) -> Response:
         records = [f.record() for f in result.frames]
         ids = None
         if records:  # redacted when the router redacts: what is stored is what tails get
-            ids, records = router.append(app, records, frame_id)
+            ids, records = router.append(app, records, frame_id, hops)
         return result, records, ids
 
     try:
@@ -185,7 +185,7 @@ async def drain_post(request: Request) -> Response:
             headers={"Retry-After": "10"},
         ) from exc
     if ids is not None:
-        router.published(app, ids, records, forward=hops < MAX_HOPS, hops=hops)
+        router.published(app, ids, records)
         if hops >= MAX_HOPS:
             _warn_loop(app, hops)
     problems.extend(result.errors)

@@ -1,10 +1,11 @@
 """What the router needs from a log store: the `LogStore` protocol and the data it speaks.
 
 The API, log sessions, the hub's tails, the forwarders and the maintenance thread use only
-this. Today's implementation is `sqlite.SQLiteStore` (one file, one router); the protocol is
-written so that another can stand beside it — several routers on one PostgreSQL database,
-ids assigned per app inside the inserting transaction, frame ids deduplicated in a table,
-new batches announced with NOTIFY, drains owned through leases — without the callers changing.
+this. Two implementations stand behind it: `sqlite.SQLiteStore` (one file, one router) and
+`postgres.PostgresStore` (several routers on one database: ids assigned per app inside the
+inserting transaction, frame ids deduplicated in a table, new batches announced with NOTIFY).
+Drain forwarding is one design on both (`server/forward.py`): a lease per drain, a cursor
+(the last id delivered) and the stored batches the deliveries are cut by.
 
 Ids are the resume cursor, so three promises hold for every implementation:
 
@@ -125,13 +126,46 @@ class StoredBuild:
     output_secret: str
 
 
+# -- drain forwarding: leases and cursors -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DrainLease:
+    """A drain this router forwards now, from `cursor` (the last id forwarded: lines with a
+    greater id are still to send), until `expires_at` (`time.time()`) unless renewed."""
+
+    drain: Drain
+    cursor: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """One `append` as stored, which is how forwarders cut what they send.
+
+    Ids `first_id`..`last_id` (consecutive, one app); `hops` as given to `append`; `seq`: how
+    many lines the app had been given before this batch (a running count per app, None when
+    unknown: batches stored before it was kept), so that a forwarder can count the lines
+    retention removed between two batches.
+    """
+
+    first_id: int
+    last_id: int
+    hops: int
+    seq: int | None
+
+
 class LogStore(Protocol):
     """The router's store of lines, apps and drains (see the module docstring for ids)."""
 
     # -- ingest ------------------------------------------------------------------------------
 
     def append(
-        self, app: str, records: Sequence[LogRecord], frame_id: str | None = None
+        self,
+        app: str,
+        records: Sequence[LogRecord],
+        frame_id: str | None = None,
+        hops: int = 0,
     ) -> tuple[int, int] | None:
         """Store a batch of `app` atomically and durably; its ids (first, last), consecutive
         and in the order of `records`.
@@ -139,6 +173,8 @@ class LogStore(Protocol):
         None when `records` is empty, or when `frame_id` (a Logplex-Frame-Id) was already
         stored for this app: a retried batch is acknowledged and not stored twice. Raises
         StoreFull when out of space, StoreError for other failures; nothing is stored then.
+        `hops` (how many routers the batch came through, `server.hops`) is kept with the
+        batch (`StoredBatch`), as drain forwarders read it.
         """
         ...
 
@@ -313,6 +349,35 @@ class LogStore(Protocol):
 
     def redactions(self, app: str) -> dict[str, int]:
         """The totals `add_redactions` kept for `app`, by rule name ({} when none)."""
+        ...
+
+    # -- drain forwarding: leases and cursors ------------------------------------------------
+    # Each drain is forwarded by one router at a time (`server.forward`): it holds the drain's
+    # lease, renewed every few seconds, and sends from the stored cursor. A router that dies
+    # loses its leases when they expire, and another one goes on from the cursor. A new drain's
+    # cursor is its app's head id when it is added (it gets new lines, as Logplex's do).
+
+    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
+        """Renew `owner`'s leases and take drains whose lease is free or expired; the drains
+        `owner` holds now."""
+        ...
+
+    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
+        """Record that lines up to `cursor` were delivered; False when `owner` no longer holds
+        the lease (another router took over: stop forwarding that drain)."""
+        ...
+
+    def release_drains(self, owner: str) -> None:
+        """Give up `owner`'s leases (a clean shutdown hands drains over at once)."""
+        ...
+
+    def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
+        """The first `limit` batches of `app` whose last id is greater than `after`, oldest
+        first: one per `append`, also after retention removed some of its lines.
+
+        Retention keeps the batch holding each drain's cursor (its lines may go), so that the
+        router taking a drain over knows the cursor's place in the app's count (`seq`).
+        """
         ...
 
     # -- upkeep ------------------------------------------------------------------------------

@@ -35,9 +35,18 @@ from pathlib import Path
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import Drain, LineStats, StoredApp, StoredLine, Upkeep
+from .interface import (
+    Drain,
+    DrainLease,
+    LineStats,
+    StoredApp,
+    StoredBatch,
+    StoredLine,
+    Upkeep,
+)
 from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
+from .sqlite_drains import SQLiteDrainLeases, forget_cursor, start_cursor
 from .sqlite_fts import parts
 from .sqlite_search import Search, read_lines
 from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, MAX_ID, line_filters
@@ -76,6 +85,7 @@ class SQLiteStore(SQLiteBuilds):
             retention_bytes=retention_bytes,
             index_chunk=index_chunk,
         )
+        self.leases = SQLiteDrainLeases(self.db)
         if max_bytes:
             self.db.set_max_bytes(max_bytes)
         self._create_build_tables()
@@ -115,7 +125,11 @@ class SQLiteStore(SQLiteBuilds):
     # -- ingest --------------------------------------------------------------------------
 
     def append(
-        self, app: str, records: Sequence[LogRecord], frame_id: str | None = None
+        self,
+        app: str,
+        records: Sequence[LogRecord],
+        frame_id: str | None = None,
+        hops: int = 0,
     ) -> tuple[int, int] | None:
         """Store a batch atomically; (first_id, last_id), or None for a retried batch (or none).
 
@@ -146,15 +160,18 @@ class SQLiteStore(SQLiteBuilds):
                 ],
             )
             last = first + len(records) - 1
+            row = c.execute("select lines_total from apps where name = ?", (app,)).fetchone()
+            seq = row[0] if row else 0
             c.execute(
-                "insert into batches(app, frame_id, first_id, last_id, received_at)"
-                " values (?,?,?,?,?)",
-                (app, frame_id, first, last, now),
+                "insert into batches(app, frame_id, first_id, last_id, received_at, hops, seq)"
+                " values (?,?,?,?,?,?,?)",
+                (app, frame_id, first, last, now, hops, seq),
             )
             c.execute(
-                "insert into apps(name, created_at, updated_at) values (?,?,?)"
-                " on conflict(name) do update set updated_at = excluded.updated_at",
-                (app, stamp, stamp),
+                "insert into apps(name, created_at, updated_at, lines_total) values (?,?,?,?)"
+                " on conflict(name) do update set updated_at = excluded.updated_at,"
+                " lines_total = excluded.lines_total",
+                (app, stamp, stamp, seq + len(records)),
             )
         return first, last
 
@@ -300,6 +317,7 @@ class SQLiteStore(SQLiteBuilds):
                 f"insert into drains({DRAIN_COLS}) values (?,?,?,?,?,?)",
                 (drain.id, app, url, drain.token, stamp, stamp),
             )
+            start_cursor(c, drain.id, app)
         return drain
 
     def remove_drain(self, app: str, ident: str) -> Drain | None:
@@ -308,6 +326,7 @@ class SQLiteStore(SQLiteBuilds):
             return None
         with self.db.write() as c:
             c.execute("delete from drains where id = ?", (drain.id,))
+            forget_cursor(c, drain.id)
         return drain
 
     # -- redaction counts ----------------------------------------------------------------
@@ -326,6 +345,20 @@ class SQLiteStore(SQLiteBuilds):
     def redactions(self, app: str) -> dict[str, int]:
         sql = "select rule, count from redactions where app = ? order by rule"
         return dict(self.db.reader().execute(sql, (app,)).fetchall())
+
+    # -- drain forwarding: leases and cursors (sqlite_drains.py) ------------------------
+
+    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
+        return self.leases.lease(owner, ttl)
+
+    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
+        return self.leases.advance(drain_id, owner, cursor)
+
+    def release_drains(self, owner: str) -> None:
+        self.leases.release(owner)
+
+    def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
+        return self.leases.batches(app, after, limit)
 
     # -- background work (sqlite_upkeep.py) ---------------------------------------------
 

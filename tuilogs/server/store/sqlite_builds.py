@@ -62,7 +62,7 @@ def build_stamp(when: datetime | None = None) -> str:
     return (when or datetime.now(timezone.utc)).strftime(_STAMP)
 
 
-def _after(stamp: str) -> str:
+def stamp_after(stamp: str) -> str:
     """The stamp one microsecond after `stamp`."""
     when = datetime.strptime(stamp, _STAMP).replace(tzinfo=timezone.utc)
     return build_stamp(when + timedelta(microseconds=1))
@@ -110,7 +110,7 @@ class SQLiteBuilds:
             newest = c.execute("select max(created_at) from builds where app = ?", (app,))
             top = newest.fetchone()[0]
             if top is not None and top >= stamp:
-                stamp = _after(top)
+                stamp = stamp_after(top)
             c.execute(
                 f"insert into builds({BUILD_COLS}) values (?,?,?,?,?,?,?,?,?,?,?)",
                 (build_id, app, "pending", user, stamp, stamp, source_version, description)

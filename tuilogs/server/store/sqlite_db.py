@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .interface import StoreError, StoreFull
 from .sqlite_fts import fts_available
-from .sqlite_sql import SCHEMA, SCHEMA_VERSION
+from .sqlite_sql import SCHEMA, SCHEMA_VERSION, add_missing_columns
 
 log = logging.getLogger("tuilogs.server.store")
 
@@ -145,6 +145,7 @@ class SQLiteDatabase:
             conn.execute("pragma wal_autocheckpoint=0")  # the upkeep thread checkpoints
             _convert_to_incremental_vacuum(conn, self.path)
             conn.executescript(SCHEMA)
+            add_missing_columns(conn)
             if conn.execute("pragma user_version").fetchone()[0] == 0:
                 conn.execute(f"pragma user_version={SCHEMA_VERSION}")  # for future migrations
             self.fts = self._want_fts and _try_fts(conn)

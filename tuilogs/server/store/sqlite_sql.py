@@ -7,6 +7,7 @@ Kept apart from `sqlite.py` (which runs it) so the filters can be checked agains
 from __future__ import annotations
 
 import re
+import sqlite3
 
 SCHEMA = """
 create table if not exists lines(
@@ -24,15 +25,19 @@ create table if not exists batches(
     frame_id text,
     first_id integer not null,
     last_id integer not null,
-    received_at real not null
+    received_at real not null,
+    hops integer not null default 0,
+    seq integer
 );
 create unique index if not exists batches_frame on batches(app, frame_id)
     where frame_id is not null;
 create index if not exists batches_received on batches(received_at);
+create index if not exists batches_app_last on batches(app, last_id);
 create table if not exists apps(
     name text primary key,
     created_at text not null,
-    updated_at text not null
+    updated_at text not null,
+    lines_total integer not null default 0
 );
 create table if not exists drains(
     id text primary key,
@@ -43,6 +48,12 @@ create table if not exists drains(
     updated_at text not null
 );
 create unique index if not exists drains_app_url on drains(app, url);
+create table if not exists drain_leases(
+    drain_id text primary key,
+    cursor integer not null,
+    owner text,
+    expires_at real not null default 0
+);
 create table if not exists meta(key text primary key, value integer not null);
 create table if not exists redactions(
     app text not null,
@@ -53,10 +64,25 @@ create table if not exists redactions(
 """
 
 SCHEMA_VERSION = 1
+# Columns added since files were first made (sqlite_drains.py reads them): added when missing.
+ADDED_COLUMNS = (
+    ("batches", "hops", "integer not null default 0"),
+    ("batches", "seq", "integer"),
+    ("apps", "lines_total", "integer not null default 0"),
+)
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 HEAD_SQL = "select coalesce(max(id), 0) from lines"
 MAX_ID = 1 << 62  # above every id: the open upper bound of a read
+
+
+def add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a file made by an older version up to `SCHEMA` (`ADDED_COLUMNS`)."""
+    for table, column, decl in ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+        if column not in have:
+            conn.execute(f"alter table {table} add column {column} {decl}")
+
 
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
 

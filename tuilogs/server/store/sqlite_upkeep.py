@@ -33,6 +33,7 @@ import time
 
 from .interface import Upkeep
 from .sqlite_db import SQLiteDatabase
+from .sqlite_drains import TRIM_BATCHES_SQL
 from .sqlite_fts import drop_upto, index_range, part_bytes, stale_bytes
 from .sqlite_sql import HEAD_SQL
 
@@ -167,7 +168,7 @@ class SQLiteUpkeep:
             n = c.execute("delete from lines where id >= ? and id <= ?", (lo, hi)).rowcount
             if self.db.fts:
                 drop_upto(c, hi)
-            c.execute("delete from batches where last_id <= ?", (hi,))
+            c.execute(TRIM_BATCHES_SQL, (hi,))  # but those holding a drain's cursor
             c.execute(
                 "insert into meta(key, value) values ('id_floor', ?)"
                 " on conflict(key) do update set value = max(value, excluded.value)",

@@ -1,0 +1,243 @@
+"""The PostgreSQL store's SQL: its schema (version and migrations), the ingest statement, and
+the WHERE clauses for Heroku's filters and search.
+
+Everything lives in the schema `tuilogs`, so the store can share a database (Heroku's add-on
+gives one per app, a team may point several tools at one). Kept apart from `postgres.py`,
+which runs it, so the filters can be checked against `record.dyno_matches` on their own.
+
+Ids count per app (`apps.last_id`, see `postgres.py`). A batch goes into `recent`, a small
+table without search index; the upkeep moves lines from there into `lines`, partitioned by the
+day a line was received (UTC, the database's clock) and indexed for search
+(`postgres_upkeep.py`). Reads go through the view `all_lines`, both tables, so a line is seen
+exactly once whichever side of a move a reader's snapshot falls on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+
+SCHEMA_VERSION = 5
+SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
+NOTIFY_CHANNEL = "tuilogs_lines"
+
+# One statement per version: version N is reached by running MIGRATIONS[N - 1].
+MIGRATIONS = [
+    """
+    create schema if not exists tuilogs;
+    create table if not exists tuilogs.meta(key text primary key, value bigint not null);
+    create table if not exists tuilogs.apps(
+        id serial primary key,
+        name text not null unique,
+        created_at text not null,
+        updated_at text not null,
+        last_id bigint not null default 0
+    );
+    create table if not exists tuilogs.lines(
+        app_id integer not null,
+        id bigint not null,
+        day date not null default ((now() at time zone 'utc')::date),
+        ts text not null,
+        source text not null,
+        dyno text not null,
+        message text not null
+    ) partition by range (day);
+    create index if not exists lines_app_id on tuilogs.lines (app_id, id);
+    create table if not exists tuilogs.recent(
+        app_id integer not null,
+        id bigint not null,
+        day date not null default ((now() at time zone 'utc')::date),
+        ts text not null,
+        source text not null,
+        dyno text not null,
+        message text not null
+    ) with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
+    create index if not exists recent_app_id on tuilogs.recent (app_id, id);
+    create or replace view tuilogs.all_lines as
+        select app_id, id, day, ts, source, dyno, message from tuilogs.lines
+        union all
+        select app_id, id, day, ts, source, dyno, message from tuilogs.recent;
+    create table if not exists tuilogs.frames(
+        app text not null,
+        frame_id text not null,
+        received_at timestamptz not null default now(),
+        primary key (app, frame_id)
+    );
+    create index if not exists frames_received on tuilogs.frames (received_at);
+    create table if not exists tuilogs.drains(
+        id text primary key,
+        app text not null,
+        url text not null,
+        token text not null unique,
+        created_at text not null,
+        updated_at text not null,
+        cursor bigint not null default 0,
+        owner text,
+        lease_expires timestamptz
+    );
+    create unique index if not exists drains_app_url on tuilogs.drains (app, url);
+    create table if not exists tuilogs.routers(
+        owner text primary key,
+        seen_until timestamptz not null
+    );
+    """,
+    # 2: batches as stored, which drain forwarders cut their deliveries by (drain_cursor.py),
+    # with the hops they made (hops.py).
+    """
+    create table if not exists tuilogs.batches(
+        app_id integer not null,
+        last_id bigint not null,
+        first_id bigint not null,
+        hops integer not null default 0,
+        received_at timestamptz not null default now(),
+        primary key (app_id, last_id)
+    );
+    create index if not exists batches_received on tuilogs.batches (received_at);
+    """,
+    # 3: what redaction removed, per app and rule (`tuilogs serve --redact`, log-stats).
+    """
+    create table if not exists tuilogs.redactions(
+        app text not null,
+        rule text not null,
+        count bigint not null,
+        primary key (app, rule)
+    );
+    """,
+    # 4: builds recorded by `tuilogs build` (postgres_builds.py), as on SQLite (sqlite_builds.py).
+    """
+    create table if not exists tuilogs.builds(
+        id text primary key,
+        app text not null,
+        status text not null,
+        user_email text not null,
+        created_at text not null,
+        updated_at text not null,
+        source_version text,
+        description text,
+        exit_code integer,
+        lines integer not null default 0,
+        output_secret text not null unique
+    );
+    create index if not exists builds_app_created on tuilogs.builds (app, created_at);
+    create table if not exists tuilogs.build_lines(
+        build_id text not null,
+        n integer not null,
+        text text not null,
+        primary key (build_id, n)
+    );
+    """,
+    # 5: saved searches and alerting's tables (alerts_sql.py, portable SQL naming no schema):
+    # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
+    # routers starting at once do not race to create them (`PostgresAlertStore` at start).
+    "set local search_path to tuilogs;\n" + ";\n".join(ALERTS_SCHEMA),
+]
+
+# The search index on every partition (made by the partitioned index); pg_trgm's operator
+# class may live in any schema the extension was installed in, hence created apart.
+TRGM_INDEX = (
+    "create index if not exists lines_message_trgm on tuilogs.lines using gin (message {opclass})"
+)
+
+# Store one batch in one statement (its own transaction): a frame id seen before inserts
+# nothing (`f` conflicts, so `a` takes no ids and `l` no lines); otherwise the app's row is
+# locked and its counter advanced (`a`), which orders the app's batches, and the lines get
+# the ids last_id - n + 1 .. last_id, in `recent` (no search index: postgres_upkeep.py moves
+# them into `lines`), and the batch its row in `batches` (`b`, for drain forwarders). The
+# NOTIFY is sent when the transaction commits.
+APPEND_SQL = """
+with f as (
+    insert into tuilogs.frames(app, frame_id) select %(app)s, %(frame)s
+    where %(frame)s::text is not null
+    on conflict do nothing
+    returning 1
+), a as (
+    insert into tuilogs.apps(name, created_at, updated_at, last_id)
+    select %(app)s, %(stamp)s, %(stamp)s, %(n)s
+    where %(frame)s::text is null or exists (select from f)
+    on conflict (name) do update
+        set last_id = tuilogs.apps.last_id + excluded.last_id, updated_at = excluded.updated_at
+    returning id, last_id
+), l as (
+    insert into tuilogs.recent(app_id, id, ts, source, dyno, message)
+    select a.id, a.last_id - %(n)s + r.n, r.ts, r.source, r.dyno, r.message
+    from a, unnest(%(ts)s::text[], %(source)s::text[], %(dyno)s::text[], %(message)s::text[])
+        with ordinality as r(ts, source, dyno, message, n)
+), b as (
+    insert into tuilogs.batches(app_id, first_id, last_id, hops)
+    select a.id, a.last_id - %(n)s + 1, a.last_id, %(hops)s from a
+)
+select a.last_id, pg_notify(%(channel)s, %(app)s || ' ' || a.last_id) from a
+"""
+
+# Redaction totals only grow; two routers adding to one app's rules take the rows' locks in
+# rule order (the caller sorts), so they wait for each other rather than deadlock.
+ADD_REDACTIONS_SQL = """
+insert into tuilogs.redactions(app, rule, count) values (%s, %s, %s)
+on conflict (app, rule) do update set count = tuilogs.redactions.count + excluded.count
+"""
+REDACTIONS_SQL = "select rule, count from tuilogs.redactions where app = %s order by rule"
+
+LINE_COLS = "id, ts, source, dyno, message"
+DRAIN_COLS = "id, app, url, token, created_at, updated_at"
+APP_ID_SQL = "select id, last_id from tuilogs.apps where name = %s"
+# Ids count per app without holes, so the lines an app had before a batch are its first id - 1.
+BATCHES_SQL = (
+    "select b.first_id, b.last_id, b.hops, b.first_id - 1 from tuilogs.batches b"
+    " join tuilogs.apps a on a.id = b.app_id where a.name = %s and b.last_id > %s"
+    " order by b.last_id limit %s"
+)
+# Batch rows go with the day their lines were in (retention), but those holding a drain's
+# cursor, as on SQLite (sqlite_drains.py): a router taking the drain over locates it there.
+TRIM_BATCHES_SQL = """
+delete from tuilogs.batches b where b.received_at < %s and not exists (
+    select 1 from tuilogs.drains d join tuilogs.apps a on a.name = d.app
+    where a.id = b.app_id and d.cursor between b.first_id and b.last_id)
+"""
+MAX_ID = 1 << 62  # above every id: the open upper bound of a read
+
+_FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def dyno_clause(dyno: str, col: str = "dyno") -> tuple[str, list]:
+    """SQL for Heroku's dyno filter (`record.dyno_matches`): `web` matches `web.1`, `web.12`
+    and Fir's `web-123-456`; `web.1` matches only itself. Digits are ASCII digits."""
+    if "." in dyno:
+        return f"{col} = %s", [dyno]
+    parts = [f"{col} = %s", f"starts_with({col}, %s)"]
+    args: list = [dyno, dyno + "."]
+    if _FIR_TYPE.fullmatch(dyno):  # no regex metacharacters in it
+        parts.append(f"{col} ~ %s")
+        args.append(f"^{dyno}(-[0-9]+)+$")
+    return "(" + " or ".join(parts) + ")", args
+
+
+def line_filters(app_id: int, source: str | None, dyno: str | None) -> tuple[str, list]:
+    """WHERE clause and arguments for an app's lines, optionally of one source and dyno."""
+    where = ["app_id = %s"]
+    args: list = [app_id]
+    if source:
+        where.append("source = %s")
+        args.append(source)
+    if dyno:
+        clause, dargs = dyno_clause(dyno)
+        where.append(clause)
+        args += dargs
+    return " and ".join(where), args
+
+
+def clean(text: str) -> str:
+    """`text` as PostgreSQL's text can hold it (no NUL, no lone surrogate)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def like_pattern(q: str) -> str:
+    """An ILIKE pattern (backslash escapes) matching `q` as a plain substring."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
