@@ -70,6 +70,29 @@ async def stats_view(pilot):
     await wait_for(pilot, lambda: pilot.app.screen.summary_final, timeout=30)
 
 
+async def context_lines(pilot):
+    await pilot.press("ampersand", *"status>=500", "enter")
+    await wait_for(pilot, lambda: not pilot.app.screen.state.search_pending, timeout=30)
+    await pilot.press("C")
+
+
+async def merged_view() -> None:
+    """Two logs (the sample's web lines, the rest gzipped) merged by time, a tag per line."""
+    import tempfile
+
+    from tests.ui.test_multi_view import merged_app, merged_loaded, two_logs
+
+    from kit.files import SAMPLE
+
+    paths = two_logs(Path(tempfile.mkdtemp(prefix="tuilogs-shots-")))
+    app = merged_app(list(paths))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await merged_loaded(pilot, len(SAMPLE.read_bytes().splitlines()))
+        await pilot.pause(0.3)
+        app.save_screenshot(str(OUT / "merged.svg"))
+    print("wrote", OUT / "merged.svg")
+
+
 async def drains_panel() -> None:
     """The drain panel over a real, throwaway router with two drains."""
     import os
@@ -105,8 +128,10 @@ async def run() -> None:
         ("detail", detail),
         ("help", help_screen),
         ("stats", stats_view),
+        ("context", context_lines),
     ]:
         await shoot(name, steps)
+    await merged_view()
     await drains_panel()
 
 
