@@ -230,7 +230,7 @@ def follow_pipe(tuilogs: str, rate: int, seconds: int) -> dict:
         subprocess.run(["tmux", "kill-session", "-t", name])
 
 
-MERGED_DONE = "merged by time · (following|loaded)"  # tuilogs' header once all is merged
+MERGED_DONE = "merged by time · (following|loaded|live)"  # tuilogs' header once all is merged
 
 
 def run_merged(name: str, cmd: str, paths: list[Path], last: str, token: str) -> dict:
