@@ -201,3 +201,14 @@ def test_router_survives_fuzzing_and_keeps_serving(router, client):
     post_batch(router, "fuzz", body=b"\x00\xff" * 1000, count=None)
     assert post_batch(router, "fuzz", [rec("still here", ts=TS)]).status_code == 204
     assert client.get("/apps/fuzz").status_code == 200
+
+
+def test_a_frame_without_a_timestamp_is_stamped_on_arrival(router):
+    """RFC 5424's nil timestamp (`-`): stored with the time it arrived, as syslog does, so it
+    reads back as the app's line, not as a raw one."""
+    body = b"71 <190>1 - host app web.1 - Started GET / for 10.0.0.1 at 12:00:00 +0000\n"
+    resp = post_batch(router, "myapp", body=body, count=1)
+    assert resp.status_code == 204, resp.text
+    (line,) = stored(router)
+    assert (line.source, line.dyno) == ("app", "web.1") and line.message.startswith("Started")
+    assert line.timestamp and line.when() is not None
