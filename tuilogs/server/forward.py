@@ -140,15 +140,7 @@ class DrainForwarder:
         self.failures = 0
         self.paused = False  # waiting for the lease to be renewed
 
-        parts = urlsplit(self.url)
-        self.scheme = parts.scheme.lower()
-        self._password = unquote(parts.password) if parts.password else ""
-        if self.scheme in ("http", "https"):
-            self._sender: Sender = HttpSender(self, parts)
-        elif self.scheme in ("syslog", "syslog+tls"):
-            self._sender = SyslogSender(self, parts)
-        else:
-            raise ValueError(f"unsupported drain URL scheme: {self.scheme!r}")
+        self._sender = self._sender_for(urlsplit(self.url))
         self.cursor = DrainCursor(
             store,
             drain,
@@ -157,6 +149,16 @@ class DrainForwarder:
             sd=self._sender.sd,
             max_bytes=batch_max_bytes,
         )
+
+    def _sender_for(self, parts) -> Sender:
+        """What speaks the drain URL's scheme (and its password, kept for Basic auth)."""
+        self.scheme = parts.scheme.lower()
+        self._password = unquote(parts.password) if parts.password else ""
+        if self.scheme in ("http", "https"):
+            return HttpSender(self, parts)
+        if self.scheme in ("syslog", "syslog+tls"):
+            return SyslogSender(self, parts)
+        raise ValueError(f"unsupported drain URL scheme: {self.scheme!r}")
 
     @property
     def finished(self) -> bool:
