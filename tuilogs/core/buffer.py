@@ -24,6 +24,7 @@ from itertools import accumulate, chain, count
 from operator import add, sub
 
 from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, decode, parse_line, process_type
+from tuilogs.core.timeline import NO_TIME, line_times
 
 CHUNK_BYTES = 1 << 20  # scans: as fast as 8 MB chunks, a fraction of the peak memory
 
@@ -96,6 +97,7 @@ class Batch:
     live: bool = False  # new lines (counted in lines/s), not a file's existing content
     segments: list[tuple[int, int, int]] | None = None  # several segments (merged batches)
     owner: object = None  # what keeps a segment's file open (a spool's file), kept by the buffer
+    times: array = field(default_factory=lambda: array("i"))  # per line, see core/timeline.py
 
 
 def parse_block(block: bytes, start: int, origins: OriginTable) -> Batch:
@@ -105,7 +107,7 @@ def parse_block(block: bytes, start: int, origins: OriginTable) -> Batch:
     lines.pop()  # the empty string after the final LF
     ends = array("Q", map(add, accumulate(map(len, lines)), count(start + 1)))
     keys = origins.intern_all(headers)
-    return Batch("append", ends, keys, start=start, counts=Counter(keys))
+    return Batch("append", ends, keys, start=start, counts=Counter(keys), times=line_times(lines))
 
 
 class LogBuffer:
@@ -125,6 +127,7 @@ class LogBuffer:
     def _reset_state(self, start: int = 0) -> None:
         self.bounds = array("Q", [start])
         self.keys = array("H")
+        self.times = array("i")  # seconds per line (core/timeline.py), NO_TIME when unknown
         self.counts: Counter[int] = Counter()
         self._seg_starts: list[int] = []
         self._segs: list[tuple[int, int]] = []  # (delta, fd): file offset = global - delta
@@ -159,6 +162,9 @@ class LogBuffer:
             self._owners.append(batch.owner)
         if batch.note:
             self.notes.append(batch.note)
+        times = batch.times
+        if len(times) != len(batch.ends):  # a producer that reads no times: columns stay aligned
+            times = array("i", [NO_TIME]) * len(batch.ends)
         if batch.kind == "prepend":
             if not len(batch.ends):
                 return 0
@@ -168,6 +174,7 @@ class LogBuffer:
             head.extend(batch.ends)
             self.bounds[0:1] = head  # the old first bound is the new lines' last end
             self.keys[0:0] = batch.keys
+            self.times[0:0] = times
             self._records.clear()
             self.epoch += 1
             self.prepended += len(batch.ends)
@@ -176,6 +183,7 @@ class LogBuffer:
                 self.bounds[0] = batch.start
             self.bounds.extend(batch.ends)
             self.keys.extend(batch.keys)
+            self.times.extend(times)
         self.counts.update(batch.counts)
         if len(batch.ends):
             self.longest = max(

@@ -95,6 +95,8 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             ends.extend(prev.ends)
             keys = array("H", batch.keys)
             keys.extend(prev.keys)
+            times = array("i", batch.times)
+            times.extend(prev.times)
             out[-1] = Batch(
                 "prepend",
                 ends,
@@ -103,6 +105,7 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
                 counts=batch.counts + prev.counts,
                 segments=[*(prev.segments or [prev.segment]), batch.segment],
                 owner=batch.owner if batch.owner is not None else prev.owner,
+                times=times,
             )
         else:
             out.append(batch)

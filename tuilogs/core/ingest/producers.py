@@ -111,7 +111,7 @@ class FileFollower(Producer):
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
-        ends, keys, counts = array("Q"), array("H"), Counter()
+        ends, keys, counts, times = array("Q"), array("H"), Counter(), array("i")
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
@@ -121,10 +121,11 @@ class FileFollower(Producer):
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
                 ends.extend(b.ends)
                 keys.extend(b.keys)
+                times.extend(b.times)
                 counts.update(b.counts)
             if self._stop.is_set():
                 return
-        self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts))
+        self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts, times=times))
         self.feed.head_pending = False
 
     def _read_new(self, final: bool = False, live: bool = True) -> None:
