@@ -14,6 +14,8 @@ from array import array
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.filters import OriginFilter, select_from, select_lines
 from tuilogs.core.query import Query
+from tuilogs.core.timeline import Timeline
+from tuilogs.core.timerange import TimeRange
 
 FIND = "find"
 FILTER = "filter"
@@ -31,6 +33,8 @@ class ExplorerState:
         self.scanned = 0  # lines [0, scanned) have been searched for `query`
         self.epoch = buffer.epoch
         self.version = 0  # bumped whenever the visible set changes
+        self.timeline = Timeline(buffer)
+        self.time_range: TimeRange | None = None  # --since/--until: a filter like the others
 
     # -- sizes and mapping ------------------------------------------------------------------
 
@@ -71,6 +75,8 @@ class ExplorerState:
             self.visible = select_lines(buf.keys, mask)
         else:
             self.visible = None
+        if self.time_range is not None:
+            self.visible = self.timeline.select(self.time_range, self.visible)
         self._recompute_hits()
         self.version += 1
 
@@ -83,6 +89,8 @@ class ExplorerState:
             )
         else:
             self.hits = self.matches
+        if self.hits is not None and self.time_range is not None:
+            self.hits = self.timeline.select(self.time_range, self.hits)
 
     def lines_added(self, lo: int, hi: int) -> None:
         """Lines [lo, hi) arrived: extend the visible set (search results come via add_matches)."""
@@ -93,7 +101,13 @@ class ExplorerState:
             return  # visible lines arrive with their matches
         if self.filter.active:
             mask = self.filter.mask(self.buffer.origins.origins)
-            self.visible.extend(select_lines(self.buffer.keys, mask, lo, hi))
+            new = select_lines(self.buffer.keys, mask, lo, hi)
+            if self.time_range is not None:
+                new = self.timeline.select(self.time_range, new)
+            self.visible.extend(new)
+            self.version += 1
+        elif self.time_range is not None:
+            self.visible.extend(self.timeline.select(self.time_range, None, lo, hi))
             self.version += 1
 
     def reset_for_epoch(self) -> None:
@@ -127,6 +141,8 @@ class ExplorerState:
                 new = select_from(matches, self.buffer.keys, mask)
             else:
                 new = matches
+            if self.time_range is not None:
+                new = self.timeline.select(self.time_range, new)
             if self.visible is None:
                 self.visible = array("I")
             self.visible.extend(new)
