@@ -74,7 +74,10 @@ class TimeRange:
     def bounded(self) -> bool:
         return self.since is not None or self.until is not None
 
-    def __contains__(self, seconds: int) -> bool:
+    def __contains__(self, seconds: int | None) -> bool:
+        """Whether a time (None: a line without one, in no bounded range) is in the range."""
+        if seconds is None:
+            return not self.bounded
         return (self.since is None or seconds >= self.since) and (
             self.until is None or seconds < self.until
         )

@@ -49,7 +49,8 @@ class LiveTail(Producer):
     back through, e.g. Heroku), for HistoryLoader. Against Heroku the backlog has no end
     marker: it counts as written when `lines` lines came or the stream was quiet for
     `first_screen_grace` seconds. `follow=False` is `heroku logs` without `-t`: the first
-    screen, then state "ended".
+    screen, then state "ended". `since`/`until` (epoch seconds) are the router's time range,
+    applied by the server in ids mode; Heroku has none (the explorer filters those lines).
     """
 
     def __init__(
@@ -69,8 +70,11 @@ class LiveTail(Producer):
         resume_grace: float = 2.0,
         follow: bool = True,
         first_screen_grace: float = 1.0,
+        since: int | None = None,
+        until: int | None = None,
     ) -> None:
         super().__init__(feed, origins)
+        self.since, self.until = since, until
         self.client = client
         self.app = app
         self.dyno = dyno
@@ -168,7 +172,12 @@ class LiveTail(Producer):
             return
         try:
             page = self.client.log_lines(
-                self.app, limit=min(self.lines, PAGE_MAX), source=self.source, dyno=self.dyno
+                self.app,
+                limit=min(self.lines, PAGE_MAX),
+                source=self.source,
+                dyno=self.dyno,
+                since=self.since,
+                until=self.until,
             )
         except Unsupported:
             if self.mode == "ids":
@@ -248,6 +257,8 @@ class LiveTail(Producer):
                 lines=1,
                 tail=True,
                 after=self.cursor or 0,
+                since=self.since,
+                until=self.until,
             )
             return session, 1
         n = self.client.clamp_lines(max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines)
@@ -329,6 +340,8 @@ def open_app(
     history: bool = True,
     lines: int = 1500,
     max_history: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
     **tail_options: object,
 ) -> list[Producer]:
     """Start a LiveTail and a HistoryLoader for `app`; returns them, started.
@@ -336,8 +349,9 @@ def open_app(
     Live lines go to a Spool at LIVE_BASE and history to a HistorySpool in front of it, so the
     buffer shows the stored history followed by the live tail. Nothing here blocks: both
     producers do their network work on their own threads. Against Heroku the loader finds
-    nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`resume`,
-    `backoff`, ...).
+    nothing to load and ends quietly (`note`). `since`/`until` are the router's time range
+    (ignored by Heroku, which has none). `tail_options` go to LiveTail (`resume`, `backoff`,
+    ...).
     """
     spool = Spool(feed, origins, base=LIVE_BASE)
     tail = LiveTail(
@@ -349,6 +363,8 @@ def open_app(
         source=source,
         lines=lines,
         spool=spool,
+        since=since if client.kind != "heroku" else None,
+        until=until if client.kind != "heroku" else None,
         **tail_options,  # type: ignore[arg-type]
     )
     producers: list[Producer] = [tail]
@@ -373,6 +389,8 @@ def open_app(
             source=source,
             dyno=dyno,
             max_lines=max_history,
+            since=since,
+            until=until,
         )
         producers.append(loader)
     for producer in producers:

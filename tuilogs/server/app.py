@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from .endpoints.apps import get_app, list_apps
 from .endpoints.drain import drain_post
+from .endpoints.histogram import log_histogram
 from .endpoints.history import log_lines, log_stats
 from .endpoints.log_drains import create_drain, delete_drain, get_drain, list_drains
 from .endpoints.log_sessions import create_log_session, stream_log_session
@@ -31,6 +32,7 @@ ROUTES = [
     Route("/log-sessions/{secret}", stream_log_session, methods=["GET"]),
     Route("/apps/{app}/log-lines", log_lines, methods=["GET"]),
     Route("/apps/{app}/log-stats", log_stats, methods=["GET"]),
+    Route("/apps/{app}/log-histogram", log_histogram, methods=["GET"]),
     Route("/apps/{app}/log-drains", list_drains, methods=["GET"]),
     Route("/apps/{app}/log-drains", create_drain, methods=["POST"]),
     Route("/apps/{app}/log-drains/{ident:path}", get_drain, methods=["GET"]),

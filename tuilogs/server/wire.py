@@ -11,7 +11,9 @@ from __future__ import annotations
 import uuid
 
 from tuilogs.core.record import LogRecord
+from tuilogs.core.timerange import rfc3339
 
+from .histogram import RouterHistogram
 from .sessions import LogSession
 from .store import Drain, LineStats, StoredApp, StoredLine
 
@@ -103,6 +105,26 @@ def stats_json(app: str, stats: LineStats) -> dict:
         "last_id": stats.last_id,
         "sources": stats.sources,
         "dynos": stats.dynos,
+    }
+
+
+def histogram_json(app: str, found: RouterHistogram | None) -> dict:
+    """`GET /apps/{app}/log-histogram` (an extension): buckets of `step` seconds from `start`,
+    lines and trouble lines per origin; `start` null and no buckets when no line has a time."""
+    if found is None:
+        return {"app": app_ref(app), "start": None, "step": None, "buckets": 0, "lines": 0,
+                "last_id": None, "origins": []}  # fmt: skip
+    return {
+        "app": app_ref(app),
+        "start": rfc3339(found.start),
+        "step": found.step,
+        "buckets": found.buckets,
+        "lines": found.total,
+        "last_id": found.last_id,
+        "origins": [
+            {"source": o.source, "dyno": o.dyno, "lines": o.lines, "errors": o.errors}
+            for o in found.origins
+        ],
     }
 
 

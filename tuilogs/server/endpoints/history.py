@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..wire import log_lines_json, stats_json
 from .common import in_thread, platform_api, query_int, require_app, store_of
+from .time_params import query_range
 
 MAX_ID = 1 << 62
 MAX_PAGE = 10_000
@@ -20,6 +21,7 @@ async def log_lines(request: Request) -> Response:
     before = query_int(request, "before", 0, MAX_ID)
     after = query_int(request, "after", 0, MAX_ID)
     limit = query_int(request, "limit", 0, MAX_PAGE)
+    since, until = query_range(request)
     qp = request.query_params
     store = store_of(request)
     lines = await in_thread(
@@ -31,6 +33,8 @@ async def log_lines(request: Request) -> Response:
             source=qp.get("source") or None,
             dyno=qp.get("dyno") or None,
             q=qp.get("q") or None,
+            since=since,
+            until=until,
         )
     )
     out = log_lines_json(lines, await in_thread(store.head_id))

@@ -10,11 +10,13 @@ so there is no gap and no duplicate between the two.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from tuilogs.core.record import LogRecord, dyno_matches
+from tuilogs.core.timerange import TimeRange
 
 from ..errors import ApiError
 from ..hub import Subscription
@@ -33,6 +35,7 @@ from .common import (
     require_app,
     router_of,
 )
+from .time_params import body_range, line_seconds
 
 DEFAULT_LINES = 100
 MAX_SESSION_LINES = 100_000
@@ -51,6 +54,7 @@ async def create_log_session(request: Request) -> Response:
     lines = opt_int(data, "lines", 0, MAX_SESSION_LINES)
     after = opt_int(data, "after", 0, 1 << 62)
     tail = opt_bool(data, "tail")
+    since, until = body_range(data)
     session = LogSession(
         app=app.name,
         dyno=dyno,
@@ -58,6 +62,8 @@ async def create_log_session(request: Request) -> Response:
         lines=DEFAULT_LINES if lines is None else lines,
         tail=tail,
         after=after,
+        since=since,
+        until=until,
     )
     router_of(request).sessions.create(session)
     url = f"{public_url(request)}/log-sessions/{session.secret}"
@@ -100,7 +106,9 @@ class SessionStream:
         try:
             if s.after is None:
                 self.backlog, self.head = await in_thread(
-                    lambda: self.store.tail(s.app, s.lines, s.source, s.dyno)
+                    lambda: self.store.tail(
+                        s.app, s.lines, s.source, s.dyno, since=s.since, until=s.until
+                    )
                 )
         except BaseException:
             self.close()
@@ -131,7 +139,12 @@ class SessionStream:
         s = self.session
         while True:
             lines, head = await in_thread(
-                self.store.since_snapshot, s.app, cursor, CATCH_UP_PAGE, s.source, s.dyno
+                partial(self.store.since_snapshot, since=s.since, until=s.until),
+                s.app,
+                cursor,
+                CATCH_UP_PAGE,
+                s.source,
+                s.dyno,
             )
             if lines:
                 yield lines
@@ -159,6 +172,7 @@ class SessionStream:
         """The published lines after `cursor` that pass the session's filters, and the new
         cursor. Notices (id None, e.g. L11) always pass."""
         source, dyno = self.session.source, self.session.dyno
+        span = TimeRange(self.session.since, self.session.until)
         out: NumberedLines = []
         for first, records in batches:
             if first is None:
@@ -173,6 +187,7 @@ class SessionStream:
                 if i > cursor
                 and (not source or r.source == source)
                 and (not dyno or dyno_matches(r.dyno, dyno))
+                and (not span.bounded or line_seconds(r.timestamp) in span)
             )
             cursor = last
         return out, cursor

@@ -15,6 +15,15 @@ Ids are the resume cursor, so three promises hold for every implementation:
 * **A batch is one unit.** `append` stores all of it or nothing, with consecutive ids, and it
   is durable when `append` returns (the drain endpoint answers 2xx only after that).
 
+Time ranges (`since`, `until`: whole seconds since the epoch, either may be None) narrow the
+line-reading methods to the lines whose timestamp, truncated to whole seconds, lies in
+[since, until); a line whose timestamp cannot be read (RFC 3339 with `Z`, `±HH:MM` or
+`±HHMM`, any fraction) is in no bounded range. A range is a filter over the app's lines in id
+order, never a cut at the first line outside it: timestamps are not monotonic across dynos.
+The ids promises above hold with a range as without (a tail with a range still continues
+after the head id without gap or duplicate among the lines in range). Scanning is fine (the
+SQLite store evaluates the time per row); an index on the time is an optimisation.
+
 All methods block: the router calls them from worker threads, never on the event loop.
 """
 
@@ -116,13 +125,21 @@ class LogStore(Protocol):
         ...
 
     def tail(
-        self, app: str, n: int, source: str | None = None, dyno: str | None = None
+        self,
+        app: str,
+        n: int,
+        source: str | None = None,
+        dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[list[StoredLine], int]:
         """The last `n` matching lines of `app`, oldest first, and the head id.
 
         Both come from one snapshot: every line of `app` not in it and not older has an id
         greater than the head id, so a tail continues from there without gap or duplicate.
-        `dyno` is Heroku's dyno filter (`record.dyno_matches`); `source` matches exactly.
+        `dyno` is Heroku's dyno filter (`record.dyno_matches`); `source` matches exactly;
+        `since`/`until` a time range (module doc).
         """
         ...
 
@@ -133,6 +150,9 @@ class LogStore(Protocol):
         limit: int = 10_000,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         """Up to `limit` matching lines of `app` with id > `after_id`, oldest first."""
         ...
@@ -144,6 +164,9 @@ class LogStore(Protocol):
         limit: int,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[list[StoredLine], int]:
         """`since` and the head id from one snapshot (gapless catch-up, as `tail`)."""
         ...
@@ -158,6 +181,8 @@ class LogStore(Protocol):
         source: str | None = None,
         dyno: str | None = None,
         q: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         """A page of history by position, oldest first.
 
@@ -165,6 +190,8 @@ class LogStore(Protocol):
         forward). Otherwise the `limit` matching lines right before `before` (default: the
         newest), bounded below by `after` if given. `q` is a case-insensitive substring of the
         message; results are exact whether or not a search index covers the lines yet.
+        `since`/`until` keep the lines in a time range (module doc); the router's histogram
+        (`server/histogram.py`) reads a range's lines through this method, page after page.
         """
         ...
 

@@ -140,13 +140,20 @@ class SQLiteStore:
         return self.db.reader().execute(HEAD_SQL).fetchone()[0]
 
     def tail(
-        self, app: str, n: int, source: str | None = None, dyno: str | None = None
+        self,
+        app: str,
+        n: int,
+        source: str | None = None,
+        dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[list[StoredLine], int]:
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
             lines: list[StoredLine] = []
             if n > 0:
-                where, args = line_filters(app, source, dyno)
+                where, args = line_filters(app, source, dyno, since=since, until=until)
                 sql = f"select {LINE_COLS} from lines where {where} order by id desc limit ?"
                 lines = [StoredLine(*r) for r in conn.execute(sql, [*args, n])]
                 lines.reverse()
@@ -159,8 +166,11 @@ class SQLiteStore:
         limit: int = 10_000,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
-        return self._rows(*since_query(app, after_id, limit, source, dyno))
+        return self._rows(*since_query(app, after_id, limit, source, dyno, since, until))
 
     def since_snapshot(
         self,
@@ -169,10 +179,13 @@ class SQLiteStore:
         limit: int,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[list[StoredLine], int]:
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
-            query = since_query(app, after_id, limit, source, dyno)
+            query = since_query(app, after_id, limit, source, dyno, since, until)
             lines = [StoredLine(*r) for r in conn.execute(*query)]
         return lines, head
 
@@ -186,6 +199,8 @@ class SQLiteStore:
         source: str | None = None,
         dyno: str | None = None,
         q: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         limit = max(0, limit)
         if limit == 0:
@@ -194,8 +209,8 @@ class SQLiteStore:
         lo = after if after is not None else 0
         hi = before if before is not None else (1 << 62)
         if q:
-            return self._search(app, source, dyno, q, lo, hi, limit, forward)
-        where, args = line_filters(app, source, dyno)
+            return self._search(app, source, dyno, q, lo, hi, limit, forward, (since, until))
+        where, args = line_filters(app, source, dyno, since=since, until=until)
         sql = (
             f"select {LINE_COLS} from lines where {where} and id > ? and id < ?"
             f" order by id {'asc' if forward else 'desc'} limit ?"
@@ -213,10 +228,11 @@ class SQLiteStore:
         hi: int,
         limit: int,
         forward: bool,
+        span: tuple[int | None, int | None] = (None, None),
     ) -> list[StoredLine]:
         """`page` with `q`: the FTS index up to `fts_upto`, a LIKE scan of the lines after it."""
-        where, args = line_filters(app, source, dyno)
-        lwhere, largs = line_filters(app, source, dyno, "l.")
+        where, args = line_filters(app, source, dyno, since=span[0], until=span[1])
+        lwhere, largs = line_filters(app, source, dyno, "l.", *span)
         pattern = like_pattern(q)
         scan_sql = (
             f"select {LINE_COLS} from lines where {where} and id > ? and id < ?"
