@@ -34,6 +34,16 @@ tuilogs drains -a APP [--json] | drains:add URL -a APP | drains:remove URL|TOKEN
 Add --print (automatic when stdout is not a terminal) to print like `heroku logs`.
 """
 FIRST_SCREEN_LINES = 300  # an app's first screen from the router; history pages in behind it
+TIME_HELP = "RFC 3339, a local date-time (2026-11-01 12:00), -15m / -2h / -1d, or today"
+
+
+class _Count(argparse.Action):
+    """`-n N`, remembering that it was given (a time range prints every line in it unless
+    `-n` says otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.num_given = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,7 +67,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--num",
         type=int,
         default=100,
-        help="print mode: number of lines (default 100, 0 for all); apps: lines fetched",
+        action=_Count,
+        help="print mode: number of lines (default 100, 0 for all; with --since/--until: all"
+        " in the range); apps: lines fetched",
     )
     p.add_argument(
         "-s",
@@ -76,6 +88,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
+    p.add_argument("--since", help=f"only lines at or after this time: {TIME_HELP}")
+    p.add_argument("--until", help="only lines before this time (same forms)")
+    p.set_defaults(num_given=False)
     p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
     p.set_defaults(run=run)
 
@@ -99,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
         except QueryError as exc:
             print(f"tuilogs: {exc}", file=sys.stderr)
             return 2
+    try:
+        args.time_range = _time_range(args)
+    except ValueError as exc:
+        print(f"tuilogs: {exc}", file=sys.stderr)
+        return 2
     printing = args.print_mode or not sys.stdout.isatty()
     if args.app is None and target == "sample":
         target = str(sample_file())
@@ -110,6 +130,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"tuilogs: no such file, and not an app name: {target}", file=sys.stderr)
         return 2
     return _app(target, args, query, printing)
+
+
+def _time_range(args: argparse.Namespace):
+    """--since/--until as a TimeRange (None without them); ValueError saying what is wrong.
+    With a range and no `-n`, print mode prints every line in it."""
+    if not (args.since or args.until):
+        return None
+    from tuilogs.core.timerange import parse_range
+
+    rng = parse_range(args.since, args.until)
+    if not args.num_given:
+        args.num = 0
+    return rng
 
 
 def sample_file() -> Path:
@@ -130,7 +163,13 @@ def _print_file(target: str, args: argparse.Namespace, query) -> int:
     from tuilogs.cli.print_mode import run_print
 
     return run_print(
-        target, num=args.num, sources=args.source, dynos=args.dyno, tail=args.tail, query=query
+        target,
+        num=args.num,
+        sources=args.source,
+        dynos=args.dyno,
+        tail=args.tail,
+        query=query,
+        time_range=args.time_range,
     )
 
 
@@ -155,6 +194,8 @@ def _explore_file(target: str, args: argparse.Namespace, query) -> int:
             return [FileFollower(path, feed, buffer.origins, follow=not args.no_follow).start()]
 
         title, kind = path.name, "file"
+    if args.time_range is not None:
+        kind += f" · {args.time_range.describe()}"
     return run_explorer(start, title, kind, _options(args, query))
 
 
@@ -168,6 +209,7 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None):
         query=query,
         backend_reason=reason,
         app=app,
+        time_range=args.time_range,
     )
 
 
@@ -228,6 +270,12 @@ def _server_side(values: list[str]) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+def _server_range(args: argparse.Namespace) -> dict[str, int | None]:
+    """The time range as open_app takes it (it leaves it to the explorer against Heroku)."""
+    rng = args.time_range
+    return {} if rng is None else {"since": rng.since, "until": rng.until}
+
+
 def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
     from tuilogs.platform.errors import PlatformError
 
@@ -264,6 +312,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
         history=False,
         lines=args.num if args.num > 0 else 1500,
         follow=args.tail,
+        **_server_range(args),
     )
     tail = producers[0]
     return quiet_on_closed_pipe(
@@ -277,6 +326,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
             dynos=args.dyno,
             tail=args.tail,
             query=query,
+            time_range=args.time_range,
         )
     )
 
@@ -291,11 +341,24 @@ def _explore_app(backend, client, name: str, args: argparse.Namespace, query) ->
     first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
 
     def start(feed, buffer):
-        return open_app(client, name, feed, buffer.origins, dyno=dyno, source=source, lines=first)
+        return open_app(
+            client,
+            name,
+            feed,
+            buffer.origins,
+            dyno=dyno,
+            source=source,
+            lines=first,
+            **_server_range(args),
+        )
 
     kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
     server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
     if server:
         kind += f" · server-side {server}"
+    if args.time_range is not None:
+        # The router applies the range; Heroku's log sessions have none: the explorer does.
+        where = "server-side" if backend.kind != "heroku" else "filtered here (Heroku has none)"
+        kind += f" · {args.time_range.describe()} {where}"
     options = _options(args, query, backend.reason, FollowedApp(client, name))
     return run_explorer(start, name, kind, options)

@@ -21,6 +21,8 @@ from tuilogs.core.query import Query
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.status import State
+from tuilogs.core.timeline import Timeline
+from tuilogs.core.timerange import TimeRange
 
 # ANSI colours for print mode, by colour-rule name (the explorer takes its colours from CSS).
 SGR = {
@@ -179,11 +181,13 @@ def print_from(
     query: Query | None = None,
     color: bool | None = None,
     out: BinaryIO | None = None,
+    time_range: TimeRange | None = None,
 ) -> int:
     """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`.
 
     Any producer works (a file, a pipe, a live app); a producer that fails ends the command
-    with its message on stderr and exit status 1.
+    with its message on stderr and exit status 1. `time_range` keeps the lines in it (a
+    filter, whatever their order).
     """
     out = out or sys.stdout.buffer
     is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
@@ -201,7 +205,10 @@ def print_from(
                 break
             time.sleep(0.01)
         feed.drain(buffer)
+        timeline = Timeline(buffer)
         chosen = select(buffer, origin_filter, query, 0, len(buffer))
+        if time_range is not None:
+            chosen = timeline.select(time_range, chosen)
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
             return 0
@@ -211,7 +218,10 @@ def print_from(
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
-                printer.write(buffer, select(buffer, origin_filter, query, done, len(buffer)))
+                chosen = select(buffer, origin_filter, query, done, len(buffer))
+                if time_range is not None:
+                    chosen = timeline.select(time_range, chosen)
+                printer.write(buffer, chosen)
                 done = len(buffer)
             elif feed.status.state is State.ENDED and feed.empty():
                 return 0

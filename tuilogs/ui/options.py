@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tuilogs.core.query import Query
+    from tuilogs.core.timerange import TimeRange
     from tuilogs.platform.client import PlatformClient
 
 
@@ -27,3 +28,4 @@ class ExplorerOptions:
     query: Query | None = None  # parsed once, by the command line
     backend_reason: str = ""  # why this backend (Heroku, a running router, an embedded one)
     app: FollowedApp | None = None
+    time_range: TimeRange | None = None  # --since/--until (a filter; for routers also server-side)

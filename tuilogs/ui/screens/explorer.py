@@ -14,7 +14,7 @@ from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -38,7 +38,9 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
+from tuilogs.ui.timeline import TimelineController
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
+from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_lines import TIME_MODES
 from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
@@ -130,6 +132,24 @@ class ExplorerScreen(Screen):
             tooltip="The followed app's log drains",
         ),
         Command(
+            "H",
+            "toggle_histogram",
+            "Histogram",
+            show=False,
+            id="time.histogram",
+            title="Toggle histogram",
+            tooltip="Lines per time bucket, errors in red; Tab to it, ←→ to move through time",
+        ),
+        Command(
+            "ctrl+g",
+            "goto",
+            "Go to",
+            show=False,
+            id="time.goto",
+            title="Go to a line or a time",
+            tooltip="A line number, 50%, a time (12:30, 2026-11-01 12:30) or -15m from the cursor",
+        ),
+        Command(
             "escape",
             "clear_search",
             "Clear search",
@@ -150,6 +170,7 @@ class ExplorerScreen(Screen):
         self.kind = kind
         self.state = ExplorerState(buffer)
         self.search: SearchController  # made in compose, with the widgets it drives
+        self.timeline: TimelineController  # likewise
         self._log: LogView
         self._counts_dirty = True
         self._notes_seen = 0
@@ -164,10 +185,14 @@ class ExplorerScreen(Screen):
     def compose(self) -> ComposeResult:
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
         self._log, self.search = log, SearchController(self, self.state, log, bar)
+        strip = HistogramStrip(id="histogram")
+        self.timeline = TimelineController(self, self.state, log, strip, self.feed, self.options)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
-            yield log
+            with Vertical(id="logcolumn"):
+                yield strip
+                yield log
         yield bar
         yield StatusBar(id="statusbar")
         yield Footer()
@@ -183,7 +208,8 @@ class ExplorerScreen(Screen):
             self.state.filter.set("source", name, INCLUDE)
         for name in options.dynos:
             self.state.filter.set("dyno", name, INCLUDE)
-        if options.sources or options.dynos:
+        self.state.time_range = options.time_range
+        if options.sources or options.dynos or options.time_range:
             self.state.recompute()
         if options.query is not None:
             self.query_one(SearchBar).input.value = options.query.text
@@ -222,6 +248,7 @@ class ExplorerScreen(Screen):
         now = time.monotonic()
         self.lines_per_second = self.feed.lines_per_second()
         self.search.poll(now)
+        self.timeline.poll(now)
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
         if now - self._bars_at >= BARS_EVERY:
@@ -301,6 +328,7 @@ class ExplorerScreen(Screen):
             line = log.selected_line()
             at = state.hit_index(line) if line is not None and log.cursor is not None else 0
             find = (at, len(state.hits or ()))
+        position, at_time = self.timeline.position()
         return ViewInfo(
             following=log.following,
             pending=log.pending,
@@ -311,6 +339,8 @@ class ExplorerScreen(Screen):
             scanning=state.search_pending,
             wrap=log.wrap,
             time_mode=log.time_mode,
+            position=position,
+            at_time=at_time,
         )
 
     def _tell_failure(self, status: Status) -> None:
@@ -369,6 +399,22 @@ class ExplorerScreen(Screen):
             log.move_cursor_to(log.cursor)
         self._show_bars()
 
+    # -- time (ui/timeline.py) ------------------------------------------------------------
+
+    def action_toggle_histogram(self) -> None:
+        self.timeline.toggle()
+
+    def action_goto(self) -> None:
+        from tuilogs.ui.screens.goto import GotoScreen
+
+        self.app.push_screen(GotoScreen(self.timeline.goto))
+
+    def on_histogram_strip_jump(self, event: HistogramStrip.Jump) -> None:
+        self.timeline.jump_to_time(event.seconds)
+
+    def on_histogram_strip_left(self, event: HistogramStrip.Left) -> None:
+        self.log_view.focus()
+
     def on_open_line(self, event: OpenLine) -> None:
         from tuilogs.ui.screens.detail import DetailScreen  # imported on first use: faster start
 
@@ -424,10 +470,13 @@ class ExplorerScreen(Screen):
         """Every key of the explorer and the screens it opens, for the help screen."""
         from tuilogs.ui.screens.detail import DetailScreen
         from tuilogs.ui.screens.drains import DrainPanel
+        from tuilogs.ui.screens.goto import GotoScreen
 
         return [
             *entries(LogView, "log"),
             *entries(self, "app"),
+            *entries(HistogramStrip, "time"),
+            *entries(GotoScreen, "time"),
             *entries(SearchBar, "search"),
             *entries(FilterSidebar, "sidebar"),
             *entries(DetailScreen, "detail"),

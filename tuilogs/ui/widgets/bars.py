@@ -83,6 +83,8 @@ class ViewInfo:
     scanning: bool = False  # a search has lines left to scan
     wrap: bool = False
     time_mode: str = "received"
+    position: tuple[int, int] | None = None  # (line, of) while paused: where the reader is
+    at_time: str = ""  # the time of that line
 
 
 def status_text(info: ViewInfo) -> str:
@@ -96,6 +98,10 @@ def status_text(info: ViewInfo) -> str:
     parts.append(
         f"{total:,} lines" if info.shown == total else f"{info.shown:,} of {total:,} lines"
     )
+    if info.position is not None:
+        at, of = info.position
+        where = f"line {at:,}/{of:,} {at * 100 // of}%"
+        parts.append(f"{where} · {info.at_time}" if info.at_time else where)
     if info.filters:
         parts.append(f"filter: {info.filters}")
     if info.find is not None:
