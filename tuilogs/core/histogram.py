@@ -1,8 +1,8 @@
 """Lines per time bucket, errors stacked: the histogram strip's numbers, without a terminal.
 
-Buckets are one width, chosen from a ladder of round widths (1 s … 30 days) as the smallest
-that fits the span into the columns available, and start at a multiple of that width, so the
-axis reads `12:00 … 12:10`. Counting uses the per-block minima and maxima of a `Timeline`: a
+Buckets are one width, chosen from a ladder of round widths (1 s … 30 days, each at most twice
+the one before, so the bars fill at least half the columns) as the smallest that fits the span
+into the columns available, and start at a multiple of that width. Counting uses the per-block minima and maxima of a `Timeline`: a
 block of 1,024 lines that falls inside one bucket is counted with one bisect over the lines
 shown, and only the lines of blocks straddling a bucket edge are bucketed one by one (at C
 speed, `map`): at 5,000,000 lines that is a few hundred blocks, not five million lines.
@@ -24,10 +24,10 @@ from operator import add, floordiv, sub
 from tuilogs.core.timeline import BASE, BLOCK, NO_TIME, Timeline, to_stored
 
 STEPS = (
-    1, 2, 5, 10, 15, 30,
-    60, 120, 300, 600, 900, 1800,
-    3600, 7200, 10800, 21600, 43200,
-    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+    1, 2, 3, 5, 10, 15, 20, 30, 45,
+    60, 90, 120, 180, 300, 600, 900, 1200, 1800, 2700,
+    3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200,
+    86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 14 * 86400, 21 * 86400, 30 * 86400,
 )  # fmt: skip
 
 

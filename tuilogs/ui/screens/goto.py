@@ -30,6 +30,7 @@ class GotoScreen(ModalScreen[None]):
         width: 76; max-width: 95%; height: auto; border: round $accent; background: $surface;
         padding: 0 1;
     }
+    GotoScreen Label { width: 100%; }
     GotoScreen #goto-error { color: $error; }
     GotoScreen .dim { color: $text-muted; }
     """

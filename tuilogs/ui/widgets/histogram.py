@@ -193,7 +193,9 @@ class HistogramStrip(Widget, can_focus=True):
                 [Segment(self._axis(width).ljust(width)[:width], style("histogram--axis"))]
             )
         bar, trouble = style("histogram--bar"), style("histogram--trouble")
-        window_bg, cursor_bg = style("histogram--window"), style("histogram--cursor")
+        # The window and the cursor only tint the cells: the bars keep their own colours.
+        window_bg = Style(bgcolor=style("histogram--window").bgcolor)
+        cursor_bg = Style(bgcolor=style("histogram--cursor").bgcolor)
         hist, cw = self.histogram, self._width()
         lo_w, hi_w = self._window_buckets()
         segments = []
