@@ -95,6 +95,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+def attach_time_values(argv: list[str]) -> list[str]:
+    """`--since -15m` as `--since=-15m`: argparse takes a value starting with `-` for an
+    option, and a relative time always does."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in ("--since", "--until") and arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Open (or print) what the command line names; the exit status."""
     target = args.app or args.target

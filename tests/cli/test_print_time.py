@@ -1,0 +1,143 @@
+"""`--since`/`--until` in print mode (a subprocess, as a script runs it): files, pipes, an app
+on the router; every form of time; mistakes are one line and exit status 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kit.routerkit import post_batch, rec
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def tuilogs(*args, input=None, home=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEROKU_")}
+    env["TZ"] = "UTC"  # local date-times and `today` mean UTC here
+    if home is not None:
+        env.update(TUILOGS_HOME=str(home), HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "tuilogs", *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        env=env,
+        timeout=60,
+    )
+
+
+def line(when: datetime, message: str, dyno: str = "web.1") -> str:
+    return f"{when.isoformat(timespec='microseconds')} app[{dyno}]: {message}"
+
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+# Not in time order: web.2's clock runs 30 s behind.
+LINES = [
+    line(T0, "a"),
+    line(T0 - timedelta(seconds=30), "b", "web.2"),
+    line(T0 + timedelta(seconds=40), "c"),
+    line(T0 + timedelta(seconds=10), "d", "web.2"),
+    line(T0 + timedelta(seconds=90), "e"),
+    line(T0 + timedelta(seconds=60), "f", "web.2"),
+    "a raw line without a time",
+]
+
+
+def messages(out: str) -> list[str]:
+    return [row.rsplit(": ", 1)[-1] for row in out.splitlines()]
+
+
+@pytest.fixture
+def log(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text("\n".join(LINES) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--since", "2026-11-01T12:00:00Z"], ["a", "c", "d", "e", "f"]),
+        (["--until", "2026-11-01T12:00:00Z"], ["b"]),
+        (["--since", "2026-11-01 12:00:10", "--until", "2026-11-01 12:01:00"], ["c", "d"]),
+        (["--since", "2026-11-01T13:00:30+01:00"], ["c", "e", "f"]),
+        (["--since", "2026-11-01T12:00:00Z", "-n", "2"], ["e", "f"]),
+        (["--since", "2026-11-01T12:00:00Z", "-d", "web.2"], ["d", "f"]),
+        (["--since", "2026-11-01T12:00:00Z", "-q", "/[cde]$/"], ["c", "d", "e"]),
+    ],
+)
+def test_a_file(log, args, expected):
+    out = tuilogs(str(log), *args)
+    assert out.returncode == 0, out.stderr
+    assert messages(out.stdout) == expected
+
+
+def test_a_pipe(log):
+    out = tuilogs("-", "--until", "2026-11-01T12:00:30Z", input=log.read_text())
+    assert out.returncode == 0, out.stderr
+    assert messages(out.stdout) == ["a", "b", "d"]
+
+
+def test_relative_times_and_today(tmp_path):
+    path = tmp_path / "recent.log"
+    rows = [
+        line(NOW - timedelta(days=2), "two days ago"),
+        line(NOW - timedelta(minutes=20), "twenty minutes ago"),
+        line(NOW - timedelta(minutes=5), "five minutes ago"),
+        line(NOW - timedelta(seconds=30), "just now"),
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    assert messages(tuilogs(str(path), "--since", "-15m").stdout) == [
+        "five minutes ago",
+        "just now",
+    ]
+    assert messages(tuilogs(str(path), "--since", "-1h", "--until", "-1m").stdout) == [
+        "twenty minutes ago",
+        "five minutes ago",
+    ]
+    today = tuilogs(str(path), "--since", "today").stdout
+    midnight = NOW.replace(hour=0, minute=0, second=0)
+    assert messages(today) == [
+        m
+        for m, d in [
+            ("twenty minutes ago", 20 * 60),
+            ("five minutes ago", 300),
+            ("just now", 30),
+        ]
+        if NOW - timedelta(seconds=d) >= midnight
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--since", "soonish"], "tuilogs: not a time: 'soonish'"),
+        (["--until", "2026-02-30"], "tuilogs: not a date-time"),
+        (["--since", "-1h", "--until", "-2h"], "tuilogs: --since ("),
+    ],
+)
+def test_mistakes_are_one_line_and_status_2(log, args, says):
+    out = tuilogs(str(log), *args)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.startswith(says) and out.stderr.count("\n") == 1
+
+
+def test_an_app_on_the_router_is_filtered_by_the_router(make_router, tuilogs_home):
+    router = make_router(write_discovery_file=True)
+    records = [
+        rec("a", ts=LINES[0][:32]),
+        rec("b", "web.2", ts=LINES[1][:32]),
+        rec("c", ts=LINES[2][:32]),
+        rec("d", "web.2", ts=LINES[3][:32]),
+    ]
+    post_batch(router, "myapp", records)
+    out = tuilogs("myapp", "--print", "--since", "2026-11-01T12:00:00Z", home=tuilogs_home)
+    assert out.returncode == 0, out.stderr
+    assert messages(out.stdout) == ["a", "c", "d"]
+    out = tuilogs("myapp", "--print", "--until", "2026-11-01 12:00:05", home=tuilogs_home)
+    assert messages(out.stdout) == ["a", "b"]  # a local date-time (TZ=UTC here)
