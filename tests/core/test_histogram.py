@@ -178,3 +178,22 @@ def test_trouble_lines_in_bulk_agree_with_one_by_one():
     expected = [i for i, m in enumerate(messages) if is_trouble(m)] + [len(messages)]
     assert trouble_lines(data) == expected
     assert trouble_lines(b"") == []
+
+
+def test_router_lines_are_trouble_by_status_and_code_only():
+    lines = [
+        'at=info method=GET path="/error" status=200',  # a level word in a path: not trouble
+        "at=info method=GET path=/ status=503",
+        "at=error code=H12 desc=timeout status=503",
+        "level=error msg=boom",  # an app line
+    ]
+    data = "".join(f"{stamp(T0)} heroku[router]: {m}\n" for m in lines[:3])
+    data += f"{stamp(T0)} app[web.1]: {lines[3]}\n"
+    routers = [True, True, True, False]
+    assert trouble_lines(data.encode(), routers) == [1, 2, 3]
+    assert trouble_lines(data.encode(), [False] * 4) == [1, 2, 3]
+    # The router tells its level in `at=`, and says error only with a code: nothing else
+    # in a router line counts as a level.
+    forged = f"{stamp(T0)} heroku[router]: level=error msg=fake\n".encode()
+    assert trouble_lines(forged, [True]) == [] and not is_trouble("level=error", router=True)
+    assert trouble_lines(forged, [False]) == [0]

@@ -76,6 +76,10 @@ def log_file(tmp_path):
     return path
 
 
+def trouble(record) -> bool:
+    return is_trouble(record.message, router=record.dyno == "router")
+
+
 def strip(app) -> HistogramStrip:
     return app.screen.query_one(HistogramStrip)
 
@@ -111,7 +115,7 @@ class TestHistogramStrip:
             assert hist.total == LINES and hist.buckets <= bar.size.width
             assert bar.size.width == 120 - 28  # the log pane's width, beside the sidebar
             assert hist.step == 90  # two hours and a bit in at most 92 columns
-            troubles = [i for i in range(LINES) if is_trouble(app.buffer.record(i).message)]
+            troubles = [i for i in range(LINES) if trouble(app.buffer.record(i))]
             assert sum(hist.errors) == len(troubles)
             worst = max(range(hist.buckets), key=lambda b: hist.errors[b])
             assert 4200 <= hist.bucket_start(worst) - T0.timestamp() < 4500  # the incident
@@ -189,7 +193,7 @@ class TestHistogramStrip:
             bar = await show_histogram(pilot)
             await wait_for(pilot, lambda: bar.histogram.total == 2000)
             assert bar.note == ""
-            assert sum(bar.histogram.errors) == sum(is_trouble(r.message) for r in records)
+            assert sum(bar.histogram.errors) == sum(map(trouble, records))
             app.screen.state.filter.set("dyno", "router", INCLUDE)  # as the sidebar's "only"
             app.screen.post_message(FiltersChanged())
             routers = sum(r.dyno == "router" for r in records)

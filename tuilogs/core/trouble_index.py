@@ -60,9 +60,12 @@ class TroubleIndex:
 
     def scan(self, lo: int, hi: int) -> array:
         """Trouble lines in [lo, hi) (current numbering), read in chunks: a worker's job."""
+        buffer = self.buffer
+        routers = bytes(o.source == "heroku" and o.dyno == "router" for o in buffer.origins.origins)
         found = array("I")
-        for first, _last, _base, data in self.buffer.chunks(lo, hi):
-            found.extend(first + i for i in trouble_lines(data))
+        for first, last, _base, data in buffer.chunks(lo, hi):
+            flags = list(map(routers.__getitem__, buffer.keys[first:last]))
+            found.extend(first + i for i in trouble_lines(data, flags))
         return found
 
     def add(self, lo: int, hi: int, found: array, epoch: int) -> bool:

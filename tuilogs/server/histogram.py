@@ -91,7 +91,8 @@ class _Tally:
             times = [t // self.grain if t != NO_TIME else NO_TIME for t in times]
         ids = [self.origin(r.source, r.dyno) for r in rows]
         self.lines.update(zip(ids, times, strict=True))
-        trouble = trouble_lines(data)
+        routers = [r.source == "heroku" and r.dyno == "router" for r in rows]
+        trouble = trouble_lines(data, routers)
         self.errors.update((ids[i], times[i]) for i in trouble)
         self.upto = rows[-1].id
         if len(self.lines) > MAX_KEYS and self.grain == 1:

@@ -157,7 +157,7 @@ def reference(records, start: int, step: int, buckets: int):
         key = (r.source, r.dyno)
         lines.setdefault(key, [0] * buckets)[b] += 1
         errors.setdefault(key, [0] * buckets)
-        if is_trouble(r.message):
+        if is_trouble(r.message, router=(r.source, r.dyno) == ("heroku", "router")):
             errors[key][b] += 1
     return lines, errors
 
