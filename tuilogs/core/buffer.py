@@ -213,6 +213,11 @@ class LogBuffer:
             pos = stop
         return b"".join(parts) if len(parts) != 1 else parts[0]
 
+    def read_bytes(self, start: int, end: int) -> bytes:
+        """Bytes of the global range [start, end), whether indexed as lines yet or not (a
+        file's head is sampled for the histogram while it is being indexed)."""
+        return self._read(start, end)
+
     def raw(self, i: int) -> bytes:
         """Line i's bytes without its LF."""
         data = self._read(self.bounds[i], self.bounds[i + 1])

@@ -31,11 +31,13 @@ class TroubleIndex:
         self._ids = array("q")  # stable names of trouble lines, ascending
         self._lo = self._hi = 0  # stable names scanned: [lo, hi)
         self._cache: tuple[int, int, array] | None = None
+        self.version = 0  # bumped by every change: what a reader's cache depends on
 
     def _check_reset(self) -> None:
         if self.buffer.resets != self._resets:  # the file was truncated: nothing holds
             self._resets = self.buffer.resets
             self._ids, self._lo, self._hi, self._cache = array("q"), 0, 0, None
+            self.version += 1
 
     def todo(self) -> tuple[int, int] | None:
         """The next range of lines to scan (current numbering): new lines first, then older
@@ -86,6 +88,7 @@ class TroubleIndex:
         else:
             return False
         self._cache = None
+        self.version += 1
         return True
 
     def lines(self) -> array:

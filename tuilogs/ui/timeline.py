@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from tuilogs.core.buffer import Origin
 from tuilogs.core.histogram import Histogram, combine, histogram_of
 from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.sample import Share, estimate, sample_head
 from tuilogs.core.status import State
 from tuilogs.core.timeline import to_seconds
 from tuilogs.core.timerange import TimeError, format_local, parse_time
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from tuilogs.platform.models import LogHistogram
 
 RECOUNT_EVERY = 0.25  # while lines arrive (a filter change recounts at once)
+RECOUNT_SCANNING = 1.0  # while trouble lines are still being found: each recount costs them
 ROUTER_EVERY = 10.0  # the router's numbers, while the app is live (at least; see _fetch)
 LINE_RE = re.compile(r"\d[\d,_]*")
 PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -66,6 +68,7 @@ class TimelineController:
         self._router_answer: tuple[int, LogHistogram] | None = None  # (width, answer)
         self._fetched_at = 0.0
         self._fetch_cost = 0.0
+        self._sample: tuple[int, list[Share]] | None = None  # (head's end, its samples)
 
     # -- the strip ------------------------------------------------------------------------
 
@@ -96,7 +99,8 @@ class TimelineController:
         key = self._key(width)
         if key != self._counted_key and not self._counting:
             changed = self._counted_key is None or key[:2] != self._counted_key[:2]
-            if urgent or changed or now - self._counted_at >= RECOUNT_EVERY:
+            every = RECOUNT_EVERY if self.trouble.complete else RECOUNT_SCANNING
+            if urgent or changed or now - self._counted_at >= every:
                 self._count(key, width)
 
     def _key(self, width: int) -> tuple:
@@ -109,7 +113,7 @@ class TimelineController:
             len(state.buffer),
             state.buffer.epoch,
             len(state.hits or ()) if state.mode == FIND else -1,
-            len(self.trouble.lines()),
+            self.trouble.version,
             self._router_answer is not None and self._router_answer[1].last_id,
         )
 
@@ -146,14 +150,34 @@ class TimelineController:
         errors = self.trouble.lines()
         known = self.trouble.complete
         timeline, span = self.state.timeline, self._span()
+        head = self._head_to_sample(what, routable)
 
         def work() -> None:
+            if head is not None:
+                self._answer(self._show, self._estimate(head, lines, errors, width), key)
+                return
             hist = histogram_of(timeline, lines, errors, width, what=what, note=note, span=span)
             if hist is not None and not known:
                 hist = Histogram(hist.start, hist.step, hist.lines, hist.errors, False, what, note)
             self._answer(self._show, hist, key)
 
         self._run(work, "histogram")
+
+    def _head_to_sample(self, what: str, routable: bool) -> int | None:
+        """Where a file's head ends while it is still being indexed (core/sample.py), when
+        what is counted can be estimated from samples (no search); else None."""
+        buffer = self.state.buffer
+        if not self.feed.head_pending or what != "lines" or not routable or not len(buffer):
+            return None
+        return buffer.bounds[0]
+
+    def _estimate(self, head: int, lines: array | None, errors: array, width: int):
+        """On the worker: the head sampled once, then the estimate (core/sample.py)."""
+        state = self.state
+        if self._sample is None or self._sample[0] != head:
+            self._sample = (head, sample_head(state.buffer.read_bytes, head, state.buffer.origins))
+        shown = state.filter.mask(state.buffer.origins.origins) if state.filter.active else None
+        return estimate(self._sample[1], state.timeline, lines, errors, width, shown)
 
     def _span(self) -> tuple[int, int] | None:
         """The axis: the time range asked for, where it is bounded; else the lines' span."""
