@@ -240,8 +240,9 @@ class HistogramStrip(Widget, can_focus=True):
         else:
             errors = f"{sum(hist.errors):,} errors" if hist.errors_known else "errors…"
             middle = f"{hist.total:,} {hist.what} · {errors} · {_duration(hist.step)} a bar"
-            if self.note:
-                middle += f" · {self.note}"
+            note = hist.note or self.note  # what the numbers cover, first: it matters most
+            if note:
+                middle = f"{note} · {middle}"
         room = width - len(first) - len(last) - 4
         if room < 8:
             return f" {first} {middle}"[:width]
