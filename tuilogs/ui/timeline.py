@@ -17,6 +17,8 @@ import time
 from array import array
 from typing import TYPE_CHECKING
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.worker import get_current_worker
 
 from tuilogs.core.buffer import Origin
@@ -28,7 +30,7 @@ from tuilogs.core.timeline import to_seconds
 from tuilogs.core.timerange import TimeError, format_local, parse_time
 from tuilogs.core.trouble_index import TroubleIndex
 from tuilogs.core.view import FIND, ExplorerState
-from tuilogs.platform.errors import PlatformError
+from tuilogs.ui.keys import Command
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_view import LogView
@@ -42,6 +44,26 @@ RECOUNT_EVERY = 0.25  # while lines arrive (a filter change recounts at once)
 RECOUNT_SCANNING = 1.0  # while trouble lines are still being found: each recount costs them
 ROUTER_EVERY = 10.0  # the router's numbers, while the app is live (at least; see _fetch)
 LINE_RE = re.compile(r"\d[\d,_]*")
+TIME_BINDINGS = [
+    Command(
+        "H",
+        "toggle_histogram",
+        "Histogram",
+        show=False,
+        id="time.histogram",
+        title="Toggle histogram",
+        tooltip="Lines per time bucket, errors in red; Tab to it, ←→ to move through time",
+    ),
+    Command(
+        "ctrl+g",
+        "goto",
+        "Go to",
+        show=False,
+        id="time.goto",
+        title="Go to a line or a time",
+        tooltip="A line number, 50%, a time (12:30, 2026-11-01 12:30) or -15m from the cursor",
+    ),
+]
 PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
@@ -243,6 +265,8 @@ class TimelineController:
         self._fetched_at = time.monotonic()
 
         def work() -> None:
+            from tuilogs.platform.errors import PlatformError  # httpx: not at start-up
+
             began = time.monotonic()
             try:
                 answer = client.log_histogram(
@@ -320,6 +344,28 @@ class TimelineController:
             return None, ""
         pos = log.cursor if log.cursor is not None else min(int(log.scroll_offset.y), n - 1)
         return (pos + 1, n), time_text(state, state.line_at(pos), log.time_mode)
+
+
+class LogColumn(Vertical):
+    """The log pane with the histogram strip above it: moving along the strip moves the pane."""
+
+    def __init__(
+        self, strip: HistogramStrip, log: LogView, timeline: TimelineController, *, id: str
+    ) -> None:
+        super().__init__(id=id)
+        self._strip, self._pane, self._timeline = strip, log, timeline  # (`log`: Textual's)
+
+    def compose(self) -> ComposeResult:
+        yield self._strip
+        yield self._pane
+
+    def on_histogram_strip_jump(self, event: HistogramStrip.Jump) -> None:
+        event.stop()
+        self._timeline.jump_to_time(event.seconds)
+
+    def on_histogram_strip_left(self, event: HistogramStrip.Left) -> None:
+        event.stop()
+        self._pane.focus()
 
 
 def time_text(state: ExplorerState, line: int, mode: str) -> str:

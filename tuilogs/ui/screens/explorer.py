@@ -14,7 +14,7 @@ from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -38,7 +38,7 @@ from tuilogs.ui.messages import (
 )
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.timeline import TimelineController
+from tuilogs.ui.timeline import TIME_BINDINGS, LogColumn, TimelineController
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_lines import TIME_MODES
@@ -131,24 +131,7 @@ class ExplorerScreen(Screen):
             title="Log drains",
             tooltip="The followed app's log drains",
         ),
-        Command(
-            "H",
-            "toggle_histogram",
-            "Histogram",
-            show=False,
-            id="time.histogram",
-            title="Toggle histogram",
-            tooltip="Lines per time bucket, errors in red; Tab to it, ←→ to move through time",
-        ),
-        Command(
-            "ctrl+g",
-            "goto",
-            "Go to",
-            show=False,
-            id="time.goto",
-            title="Go to a line or a time",
-            tooltip="A line number, 50%, a time (12:30, 2026-11-01 12:30) or -15m from the cursor",
-        ),
+        *TIME_BINDINGS,  # the histogram strip and the go-to prompt (ui/timeline.py)
         Command(
             "escape",
             "clear_search",
@@ -190,9 +173,7 @@ class ExplorerScreen(Screen):
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
-            with Vertical(id="logcolumn"):
-                yield strip
-                yield log
+            yield LogColumn(strip, log, self.timeline, id="logcolumn")
         yield bar
         yield StatusBar(id="statusbar")
         yield Footer()
@@ -399,8 +380,6 @@ class ExplorerScreen(Screen):
             log.move_cursor_to(log.cursor)
         self._show_bars()
 
-    # -- time (ui/timeline.py) ------------------------------------------------------------
-
     def action_toggle_histogram(self) -> None:
         self.timeline.toggle()
 
@@ -408,12 +387,6 @@ class ExplorerScreen(Screen):
         from tuilogs.ui.screens.goto import GotoScreen
 
         self.app.push_screen(GotoScreen(self.timeline.goto))
-
-    def on_histogram_strip_jump(self, event: HistogramStrip.Jump) -> None:
-        self.timeline.jump_to_time(event.seconds)
-
-    def on_histogram_strip_left(self, event: HistogramStrip.Left) -> None:
-        self.log_view.focus()
 
     def on_open_line(self, event: OpenLine) -> None:
         from tuilogs.ui.screens.detail import DetailScreen  # imported on first use: faster start
