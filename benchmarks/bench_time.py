@@ -8,13 +8,13 @@ screen (median of three launches), the histogram shown after opening (tuilogs: `
 the first screen is up, until the strip's axis shows its counts; then until it counts every
 line with its errors; lnav: `i`, until its histogram view shows), go-to a time (tuilogs:
 Ctrl+G; lnav: `:goto`; from Enter until the first line at or after it is on screen) and the
-peak RSS of the whole session. TZ=UTC for both, so a time means the same to each.
+peak RSS of the whole session. TZ=UTC for both, so a time means the same to each, and no
+PYTHONPATH, so the tuilogs measured is the one installed from this tree.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import sys
@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_explorer import first_screens, last_line_token, make_file, tuitime  # noqa: E402
 from benchenv import spread, tuilogs_bin  # noqa: E402
 
-os.environ["TZ"] = "UTC"
+# A tmux session runs in the environment of the tmux *server*, which whoever started it
+# first left there (a PYTHONPATH naming another tree, no TZ): each command says its own.
+CLEAN = "env -u PYTHONPATH TZ=UTC"
 
 
 def goto_target(path: Path) -> tuple[str, str]:
@@ -75,7 +77,7 @@ def run_tuilogs(cmd: str, path: Path, last: str, target: str, landing: str, tota
 def run_lnav(path: Path, last: str, target: str, landing: str) -> dict:
     q = re.escape
     r = tuitime(
-        f"lnav {path}",
+        f"{CLEAN} lnav {path}",
         f"wait:{q(last)}",
         "keys:i",
         r"wait:\d+ normal\s+\d+ errors",
@@ -110,15 +112,17 @@ def main() -> None:
         path = make_file(lines)
         last = last_line_token(path)
         target, landing = goto_target(path)
-        total = f"{sum(1 for _ in open(path, 'rb')):,}"
+        with open(path, "rb") as f:
+            total = f"{sum(1 for _ in f):,}"
         print(f"file: {path} ({path.stat().st_size / 1e6:.0f} MB), go-to {target} → {landing!r}")
         for name in ("tuilogs", "lnav"):
             if a.only and name not in a.only:
                 continue
             cmd = tuilogs if name == "tuilogs" else "lnav"
-            if not shutil.which(cmd.split()[0]):
+            if not shutil.which(cmd):
                 print(f"{name}: not installed, skipped")
                 continue
+            cmd = f"{CLEAN} {cmd}"
             if name == "tuilogs":
                 row = run_tuilogs(cmd, path, last, target, landing, total)
             else:

@@ -170,9 +170,9 @@ class LogBuffer:
                 return 0
             # In place (one realloc and memmove each): a million-line buffer is not copied
             # once per history page, and peak memory stays flat while history pages in.
-            head = array("Q", [batch.start])
-            head.extend(batch.ends)
-            self.bounds[0:1] = head  # the old first bound is the new lines' last end
+            # No copy of the new bounds either (a file's head: 40 MB at 5,000,000 lines).
+            self.bounds[0:1] = batch.ends  # the old first bound is the new lines' last end
+            self.bounds.insert(0, batch.start)
             self.keys[0:0] = batch.keys
             self.times[0:0] = times
             self._records.clear()
