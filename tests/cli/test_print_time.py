@@ -141,3 +141,19 @@ def test_an_app_on_the_router_is_filtered_by_the_router(make_router, tuilogs_hom
     assert messages(out.stdout) == ["a", "c", "d"]
     out = tuilogs("myapp", "--print", "--until", "2026-11-01 12:00:05", home=tuilogs_home)
     assert messages(out.stdout) == ["a", "b"]  # a local date-time (TZ=UTC here)
+
+
+def test_parsing_since_until_and_the_lines_printed():
+    from tuilogs.cli.explore import _time_range
+    from tuilogs.cli.main import parse
+
+    args = parse(["app.log", "--since", "-15m", "--until=-1m"])
+    assert (args.since, args.until, args.num, args.num_given) == ("-15m", "-1m", 100, False)
+    rng = _time_range(args)
+    assert rng is not None and rng.until - rng.since == 14 * 60
+    assert args.num == 0  # a range prints every line in it…
+    args = parse(["app.log", "-n", "5", "--since", "today"])
+    _time_range(args)
+    assert args.num == 5  # … unless -n says otherwise
+    args = parse(["-n", "5", "app.log"])
+    assert _time_range(args) is None and args.num == 5

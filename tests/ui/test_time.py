@@ -319,3 +319,19 @@ def test_snapshot_goto_prompt(snap_compare, log_file):
         await pilot.pause(0.1)
 
     assert snap_compare(_app(log_file), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_in_the_palette_and_the_help(log_file):
+    from tuilogs.ui.commands import offered
+    from tuilogs.ui.keys import by_area
+
+    app = make_app(log_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, LINES)
+        titles = {entry.title for entry, _ in offered(app.screen)}
+        assert {"Toggle histogram", "Go to a line or a time"} <= titles
+        rows = by_area(app.screen.key_entries())["time"]
+        labels = {row.label: row.help for row in rows}
+        assert labels["H"].startswith("Lines per time bucket")
+        assert labels["Ctrl+G"].startswith("A line number")
+        assert labels["← h"] == "The bucket before" and "Home" in labels

@@ -22,7 +22,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 _UNITS = {
     "s": 1,
@@ -210,9 +210,3 @@ def parse_range(
         )
     return TimeRange(lo, hi)
 
-
-def local_midnight(seconds: float, tz: tzinfo | None = None) -> int:
-    """The start of the local day holding `seconds` (for day-aligned histogram buckets)."""
-    wall = _wall(seconds, tz)
-    midnight = datetime.combine(date(wall.year, wall.month, wall.day), datetime.min.time())
-    return math.floor(_instant(midnight, tz))
