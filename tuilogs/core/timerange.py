@@ -209,4 +209,3 @@ def parse_range(
             f"--since ({format_local(lo, tz)}) must come before --until ({format_local(hi, tz)})"
         )
     return TimeRange(lo, hi)
-

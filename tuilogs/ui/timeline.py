@@ -114,8 +114,8 @@ class TimelineController:
             return
         self.strip.window = self.window()
         from_router = self.router is not None and self._what()[2]
-        if not from_router and not self._scanning and (todo := self.trouble.todo()):
-            self._start_trouble(*todo)
+        if not from_router and not self._scanning and self.trouble.todo() is not None:
+            self._start_trouble()
         if self.router is not None and self._router_due(now, width):
             self._fetch(width)
         key = self._key(width)
@@ -233,19 +233,39 @@ class TimelineController:
 
     # -- trouble --------------------------------------------------------------------------
 
-    def _start_trouble(self, lo: int, hi: int) -> None:
+    def _start_trouble(self) -> None:
+        """Find trouble lines, slice after slice, on one worker until every line is known.
+
+        The slices are handed over on the UI thread (`call_from_thread`, which waits), so the
+        next one starts at once rather than at the next tick: at 5,000,000 lines that is a
+        hundred slices, and a tick's wait each would add seconds."""
         self._scanning = True
-        index, epoch = self.trouble, self.state.buffer.epoch
+        index, call = self.trouble, self.screen.app.call_from_thread
+
+        def next_slice() -> tuple[int, int, int] | None:
+            todo = index.todo() if self.shown else None
+            if todo is None:
+                self._scanning = False
+                return None
+            return (*todo, self.state.buffer.epoch)
+
+        def ended() -> None:
+            self._scanning = False
 
         def work() -> None:
-            found = index.scan(lo, hi)
-            self._answer(self._scanned, lo, hi, found, epoch)
+            worker = get_current_worker()
+            try:
+                while not worker.is_cancelled and (todo := call(next_slice)) is not None:
+                    lo, hi, epoch = todo
+                    found = index.scan(lo, hi)
+                    if worker.is_cancelled:
+                        return
+                    call(index.add, lo, hi, found, epoch)
+            finally:
+                if not worker.is_cancelled:
+                    call(ended)  # also after a failure (which the screen reports)
 
         self._run(work, "trouble")
-
-    def _scanned(self, lo: int, hi: int, found: array, epoch: int) -> None:
-        self._scanning = False
-        self.trouble.add(lo, hi, found, epoch)
 
     # -- the router's numbers -------------------------------------------------------------
 
