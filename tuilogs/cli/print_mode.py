@@ -145,6 +145,19 @@ def select(
     return array("I", range(lo, hi))
 
 
+def select_in(
+    timeline: Timeline,
+    time_range: TimeRange | None,
+    origin_filter: OriginFilter,
+    query: Query | None,
+    lo: int,
+    hi: int,
+) -> array:
+    """`select`, then only the lines in `time_range` (None: every line)."""
+    lines = select(timeline.buffer, origin_filter, query, lo, hi)
+    return lines if time_range is None else timeline.select(time_range, lines)
+
+
 def run_print(target: str, *, tail: bool = False, **options) -> int:
     """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
 
@@ -206,9 +219,7 @@ def print_from(
             time.sleep(0.01)
         feed.drain(buffer)
         timeline = Timeline(buffer)
-        chosen = select(buffer, origin_filter, query, 0, len(buffer))
-        if time_range is not None:
-            chosen = timeline.select(time_range, chosen)
+        chosen = select_in(timeline, time_range, origin_filter, query, 0, len(buffer))
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
             return 0
@@ -218,9 +229,7 @@ def print_from(
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
-                chosen = select(buffer, origin_filter, query, done, len(buffer))
-                if time_range is not None:
-                    chosen = timeline.select(time_range, chosen)
+                chosen = select_in(timeline, time_range, origin_filter, query, done, len(buffer))
                 printer.write(buffer, chosen)
                 done = len(buffer)
             elif feed.status.state is State.ENDED and feed.empty():

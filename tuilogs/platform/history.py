@@ -45,7 +45,8 @@ class HistoryLoader(Producer):
     loader takes the lines strictly before it, `page` at a time, newest page first, and
     prepends each page, until the beginning or `max_lines`. It never touches `feed.status`
     (the tail owns that) but keeps `feed.history` up to date; `note` says what happened, `done`
-    is set at the end. `since`/`until` (epoch seconds) narrow it to a time range.
+    is set at the end. `span` (since, until: epoch seconds, None: unbounded) narrows it to a
+    time range.
     """
 
     def __init__(
@@ -62,8 +63,7 @@ class HistoryLoader(Producer):
         page: int = 5_000,
         max_lines: int | None = None,
         retries: int = 3,
-        since: int | None = None,
-        until: int | None = None,
+        span: tuple[int | None, int | None] = (None, None),
     ) -> None:
         super().__init__(feed, origins)
         self.client = client
@@ -75,7 +75,7 @@ class HistoryLoader(Producer):
         self.page = max(1, min(PAGE_MAX, page))
         self.max_lines = max_lines
         self.retries = retries
-        self.since, self.until = since, until
+        self.since, self.until = span
         self.loaded = 0
         self.note = ""
         self.error = ""

@@ -50,7 +50,7 @@ class LiveTail(Producer):
     marker: it counts as written when `lines` lines came or the stream was quiet for
     `first_screen_grace` seconds. `follow=False` is `heroku logs` without `-t`: the first
     screen, then state "ended". `since`/`until` (epoch seconds) are the router's time range,
-    applied by the server in ids mode; Heroku has none (the explorer filters those lines).
+    applied by the server in ids mode; Heroku has none (window mode: the explorer filters).
     """
 
     def __init__(
@@ -340,8 +340,6 @@ def open_app(
     history: bool = True,
     lines: int = 1500,
     max_history: int | None = None,
-    since: int | None = None,
-    until: int | None = None,
     **tail_options: object,
 ) -> list[Producer]:
     """Start a LiveTail and a HistoryLoader for `app`; returns them, started.
@@ -349,11 +347,9 @@ def open_app(
     Live lines go to a Spool at LIVE_BASE and history to a HistorySpool in front of it, so the
     buffer shows the stored history followed by the live tail. Nothing here blocks: both
     producers do their network work on their own threads. Against Heroku the loader finds
-    nothing to load and ends quietly (`note`). `since`/`until` are the router's time range
-    (ignored by Heroku, which has none). `tail_options` go to LiveTail (`resume`, `backoff`,
-    ...).
+    nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`resume`,
+    `backoff`, `since`/`until`, ...); the loader keeps to the tail's time range.
     """
-    spool = Spool(feed, origins, base=LIVE_BASE)
     tail = LiveTail(
         client,
         app,
@@ -362,9 +358,7 @@ def open_app(
         dyno=dyno,
         source=source,
         lines=lines,
-        spool=spool,
-        since=since if client.kind != "heroku" else None,
-        until=until if client.kind != "heroku" else None,
+        spool=Spool(feed, origins, base=LIVE_BASE),
         **tail_options,  # type: ignore[arg-type]
     )
     producers: list[Producer] = [tail]
@@ -389,8 +383,7 @@ def open_app(
             source=source,
             dyno=dyno,
             max_lines=max_history,
-            since=since,
-            until=until,
+            span=(tail.since, tail.until),
         )
         producers.append(loader)
     for producer in producers:
