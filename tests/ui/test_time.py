@@ -147,6 +147,17 @@ class TestHistogramStrip:
             )
             assert 0 < len(state.hits) < LINES
 
+    async def test_few_buckets_still_fill_the_strip_at_80x24(self, log_file):
+        app = make_app(log_file)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot, LINES)
+            bar = await show_histogram(pilot)
+            width, buckets = bar.size.width, bar.histogram.buckets
+            assert buckets < width < 2 * buckets  # one column each would leave a gap
+            bars = bar.render_line(1).text
+            assert len(bars) == width and bars[-1] != " "  # the last bucket at the right edge
+            assert [bar.bucket_at(x) for x in (0, width - 1)] == [0, buckets - 1]
+
     async def test_moving_along_it_jumps_the_pane(self, log_file):
         app = make_app(log_file)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -167,7 +178,7 @@ class TestHistogramStrip:
             assert all(seconds_of(app, i) < target for i in range(line))  # first in buffer order
             window = bar.window
             assert window[0] <= seconds_of(app, line) <= window[1]
-            await pilot.click(HistogramStrip, offset=(bar._width() * 40, 0))
+            await pilot.click(HistogramStrip, offset=(bar._edges()[40], 0))
             await pilot.pause()
             assert bar.selected == 40
             assert seconds_of(app, cursor_line(app)) >= bar.histogram.bucket_start(40)

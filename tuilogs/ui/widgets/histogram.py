@@ -3,13 +3,14 @@ window on screen marked; moving along it (keys, a click) asks the screen to jump
 
 Three rows: two of bars (sixteen heights with the eighth blocks `▁…█`) and an axis (the first
 and last times, what is counted, or the bucket under the cursor while the strip has the
-focus). A bucket takes one column, or a few when there are few buckets, so the bars fill the
-width. It renders what it is given (`histogram`, `window`, `note`): the numbers are the
+focus). A bucket takes one column, or a few when there are few buckets (shared as evenly as
+whole columns allow), so the bars fill the width. It renders what it is given (`histogram`, `window`, `note`): the numbers are the
 screen's business (ui/timeline.py).
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -124,19 +125,23 @@ class HistogramStrip(Widget, can_focus=True):
 
     # -- geometry -----------------------------------------------------------------------
 
-    def _width(self) -> int:
-        """Columns per bucket: the bars fill the strip when there are few buckets."""
-        hist = self.histogram
-        if hist is None or not hist.buckets:
-            return 1
-        return max(1, self.size.width // hist.buckets)
+    def _edges(self) -> list[int]:
+        """Where each bucket's bar starts, and the last one ends: the buckets share the width
+        as evenly as whole columns allow, so few buckets still fill the strip."""
+        hist, width = self.histogram, self.size.width
+        n = hist.buckets if hist is not None else 0
+        if n == 0 or width <= n:
+            return list(range(n + 1))
+        return [i * width // n for i in range(n + 1)]
 
     def bucket_at(self, x: int) -> int | None:
         hist = self.histogram
         if hist is None or not hist.buckets:
             return None
-        bucket = x // self._width()
-        return bucket if bucket < hist.buckets else None
+        edges = self._edges()
+        if x >= edges[-1]:
+            return None
+        return bisect.bisect_right(edges, x) - 1
 
     def columns(self) -> list[Column]:
         """Bar heights in sixteenths of the tallest bucket (at least one for any line)."""
@@ -196,7 +201,7 @@ class HistogramStrip(Widget, can_focus=True):
         # The window and the cursor only tint the cells: the bars keep their own colours.
         window_bg = Style(bgcolor=style("histogram--window").bgcolor)
         cursor_bg = Style(bgcolor=style("histogram--cursor").bgcolor)
-        hist, cw = self.histogram, self._width()
+        edges = self._edges()
         lo_w, hi_w = self._window_buckets()
         segments = []
         floor = (ROWS - 1 - y) * 8  # sixteenths below this row
@@ -213,8 +218,9 @@ class HistogramStrip(Widget, can_focus=True):
                 look = look + cursor_bg
             elif lo_w <= column.bucket <= hi_w:
                 look = look + window_bg
-            segments.append(Segment(char * cw, look))
-        used = cw * (hist.buckets if hist is not None else 0)
+            cells = edges[column.bucket + 1] - edges[column.bucket]
+            segments.append(Segment(char * cells, look))
+        used = edges[-1] if edges else 0
         if used < width:
             segments.append(Segment(" " * (width - used), bar))
         return Strip(segments, width)
