@@ -70,7 +70,6 @@ class TestWhatTheBarsSay:
         info = ViewInfo(following=True, pending=0, shown=619, total=619)
         assert status_text(info) == " ● following │ 619 lines │ nowrap │ time: received"
 
-
     def test_status_line_narrow_keeps_the_position_and_its_time(self):
         info = ViewInfo(
             following=False,
