@@ -2,6 +2,7 @@
 """Time benchmark: tuilogs side by side with lnav, driven in tmux at 120x40, in one run.
 
     python benchmarks/bench_time.py [--lines 5000000 --lines 1000000] [--only tuilogs]
+    python benchmarks/bench_time.py --file /tmp/g5m.log    # a file genlogs.py already made
 
 For each file made by ../shared/tools/genlogs.py (reused from bench_explorer.py): the first
 screen (median of three launches), the histogram shown after opening (tuilogs: `H` as soon as
@@ -103,17 +104,18 @@ def run_lnav(path: Path, last: str, target: str, landing: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, action="append")
+    ap.add_argument("--file", type=Path, action="append", help="a genlogs.py file to use")
     ap.add_argument("--only", action="append")
     a = ap.parse_args()
-    sizes = a.lines or [5_000_000, 1_000_000]
+    files = a.file or [make_file(n) for n in a.lines or [5_000_000, 1_000_000]]
     tuilogs = tuilogs_bin() if not a.only or "tuilogs" in a.only else "tuilogs"
     rows = []
-    for lines in sizes:
-        path = make_file(lines)
+    for path in files:
         last = last_line_token(path)
         target, landing = goto_target(path)
         with open(path, "rb") as f:
-            total = f"{sum(1 for _ in f):,}"
+            lines = sum(1 for _ in f)
+        total = f"{lines:,}"
         print(f"file: {path} ({path.stat().st_size / 1e6:.0f} MB), go-to {target} → {landing!r}")
         for name in ("tuilogs", "lnav"):
             if a.only and name not in a.only:
