@@ -162,22 +162,30 @@ class LogBuffer:
             self._owners.append(batch.owner)
         if batch.note:
             self.notes.append(batch.note)
+        n = len(batch.ends)
+        if n:
+            self.longest = max(
+                self.longest, max(map(sub, batch.ends, chain((batch.start,), batch.ends)))
+            )
         times = batch.times
-        if len(times) != len(batch.ends):  # a producer that reads no times: columns stay aligned
-            times = array("i", [NO_TIME]) * len(batch.ends)
+        if len(times) != n:  # a producer that reads no times: columns stay aligned
+            times = array("i", [NO_TIME]) * n
         if batch.kind == "prepend":
-            if not len(batch.ends):
+            if not n:
                 return 0
-            # In place (one realloc and memmove each): a million-line buffer is not copied
-            # once per history page, and peak memory stays flat while history pages in.
-            # No copy of the new bounds either (a file's head: 40 MB at 5,000,000 lines).
-            self.bounds[0:1] = batch.ends  # the old first bound is the new lines' last end
-            self.bounds.insert(0, batch.start)
-            self.keys[0:0] = batch.keys
-            self.times[0:0] = times
+            if n > len(self.keys) and _same_types((batch.ends, batch.keys, times), self):
+                self._adopt(batch, times)
+            else:
+                # In place (one realloc and memmove each): a million-line buffer is not
+                # copied once per history page, and peak memory stays flat while history
+                # pages in.
+                self.bounds[0:1] = batch.ends  # the old first bound is the new lines' last end
+                self.bounds.insert(0, batch.start)
+                self.keys[0:0] = batch.keys
+                self.times[0:0] = times
             self._records.clear()
             self.epoch += 1
-            self.prepended += len(batch.ends)
+            self.prepended += n
         else:
             if batch.kind == "append" and len(self.keys) == 0 and batch.start != self.bounds[0]:
                 self.bounds[0] = batch.start
@@ -185,11 +193,21 @@ class LogBuffer:
             self.keys.extend(batch.keys)
             self.times.extend(times)
         self.counts.update(batch.counts)
-        if len(batch.ends):
-            self.longest = max(
-                self.longest, max(map(sub, batch.ends, chain((batch.start,), batch.ends)))
-            )
-        return len(batch.ends)
+        return n
+
+    def _adopt(self, batch: Batch, times: array) -> None:
+        """A prepend bigger than the buffer (a file's head in front of its tail): the batch's
+        columns become the buffer's, with the few lines there appended to them. Copying 5,000,000
+        lines into the buffer's columns instead would hold both copies at once (70 MB more at
+        the peak); growing the batch's columns is a realloc, which moves big blocks without
+        copying them."""
+        ends = batch.ends
+        ends.extend(self.bounds[1:])  # the old first bound is the new lines' last end
+        ends.insert(0, batch.start)
+        batch.keys.extend(self.keys)
+        times.extend(self.times)
+        self.bounds, self.keys, self.times = ends, batch.keys, times
+        batch.ends, batch.keys, batch.times = array("Q"), array("H"), array("i")
 
     # -- readers ------------------------------------------------------------------------------
 
@@ -263,3 +281,9 @@ class LogBuffer:
         """The line holding global byte `offset`."""
         hi = len(self.keys) if hi is None else hi
         return bisect.bisect_right(self.bounds, offset, lo, hi + 1) - 1
+
+
+def _same_types(columns: tuple[array, array, array], buffer: LogBuffer) -> bool:
+    """Whether a batch's columns can become the buffer's (the same array types)."""
+    mine = (buffer.bounds, buffer.keys, buffer.times)
+    return all(a.typecode == b.typecode for a, b in zip(columns, mine, strict=True))

@@ -5,7 +5,7 @@ file's shape sooner. So, while the head is indexed, `SAMPLES` windows spread ove
 are read (each line's time, origin and trouble, as for indexed lines). Window k stands for
 its share of the head, bytes [k·S, (k+1)·S): about S/B times its lines (B: the bytes of its
 whole lines), spread evenly over the time from its first line to the next window's (log lines
-are written in about the order of their times). ~8 MB read and ~50 ms of work whatever the
+are written in about the order of their times). ~4 MB read and ~60 ms of work whatever the
 file's size; replaced by the exact counts as soon as the head is indexed. The strip says it
 is an estimate.
 """
@@ -24,7 +24,7 @@ from tuilogs.core.timeline import BASE, NO_TIME, Timeline, line_times
 from tuilogs.core.trouble import trouble_lines
 
 SAMPLES = 128
-WINDOW = 64 << 10
+WINDOW = 32 << 10  # 64 KB: twice the work (0.46 s against 0.22 s on a loaded machine), 0.1% closer
 
 
 @dataclass(frozen=True)
