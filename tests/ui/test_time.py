@@ -20,6 +20,7 @@ from tuilogs.ui.app import TuilogsApp
 from tuilogs.ui.messages import FiltersChanged
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.goto import GotoScreen
+from tuilogs.ui.screens.help import HelpScreen
 from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_view import LogView
 
@@ -346,3 +347,12 @@ async def test_in_the_palette_and_the_help(log_file):
         assert labels["H"].startswith("Lines per time bucket")
         assert labels["Ctrl+G"].startswith("A line number")
         assert labels["← h"] == "The bucket before" and "Home" in labels
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        shown = [str(area.render()) for area in app.screen.query(".help-area")]
+        # Every area with keys is on the screen (an area left out of the help's columns
+        # used to vanish from it): the time keys among them.
+        assert len(shown) == len(app.screen.rows)
+        (time_area,) = [text for text in shown if text.startswith("Time")]
+        assert "Ctrl+G" in time_area and "H" in time_area.split()
+        assert "A line number" in time_area and "Lines per time bucket" in time_area

@@ -52,7 +52,7 @@ TIME_BINDINGS = [
         show=False,
         id="time.histogram",
         title="Toggle histogram",
-        tooltip="Lines per time bucket, errors in red; Tab to it, ←→ to move through time",
+        tooltip="Lines per time bucket, errors in red; Shift+Tab to it, ←→ through time",
     ),
     Command(
         "ctrl+g",

@@ -16,7 +16,7 @@ from textual.widgets import Markdown, Static
 
 from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
 
-COLUMNS = (("log", "search"), ("sidebar", "detail", "drains", "app"))
+COLUMNS = (("log", "search", "time"), ("sidebar", "detail", "drains", "app"))
 KEY_WIDTH = 14
 NARROW = 100  # columns below which the two columns of keys become one
 
