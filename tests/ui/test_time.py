@@ -5,12 +5,14 @@ it, an app's numbers from the router), the go-to prompt, the position in the sta
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tuilogs.core.filters import INCLUDE
+from tuilogs.core.ingest.producers import FileFollower
 from tuilogs.core.record import parse_line
 from tuilogs.core.timeline import to_seconds
 from tuilogs.core.timerange import TimeRange
@@ -147,6 +149,35 @@ class TestHistogramStrip:
                 ),
             )
             assert 0 < len(state.hits) < LINES
+
+    async def test_a_big_files_head_is_sampled_ahead_and_estimated_until_indexed(self, log_file):
+        release = threading.Event()
+
+        class HeldHead(FileFollower):
+            """Indexes the head only when the test says so: the head stays pending."""
+
+            def _index_head(self, fd: int, stop: int) -> None:
+                release.wait(30)
+                super()._index_head(fd, stop)
+
+        def start(feed, buffer):
+            return [HeldHead(log_file, feed, buffer.origins, follow=False, tail_bytes=4096).start()]
+
+        app = TuilogsApp(start, log_file.name, "file")
+        async with app.run_test(size=(120, 40)) as pilot:
+            timeline = app.screen.timeline
+            # Sampled once the first screen is painted, before anyone asks for the strip.
+            await wait_for(pilot, lambda: timeline._sample is not None)
+            assert app.feed.head_pending and strip(app).histogram is None
+            await pilot.press("H")
+            bar = strip(app)
+            await wait_for(pilot, lambda: bar.histogram is not None)
+            assert bar.histogram.note.startswith("estimate")
+            assert abs(bar.histogram.total - LINES) < LINES * 0.1
+            release.set()
+            await loaded(pilot, LINES)
+            await wait_for(pilot, lambda: bar.histogram is not None and not bar.histogram.note)
+            assert bar.histogram.total == LINES
 
     async def test_few_buckets_still_fill_the_strip_at_80x24(self, log_file):
         app = make_app(log_file)

@@ -84,7 +84,7 @@ class TimelineController:
         self.trouble = TroubleIndex(state.buffer)
         app = options.app
         self.router = app if app is not None and app.client.kind == "local" else None
-        self._counting = self._scanning = self._fetching = False
+        self._counting = self._scanning = self._fetching = self._sampling = False
         self._counted_key: tuple | None = None
         self._counted_at = 0.0
         self._router_answer: tuple[int, LogHistogram] | None = None  # (width, answer)
@@ -107,6 +107,7 @@ class TimelineController:
 
     def poll(self, now: float, urgent: bool = False) -> None:
         """Each tick: the window on screen, then whatever work is due."""
+        self._sample_ahead()
         if not self.shown:
             return
         width = self.strip.size.width
@@ -119,7 +120,7 @@ class TimelineController:
         if self.router is not None and self._router_due(now, width):
             self._fetch(width)
         key = self._key(width)
-        if key != self._counted_key and not self._counting:
+        if key != self._counted_key and not self._counting and not self._sampling:
             changed = self._counted_key is None or key[:2] != self._counted_key[:2]
             every = RECOUNT_EVERY if self.trouble.complete else RECOUNT_SCANNING
             if urgent or changed or now - self._counted_at >= every:
@@ -192,6 +193,31 @@ class TimelineController:
         if not self.feed.head_pending or what != "lines" or not routable or not len(buffer):
             return None
         return buffer.bounds[0]
+
+    def _sample_ahead(self) -> None:
+        """Once a big file's first screen is painted, its head is sampled on a worker (~60 ms,
+        once) whether or not the strip is shown: the strip then shows as soon as it is asked
+        for, instead of after the sampling, slowed by the indexing it competes with."""
+        feed, buffer = self.feed, self.state.buffer
+        if self._sampling or self._sample is not None or not feed.head_pending:
+            return
+        if not feed.painted.is_set() or not len(buffer):
+            return
+        head, self._sampling = buffer.bounds[0], True
+
+        def work() -> None:
+            shares = None
+            try:
+                shares = sample_head(buffer.read_bytes, head, buffer.origins)
+            finally:  # a failure (which the screen reports) leaves the sampling to the strip
+                self._answer(self._sampled, head, shares)
+
+        self._run(work, "sample")
+
+    def _sampled(self, head: int, shares: list[Share] | None) -> None:
+        self._sampling = False
+        self._sample = (head, shares) if shares is not None else (-1, [])
+        self.poll(time.monotonic(), urgent=True)
 
     def _estimate(self, head: int, lines: array | None, errors: array, width: int):
         """On the worker: the head sampled once, then the estimate (core/sample.py)."""
