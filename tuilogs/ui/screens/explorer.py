@@ -43,8 +43,10 @@ from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
 from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries, warm_stats
+from tuilogs.ui.timeline import TIME_BINDINGS, LogColumn, TimelineController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
+from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_lines import TIME_MODES
 from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
@@ -138,6 +140,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             tooltip="The followed app's log drains",
         ),
         STATS_COMMAND,
+        *TIME_BINDINGS,  # the histogram strip and the go-to prompt (ui/timeline.py)
         Command(
             "escape",
             "clear_search",
@@ -160,6 +163,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         self.kind = kind
         self.state = ExplorerState(buffer)
         self.search: SearchController  # made in compose, with the widgets it drives
+        self.timeline: TimelineController  # likewise
         self._log: LogView
         self._counts_dirty = True
         self._notes_seen = 0
@@ -176,10 +180,12 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
         indexing = lambda: self.feed.head_pending  # noqa: E731
         self._log, self.search = log, SearchController(self, self.state, log, bar, indexing)
+        strip = HistogramStrip(id="histogram")
+        self.timeline = TimelineController(self, self.state, log, strip, self.feed, self.options)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
-            yield log
+            yield LogColumn(strip, log, self.timeline, id="logcolumn")
         yield bar
         yield StatusBar(id="statusbar")
         yield Footer()
@@ -195,7 +201,8 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             self.state.filter.set("source", name, INCLUDE)
         for name in options.dynos:
             self.state.filter.set("dyno", name, INCLUDE)
-        if options.sources or options.dynos:
+        self.state.time_range = options.time_range
+        if options.sources or options.dynos or options.time_range:
             self.state.recompute()
         if options.query is not None:
             self.search.filter_by(options.query)
@@ -234,6 +241,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         now = time.monotonic()
         self.lines_per_second = self.feed.lines_per_second()
         self.search.poll(now)
+        self.timeline.poll(now)
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
         self._check_sources()
@@ -320,6 +328,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             line = log.selected_line()
             at = state.hit_index(line) if line is not None and log.cursor is not None else 0
             find = (at, len(state.hits or ()))
+        position, at_time = self.timeline.position()
         return ViewInfo(
             following=log.following,
             pending=log.pending,
@@ -330,6 +339,8 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             scanning=state.search_pending,
             wrap=log.wrap,
             time_mode=log.time_mode,
+            position=position,
+            at_time=at_time,
         )
 
     def _tell_failure(self, status: Status) -> None:
@@ -402,6 +413,14 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         log.show_cursor()
         self._show_bars()
 
+    def action_toggle_histogram(self) -> None:
+        self.timeline.toggle()
+
+    def action_goto(self) -> None:
+        from tuilogs.ui.screens.goto import GotoScreen
+
+        self.app.push_screen(GotoScreen(self.timeline.goto))
+
     def on_open_line(self, event: OpenLine) -> None:
         self.open_detail(event.line)
 
@@ -460,12 +479,15 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         from tuilogs.ui.screens.builds import BuildsPanel
         from tuilogs.ui.screens.detail import DetailScreen
         from tuilogs.ui.screens.drains import DrainPanel
+        from tuilogs.ui.screens.goto import GotoScreen
         from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
 
         return [
             *entries(LogView, "log"),
             *entries(self, "app"),
             *entries(SavedSearchesPanel, "saved"),
+            *entries(HistogramStrip, "time"),
+            *entries(GotoScreen, "time"),
             *entries(SearchBar, "search"),
             *entries(FilterSidebar, "sidebar"),
             *entries(DetailScreen, "detail"),
