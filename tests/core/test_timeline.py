@@ -1,4 +1,5 @@
-"""Per-line times in the buffer, the range filter over them, and go-to on non-monotonic input."""
+"""Per-line times in the buffer (one column, `core/ingest/times.py`), the router's whole seconds
+(`core/stamp_seconds.py`) agreeing with them, the range filter, and go-to on non-monotonic input."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import datetime, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tuilogs.core import stamp_seconds
 from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
+from tuilogs.core.ingest.times import NO_TIME, LineTimes
 from tuilogs.core.record import parse_timestamp
-from tuilogs.core.timeline import BLOCK, NO_TIME, Timeline, line_times, to_seconds, to_stored
+from tuilogs.core.timeline import BLOCK, Timeline, to_seconds, to_stored
 from tuilogs.core.timerange import TimeRange
 
 from kit.files import load
@@ -23,8 +26,23 @@ def stamp(seconds: int, frac: str = ".000001", zone: str = "+00:00") -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S") + frac + zone
 
 
+def line_times(lines: list[bytes]) -> array:
+    return LineTimes().of_lines(lines)
+
+
+def router_seconds(lines: list[bytes]) -> list[int | None]:
+    """What the router's stores count with: whole epoch seconds (None: no time)."""
+    return [
+        None if t == stamp_seconds.NO_TIME else t + stamp_seconds.BASE
+        for t in stamp_seconds.line_times(lines)
+    ]
+
+
 def seconds_of(lines: list[bytes]) -> list[int | None]:
-    return [to_seconds(t) for t in line_times(lines)]
+    """The buffer's column in whole seconds; the router's parser must agree with it."""
+    seconds = [to_seconds(t) for t in line_times(lines)]
+    assert router_seconds(lines) == seconds
+    return seconds
 
 
 def test_logplex_lines_read_at_c_speed_agree_with_the_parser():
@@ -52,13 +70,14 @@ def test_every_shape_and_zone_agrees_with_parse_timestamp():
 def test_lines_without_a_time():
     lines = [b"plain text", b"", b"2026-13-01T12:00:00Z app[web.1]: month 13", b"Traceback"]
     assert line_times(lines).tolist() == [NO_TIME] * 4
+    assert router_seconds(lines) == [None] * 4
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
         st.tuples(
-            st.integers(0, 3 * 10**9),
+            st.integers(86_400, 3 * 10**9),  # the column's 0 is NO_TIME: logs after 1970
             st.sampled_from(["", ".1", ".123", ".123456", ".123456789"]),
             st.sampled_from(["Z", "+00:00", "-07:00", "+05:30", "+0100", "-0930"]),
         ),
@@ -69,9 +88,9 @@ def test_lines_without_a_time():
 def test_bulk_times_match_the_record_parser(parts):
     texts = [stamp(s, frac, zone) for s, frac, zone in parts]
     lines = [f"{t} heroku[router]: at=info".encode() for t in texts]
-    for text, got in zip(texts, line_times(lines), strict=True):
+    for text, got in zip(texts, seconds_of(lines), strict=True):
         when = parse_timestamp(text)
-        assert to_seconds(got) == to_seconds(to_stored(when.timestamp()))
+        assert got == to_seconds(to_stored(when.timestamp()))
 
 
 def test_the_buffer_keeps_times_aligned_through_prepends(tmp_path):
@@ -87,7 +106,7 @@ def test_the_buffer_keeps_times_aligned_through_prepends(tmp_path):
 def test_a_batch_without_times_is_padded():
     buffer = LogBuffer()
     batch = parse_block(b"2026-11-01T12:00:00Z app[web.1]: a\n", 0, OriginTable())
-    batch.times = array("i")
+    batch.times = None
     buffer.apply(batch)
     assert buffer.times.tolist() == [NO_TIME]
 
@@ -154,8 +173,8 @@ def test_goto_skips_lines_without_time_and_crosses_blocks():
 def test_the_timeline_follows_appends_and_renumbering():
     buffer = buffer_with([T0 + i for i in range(10)])
     timeline = Timeline(buffer)
-    assert timeline.span() == (to_stored(T0), to_stored(T0 + 9))
+    assert tuple(map(to_seconds, timeline.span())) == (T0, T0 + 9)
     more = f"{stamp(T0 + 50)} app[web.1]: later\n".encode()
     buffer.apply(parse_block(more, buffer.end, buffer.origins))
-    assert timeline.span() == (to_stored(T0), to_stored(T0 + 50))
+    assert tuple(map(to_seconds, timeline.span())) == (T0, T0 + 50)
     assert timeline.first_at_or_after(T0 + 20) == 10

@@ -1,5 +1,6 @@
 """`since`/`until` on log-lines and log sessions, and the log-histogram extension, against the
-real router: non-monotonic timestamps, every offset form, and counts against a reference."""
+real router on either store (SQLite, PostgreSQL): non-monotonic timestamps, every offset form,
+and counts against a reference."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tuilogs.core.record import parse_timestamp
 from tuilogs.core.trouble import is_trouble
 
 from kit.routerkit import post_batch, rec
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
 

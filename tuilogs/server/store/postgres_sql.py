@@ -213,9 +213,11 @@ def dyno_clause(dyno: str, col: str = "dyno") -> tuple[str, list]:
 
 
 # RFC 3339 as the SQLite store reads it (`Z`, `±HH:MM` or `±HHMM`, any fraction), its fields
-# in range: text that does not fit is in no bounded range instead of failing the query.
+# in range: text that does not fit is in no bounded range instead of failing the query. The
+# day is checked against its month before the cast (CASE evaluates in order): `02-30` would
+# fail it.
 _RFC3339 = (
-    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     "([.][0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})$"
 )
 
@@ -223,9 +225,11 @@ _RFC3339 = (
 def ts_seconds(col: str = "ts") -> str:
     """SQL for a stored timestamp in whole seconds since the epoch (NULL when unreadable): the
     floor, as the SQLite store and the explorer's time column count (`core/timeline.py`)."""
+    month = f"make_date(substr({col}, 1, 4)::int, substr({col}, 6, 2)::int, 1)"
+    last_day = f"extract(day from {month} + interval '1 month' - interval '1 day')"
     return (
-        f"(case when {col} ~ '{_RFC3339}'"
-        f" then floor(extract(epoch from {col}::timestamptz))::bigint end)"
+        f"(case when {col} ~ '{_RFC3339}' then case when substr({col}, 9, 2)::int <= {last_day}"
+        f" then floor(extract(epoch from {col}::timestamptz))::bigint end end)"
     )
 
 

@@ -116,9 +116,11 @@ def ts_seconds(col: str = "ts") -> str:
     SQLite reads RFC 3339 with `Z` or `±HH:MM` and any fraction; `±HHMM` is rewritten to
     `±HH:MM` first. `%s` truncates, which is the floor for any time after 1970: the same whole
     seconds as the explorer's time column (`core/stamp_seconds.py`)."""
+    # SQLite rolls `2026-02-30` over into March; the explorer reads no time there, nor here.
     return (
-        f"coalesce(cast(strftime('%s', {col}) as integer), cast(strftime('%s',"
-        f" substr({col}, 1, length({col}) - 2) || ':' || substr({col}, -2)) as integer))"
+        f"(case when date(substr({col}, 1, 10), '+0 days') = substr({col}, 1, 10) then"
+        f" coalesce(cast(strftime('%s', {col}) as integer), cast(strftime('%s',"
+        f" substr({col}, 1, length({col}) - 2) || ':' || substr({col}, -2)) as integer)) end)"
     )
 
 

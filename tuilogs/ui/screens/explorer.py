@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gc
 import time
-from datetime import datetime
-from pathlib import Path
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -20,7 +18,6 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.buffer import LogBuffer
-from tuilogs.core.export import export_lines
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
@@ -29,7 +26,7 @@ from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
 from tuilogs.ui.context import CONTEXT_BINDINGS, ContextCommands
 from tuilogs.ui.keyorder import run_bindings_now
-from tuilogs.ui.keys import Command, KeyEntry, entries
+from tuilogs.ui.keys import Command, KeyEntry
 from tuilogs.ui.messages import (
     DataArrived,
     FiltersChanged,
@@ -42,7 +39,7 @@ from tuilogs.ui.messages import (
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries, warm_stats
+from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, warm_stats
 from tuilogs.ui.timeline import TIME_BINDINGS, LogColumn, TimelineController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
@@ -476,26 +473,9 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
 
     def key_entries(self) -> list[KeyEntry]:
         """Every key of the explorer and the screens it opens, for the help screen."""
-        from tuilogs.ui.screens.builds import BuildsPanel
-        from tuilogs.ui.screens.detail import DetailScreen
-        from tuilogs.ui.screens.drains import DrainPanel
-        from tuilogs.ui.screens.goto import GotoScreen
-        from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
+        from tuilogs.ui.key_list import explorer_keys
 
-        return [
-            *entries(LogView, "log"),
-            *entries(self, "app"),
-            *entries(SavedSearchesPanel, "saved"),
-            *entries(HistogramStrip, "time"),
-            *entries(GotoScreen, "time"),
-            *entries(SearchBar, "search"),
-            *entries(FilterSidebar, "sidebar"),
-            *entries(DetailScreen, "detail"),
-            *entries(DrainPanel, "drains"),
-            *entries(BuildsPanel, "builds"),
-            *stats_entries(),
-            *entries(self.app, "app"),
-        ]
+        return explorer_keys(self)
 
     def action_help(self) -> None:
         from tuilogs.ui.screens.help import HelpScreen
@@ -511,17 +491,6 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             self.notify("Line copied to the clipboard")
 
     def action_export(self) -> None:
-        from tuilogs.ui.screens.export import ExportScreen
+        from tuilogs.ui.screens.export import export_view
 
-        default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
-
-        def write(path: Path, redaction) -> int:  # the rules the dialog's switch asks for
-            return export_lines(self.buffer, self.state.visible, path, redaction)
-
-        def done(written: tuple[Path, int] | None) -> None:
-            if written is not None:
-                path, count = written
-                tell(self, f"Exported {count:,} lines to {path}")
-
-        dialog = ExportScreen(default, len(self.state), write, self.options.redaction)
-        self.app.push_screen(dialog, done)
+        export_view(self)
