@@ -126,6 +126,7 @@ class BuildOutputScreen(ExplorerScreen):
         log = self.log_view
         top = max(pos - log.scrollable_content_region.height // 2, 0)
         log.scroll_to(y=top, animate=False, immediate=True)
+        log.refresh()  # painted at the new place even when the offset was already set by then
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
