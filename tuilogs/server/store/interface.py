@@ -22,8 +22,8 @@ line-reading methods to the lines whose timestamp, truncated to whole seconds, l
 `±HHMM`, any fraction) is in no bounded range. A range is a filter over the app's lines in id
 order, never a cut at the first line outside it: timestamps are not monotonic across dynos.
 The ids promises above hold with a range as without (a tail with a range still continues
-after the head id without gap or duplicate among the lines in range). Scanning is fine (the
-SQLite store evaluates the time per row); an index on the time is an optimisation.
+after the head id without gap or duplicate among the lines in range). Scanning is fine (both
+stores evaluate the time per row); an index on the time is an optimisation.
 
 All methods block: the router calls them from worker threads, never on the event loop.
 """
