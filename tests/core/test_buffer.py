@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PipeReader
+from tuilogs.core.ingest.times import LineTimes
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.status import State
 
@@ -38,6 +39,36 @@ def test_tail_is_shown_first_and_head_prepended(tmp_path):
     assert buffer.counts[buffer.origins.id_for("app", "web.1")] == sum(
         1 for i in range(5000) if i % 3 == 1
     )
+
+
+def test_a_head_bigger_than_the_tail_becomes_the_buffer_without_a_copy(tmp_path):
+    lines = [
+        f"2026-01-01T00:00:{i % 60:02}+00:00 app[web.{i % 3}]: line {i}".encode()
+        for i in range(900)
+    ]
+    data = b"\n".join(lines) + b"\n"
+    cut = data.index(b"\n", len(data) - 500) + 1
+    path = tmp_path / "app.log"
+    path.write_bytes(data)
+    buffer = LogBuffer()
+    fd = os.open(path, os.O_RDONLY)
+    buffer.add_segment(0, 0, fd)
+    buffer.apply(parse_block(data[cut:], cut, buffer.origins))
+    head = parse_block(data[:cut], 0, buffer.origins)
+    head.kind = "prepend"
+    columns = (head.ends, head.keys, head.times)
+    assert buffer.apply(head) == data[:cut].count(b"\n")
+    # The head's columns are the buffer's now (two copies of 5,000,000 lines' columns at
+    # once were the peak of memory), the tail's lines appended to them.
+    assert (buffer.bounds, buffer.keys, buffer.times) == columns
+    assert all(
+        a is b for a, b in zip((buffer.bounds, buffer.keys, buffer.times), columns, strict=True)
+    )
+    assert lines_of(buffer) == lines
+    assert list(buffer.times) == list(LineTimes().of_lines(lines))
+    assert buffer.longest == max(len(line) + 1 for line in lines)
+    assert buffer.epoch == 1 and buffer.prepended == len(lines) - len(data[cut:].splitlines())
+    os.close(fd)
 
 
 def test_last_line_without_newline_is_kept(tmp_path):

@@ -74,6 +74,31 @@ class TestWhatTheBarsSay:
         info = ViewInfo(following=True, pending=0, shown=619, total=619)
         assert status_text(info) == " ● following │ 619 lines │ nowrap │ time: received"
 
+    def test_status_line_narrow_keeps_the_position_and_its_time(self):
+        info = ViewInfo(
+            following=False,
+            pending=0,
+            shown=2_860,
+            total=205_402,
+            filters="status>=500",
+            position=(1_752, 2_860),
+            at_time="2026-11-01 13:10:13",
+        )
+        full = (
+            " ⏸ paused — End to follow │ 2,860 of 205,402 lines │ line 1,752/2,860 61%"
+            " · 2026-11-01 13:10:13 │ filter: status>=500 │ nowrap │ time: received"
+        )
+        assert status_text(info) == status_text(info, len(full)) == full
+        settings_gone = (
+            " ⏸ paused — End to follow │ 2,860 of 205,402 lines │ line 1,752/2,860 61%"
+            " · 2026-11-01 13:10:13 │ filter: status>=500"
+        )
+        assert status_text(info, len(settings_gone)) == settings_gone
+        assert status_text(info, 80) == (
+            " ⏸ paused │ 2,860 of 205,402 lines │ line 1,752/2,860 61% · 13:10:13"
+            " │ filter: status>=500"
+        )
+
 
 class BarsApp(App[None]):
     """The two bars alone, given data as the explorer gives it."""

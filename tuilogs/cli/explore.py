@@ -38,6 +38,16 @@ tuilogs drains -a APP [--json] | drains:add URL -a APP | drains:remove URL|TOKEN
 Add --print (automatic when stdout is not a terminal) to print like `heroku logs`.
 """
 FIRST_SCREEN_LINES = 300  # an app's first screen from the router; history pages in behind it
+TIME_HELP = "RFC 3339, a local date-time (2026-11-01 12:00), -15m / -2h / -1d, or today"
+
+
+class _Count(argparse.Action):
+    """`-n N`, remembering that it was given (a time range prints every line in it unless
+    `-n` says otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.num_given = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -66,7 +76,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--num",
         type=int,
         default=100,
-        help="print mode: number of lines (default 100, 0 for all); apps: lines fetched",
+        action=_Count,
+        help="print mode: number of lines (default 100, 0 for all; with --since/--until: all"
+        " in the range); apps: lines fetched",
     )
     p.add_argument(
         "-s",
@@ -110,8 +122,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="apps: how long to wait for the API to connect or answer (default 30)",
     )
+    p.add_argument("--since", help=f"only lines at or after this time: {TIME_HELP}")
+    p.add_argument("--until", help="only lines before this time (same forms)")
+    p.set_defaults(num_given=False)
     p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
     p.set_defaults(run=run)
+
+
+def attach_time_values(argv: list[str]) -> list[str]:
+    """`--since -15m` as `--since=-15m`: argparse takes a value starting with `-` for an
+    option, and a relative time always does."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in ("--since", "--until") and arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,6 +169,11 @@ def run(args: argparse.Namespace) -> int:
         except RedactionConfigError as exc:
             print(f"tuilogs: {exc}", file=sys.stderr)
             return 2
+    try:
+        args.time_range = _time_range(args)
+    except ValueError as exc:
+        print(f"tuilogs: {exc}", file=sys.stderr)
+        return 2
     printing = args.print_mode or not sys.stdout.isatty()
     if args.build is not None:  # one app's build: `-a APP` or the one target, never a file
         several = len(targets) > 1 or (args.app is not None and targets)
@@ -170,6 +202,19 @@ def run(args: argparse.Namespace) -> int:
     return _app(target, args, query, printing)
 
 
+def _time_range(args: argparse.Namespace):
+    """--since/--until as a TimeRange (None without them); ValueError saying what is wrong.
+    With a range and no `-n`, print mode prints every line in it."""
+    if not (args.since or args.until):
+        return None
+    from tuilogs.core.timerange import parse_range
+
+    rng = parse_range(args.since, args.until)
+    if not args.num_given:
+        args.num = 0
+    return rng
+
+
 def sample_file() -> Path:
     """A realistic sample (made once, in the user cache) so a newcomer sees tuilogs at once."""
     from tuilogs.core.locations import cache_dir
@@ -195,6 +240,7 @@ def _print_file(target: str, args: argparse.Namespace, query) -> int:
         tail=args.tail,
         query=query,
         redaction=args.redaction,
+        time_range=args.time_range,
     )
 
 
@@ -224,6 +270,8 @@ def _explore_file(target: str, args: argparse.Namespace, query, notes=()) -> int
 
         packed = compression_of(path)
         title, kind = path.name, f"{packed} file, read once" if packed else "file"
+    if args.time_range is not None:
+        kind += f" · {args.time_range.describe()}"
     return run_explorer(start, title, kind, _options(args, query))
 
 
@@ -239,6 +287,7 @@ def _options(args: argparse.Namespace, query, reason: str = "", app=None, build=
         app=app,
         build=build,
         redaction=args.redaction,
+        time_range=args.time_range,
     )
 
 
@@ -300,6 +349,12 @@ def _server_side(values: list[str]) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+def _server_range(args: argparse.Namespace) -> dict[str, int | None]:
+    """The time range as open_app takes it (it leaves it to the explorer against Heroku)."""
+    rng = args.time_range
+    return {} if rng is None else {"since": rng.since, "until": rng.until}
+
+
 def _app(name: str, args: argparse.Namespace, query, printing: bool) -> int:
     from tuilogs.platform.errors import PlatformError
 
@@ -345,6 +400,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
         max_history=fetch.max_history,
         follow=args.tail,
         retry_first=False,  # a script gets the reason and a status, never a hang
+        **_server_range(args),
     )
     tail, *history = producers
     return quiet_on_closed_pipe(
@@ -359,6 +415,7 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
             tail=args.tail,
             query=query,
             redaction=args.redaction,
+            time_range=args.time_range,
         )
     )
 
@@ -373,11 +430,24 @@ def _explore_app(backend, client, name: str, args: argparse.Namespace, query, bu
     first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
 
     def start(feed, buffer):
-        return open_app(client, name, feed, buffer.origins, dyno=dyno, source=source, lines=first)
+        return open_app(
+            client,
+            name,
+            feed,
+            buffer.origins,
+            dyno=dyno,
+            source=source,
+            lines=first,
+            **_server_range(args),
+        )
 
     kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
     server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
     if server:
         kind += f" · server-side {server}"
+    if args.time_range is not None:
+        # The router applies the range; Heroku's log sessions have none: the explorer does.
+        where = "server-side" if backend.kind != "heroku" else "filtered here (Heroku has none)"
+        kind += f" · {args.time_range.describe()} {where}"
     options = _options(args, query, backend.reason, FollowedApp(client, name), build)
     return run_explorer(start, name, kind, options)

@@ -169,6 +169,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """Parse a command line (without the program name); raises UsageError or exits as
     argparse does (`--help`, bad usage)."""
     argv = with_command(argv)
+    if argv[0] == EXPLORE:
+        from .explore import attach_time_values
+
+        argv = attach_time_values(argv)
     args, extra = build_parser(only=argv[0]).parse_known_args(argv)
     if extra:  # reported by the command's own parser, in its own words
         args.parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -28,6 +28,8 @@ from tuilogs.core.redact import Redactor
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.source_names import unknown_sources_note
 from tuilogs.core.status import State
+from tuilogs.core.timeline import Timeline
+from tuilogs.core.timerange import TimeRange
 
 # ANSI colours for print mode, by colour-rule name (the explorer takes its colours from CSS).
 SGR = {
@@ -157,6 +159,19 @@ def select(
     return array("I", range(lo, hi))
 
 
+def select_in(
+    timeline: Timeline,
+    time_range: TimeRange | None,
+    origin_filter: OriginFilter,
+    query: Query | None,
+    lo: int,
+    hi: int,
+) -> array:
+    """`select`, then only the lines in `time_range` (None: every line)."""
+    lines = select(timeline.buffer, origin_filter, query, lo, hi)
+    return lines if time_range is None else timeline.select(time_range, lines)
+
+
 def run_print(target: str, *, tail: bool = False, **options) -> int:
     """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
 
@@ -194,12 +209,14 @@ def print_from(
     color: bool | None = None,
     out: BinaryIO | None = None,
     redaction: Redactor | None = None,
+    time_range: TimeRange | None = None,
 ) -> int:
     """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`;
     redacted with `redaction` when given.
 
     Any producer works (a file, a pipe, a live app); a producer that fails ends the command
-    with its message on stderr and exit status 1.
+    with its message on stderr and exit status 1. `time_range` keeps the lines in it (a
+    filter, whatever their order).
     """
     out = out or sys.stdout.buffer
     feed.painted.set()  # no screen to paint: background work need not wait for one
@@ -222,7 +239,8 @@ def print_from(
         if note is not None:
             print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
         told = _tell_notes(buffer, 0)
-        chosen = select(buffer, origin_filter, query, 0, len(buffer))
+        timeline = Timeline(buffer)
+        chosen = select_in(timeline, time_range, origin_filter, query, 0, len(buffer))
         printer.write(buffer, chosen[-num:] if num > 0 else chosen)
         if not tail:
             return 0
@@ -233,7 +251,8 @@ def print_from(
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
-                printer.write(buffer, select(buffer, origin_filter, query, done, len(buffer)))
+                chosen = select_in(timeline, time_range, origin_filter, query, done, len(buffer))
+                printer.write(buffer, chosen)
                 done = len(buffer)
             elif feed.status.state is State.ENDED and feed.empty():
                 return 0

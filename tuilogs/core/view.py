@@ -24,6 +24,8 @@ from tuilogs.core.context import hidden_before as gap_before
 from tuilogs.core.filters import OriginFilter, select_from, select_lines
 from tuilogs.core.marks import Marks
 from tuilogs.core.query import Query
+from tuilogs.core.timeline import Timeline
+from tuilogs.core.timerange import TimeRange
 
 FIND = "find"
 FILTER = "filter"
@@ -78,6 +80,8 @@ class ExplorerState:
         self.hits: array | None = None  # find matches that are shown
         self.epoch = buffer.epoch
         self.version = 0  # bumped whenever the visible set changes
+        self.timeline = Timeline(buffer)
+        self.time_range: TimeRange | None = None  # --since/--until: a filter like the others
 
     # -- sizes and mapping ------------------------------------------------------------------
 
@@ -171,10 +175,18 @@ class ExplorerState:
         mask = self.filter.mask(buf.origins.origins) if self.filter.active else None
         if self.filtering.query is not None:
             matches = self.filtering.matches if self.filtering.matches is not None else array("I")
-            return select_from(matches, buf.keys, mask) if mask else array("I", matches)
-        if mask is not None:
-            return select_lines(buf.keys, mask)
-        return None
+            lines = select_from(matches, buf.keys, mask) if mask else array("I", matches)
+        elif mask is not None:
+            lines = select_lines(buf.keys, mask)
+        elif self.time_range is not None:
+            return self.timeline.select(self.time_range, None)
+        else:
+            return None
+        return self._in_range(lines)
+
+    def _in_range(self, lines: array) -> array:
+        """Those of `lines` in the time range (--since/--until), all of them without one."""
+        return lines if self.time_range is None else self.timeline.select(self.time_range, lines)
 
     def recompute(self) -> None:
         """Rebuild the visible set from scratch (after a filter, context or mode change)."""
@@ -227,7 +239,10 @@ class ExplorerState:
             return  # a filter query's lines arrive with its matches
         if self.filter.active:
             mask = self.filter.mask(self.buffer.origins.origins)
-            self._extend(select_lines(self.buffer.keys, mask, lo, hi), hi)
+            new = select_lines(self.buffer.keys, mask, lo, hi)
+            self._extend(self._in_range(new), hi)
+        elif self.time_range is not None:
+            self._extend(self.timeline.select(self.time_range, None, lo, hi), hi)
 
     def reset_for_epoch(self) -> None:
         """The buffer's line numbers changed (a file's head arrived, truncation): start over."""
@@ -269,7 +284,7 @@ class ExplorerState:
             if not self.suspended and not self.marked_only:
                 mask = self.filter.mask(self.buffer.origins.origins) if self.filter.active else None
                 new = select_from(matches, self.buffer.keys, mask) if mask else matches
-                self._extend(new, hi)
+                self._extend(self._in_range(new), hi)
         elif self.hits is None:
             self._recompute_hits()
         elif self.hits is not scan.matches:

@@ -17,6 +17,7 @@ import httpx
 from tuilogs import __version__
 from tuilogs.core.drain_urls import validate_drain_url
 from tuilogs.core.summary import LogSummary
+from tuilogs.core.timerange import rfc3339
 
 from .errors import (
     AppNotFound,
@@ -28,7 +29,7 @@ from .errors import (
     host_of,
     network_error,
 )
-from .models import LogDrain, LogPage, LogSession
+from .models import LogDrain, LogHistogram, LogPage, LogSession
 from .stream import LogStream
 
 HEROKU_API = "https://api.heroku.com"
@@ -204,11 +205,15 @@ class PlatformClient:
         source: str | None = None,
         tail: bool = False,
         after: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> LogSession:
         """`POST /apps/{app}/log-sessions` with the heroku CLI's mapping.
 
         `dyno` is a dyno name (`web.1`) or a process type (`web`); `after` is the router's
-        gapless-resume extension (every line with a larger id, then the tail).
+        gapless-resume extension (every line with a larger id, then the tail); `since` and
+        `until` (epoch seconds) its time range, backlog and tail alike. Heroku has neither:
+        Unsupported (filter the lines yourself).
         """
         body: dict[str, object] = {"lines": self.clamp_lines(lines), "tail": bool(tail)}
         if dyno:
@@ -219,6 +224,10 @@ class PlatformClient:
             if self.kind == "heroku":
                 raise Unsupported("Heroku has no `after` for log sessions")
             body["after"] = int(after)
+        if since is not None or until is not None:
+            if self.kind == "heroku":
+                raise Unsupported("Heroku's log sessions have no time range")
+            body.update(_time_range(since, until))
         answer = self.request("POST", f"/apps/{self._seg(app)}/log-sessions", app=app, json=body)
         return LogSession.from_json(answer)
 
@@ -285,12 +294,15 @@ class PlatformClient:
         dyno: str | None = None,
         q: str | None = None,
         total: bool = False,
+        since: int | None = None,
+        until: int | None = None,
     ) -> LogPage:
         """`GET /apps/{app}/log-lines`: a page of stored history, oldest first (router only).
 
         Raises Unsupported for Heroku (which keeps 1,500 lines and has no such route) and for
         any server answering 404 for the route rather than for the app. `total` also counts
-        the app's lines (a scan on the server: use sparingly).
+        the app's lines (a scan on the server: use sparingly); `since`/`until` (epoch seconds)
+        keep the lines in that time range.
         """
         if self.kind == "heroku" and is_heroku_host(self.base_url):
             raise Unsupported("Heroku keeps no history beyond its last 1,500 lines")
@@ -303,6 +315,7 @@ class PlatformClient:
                 params[key] = value
         if total:
             params["total"] = 1
+        params.update(_time_range(since, until))
         try:
             answer = self.request(
                 "GET", f"/apps/{self._seg(app)}/log-lines", app=app, params=params
@@ -343,6 +356,46 @@ class PlatformClient:
             return LogSummary.from_json(answer)  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ServerError("the log-summary answer is not a summary") from None
+
+    def log_histogram(
+        self,
+        app: str,
+        *,
+        buckets: int = 100,
+        source: str | None = None,
+        dyno: str | None = None,
+        q: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> LogHistogram:
+        """`GET /apps/{app}/log-histogram`: lines and trouble lines per time bucket and origin
+        over the whole stored history (router only; Unsupported elsewhere)."""
+        if self.kind == "heroku" and is_heroku_host(self.base_url):
+            raise Unsupported("Heroku keeps no history to count")
+        params: dict[str, object] = {"buckets": max(1, min(1000, int(buckets)))}
+        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
+            if value:
+                params[key] = value
+        params.update(_time_range(since, until))
+        try:
+            answer = self.request(
+                "GET", f"/apps/{self._seg(app)}/log-histogram", app=app, params=params
+            )
+        except AppNotFound:
+            raise
+        except NotFound:
+            host = host_of(self.base_url)
+            raise Unsupported(f"{host} has no histogram", status=404) from None
+        return LogHistogram.from_json(answer)
+
+
+def _time_range(since: int | None, until: int | None) -> dict[str, str]:
+    """`since`/`until` as the router reads them: RFC 3339 in UTC."""
+    out = {}
+    for key, value in (("since", since), ("until", until)):
+        if value is not None:
+            out[key] = rfc3339(int(value))
+    return out
 
 
 def _drain(answer: object) -> LogDrain:

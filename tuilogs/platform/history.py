@@ -45,7 +45,8 @@ class HistoryLoader(Producer):
     loader takes the lines strictly before it, `page` at a time, newest page first, and
     prepends each page, until the beginning or `max_lines`. It never touches `feed.status`
     (the tail owns that) but keeps `feed.history` up to date; `note` says what happened, `done`
-    is set at the end.
+    is set at the end. `span` (since, until: epoch seconds, None: unbounded) narrows it to a
+    time range.
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class HistoryLoader(Producer):
         page: int = 5_000,
         max_lines: int | None = None,
         retries: int = 3,
+        span: tuple[int | None, int | None] = (None, None),
     ) -> None:
         super().__init__(feed, origins)
         self.client = client
@@ -73,6 +75,7 @@ class HistoryLoader(Producer):
         self.page = max(1, min(PAGE_MAX, page))
         self.max_lines = max_lines
         self.retries = retries
+        self.since, self.until = span
         self.loaded = 0
         self.note = ""
         self.error = ""
@@ -107,7 +110,13 @@ class HistoryLoader(Producer):
                     return
             try:
                 page = self.client.log_lines(
-                    self.app, before=before, limit=limit, source=self.source, dyno=self.dyno
+                    self.app,
+                    before=before,
+                    limit=limit,
+                    source=self.source,
+                    dyno=self.dyno,
+                    since=self.since,
+                    until=self.until,
                 )
             except Unsupported:
                 self.note = "this backend keeps no history beyond its live buffer"

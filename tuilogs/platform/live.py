@@ -51,7 +51,9 @@ class LiveTail(Producer):
     `first_screen_grace` seconds. `follow=False` is `heroku logs` without `-t`: the first
     screen, then state "ended". `retry_first=False` (print mode) makes any failure before the
     first screen final: a script gets the reason and an exit status rather than a hang, where
-    the explorer shows "reconnecting" and keeps trying.
+    the explorer shows "reconnecting" and keeps trying. `since`/`until` (epoch seconds) are the
+    router's time range, applied by the server in ids mode; Heroku has none (window mode: the
+    explorer filters).
     """
 
     def __init__(
@@ -72,8 +74,11 @@ class LiveTail(Producer):
         follow: bool = True,
         first_screen_grace: float = 1.0,
         retry_first: bool = True,
+        since: int | None = None,
+        until: int | None = None,
     ) -> None:
         super().__init__(feed, origins)
+        self.since, self.until = since, until
         self.client = client
         self.app = app
         self.dyno = dyno
@@ -175,7 +180,12 @@ class LiveTail(Producer):
             return
         try:
             page = self.client.log_lines(
-                self.app, limit=min(self.lines, PAGE_MAX), source=self.source, dyno=self.dyno
+                self.app,
+                limit=min(self.lines, PAGE_MAX),
+                source=self.source,
+                dyno=self.dyno,
+                since=self.since,
+                until=self.until,
             )
         except Unsupported:
             if self.mode == "ids":
@@ -255,6 +265,8 @@ class LiveTail(Producer):
                 lines=1,
                 tail=True,
                 after=self.cursor or 0,
+                since=self.since,
+                until=self.until,
             )
             return session, 1
         n = self.client.clamp_lines(max(self.lines, HEROKU_MAX_LINES) if resuming else self.lines)
@@ -344,9 +356,8 @@ def open_app(
     buffer shows the stored history followed by the live tail. Nothing here blocks: both
     producers do their network work on their own threads. Against Heroku the loader finds
     nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`resume`,
-    `backoff`, ...).
+    `backoff`, `since`/`until`, ...); the loader keeps to the tail's time range.
     """
-    spool = Spool(feed, origins, base=LIVE_BASE)
     tail = LiveTail(
         client,
         app,
@@ -355,7 +366,7 @@ def open_app(
         dyno=dyno,
         source=source,
         lines=lines,
-        spool=spool,
+        spool=Spool(feed, origins, base=LIVE_BASE),
         **tail_options,  # type: ignore[arg-type]
     )
     producers: list[Producer] = [tail]
@@ -380,6 +391,7 @@ def open_app(
             source=source,
             dyno=dyno,
             max_lines=max_history,
+            span=(tail.since, tail.until),
         )
         producers.append(loader)
     for producer in producers:

@@ -3,7 +3,8 @@
 Small frozen dataclasses built from the decoded JSON by the client, so callers use attributes
 instead of `dict.get` with defaults in every place. Shapes (docs/api.md): a log session
 `{id, logplex_url, created_at, updated_at}`, a drain `{id, url, token, addon, app,
-created_at, updated_at}`, a history page `{lines, first_id, last_id, head_id[, total]}`.
+created_at, updated_at}`, a history page `{lines, first_id, last_id, head_id[, total]}`, a
+histogram `{start, step, buckets, lines, last_id, origins: [{source, dyno, lines, errors}]}`.
 
 No repr shows a secret: a drain URL's password is masked and a session's `logplex_url` (which
 carries its own secret) is left out.
@@ -17,6 +18,8 @@ from types import MappingProxyType
 from typing import TypedDict
 
 from tuilogs.core.drain_urls import mask_url
+from tuilogs.core.histogram import OriginCounts
+from tuilogs.core.record import parse_timestamp
 
 from .errors import ServerError
 
@@ -143,3 +146,47 @@ class LogPage:
         except (AttributeError, TypeError, ValueError):
             raise ServerError("the log-lines answer is not a page of lines") from None
         return cls(lines, *ids)
+
+
+@dataclass(frozen=True)
+class LogHistogram:
+    """Counts per time bucket and origin over an app's stored history (`GET /apps/{app}/
+    log-histogram`, a router extension): `buckets` buckets of `step` seconds from `start`
+    (epoch seconds; None when no line has a time); `total` lines; counted up to `last_id`."""
+
+    start: int | None
+    step: int
+    buckets: int
+    origins: list[OriginCounts] = field(repr=False)
+    total: int
+    last_id: int | None
+
+    @classmethod
+    def from_json(cls, data: object) -> LogHistogram:
+        try:
+            start = data.get("start")  # type: ignore[union-attr]
+            when = parse_timestamp(start) if start else None
+            if start and when is None:
+                raise ValueError
+            buckets = int(data.get("buckets") or 0)  # type: ignore[union-attr]
+            origins = [
+                OriginCounts(
+                    str(o["source"]),
+                    str(o["dyno"]),
+                    [int(n) for n in o["lines"]][:buckets],
+                    [int(n) for n in o["errors"]][:buckets],
+                )
+                for o in data.get("origins") or []  # type: ignore[union-attr]
+            ]
+            if any(len(o.lines) != buckets or len(o.errors) != buckets for o in origins):
+                raise ValueError
+            return cls(
+                int(when.timestamp()) if when is not None else None,
+                int(data.get("step") or 1),  # type: ignore[union-attr]
+                buckets,
+                origins,
+                int(data.get("lines") or 0),  # type: ignore[union-attr]
+                _id(data.get("last_id")),  # type: ignore[union-attr]
+            )
+        except (AttributeError, TypeError, ValueError, KeyError):
+            raise ServerError("the log-histogram answer is not a histogram") from None

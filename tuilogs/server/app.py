@@ -20,6 +20,7 @@ from .endpoints.apps import get_app, list_apps
 from .endpoints.builds import add_output, create_build, end_build, get_build, list_builds
 from .endpoints.builds import stream_output as stream_build_output
 from .endpoints.drain import drain_post
+from .endpoints.histogram import log_histogram
 from .endpoints.history import log_lines, log_stats
 from .endpoints.log_drains import create_drain, delete_drain, get_drain, list_drains
 from .endpoints.log_sessions import create_log_session, stream_log_session
@@ -44,6 +45,7 @@ ROUTES = [
     Route("/apps/{app}/log-lines", log_lines, methods=["GET"]),
     Route("/apps/{app}/log-stats", log_stats, methods=["GET"]),
     Route("/apps/{app}/log-summary", log_summary, methods=["GET"]),
+    Route("/apps/{app}/log-histogram", log_histogram, methods=["GET"]),
     Route("/apps/{app}/log-drains", list_drains, methods=["GET"]),
     Route("/apps/{app}/log-drains", create_drain, methods=["POST"]),
     Route("/apps/{app}/log-drains/{ident:path}", get_drain, methods=["GET"]),

@@ -22,6 +22,8 @@ class LogSession:
     lines: int
     tail: bool
     after: int | None = None
+    since: int | None = None  # a time range [since, until), epoch seconds (docs/api.md)
+    until: int | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     created_at: str = field(default_factory=api_timestamp)

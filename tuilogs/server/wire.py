@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator
 
 from tuilogs.core.record import LogRecord
 from tuilogs.core.summary import LogSummary
+from tuilogs.core.timerange import rfc3339
 
+from .histogram import RouterHistogram
 from .sessions import LogSession
 from .store import Drain, LineStats, StoredApp, StoredBuild, StoredLine
 
@@ -155,6 +157,26 @@ def stats_json(app: str, stats: LineStats, redacted: dict[str, int] | None = Non
         "sources": stats.sources,
         "dynos": stats.dynos,
         "redacted": redacted or {},
+    }
+
+
+def histogram_json(app: str, found: RouterHistogram | None) -> dict:
+    """`GET /apps/{app}/log-histogram` (an extension): buckets of `step` seconds from `start`,
+    lines and trouble lines per origin; `start` null and no buckets when no line has a time."""
+    if found is None:
+        return {"app": app_ref(app), "start": None, "step": None, "buckets": 0, "lines": 0,
+                "last_id": None, "origins": []}  # fmt: skip
+    return {
+        "app": app_ref(app),
+        "start": rfc3339(found.start),
+        "step": found.step,
+        "buckets": found.buckets,
+        "lines": found.total,
+        "last_id": found.last_id,
+        "origins": [
+            {"source": o.source, "dyno": o.dyno, "lines": o.lines, "errors": o.errors}
+            for o in found.origins
+        ],
     }
 
 

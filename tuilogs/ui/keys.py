@@ -20,6 +20,7 @@ from textual.keys import key_to_character
 AREAS = {
     "log": "Log pane",
     "search": "Search",
+    "time": "Time",
     "sidebar": "Sidebar",
     "detail": "Detail view",
     "drains": "Drains panel",

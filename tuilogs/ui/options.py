@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tuilogs.core.query import Query
     from tuilogs.core.redact import Redactor
+    from tuilogs.core.timerange import TimeRange
     from tuilogs.platform.builds import Build
     from tuilogs.platform.client import PlatformClient
 
@@ -31,3 +32,4 @@ class ExplorerOptions:
     app: FollowedApp | None = None
     build: Build | None = None  # open this build's output over the app's logs (`--build`)
     redaction: Redactor | None = None  # `--redact`: exports start redacted, with these rules
+    time_range: TimeRange | None = None  # --since/--until (a filter; for routers also server-side)

@@ -130,8 +130,7 @@ class FileFollower(Producer):
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
-        ends, keys, counts = array("Q"), array("H"), Counter()
-        times = array("q") if self.origins.timed else None
+        ends, keys, counts, times = array("Q"), array("H"), Counter(), array("q")
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
@@ -141,9 +140,8 @@ class FileFollower(Producer):
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
                 ends.extend(b.ends)
                 keys.extend(b.keys)
+                times.extend(b.times)
                 counts.update(b.counts)
-                if times is not None and b.times is not None:
-                    times.extend(b.times)
             if self._stop.is_set():
                 return
         self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts, times=times))

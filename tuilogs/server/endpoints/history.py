@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ..store import LogStore, StoredLine, StoreError
 from ..wire import log_lines_json, stats_json
 from .common import in_thread, platform_api, query_int, require_app, store_of
+from .time_params import query_range
 
 log = logging.getLogger("tuilogs.server")
 
@@ -81,11 +82,14 @@ async def log_lines(request: Request) -> Response:
     before = query_int(request, "before", 0, MAX_ID)
     after = query_int(request, "after", 0, MAX_ID)
     limit = query_int(request, "limit", 0, MAX_PAGE)
+    since, until = query_range(request)
     qp = request.query_params
     filters = {
         "source": qp.get("source") or None,
         "dyno": qp.get("dyno") or None,
         "q": qp.get("q") or None,
+        "since": since,
+        "until": until,
     }
     store = store_of(request)
     page = HistoryPage(store, app.name, filters, DEFAULT_PAGE if limit is None else limit)

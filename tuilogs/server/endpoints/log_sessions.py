@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from tuilogs.core.record import LogRecord, dyno_matches
+from tuilogs.core.timerange import TimeRange
 
 from ..errors import ApiError
 from ..hub import Subscription
@@ -34,6 +35,7 @@ from .common import (
     require_app,
     router_of,
 )
+from .time_params import body_range, line_seconds
 
 log = logging.getLogger("tuilogs.server")
 
@@ -54,6 +56,7 @@ async def create_log_session(request: Request) -> Response:
     lines = opt_int(data, "lines", 0, MAX_SESSION_LINES)
     after = opt_int(data, "after", 0, 1 << 62)
     tail = opt_bool(data, "tail")
+    since, until = body_range(data)
     session = LogSession(
         app=app.name,
         dyno=dyno,
@@ -61,6 +64,8 @@ async def create_log_session(request: Request) -> Response:
         lines=DEFAULT_LINES if lines is None else lines,
         tail=tail,
         after=after,
+        since=since,
+        until=until,
     )
     router_of(request).sessions.create(session)
     url = f"{public_url(request)}/log-sessions/{session.secret}"
@@ -110,7 +115,9 @@ class SessionStream:
         try:
             n = s.lines if s.after is None else 0
             start, self.head = await in_thread(
-                lambda: self.store.tail_bounds(s.app, n, source=s.source, dyno=s.dyno)
+                lambda: self.store.tail_bounds(
+                    s.app, n, source=s.source, dyno=s.dyno, since=s.since, until=s.until
+                )
             )
             self.start = start if s.after is None else s.after
         except StoreError as exc:
@@ -154,6 +161,8 @@ class SessionStream:
             source=s.source,
             dyno=s.dyno,
             max_bytes=CHUNK_BYTES,
+            since=s.since,
+            until=s.until,
         )
 
     def _lines(self, lines: list[StoredLine]) -> str:
@@ -181,6 +190,7 @@ class SessionStream:
         """The published lines after `cursor` that pass the session's filters, and the new
         cursor. Notices (id None, e.g. L11) always pass."""
         source, dyno = self.session.source, self.session.dyno
+        span = TimeRange(self.session.since, self.session.until)
         out: NumberedLines = []
         for first, records in batches:
             if first is None:
@@ -195,6 +205,7 @@ class SessionStream:
                 if i > cursor
                 and (not source or r.source == source)
                 and (not dyno or dyno_matches(r.dyno, dyno))
+                and (not span.bounded or line_seconds(r.timestamp) in span)
             )
             cursor = last
         return out, cursor

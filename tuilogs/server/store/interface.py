@@ -16,6 +16,15 @@ Ids are the resume cursor, so three promises hold for every implementation:
 * **A batch is one unit.** `append` stores all of it or nothing, with consecutive ids, and it
   is durable when `append` returns (the drain endpoint answers 2xx only after that).
 
+Time ranges (`since`, `until`: whole seconds since the epoch, either may be None) narrow the
+line-reading methods to the lines whose timestamp, truncated to whole seconds, lies in
+[since, until); a line whose timestamp cannot be read (RFC 3339 with `Z`, `±HH:MM` or
+`±HHMM`, any fraction) is in no bounded range. A range is a filter over the app's lines in id
+order, never a cut at the first line outside it: timestamps are not monotonic across dynos.
+The ids promises above hold with a range as without (a tail with a range still continues
+after the head id without gap or duplicate among the lines in range). Scanning is fine (both
+stores evaluate the time per row); an index on the time is an optimisation.
+
 All methods block: the router calls them from worker threads, never on the event loop.
 """
 
@@ -194,6 +203,8 @@ class LogStore(Protocol):
         q: str | None = None,
         after: int = 0,
         before: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[int, int]:
         """Where the last `n` matching lines of `app` begin, and the head id: (start, head).
 
@@ -203,7 +214,8 @@ class LogStore(Protocol):
         the upper bound when `n` is 0. Both come from one snapshot: every line of `app` not
         visible in it gets an id greater than `head`, so a tail that goes on after `head`
         has no gap and no duplicate. `dyno` is Heroku's dyno filter (`record.dyno_matches`),
-        `source` matches exactly, `q` is a case-insensitive substring of the message.
+        `source` matches exactly, `q` is a case-insensitive substring of the message,
+        `since`/`until` a time range (module doc).
         """
         ...
 
@@ -218,6 +230,8 @@ class LogStore(Protocol):
         dyno: str | None = None,
         q: str | None = None,
         max_bytes: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         """The first matching lines of `app` with `after` < id < `before`, oldest first.
 
@@ -236,6 +250,9 @@ class LogStore(Protocol):
         limit: int = 10_000,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         """Up to `limit` matching lines of `app` with id > `after_id`, oldest first."""
         ...

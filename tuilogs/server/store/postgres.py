@@ -180,6 +180,8 @@ class PostgresStore(PostgresBuilds):
         q: str | None = None,
         after: int = 0,
         before: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[int, int]:
         with self.db.snapshot() as conn:
             found = self._app_id(conn, app)
@@ -189,7 +191,7 @@ class PostgresStore(PostgresBuilds):
             upper = head + 1 if before is None else min(before, head + 1)
             if n <= 0 or upper <= after + 1:
                 return max(after, upper - 1), head
-            where, args = line_filters(app_id, source, dyno)
+            where, args = line_filters(app_id, source, dyno, since, until)
             if q:
                 where += " and message ilike %s"
                 args.append(like_pattern(q))
@@ -211,6 +213,8 @@ class PostgresStore(PostgresBuilds):
         dyno: str | None = None,
         q: str | None = None,
         max_bytes: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         hi = MAX_ID if before is None else before
         if limit <= 0 or after + 1 >= hi:
@@ -219,7 +223,7 @@ class PostgresStore(PostgresBuilds):
             app_id = self._known_id(conn, app)
             if app_id is None:
                 return []
-            where, args = line_filters(app_id, source, dyno)
+            where, args = line_filters(app_id, source, dyno, since, until)
             if q:
                 where += " and message ilike %s"
                 args.append(like_pattern(q))
@@ -248,8 +252,13 @@ class PostgresStore(PostgresBuilds):
         limit: int = 10_000,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
-        return self.lines(app, after=after_id, limit=limit, source=source, dyno=dyno)
+        return self.lines(
+            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
+        )
 
     def count(self, app: str | None = None) -> int:
         with self.db.conn() as conn:

@@ -212,8 +212,45 @@ def dyno_clause(dyno: str, col: str = "dyno") -> tuple[str, list]:
     return "(" + " or ".join(parts) + ")", args
 
 
-def line_filters(app_id: int, source: str | None, dyno: str | None) -> tuple[str, list]:
-    """WHERE clause and arguments for an app's lines, optionally of one source and dyno."""
+# RFC 3339 as the SQLite store reads it (`Z`, `±HH:MM` or `±HHMM`, any fraction), its fields
+# in range: text that does not fit is in no bounded range instead of failing the query. The
+# day is checked against its month before the cast (CASE evaluates in order): `02-30` would
+# fail it.
+_RFC3339 = (
+    "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    "([.][0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})$"
+)
+
+
+def ts_seconds(col: str = "ts") -> str:
+    """SQL for a stored timestamp in whole seconds since the epoch (NULL when unreadable): the
+    floor, as the SQLite store and the explorer's time column count (`core/timeline.py`)."""
+    month = f"make_date(substr({col}, 1, 4)::int, substr({col}, 6, 2)::int, 1)"
+    last_day = f"extract(day from {month} + interval '1 month' - interval '1 day')"
+    return (
+        f"(case when {col} ~ '{_RFC3339}' then case when substr({col}, 9, 2)::int <= {last_day}"
+        f" then floor(extract(epoch from {col}::timestamptz))::bigint end end)"
+    )
+
+
+def time_clause(since: int | None, until: int | None) -> tuple[str, list]:
+    """WHERE clause for lines whose time is in [since, until) (see `ts_seconds`)."""
+    if since is not None and until is not None:
+        return f"{ts_seconds()} between %s and %s", [since, until - 1]
+    if since is not None:
+        return f"{ts_seconds()} >= %s", [since]
+    return f"{ts_seconds()} < %s", [until]
+
+
+def line_filters(
+    app_id: int,
+    source: str | None,
+    dyno: str | None,
+    since: int | None = None,
+    until: int | None = None,
+) -> tuple[str, list]:
+    """WHERE clause and arguments for an app's lines, optionally of one source and dyno, and
+    in a time range [since, until) (epoch seconds)."""
     where = ["app_id = %s"]
     args: list = [app_id]
     if source:
@@ -223,6 +260,10 @@ def line_filters(app_id: int, source: str | None, dyno: str | None) -> tuple[str
         clause, dargs = dyno_clause(dyno)
         where.append(clause)
         args += dargs
+    if since is not None or until is not None:
+        clause, targs = time_clause(since, until)
+        where.append(clause)
+        args += targs
     return " and ".join(where), args
 
 

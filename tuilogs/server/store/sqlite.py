@@ -190,17 +190,20 @@ class SQLiteStore(SQLiteBuilds):
         q: str | None = None,
         after: int = 0,
         before: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[int, int]:
+        span = (since, until)
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
             upper = head + 1 if before is None else min(before, head + 1)
             if n <= 0 or upper <= after + 1:
                 return max(after, upper - 1), head
             if q:
-                ids = self._search(conn, app, source, dyno, q).newest_ids(after, upper, n)
+                ids = self._search(conn, app, source, dyno, q, span).newest_ids(after, upper, n)
                 oldest = ids[-1] if len(ids) == n else None
             else:
-                where, args = line_filters(app, source, dyno)
+                where, args = line_filters(app, source, dyno, "", *span)
                 sql = (
                     f"select id from lines where {where} and id > ? and id < ?"
                     " order by id desc limit 1 offset ?"
@@ -220,15 +223,19 @@ class SQLiteStore(SQLiteBuilds):
         dyno: str | None = None,
         q: str | None = None,
         max_bytes: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
         hi = MAX_ID if before is None else before
         if limit <= 0 or after + 1 >= hi:
             return []
+        span = (since, until)
         if q:
             with self.db.snapshot() as conn:
-                return self._search(conn, app, source, dyno, q).first(after, hi, limit, max_bytes)
+                search = self._search(conn, app, source, dyno, q, span)
+                return search.first(after, hi, limit, max_bytes)
         conn = self.db.reader()
-        where, args = line_filters(app, source, dyno)
+        where, args = line_filters(app, source, dyno, "", *span)
         sql = (
             f"select {LINE_COLS} from lines where {where} and id > ? and id < ? order by id limit ?"
         )
@@ -241,15 +248,26 @@ class SQLiteStore(SQLiteBuilds):
         limit: int = 10_000,
         source: str | None = None,
         dyno: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
     ) -> list[StoredLine]:
-        return self.lines(app, after=after_id, limit=limit, source=source, dyno=dyno)
+        return self.lines(
+            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
+        )
 
     def _search(
-        self, conn: sqlite3.Connection, app: str, source: str | None, dyno: str | None, q: str
+        self,
+        conn: sqlite3.Connection,
+        app: str,
+        source: str | None,
+        dyno: str | None,
+        q: str,
+        span: tuple[int | None, int | None] = (None, None),
     ) -> Search:
         # Under 3 characters trigrams cannot help: a scan that stops at `limit` is faster.
         upto = self.upkeep.fts_upto if self.fts and len(q) >= 3 else 0
-        return Search(conn, app, source, dyno, q, upto)
+        return Search(conn, app, source, dyno, q, upto, span)
 
     def count(self, app: str | None = None) -> int:
         if app is None:

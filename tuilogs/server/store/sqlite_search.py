@@ -52,13 +52,14 @@ class Search:
         dyno: str | None,
         q: str,
         upto: int,
+        span: tuple[int | None, int | None] = (None, None),
     ) -> None:
         self.conn = conn
         self.upto = upto
         self.pattern = like_pattern(q)
         self.fts_pattern = f"%{q}%"
-        self.where, self.args = line_filters(app, source, dyno)
-        self.lwhere, self.largs = line_filters(app, source, dyno, "l.")
+        self.where, self.args = line_filters(app, source, dyno, "", *span)
+        self.lwhere, self.largs = line_filters(app, source, dyno, "l.", *span)
         self.oldest = conn.execute(OLDEST_ID).fetchone()[0]
 
     def _scan_sql(self, cols: str, order: str) -> str:

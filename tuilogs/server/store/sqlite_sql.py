@@ -110,10 +110,39 @@ def dyno_clause(dyno: str, col: str = "dyno") -> tuple[str, list]:
     return "(" + " OR ".join(parts) + ")", args
 
 
+def ts_seconds(col: str = "ts") -> str:
+    """SQL for a stored timestamp in whole seconds since the epoch (NULL when unreadable).
+
+    SQLite reads RFC 3339 with `Z` or `±HH:MM` and any fraction; `±HHMM` is rewritten to
+    `±HH:MM` first. `%s` truncates, which is the floor for any time after 1970: the same whole
+    seconds as the explorer's time column (`core/stamp_seconds.py`)."""
+    # SQLite rolls `2026-02-30` over into March; the explorer reads no time there, nor here.
+    return (
+        f"(case when date(substr({col}, 1, 10), '+0 days') = substr({col}, 1, 10) then"
+        f" coalesce(cast(strftime('%s', {col}) as integer), cast(strftime('%s',"
+        f" substr({col}, 1, length({col}) - 2) || ':' || substr({col}, -2)) as integer)) end)"
+    )
+
+
+def time_clause(col: str, since: int | None, until: int | None) -> tuple[str, list]:
+    """WHERE clause for lines whose time is in [since, until) (see `ts_seconds`)."""
+    if since is not None and until is not None:
+        return f"{ts_seconds(col)} between ? and ?", [since, until - 1]
+    if since is not None:
+        return f"{ts_seconds(col)} >= ?", [since]
+    return f"{ts_seconds(col)} < ?", [until]
+
+
 def line_filters(
-    app: str, source: str | None, dyno: str | None, prefix: str = ""
+    app: str,
+    source: str | None,
+    dyno: str | None,
+    prefix: str = "",
+    since: int | None = None,
+    until: int | None = None,
 ) -> tuple[str, list]:
-    """WHERE clause and arguments for an app's lines, optionally of one source and dyno."""
+    """WHERE clause and arguments for an app's lines, optionally of one source and dyno, and
+    in a time range [since, until) (epoch seconds)."""
     where = [f"{prefix}app = ?"]
     args: list = [app]
     if source:
@@ -123,6 +152,10 @@ def line_filters(
         clause, dargs = dyno_clause(dyno, f"{prefix}dyno")
         where.append(clause)
         args += dargs
+    if since is not None or until is not None:
+        clause, targs = time_clause(f"{prefix}ts", since, until)
+        where.append(clause)
+        args += targs
     return " AND ".join(where), args
 
 

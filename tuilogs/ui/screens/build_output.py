@@ -122,10 +122,16 @@ class BuildOutputScreen(ExplorerScreen):
             # refresh, when the pane knows its height (it may be new).
             self.call_after_refresh(self._centre, pos)
 
-    def _centre(self, pos: int) -> None:
+    def _centre(self, pos: int, tries: int = 10) -> None:
         log = self.log_view
-        top = max(pos - log.scrollable_content_region.height // 2, 0)
+        height = log.scrollable_content_region.height
+        top = max(pos - height // 2, 0)
         log.scroll_to(y=top, animate=False, immediate=True)
+        log.refresh()  # painted at the new place even when the offset was already set by then
+        # The pane's scrollable size may lag its lines by a layout pass (the scroll is clamped
+        # to it then): try again after the next one.
+        if int(log.scroll_offset.y) != min(top, max(len(self.state) - height, 0)) and tries:
+            self.call_after_refresh(self._centre, pos, tries - 1)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gc
 import time
-from datetime import datetime
-from pathlib import Path
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -20,7 +18,6 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.buffer import LogBuffer
-from tuilogs.core.export import export_lines
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.safety import escape_controls
@@ -29,7 +26,7 @@ from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
 from tuilogs.ui.context import CONTEXT_BINDINGS, ContextCommands
 from tuilogs.ui.keyorder import run_bindings_now
-from tuilogs.ui.keys import Command, KeyEntry, entries
+from tuilogs.ui.keys import Command, KeyEntry
 from tuilogs.ui.messages import (
     DataArrived,
     FiltersChanged,
@@ -42,9 +39,11 @@ from tuilogs.ui.messages import (
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, stats_entries, warm_stats
+from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, warm_stats
+from tuilogs.ui.timeline import TIME_BINDINGS, LogColumn, TimelineController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
+from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_lines import TIME_MODES
 from tuilogs.ui.widgets.log_view import LogView
 from tuilogs.ui.widgets.search_bar import SearchBar
@@ -138,6 +137,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             tooltip="The followed app's log drains",
         ),
         STATS_COMMAND,
+        *TIME_BINDINGS,  # the histogram strip and the go-to prompt (ui/timeline.py)
         Command(
             "escape",
             "clear_search",
@@ -160,6 +160,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         self.kind = kind
         self.state = ExplorerState(buffer)
         self.search: SearchController  # made in compose, with the widgets it drives
+        self.timeline: TimelineController  # likewise
         self._log: LogView
         self._counts_dirty = True
         self._notes_seen = 0
@@ -176,10 +177,12 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         log, bar = LogView(self.state, id="log"), SearchBar(id="search")
         indexing = lambda: self.feed.head_pending  # noqa: E731
         self._log, self.search = log, SearchController(self, self.state, log, bar, indexing)
+        strip = HistogramStrip(id="histogram")
+        self.timeline = TimelineController(self, self.state, log, strip, self.feed, self.options)
         yield HeaderBar(id="topbar")
         with Horizontal(id="main"):
             yield FilterSidebar(self.state.filter, id="sidebar")
-            yield log
+            yield LogColumn(strip, log, self.timeline, id="logcolumn")
         yield bar
         yield StatusBar(id="statusbar")
         yield Footer()
@@ -195,7 +198,8 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             self.state.filter.set("source", name, INCLUDE)
         for name in options.dynos:
             self.state.filter.set("dyno", name, INCLUDE)
-        if options.sources or options.dynos:
+        self.state.time_range = options.time_range
+        if options.sources or options.dynos or options.time_range:
             self.state.recompute()
         if options.query is not None:
             self.search.filter_by(options.query)
@@ -234,6 +238,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         now = time.monotonic()
         self.lines_per_second = self.feed.lines_per_second()
         self.search.poll(now)
+        self.timeline.poll(now)
         self._counts_dirty = self._counts_dirty or bool(added)
         self._tell_notes()
         self._check_sources()
@@ -320,6 +325,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             line = log.selected_line()
             at = state.hit_index(line) if line is not None and log.cursor is not None else 0
             find = (at, len(state.hits or ()))
+        position, at_time = self.timeline.position()
         return ViewInfo(
             following=log.following,
             pending=log.pending,
@@ -330,6 +336,8 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             scanning=state.search_pending,
             wrap=log.wrap,
             time_mode=log.time_mode,
+            position=position,
+            at_time=at_time,
         )
 
     def _tell_failure(self, status: Status) -> None:
@@ -402,6 +410,14 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
         log.show_cursor()
         self._show_bars()
 
+    def action_toggle_histogram(self) -> None:
+        self.timeline.toggle()
+
+    def action_goto(self) -> None:
+        from tuilogs.ui.screens.goto import GotoScreen
+
+        self.app.push_screen(GotoScreen(self.timeline.goto))
+
     def on_open_line(self, event: OpenLine) -> None:
         self.open_detail(event.line)
 
@@ -457,23 +473,9 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
 
     def key_entries(self) -> list[KeyEntry]:
         """Every key of the explorer and the screens it opens, for the help screen."""
-        from tuilogs.ui.screens.builds import BuildsPanel
-        from tuilogs.ui.screens.detail import DetailScreen
-        from tuilogs.ui.screens.drains import DrainPanel
-        from tuilogs.ui.screens.saved_searches import SavedSearchesPanel
+        from tuilogs.ui.key_list import explorer_keys
 
-        return [
-            *entries(LogView, "log"),
-            *entries(self, "app"),
-            *entries(SavedSearchesPanel, "saved"),
-            *entries(SearchBar, "search"),
-            *entries(FilterSidebar, "sidebar"),
-            *entries(DetailScreen, "detail"),
-            *entries(DrainPanel, "drains"),
-            *entries(BuildsPanel, "builds"),
-            *stats_entries(),
-            *entries(self.app, "app"),
-        ]
+        return explorer_keys(self)
 
     def action_help(self) -> None:
         from tuilogs.ui.screens.help import HelpScreen
@@ -489,17 +491,6 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
             self.notify("Line copied to the clipboard")
 
     def action_export(self) -> None:
-        from tuilogs.ui.screens.export import ExportScreen
+        from tuilogs.ui.screens.export import export_view
 
-        default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
-
-        def write(path: Path, redaction) -> int:  # the rules the dialog's switch asks for
-            return export_lines(self.buffer, self.state.visible, path, redaction)
-
-        def done(written: tuple[Path, int] | None) -> None:
-            if written is not None:
-                path, count = written
-                tell(self, f"Exported {count:,} lines to {path}")
-
-        dialog = ExportScreen(default, len(self.state), write, self.options.redaction)
-        self.app.push_screen(dialog, done)
+        export_view(self)

@@ -11,6 +11,7 @@ can be shared without the e-mails, cards, passwords and tokens in it; it starts 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,28 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
-from tuilogs.core.export import export_path
-from tuilogs.ui.untrusted import plain
+from tuilogs.core.export import export_lines, export_path
+from tuilogs.ui.untrusted import plain, tell
 
 if TYPE_CHECKING:
     from tuilogs.core.redact import Redactor
+    from tuilogs.ui.screens.explorer import ExplorerScreen
+
+
+def export_view(screen: ExplorerScreen) -> None:
+    """Ask where to export the lines the explorer shows (Ctrl+S), and say where they went."""
+    default = f"tuilogs-export-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+    def write(path: Path, redaction: Redactor | None) -> int:  # the dialog's switch says
+        return export_lines(screen.buffer, screen.state.visible, path, redaction)
+
+    def done(written: tuple[Path, int] | None) -> None:
+        if written is not None:
+            path, count = written
+            tell(screen, f"Exported {count:,} lines to {path}")
+
+    dialog = ExportScreen(default, len(screen.state), write, screen.options.redaction)
+    screen.app.push_screen(dialog, done)
 
 
 class ExportScreen(ModalScreen[tuple[Path, int] | None]):

@@ -17,7 +17,7 @@ from textual.widgets import Markdown, Static
 from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
 
 COLUMNS = (
-    ("log", "search", "stats", "saved"),
+    ("log", "search", "time", "stats", "saved"),
     ("sidebar", "detail", "drains", "builds", "app"),
 )
 KEY_WIDTH = 14

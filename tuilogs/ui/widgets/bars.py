@@ -83,19 +83,38 @@ class ViewInfo:
     scanning: bool = False  # a search has lines left to scan
     wrap: bool = False
     time_mode: str = "received"
+    position: tuple[int, int] | None = None  # (line, of) while paused: where the reader is
+    at_time: str = ""  # the time of that line
 
 
-def status_text(info: ViewInfo) -> str:
+def status_text(info: ViewInfo, width: int = 0) -> str:
+    """The status line; when it is wider than `width` (0: no limit), the least needed goes
+    first: the wrap and time settings (their keys are in the footer), "End to follow", the
+    cursor's date (its clock stays)."""
+    for brevity in range(4):
+        text = _status_text(info, brevity)
+        if not width or len(text) <= width:
+            break
+    return text
+
+
+def _status_text(info: ViewInfo, brevity: int) -> str:
+    follow = "" if brevity >= 2 else " — End to follow"
     if info.following:
         parts = ["● following"]
     elif info.pending:
-        parts = [f"⏸ paused · {info.pending:,} new — End to follow"]
+        parts = [f"⏸ paused · {info.pending:,} new{follow}"]
     else:
-        parts = ["⏸ paused — End to follow"]
+        parts = [f"⏸ paused{follow}"]
     total = info.total
     parts.append(
         f"{total:,} lines" if info.shown == total else f"{info.shown:,} of {total:,} lines"
     )
+    if info.position is not None:
+        at, of = info.position
+        where = f"line {at:,}/{of:,} {at * 100 // of}%"
+        at_time = info.at_time if brevity < 3 else info.at_time.rpartition(" ")[2]
+        parts.append(f"{where} · {at_time}" if at_time else where)
     if info.filters:
         parts.append(f"filter: {info.filters}")
     if info.find is not None:
@@ -103,8 +122,9 @@ def status_text(info: ViewInfo) -> str:
         parts.append(f"find: {at}/{hits:,}" + ("…" if info.scanning else ""))
     elif info.scanning:
         parts.append("searching…")
-    parts.append("wrap" if info.wrap else "nowrap")
-    parts.append(f"time: {info.time_mode}")
+    if brevity == 0:
+        parts.append("wrap" if info.wrap else "nowrap")
+        parts.append(f"time: {info.time_mode}")
     return " " + " │ ".join(parts)
 
 
@@ -119,4 +139,7 @@ class StatusBar(_Bar):
 
     def watch_info(self, info: ViewInfo | None) -> None:
         if info is not None:
-            self.show_text(status_text(info))
+            self.show_text(status_text(info, self.size.width))
+
+    def on_resize(self) -> None:
+        self.watch_info(self.info)
