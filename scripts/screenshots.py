@@ -76,6 +76,11 @@ async def context_lines(pilot):
     await pilot.press("C")
 
 
+async def histogram(pilot):
+    await pilot.press("H")
+    await pilot.pause(1.0)
+
+
 async def merged_view() -> None:
     """Two logs (the sample's web lines, the rest gzipped) merged by time, a tag per line."""
     import tempfile
@@ -129,6 +134,7 @@ async def run() -> None:
         ("help", help_screen),
         ("stats", stats_view),
         ("context", context_lines),
+        ("histogram", histogram),
     ]:
         await shoot(name, steps)
     await merged_view()
