@@ -44,7 +44,9 @@ SKEWED = [
     rec("d", "web.2", ts=ts(-25, fmt="z")),  # 11:59:35Z
     rec("e", "web.1", ts=ts(30, 5, fmt="compact")),  # 12:00:30Z, `+0500`
     rec("f", "web.2", ts=ts(5)),  # 12:00:05Z
-    rec("g", "router", "heroku", ts="not a time"),
+    rec(
+        "g", "router", "heroku", ts="not-a-time"
+    ),  # a stamp that is no time (a nil one is stamped on arrival)
     rec("h", "web.1", ts=ts(59.999)),  # 12:00:59Z
     rec("i", "web.1", ts=ts(60)),  # 12:01:00Z
 ]
