@@ -316,15 +316,7 @@ class PlatformClient:
         if total:
             params["total"] = 1
         params.update(_time_range(since, until))
-        try:
-            answer = self.request(
-                "GET", f"/apps/{self._seg(app)}/log-lines", app=app, params=params
-            )
-        except AppNotFound:
-            raise
-        except NotFound:
-            host = host_of(self.base_url)
-            raise Unsupported(f"{host} has no history paging", status=404) from None
+        answer = self._extension(app, "log-lines", params, "history paging")
         return LogPage.from_json(answer)
 
     def log_summary(
@@ -344,14 +336,7 @@ class PlatformClient:
         for key, value in (("source", source), ("dyno", dyno), ("q", q)):
             if value:
                 params[key] = value
-        try:
-            answer = self.request(
-                "GET", f"/apps/{self._seg(app)}/log-summary", app=app, params=params
-            )
-        except AppNotFound:
-            raise
-        except NotFound:
-            raise Unsupported(f"{host_of(self.base_url)} has no log summary", status=404) from None
+        answer = self._extension(app, "log-summary", params, "log summary")
         try:
             return LogSummary.from_json(answer)  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -377,16 +362,18 @@ class PlatformClient:
             if value:
                 params[key] = value
         params.update(_time_range(since, until))
+        answer = self._extension(app, "log-histogram", params, "histogram")
+        return LogHistogram.from_json(answer)
+
+    def _extension(self, app: str, resource: str, params: dict, what: str):
+        """`GET /apps/{app}/{resource}`, a router extension: a server without the route (404
+        for the route, not for the app) is Unsupported, naming `what` it lacks."""
         try:
-            answer = self.request(
-                "GET", f"/apps/{self._seg(app)}/log-histogram", app=app, params=params
-            )
+            return self.request("GET", f"/apps/{self._seg(app)}/{resource}", app=app, params=params)
         except AppNotFound:
             raise
         except NotFound:
-            host = host_of(self.base_url)
-            raise Unsupported(f"{host} has no histogram", status=404) from None
-        return LogHistogram.from_json(answer)
+            raise Unsupported(f"{host_of(self.base_url)} has no {what}", status=404) from None
 
 
 def _time_range(since: int | None, until: int | None) -> dict[str, str]:
