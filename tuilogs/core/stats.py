@@ -283,14 +283,14 @@ def buffer_summary(
     numbers while millions of lines are still being counted."""
     builder = StatsBuilder()
     origins = buffer.origins.origins
-    router = [o.id for o in origins if (o.source, o.dyno) == ROUTER]
+    router = _router_ids(buffer)
     total = len(buffer) if lines is None else len(lines)
     seen: Counter[int] | None = Counter() if partial is not None else None
     done, told, wait = 0, time.monotonic(), partial_every
     for data, keys in _blocks(buffer, lines):
         if cancelled():
             return None
-        builder.add_block(data, sum(map(keys.count, router)))  # array.count: C speed
+        builder.add_block(data, _router_lines(keys, router))
         done += len(keys)
         if progress is not None:
             progress(done, total)
@@ -341,8 +341,7 @@ class RunningStats:
                     return True
                 first, last, _, data = next(buffer.chunks(self.done, total))
                 keys = buffer.keys[first:last]
-                router = [o.id for o in buffer.origins.origins if (o.source, o.dyno) == ROUTER]
-                self.builder.add_block(data, sum(map(keys.count, router)))
+                self.builder.add_block(data, _router_lines(keys, _router_ids(buffer)))
                 self.done = last
             if progress is not None:
                 progress(last, total)
@@ -357,6 +356,15 @@ class RunningStats:
                 counts = Counter(buffer.keys[:done])
             self.builder.origins = _named(counts, buffer.origins.origins)
             return self.builder.summary(buckets)
+
+
+def _router_ids(buffer: LogBuffer) -> list[int]:
+    return [o.id for o in buffer.origins.origins if (o.source, o.dyno) == ROUTER]
+
+
+def __router_lines(keys: array, router: list[int]) -> int:
+    """How many of the lines with origin ids `keys` are `heroku[router]` lines (C speed)."""
+    return sum(map(keys.count, router))
 
 
 def _origin_counts(buffer: LogBuffer, lines: array | None) -> Mapping[int, int]:
