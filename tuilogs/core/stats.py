@@ -362,7 +362,7 @@ def _router_ids(buffer: LogBuffer) -> list[int]:
     return [o.id for o in buffer.origins.origins if (o.source, o.dyno) == ROUTER]
 
 
-def __router_lines(keys: array, router: list[int]) -> int:
+def _router_lines(keys: array, router: list[int]) -> int:
     """How many of the lines with origin ids `keys` are `heroku[router]` lines (C speed)."""
     return sum(map(keys.count, router))
 
