@@ -30,7 +30,7 @@ import re
 import threading
 import time
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from itertools import repeat
@@ -40,6 +40,7 @@ from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.codes import CODES
 from tuilogs.core.levels import LEVELS, level_of_word
 from tuilogs.core.logfmt import parse_logfmt
+from tuilogs.core.path_times import PathTimes
 from tuilogs.core.record import parse_line
 from tuilogs.core.summary import (
     NO_LEVEL,
@@ -85,7 +86,7 @@ class StatsBuilder:
 
     def __init__(self) -> None:
         self.by_second: Counter[tuple] = Counter()  # (second, status digit) → requests
-        self.path_service: Counter[tuple[bytes, bytes]] = Counter()
+        self.paths = PathTimes()  # requests and service times per path
         self.router_codes: Counter[tuple[bytes, bytes]] = Counter()  # (code, status digit)
         self.platform_codes: Counter[tuple[bytes, bytes]] = Counter()  # (dyno, code)
         self.app_levels: Counter[tuple[bytes, bytes, bytes]] = Counter()
@@ -102,7 +103,7 @@ class StatsBuilder:
         rows = ROUTER_RE.findall(data)
         if len(rows) == router_lines:
             self.by_second.update(map(itemgetter(0, 4), rows))
-            self.path_service.update(map(itemgetter(2, 3), rows))
+            self.paths.add(map(itemgetter(2, 3), rows))
             # Codes are on 1% of router lines: picked out at C speed before counting.
             self.router_codes.update(map(itemgetter(1, 4), filter(itemgetter(1), rows)))
         elif router_lines:
@@ -126,7 +127,7 @@ class StatsBuilder:
             service = fields.get("service", "").rstrip("ms").encode()
             code = fields.get("code", "").encode()
             self.by_second[(second, status)] += 1
-            self.path_service[(path, service)] += 1
+            self.paths.add_one(path, service)
             self.router_codes[(code, status)] += 1
 
     # -- the sums -----------------------------------------------------------------------------
@@ -170,20 +171,13 @@ class StatsBuilder:
     def _paths(self) -> tuple[list[PathRow], list[PathRow]]:
         """The top paths by requests and by p95 `service`. Percentiles are worked out only for
         the paths that can make either list (a path per user id has a few requests each)."""
-        requests: Counter[bytes] = Counter()
-        for (path, _), n in self.path_service.items():
-            requests[path] += n
+        requests = dict(self.paths.requests())
         top = [p for p, _ in sorted(requests.items(), key=lambda x: (-x[1], x[0]))[:TOP_PATHS]]
         ranked = {p for p, n in requests.items() if n >= MIN_P95_REQUESTS} or set(requests)
-        samples: defaultdict[bytes, list[tuple[int, int]]] = defaultdict(list)
-        for (path, service), n in self.path_service.items():
-            if path in ranked or path in top:
-                samples[path].append((int(service) if service.isdigit() else -1, n))
         rows = {}
-        for path, values in samples.items():
-            timed = sorted(v for v in values if v[0] >= 0)
+        for path in ranked.union(top):
             text = path.decode("utf-8", "replace").strip('"')
-            rows[path] = PathRow(text, requests[path], _percentile(timed, 0.95))
+            rows[path] = PathRow(text, requests[path], _percentile(self.paths.times(path), 0.95))
         by_p95 = sorted((rows[p] for p in ranked), key=lambda r: (-(r.p95_ms or 0), r.path))
         return [rows[p] for p in top], by_p95[:TOP_PATHS]
 

@@ -14,7 +14,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 
-from tuilogs.core.buffer import Batch, LogBuffer
+from tuilogs.core.buffer import Batch, LogBuffer, joined_offsets
 from tuilogs.core.status import HistoryProgress, State, Status
 
 
@@ -95,8 +95,7 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             and len(batch.ends)
             and batch.ends[-1] == prev.start
         ):
-            ends = array("Q", batch.ends)
-            ends.extend(prev.ends)
+            ends = joined_offsets(array(batch.ends.typecode, batch.ends), prev.ends)
             keys = array("H", batch.keys)
             keys.extend(prev.keys)
             times = None

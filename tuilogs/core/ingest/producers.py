@@ -16,7 +16,7 @@ from array import array
 from collections import Counter
 from pathlib import Path
 
-from tuilogs.core.buffer import Batch, OriginTable, parse_block
+from tuilogs.core.buffer import Batch, OriginTable, joined_offsets, offsets, parse_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import Spool
 from tuilogs.core.status import State
@@ -130,7 +130,7 @@ class FileFollower(Producer):
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
-        ends, keys, counts, times = array("Q"), array("H"), Counter(), array("q")
+        ends, keys, counts, times = offsets(stop), array("H"), Counter(), array("q")
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
@@ -138,7 +138,7 @@ class FileFollower(Producer):
             block, rest = _complete(data)  # `stop` is a line start: nothing is left over
             if block:
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
-                ends.extend(b.ends)
+                ends = joined_offsets(ends, b.ends)
                 keys.extend(b.keys)
                 times.extend(b.times)
                 counts.update(b.counts)
