@@ -37,6 +37,12 @@ def bucket_width(first: int, last: int, most: int) -> int:
     return math.ceil(span / max(most, 1))
 
 
+def filters_to(name: str) -> property:
+    """A row's `query`: the search `name:VALUE` for the row's field `name`, what Enter on it
+    applies (one spelling for every row that filters by its own value)."""
+    return property(lambda row: f"{name}:{getattr(row, name)}")
+
+
 @dataclass(frozen=True, slots=True)
 class PathRow:
     """A request path: how many requests, and the 95th percentile of their `service` (ms)."""
@@ -45,9 +51,7 @@ class PathRow:
     requests: int
     p95_ms: int | None
 
-    @property
-    def query(self) -> str:
-        return f"path:{self.path}"
+    query = filters_to("path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,7 @@ class CodeRow:
     code: str
     count: int
 
-    @property
-    def query(self) -> str:
-        return f"code:{self.code}"
+    query = filters_to("code")
 
 
 @dataclass(frozen=True, slots=True)
