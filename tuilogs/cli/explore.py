@@ -232,11 +232,17 @@ def sample_file() -> Path:
 def _print_file(target: str, args: argparse.Namespace, query) -> int:
     from tuilogs.cli.print_mode import run_print
 
-    return run_print(
-        target,
+    return run_print(target, _print_options(args, query))
+
+
+def _print_options(args: argparse.Namespace, query):
+    """Print mode's options from the command line, the same for a file, an app and a merge."""
+    from tuilogs.cli.print_mode import PrintOptions
+
+    return PrintOptions(
         num=args.num,
-        sources=args.source,
-        dynos=args.dyno,
+        sources=tuple(args.source),
+        dynos=tuple(args.dyno),
         tail=args.tail,
         query=query,
         redaction=args.redaction,
@@ -344,9 +350,20 @@ def _embedded_router():
         return start_in_thread(port=0, write_discovery_file=True)
 
 
-def _server_side(values: list[str]) -> str | None:
-    """One value filters on the server (as `heroku logs -d`); several stay in the explorer."""
-    return values[0] if len(values) == 1 else None
+def _server_filters(args: argparse.Namespace) -> dict[str, str | None]:
+    """`open_app`'s dyno and source: one `-d` or `-s` value filters on the server (as `heroku
+    logs -d`); several stay in the explorer (or the printer)."""
+    return {
+        "dyno": args.dyno[0] if len(args.dyno) == 1 else None,
+        "source": args.source[0] if len(args.source) == 1 else None,
+    }
+
+
+def _first_screen(backend, num: int) -> int:
+    """How many lines the explorer asks an app for first. Heroku keeps 1,500 lines: ask for all
+    of them. The router pages its whole history in behind the first screen, so that screen
+    need only be small, and comes sooner."""
+    return max(num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
 
 
 def _server_range(args: argparse.Namespace) -> dict[str, int | None]:
@@ -393,56 +410,35 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
         name,
         feed,
         buffer.origins,
-        dyno=_server_side(args.dyno),
-        source=_server_side(args.source),
         history=fetch.history,
         lines=fetch.first,
         max_history=fetch.max_history,
         follow=args.tail,
         retry_first=False,  # a script gets the reason and a status, never a hang
+        **_server_filters(args),
         **_server_range(args),
     )
     tail, *history = producers
-    return quiet_on_closed_pipe(
-        lambda: print_from(
-            feed,
-            buffer,
-            producers,
-            lambda: tail.anchored.is_set() and all(h.done.is_set() for h in history),
-            num=args.num,
-            sources=args.source,
-            dynos=args.dyno,
-            tail=args.tail,
-            query=query,
-            redaction=args.redaction,
-            time_range=args.time_range,
-        )
-    )
+
+    def loaded() -> bool:
+        return tail.anchored.is_set() and all(h.done.is_set() for h in history)
+
+    options = _print_options(args, query)
+    return quiet_on_closed_pipe(lambda: print_from(feed, buffer, producers, loaded, options))
 
 
 def _explore_app(backend, client, name: str, args: argparse.Namespace, query, build=None) -> int:
     from tuilogs.platform.live import open_app
     from tuilogs.ui.options import FollowedApp
 
-    dyno, source = _server_side(args.dyno), _server_side(args.source)
-    # Heroku keeps 1,500 lines: ask for all of them. The router pages its whole history in
-    # behind the first screen, so that screen need only be small, and comes sooner.
-    first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
+    first = _first_screen(backend, args.num)
+    filters, rng = _server_filters(args), _server_range(args)
 
     def start(feed, buffer):
-        return open_app(
-            client,
-            name,
-            feed,
-            buffer.origins,
-            dyno=dyno,
-            source=source,
-            lines=first,
-            **_server_range(args),
-        )
+        return open_app(client, name, feed, buffer.origins, lines=first, **filters, **rng)
 
     kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
-    server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
+    server = " ".join(f"{k}={v}" for k, v in filters.items() if v)
     if server:
         kind += f" · server-side {server}"
     if args.time_range is not None:
