@@ -51,9 +51,20 @@ class _Count(argparse.Action):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The explorer's TARGET and options (today's `tuilogs --help`, word for word)."""
+    """The explorer's TARGET and options (today's `tuilogs --help`, word for word: the groups
+    below add their options in the order the help lists them)."""
     p.usage = "tuilogs [TARGET] [options]\n\n" + USAGE
     p.description = "Explore Heroku-style logs in the terminal."
+    _add_targets(p)
+    _add_selection(p)
+    _add_build_and_redaction(p)
+    _add_times(p)
+    p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
+    p.set_defaults(run=run)
+
+
+def _add_targets(p: argparse.ArgumentParser) -> None:
+    """What to open: files, directories, a pipe or apps, and the API an app is read from."""
     p.add_argument(
         "target", nargs="?", help="a log file or directory, - for stdin, an app name, or `sample`"
     )
@@ -64,6 +75,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--api", help="Platform API base URL (default: Heroku if credentials, else local)"
     )
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    """Which lines, and where they go: printed or explored, how many, from which origins,
+    matching which search, followed or not."""
     p.add_argument(
         "--print",
         "-p",
@@ -80,6 +96,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="print mode: number of lines (default 100, 0 for all; with --since/--until: all"
         " in the range); apps: lines fetched",
     )
+    p.set_defaults(num_given=False)
     p.add_argument(
         "-s",
         "--source",
@@ -97,6 +114,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
+
+
+def _add_build_and_redaction(p: argparse.ArgumentParser) -> None:
+    """An app's build instead of its logs, and what redaction takes out of what is printed."""
     p.add_argument(
         "--build",
         nargs="?",
@@ -115,6 +136,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="redaction rules of your own (TOML) on top of the built-in ones; implies --redact",
     )
+
+
+def _add_times(p: argparse.ArgumentParser) -> None:
+    """How long to wait for an app's API, and which stretch of time to show."""
     p.add_argument(
         "--timeout",
         type=float,
@@ -124,9 +149,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--since", help=f"only lines at or after this time: {TIME_HELP}")
     p.add_argument("--until", help="only lines before this time (same forms)")
-    p.set_defaults(num_given=False)
-    p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
-    p.set_defaults(run=run)
 
 
 def attach_time_values(argv: list[str]) -> list[str]:
