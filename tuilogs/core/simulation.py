@@ -92,26 +92,9 @@ class SimulatedApp:
             self.booted = True
             return self.boot()
         r = self.rng.random()
-        if r < 0.58:
-            return self.request()
-        if r < 0.74:
-            return self.worker()
-        if r < 0.78:
-            return self.clock()
-        if r < 0.82:
-            return self.runtime_metrics()
-        if r < 0.845:
-            return self.postgres()
-        if r < 0.86:
-            return self.traceback()
-        if r < 0.866:
-            return self.h12()
-        if r < 0.869:
-            return self.r14()
-        if r < 0.871:
-            return self.h10()
-        if r < 0.8725:
-            return self.deploy()
+        for bound, happening in _EVENTS:
+            if r < bound:
+                return happening(self)
         return self.request()
 
     # -- app output -----------------------------------------------------------------------
@@ -401,6 +384,23 @@ class SimulatedApp:
                 *self.start(dyno),
             ]
         return lines
+
+
+# What happens next: the first whose bound an even draw in [0, 1) is below (each one's chance
+# is its bound less the one before); above the last, another request. Written as bounds, not
+# chances, so that a seed's lines stay what they were (sums of floats would move them).
+_EVENTS = (
+    (0.58, SimulatedApp.request),
+    (0.74, SimulatedApp.worker),
+    (0.78, SimulatedApp.clock),
+    (0.82, SimulatedApp.runtime_metrics),
+    (0.845, SimulatedApp.postgres),
+    (0.86, SimulatedApp.traceback),
+    (0.866, SimulatedApp.h12),
+    (0.869, SimulatedApp.r14),
+    (0.871, SimulatedApp.h10),
+    (0.8725, SimulatedApp.deploy),
+)
 
 
 def generate(
