@@ -191,7 +191,7 @@ class PrintOptions:
 
 
 def run_print(target: str, options: PrintOptions) -> int:
-    """Print the last matching lines of a file or stdin (`-`), then follow with `tail`."""
+    """Print the last matching lines of a file or stdin (`-`), then follow with `options.tail`."""
     tail = options.tail
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
@@ -217,12 +217,12 @@ def print_from(
     loaded: Callable[[], bool],
     options: PrintOptions,
 ) -> int:
-    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`;
-    redacted with `redaction` when given.
+    """Wait until `loaded()`, print the last `options.num` matching lines, then follow with
+    `options.tail`; redacted with `options.redaction` when given.
 
-    Any producer works (a file, a pipe, a live app); a producer that fails ends the command
-    with its message on stderr and exit status 1. `time_range` keeps the lines in it (a
-    filter, whatever their order).
+    Any producer works (a file, a pipe, a live app, a merge); a producer that fails ends the
+    command with its message on stderr and exit status 1. `options.time_range` keeps the lines
+    in it (a filter, whatever their order).
     """
     feed.painted.set()  # no screen to paint: background work need not wait for one
     printing = _Printing(feed, buffer, options)
