@@ -169,3 +169,18 @@ def test_tail_follows_several_apps_live(make_router, tuilogs_home):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_merge_is_printed_redacted_and_in_the_time_range_as_one_file_is(tmp_path):
+    """--redact and --since/--until apply to a merged print too (they were once dropped)."""
+    (tmp_path / "a.log").write_text(f"{stamp(0)} app[web.1]: signup bob@example.com\n")
+    (tmp_path / "b.log").write_text(f"{stamp(2000)} app[web.2]: mail alice@example.com\n")
+    both = (tmp_path / "a.log", tmp_path / "b.log")
+    redacted = tuilogs(*both, "--print", "--redact")
+    assert redacted.returncode == 0, redacted.stderr
+    assert b"@example.com" not in redacted.stdout
+    assert redacted.stdout.count(b"[email]") == 2
+    later = tuilogs(*both, "--print", "--since", "2026-11-29T10:00:01Z")
+    assert later.stdout.splitlines() == [
+        f"{stamp(2000)} app[web.2]: mail alice@example.com".encode()
+    ]

@@ -29,11 +29,9 @@ from dataclasses import asdict
 
 from tuilogs.core.safety import escape_controls
 from tuilogs.platform.alerts import AlertRule, AlertsApi
-from tuilogs.platform.credentials import resolve_backend
-from tuilogs.platform.errors import PlatformError
 
-from .command import CommandParser, UsageError, quiet_on_closed_pipe
-from .drains import NO_BACKEND
+from .api_call import call_api
+from .command import CommandParser, run_alone
 
 ACTIONS = ("list", "add", "remove", "firings", "searches", "save-search", "remove-search")
 NEEDS_NAME = frozenset(("add", "remove", "save-search", "remove-search"))
@@ -72,14 +70,7 @@ def run(argv: list[str]) -> int:
     """`python -m tuilogs.cli.alerts ...`: the exit status."""
     parser = CommandParser(prog="tuilogs alerts")
     add_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-    except UsageError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    return run_command(args)
+    return run_alone(parser, argv)
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
@@ -99,16 +90,7 @@ def run_command(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"tuilogs alerts: {problem}", file=sys.stderr)
         return 2
-    backend = resolve_backend(args.app, args.api)
-    if backend.base_url is None:
-        print(f"tuilogs alerts: {NO_BACKEND}", file=sys.stderr)
-        return 1
-    try:
-        with backend.client(timeout=30) as client:
-            return quiet_on_closed_pipe(lambda: _call(AlertsApi(client), args))
-    except PlatformError as exc:
-        print(f"tuilogs alerts: {exc.message}", file=sys.stderr)
-        return 1
+    return call_api("tuilogs alerts", args.app, args.api, lambda c: _call(AlertsApi(c), args))
 
 
 def _call(api: AlertsApi, args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
-"""What every `tuilogs` command shares: its argparse parser class, and a quiet exit when the
-reader of its output goes away."""
+"""What every `tuilogs` command shares: its argparse parser class, running one as a program of
+its own, and a quiet exit when the reader of its output goes away."""
 
 from __future__ import annotations
 
@@ -26,6 +26,20 @@ class CommandParser(argparse.ArgumentParser):
         if self.one_line_errors:
             raise UsageError(f"{self.prog}: {message}")
         super().error(message)
+
+
+def run_alone(parser: CommandParser, argv: list[str]) -> int:
+    """A command run as its own program (`python -m tuilogs.cli.drains drains -a APP`): `argv`
+    parsed by the command's parser, then the `run` it set; its exit status. A one-line usage
+    error is said on stderr and is 2; `--help` is 0."""
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    return args.run(args)
 
 
 def quiet_on_closed_pipe(run: Callable[[], int]) -> int:

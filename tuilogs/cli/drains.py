@@ -33,21 +33,17 @@ import sys
 from tuilogs.core.drain_urls import drain_label, mask_url
 from tuilogs.core.safety import escape_controls
 from tuilogs.platform.client import PlatformClient
-from tuilogs.platform.credentials import resolve_backend
 from tuilogs.platform.errors import PlatformError
 from tuilogs.platform.models import LogDrain
 
-from .command import CommandParser, UsageError, quiet_on_closed_pipe
+from .api_call import call_api
+from .command import CommandParser, run_alone
 
 COMMANDS = {
     "drains": "display the log drains of an app",
     "drains:add": "adds a log drain to an app",
     "drains:remove": "removes a log drain from an app",
 }
-NO_BACKEND = (
-    "no Heroku credentials and no local router running: set HEROKU_API_KEY (or `heroku login`), "
-    "start one with `tuilogs serve`, or pass --api URL"
-)
 
 
 def add_arguments(p: CommandParser, command: str) -> None:
@@ -86,14 +82,7 @@ def run(argv: list[str]) -> int:
         return 2
     parser = CommandParser(prog=f"tuilogs {argv[0]}")
     add_arguments(parser, argv[0])
-    try:
-        args = parser.parse_args(argv[1:])
-    except UsageError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    return run_command(args)
+    return run_alone(parser, argv[1:])
 
 
 def _usage(argv: list[str]) -> str:
@@ -110,16 +99,7 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.app:
         print(f"tuilogs {command}: missing -a APP (or set HEROKU_APP)", file=sys.stderr)
         return 2
-    backend = resolve_backend(args.app, args.api)
-    if backend.base_url is None:
-        print(f"tuilogs {command}: {NO_BACKEND}", file=sys.stderr)
-        return 1
-    try:
-        with backend.client(timeout=30) as client:
-            return quiet_on_closed_pipe(lambda: _call(client, args))
-    except PlatformError as exc:
-        print(f"tuilogs {command}: {exc.message}", file=sys.stderr)
-        return 1
+    return call_api(f"tuilogs {command}", args.app, args.api, lambda client: _call(client, args))
 
 
 def _call(client: PlatformClient, args: argparse.Namespace) -> int:

@@ -51,9 +51,20 @@ class _Count(argparse.Action):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The explorer's TARGET and options (today's `tuilogs --help`, word for word)."""
+    """The explorer's TARGET and options (today's `tuilogs --help`, word for word: the groups
+    below add their options in the order the help lists them)."""
     p.usage = "tuilogs [TARGET] [options]\n\n" + USAGE
     p.description = "Explore Heroku-style logs in the terminal."
+    _add_targets(p)
+    _add_selection(p)
+    _add_build_and_redaction(p)
+    _add_times(p)
+    p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
+    p.set_defaults(run=run)
+
+
+def _add_targets(p: argparse.ArgumentParser) -> None:
+    """What to open: files, directories, a pipe or apps, and the API an app is read from."""
     p.add_argument(
         "target", nargs="?", help="a log file or directory, - for stdin, an app name, or `sample`"
     )
@@ -64,6 +75,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--api", help="Platform API base URL (default: Heroku if credentials, else local)"
     )
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    """Which lines, and where they go: printed or explored, how many, from which origins,
+    matching which search, followed or not."""
     p.add_argument(
         "--print",
         "-p",
@@ -80,6 +96,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="print mode: number of lines (default 100, 0 for all; with --since/--until: all"
         " in the range); apps: lines fetched",
     )
+    p.set_defaults(num_given=False)
     p.add_argument(
         "-s",
         "--source",
@@ -97,6 +114,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tail", action="store_true", help="print mode: keep printing new lines")
     p.add_argument("-q", "--search", default="", help="a search (same language as the search box)")
     p.add_argument("--no-follow", action="store_true", help="explorer: do not follow the file")
+
+
+def _add_build_and_redaction(p: argparse.ArgumentParser) -> None:
+    """An app's build instead of its logs, and what redaction takes out of what is printed."""
     p.add_argument(
         "--build",
         nargs="?",
@@ -115,6 +136,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="redaction rules of your own (TOML) on top of the built-in ones; implies --redact",
     )
+
+
+def _add_times(p: argparse.ArgumentParser) -> None:
+    """How long to wait for an app's API, and which stretch of time to show."""
     p.add_argument(
         "--timeout",
         type=float,
@@ -124,9 +149,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--since", help=f"only lines at or after this time: {TIME_HELP}")
     p.add_argument("--until", help="only lines before this time (same forms)")
-    p.set_defaults(num_given=False)
-    p.add_argument("--version", action="version", version=f"tuilogs {__version__}")
-    p.set_defaults(run=run)
 
 
 def attach_time_values(argv: list[str]) -> list[str]:
@@ -232,11 +254,17 @@ def sample_file() -> Path:
 def _print_file(target: str, args: argparse.Namespace, query) -> int:
     from tuilogs.cli.print_mode import run_print
 
-    return run_print(
-        target,
+    return run_print(target, _print_options(args, query))
+
+
+def _print_options(args: argparse.Namespace, query):
+    """Print mode's options from the command line, the same for a file, an app and a merge."""
+    from tuilogs.cli.print_mode import PrintOptions
+
+    return PrintOptions(
         num=args.num,
-        sources=args.source,
-        dynos=args.dyno,
+        sources=tuple(args.source),
+        dynos=tuple(args.dyno),
         tail=args.tail,
         query=query,
         redaction=args.redaction,
@@ -344,9 +372,20 @@ def _embedded_router():
         return start_in_thread(port=0, write_discovery_file=True)
 
 
-def _server_side(values: list[str]) -> str | None:
-    """One value filters on the server (as `heroku logs -d`); several stay in the explorer."""
-    return values[0] if len(values) == 1 else None
+def _server_filters(args: argparse.Namespace) -> dict[str, str | None]:
+    """`open_app`'s dyno and source: one `-d` or `-s` value filters on the server (as `heroku
+    logs -d`); several stay in the explorer (or the printer)."""
+    return {
+        "dyno": args.dyno[0] if len(args.dyno) == 1 else None,
+        "source": args.source[0] if len(args.source) == 1 else None,
+    }
+
+
+def _first_screen(backend, num: int) -> int:
+    """How many lines the explorer asks an app for first. Heroku keeps 1,500 lines: ask for all
+    of them. The router pages its whole history in behind the first screen, so that screen
+    need only be small, and comes sooner."""
+    return max(num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
 
 
 def _server_range(args: argparse.Namespace) -> dict[str, int | None]:
@@ -393,56 +432,35 @@ def _print_app(client, name: str, args: argparse.Namespace, query) -> int:
         name,
         feed,
         buffer.origins,
-        dyno=_server_side(args.dyno),
-        source=_server_side(args.source),
         history=fetch.history,
         lines=fetch.first,
         max_history=fetch.max_history,
         follow=args.tail,
         retry_first=False,  # a script gets the reason and a status, never a hang
+        **_server_filters(args),
         **_server_range(args),
     )
     tail, *history = producers
-    return quiet_on_closed_pipe(
-        lambda: print_from(
-            feed,
-            buffer,
-            producers,
-            lambda: tail.anchored.is_set() and all(h.done.is_set() for h in history),
-            num=args.num,
-            sources=args.source,
-            dynos=args.dyno,
-            tail=args.tail,
-            query=query,
-            redaction=args.redaction,
-            time_range=args.time_range,
-        )
-    )
+
+    def loaded() -> bool:
+        return tail.anchored.is_set() and all(h.done.is_set() for h in history)
+
+    options = _print_options(args, query)
+    return quiet_on_closed_pipe(lambda: print_from(feed, buffer, producers, loaded, options))
 
 
 def _explore_app(backend, client, name: str, args: argparse.Namespace, query, build=None) -> int:
     from tuilogs.platform.live import open_app
     from tuilogs.ui.options import FollowedApp
 
-    dyno, source = _server_side(args.dyno), _server_side(args.source)
-    # Heroku keeps 1,500 lines: ask for all of them. The router pages its whole history in
-    # behind the first screen, so that screen need only be small, and comes sooner.
-    first = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
+    first = _first_screen(backend, args.num)
+    filters, rng = _server_filters(args), _server_range(args)
 
     def start(feed, buffer):
-        return open_app(
-            client,
-            name,
-            feed,
-            buffer.origins,
-            dyno=dyno,
-            source=source,
-            lines=first,
-            **_server_range(args),
-        )
+        return open_app(client, name, feed, buffer.origins, lines=first, **filters, **rng)
 
     kind = f"{'Heroku' if backend.kind == 'heroku' else 'local router'} {backend.base_url}"
-    server = " ".join(f"{k}={v}" for k, v in (("dyno", dyno), ("source", source)) if v)
+    server = " ".join(f"{k}={v}" for k, v in filters.items() if v)
     if server:
         kind += f" · server-side {server}"
     if args.time_range is not None:

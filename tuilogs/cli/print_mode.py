@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -137,7 +138,7 @@ def _runs(lines: array):
     yield start, prev + 1
 
 
-def build_filter(sources: list[str], dynos: list[str]) -> OriginFilter:
+def build_filter(sources: Sequence[str], dynos: Sequence[str]) -> OriginFilter:
     f = OriginFilter()
     for s in sources:
         f.set("source", s, INCLUDE)
@@ -172,12 +173,26 @@ def select_in(
     return lines if time_range is None else timeline.select(time_range, lines)
 
 
-def run_print(target: str, *, tail: bool = False, **options) -> int:
-    """Print the last matching lines of a file or stdin (`-`), then follow with `tail`.
+@dataclass(frozen=True, slots=True)
+class PrintOptions:
+    """What the command line asks of print mode (`-n`, `-s`, `-d`, `-t`, `-q`, `--redact`,
+    `--since`/`--until`), in one value that every printed source takes, so a file, an app and
+    a merged view print alike. `color` and `out` default to stdout, coloured on a terminal."""
 
-    `options` are `print_from`'s (`num`, `sources`, `dynos`, `query`, `color`, `out`,
-    `redaction`).
-    """
+    num: int = 100
+    sources: Sequence[str] = ()
+    dynos: Sequence[str] = ()
+    tail: bool = False
+    query: Query | None = None
+    redaction: Redactor | None = None
+    time_range: TimeRange | None = None
+    color: bool | None = None
+    out: BinaryIO | None = None
+
+
+def run_print(target: str, options: PrintOptions) -> int:
+    """Print the last matching lines of a file or stdin (`-`), then follow with `options.tail`."""
+    tail = options.tail
     buffer, feed = LogBuffer(), Feed()
     producer: Producer
     if target == "-":
@@ -192,75 +207,95 @@ def run_print(target: str, *, tail: bool = False, **options) -> int:
         done = state in (State.LOADED, State.FOLLOWING) and not feed.head_pending
         return done or state is State.ENDED
 
-    return print_from(feed, buffer, [producer], loaded, tail=tail, **options)
+    return print_from(feed, buffer, [producer], loaded, options)
 
 
 def print_from(
     feed: Feed,
     buffer: LogBuffer,
     producers: list[Producer],
-    loaded,
-    *,
-    num: int = 100,
-    sources: list[str] | None = None,
-    dynos: list[str] | None = None,
-    tail: bool = False,
-    query: Query | None = None,
-    color: bool | None = None,
-    out: BinaryIO | None = None,
-    redaction: Redactor | None = None,
-    time_range: TimeRange | None = None,
+    loaded: Callable[[], bool],
+    options: PrintOptions,
 ) -> int:
-    """Wait until `loaded()`, print the last `num` matching lines, then follow with `tail`;
-    redacted with `redaction` when given.
+    """Wait until `loaded()`, print the last `options.num` matching lines, then follow with
+    `options.tail`; redacted with `options.redaction` when given.
 
-    Any producer works (a file, a pipe, a live app); a producer that fails ends the command
-    with its message on stderr and exit status 1. `time_range` keeps the lines in it (a
-    filter, whatever their order).
+    Any producer works (a file, a pipe, a live app, a merge); a producer that fails ends the
+    command with its message on stderr and exit status 1. `options.time_range` keeps the lines
+    in it (a filter, whatever their order).
     """
-    out = out or sys.stdout.buffer
     feed.painted.set()  # no screen to paint: background work need not wait for one
-    is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
-    if color is None:
-        color = is_tty and "NO_COLOR" not in os.environ
-    printer = Printer(out, color=color, escape=is_tty, redaction=redaction)
-    origin_filter = build_filter(sources or [], dynos or [])
-
+    printing = _Printing(feed, buffer, options)
     try:
+        if not printing.wait(loaded):
+            return _failed(feed)
+        printing.print_loaded()
+        return printing.follow() if options.tail else 0
+    finally:
+        for producer in producers:
+            producer.stop()
+
+
+class _Printing:
+    """One print run's phases over a buffer its producers fill: wait until what is there is
+    loaded, print its last matching lines, then (with `tail`) print matching lines as they
+    come, until the source ends or fails."""
+
+    def __init__(self, feed: Feed, buffer: LogBuffer, options: PrintOptions) -> None:
+        out = options.out or sys.stdout.buffer
+        is_tty = os.isatty(out.fileno()) if hasattr(out, "fileno") else False
+        color = options.color
+        if color is None:
+            color = is_tty and "NO_COLOR" not in os.environ
+        self.printer = Printer(out, color=color, escape=is_tty, redaction=options.redaction)
+        self.origin_filter = build_filter(options.sources, options.dynos)
+        self.feed, self.buffer, self.options = feed, buffer, options
+        self.timeline = Timeline(buffer)
+        self.told = 0  # the buffer's notes said on stderr so far
+
+    def wait(self, loaded: Callable[[], bool]) -> bool:
+        """Drain the feed until `loaded()` and nothing waits in it; False if the source failed."""
+        feed = self.feed
         while True:
-            feed.drain(buffer)
+            feed.drain(self.buffer)
             if feed.status.failed:
-                return _failed(feed)
+                return False
             if loaded() and feed.empty():
                 break
             time.sleep(0.01)
-        feed.drain(buffer)
-        note = unknown_sources_note(sources or [], buffer.origins.origins)
+        feed.drain(self.buffer)
+        return True
+
+    def print_loaded(self) -> None:
+        """The last `num` matching lines of what is loaded (all of them with `num` 0)."""
+        buffer, num = self.buffer, self.options.num
+        note = unknown_sources_note(self.options.sources, buffer.origins.origins)
         if note is not None:
             print(f"tuilogs: {escape_controls(note)}", file=sys.stderr)
-        told = _tell_notes(buffer, 0)
-        timeline = Timeline(buffer)
-        chosen = select_in(timeline, time_range, origin_filter, query, 0, len(buffer))
-        printer.write(buffer, chosen[-num:] if num > 0 else chosen)
-        if not tail:
-            return 0
+        self.told = _tell_notes(buffer, 0)
+        chosen = self._select(0, len(buffer))
+        self.printer.write(buffer, chosen[-num:] if num > 0 else chosen)
+
+    def follow(self) -> int:
+        """Print matching lines as they come; the exit status once the source ends or fails."""
+        feed, buffer = self.feed, self.buffer
         done, epoch = len(buffer), buffer.epoch
         while not feed.status.failed:
             feed.drain(buffer)
-            told = _tell_notes(buffer, told)
+            self.told = _tell_notes(buffer, self.told)
             if buffer.epoch != epoch:  # truncated: print the new content from its start
                 done, epoch = 0, buffer.epoch
             if len(buffer) > done:
-                chosen = select_in(timeline, time_range, origin_filter, query, done, len(buffer))
-                printer.write(buffer, chosen)
+                self.printer.write(buffer, self._select(done, len(buffer)))
                 done = len(buffer)
             elif feed.status.state is State.ENDED and feed.empty():
                 return 0
             time.sleep(0.05)
         return _failed(feed)
-    finally:
-        for producer in producers:
-            producer.stop()
+
+    def _select(self, lo: int, hi: int) -> array:
+        o = self.options
+        return select_in(self.timeline, o.time_range, self.origin_filter, o.query, lo, hi)
 
 
 @dataclass(frozen=True, slots=True)

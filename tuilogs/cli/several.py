@@ -101,6 +101,7 @@ def _merged(sources, args, query, printing: bool, notes, *, backend=None, client
     specs = _specs(sources, args, printing, backend, client)
     names = [spec.name for spec in specs]
     if printing:
+        from tuilogs.cli.explore import _print_options
         from tuilogs.cli.print_mode import print_from
         from tuilogs.core.buffer import LogBuffer
         from tuilogs.core.ingest.feed import Feed
@@ -108,18 +109,9 @@ def _merged(sources, args, query, printing: bool, notes, *, backend=None, client
         buffer, feed = LogBuffer(timed=True), Feed()
         feed.painted.set()  # no screen to paint first: read the heads at once
         merger = Merger(feed, buffer.origins, specs, notes=notes).start()
+        options = _print_options(args, query)
         code = quiet_on_closed_pipe(
-            lambda: print_from(
-                feed,
-                buffer,
-                [merger],
-                merger.loaded.is_set,
-                num=args.num,
-                sources=args.source,
-                dynos=args.dyno,
-                tail=args.tail,
-                query=query,
-            )
+            lambda: print_from(feed, buffer, [merger], merger.loaded.is_set, options)
         )
         # The others were printed; a log that could not be read still fails the command
         # (said on stderr, as a notice), as `cat` does for a missing file among several.
@@ -154,15 +146,13 @@ def _specs(sources, args, printing: bool, backend, client) -> list:
 
 
 def _app_spec(client, name: str, args, printing: bool, backend):
-    from tuilogs.cli.explore import FIRST_SCREEN_LINES, _server_side
+    from tuilogs.cli.explore import _first_screen, _server_filters
     from tuilogs.core.ingest.merge import FIRST_WAIT, StreamSpec
     from tuilogs.platform.live import open_app
 
-    dyno, source = _server_side(args.dyno), _server_side(args.source)
-    if printing:
-        lines = args.num if args.num > 0 else 1500
-    else:
-        lines = max(args.num, 1500) if backend.kind == "heroku" else FIRST_SCREEN_LINES
+    # Printed: each app's last `-n` lines (with `-n 0`, all Heroku keeps).
+    lines = (args.num if args.num > 0 else 1500) if printing else _first_screen(backend, args.num)
+    filters = _server_filters(args)
 
     def start(feed, origins):
         return open_app(
@@ -170,11 +160,10 @@ def _app_spec(client, name: str, args, printing: bool, backend):
             name,
             feed,
             origins,
-            dyno=dyno,
-            source=source,
             lines=lines,
             history=not printing,
             follow=args.tail or not printing,
+            **filters,
         )
 
     return StreamSpec(name, start, ready=_app_ready, patience=FIRST_WAIT)

@@ -68,6 +68,12 @@ def _iso(t: datetime) -> str:
     return t.isoformat(timespec="microseconds")
 
 
+def _metrics_line(head: str, samples: dict[str, object]) -> str:
+    """A metrics line as Heroku's runtime metrics and Heroku Postgres write it: who measured
+    (`head`), then `sample#NAME=VALUE` for each sample, in order."""
+    return " ".join([head, *(f"sample#{name}={value}" for name, value in samples.items())])
+
+
 class SimulatedApp:
     """State of the simulated app; ``event()`` returns the lines of one thing that happened."""
 
@@ -92,26 +98,9 @@ class SimulatedApp:
             self.booted = True
             return self.boot()
         r = self.rng.random()
-        if r < 0.58:
-            return self.request()
-        if r < 0.74:
-            return self.worker()
-        if r < 0.78:
-            return self.clock()
-        if r < 0.82:
-            return self.runtime_metrics()
-        if r < 0.845:
-            return self.postgres()
-        if r < 0.86:
-            return self.traceback()
-        if r < 0.866:
-            return self.h12()
-        if r < 0.869:
-            return self.r14()
-        if r < 0.871:
-            return self.h10()
-        if r < 0.8725:
-            return self.deploy()
+        for bound, happening in _EVENTS:
+            if r < bound:
+                return happening(self)
         return self.request()
 
     # -- app output -----------------------------------------------------------------------
@@ -235,33 +224,33 @@ class SimulatedApp:
         dyno = rng.choice(self.dynos)
         self.mem[dyno] = min(540.0, max(120.0, self.mem[dyno] + rng.uniform(-12, 14)))
         mem = self.mem[dyno]
-        return [
-            (
-                "heroku",
-                dyno,
-                f"source={dyno} dyno=heroku.{rng.randint(10**7, 10**8)}.{self.uuid()}"
-                f" sample#load_avg_1m={rng.uniform(0, 1.5):.2f} sample#memory_total={mem:.2f}MB"
-                f" sample#memory_rss={mem * 0.93:.2f}MB sample#memory_cache={mem * 0.07:.2f}MB"
-                f" sample#memory_quota=512.00MB",
-            )
-        ]
+        head = f"source={dyno} dyno=heroku.{rng.randint(10**7, 10**8)}.{self.uuid()}"
+        samples = {
+            "load_avg_1m": f"{rng.uniform(0, 1.5):.2f}",
+            "memory_total": f"{mem:.2f}MB",
+            "memory_rss": f"{mem * 0.93:.2f}MB",
+            "memory_cache": f"{mem * 0.07:.2f}MB",
+            "memory_quota": "512.00MB",
+        }
+        return [("heroku", dyno, _metrics_line(head, samples))]
 
     def postgres(self) -> list[_Line]:
         rng = self.rng
-        return [
-            (
-                "app",
-                "heroku-postgres",
-                f"source=DATABASE addon=postgresql-curved-{rng.randint(10000, 99999)}"
-                f" sample#current_transaction={rng.randint(10**6, 10**7)}"
-                f" sample#db_size={rng.randint(10**8, 10**9)}bytes sample#tables=34"
-                f" sample#active-connections={rng.randint(3, 20)} sample#waiting-connections=0"
-                f" sample#index-cache-hit-rate={rng.uniform(0.95, 1):.5f}"
-                f" sample#table-cache-hit-rate={rng.uniform(0.9, 1):.5f}"
-                f" sample#load-avg-1m={rng.uniform(0, 0.5):.3f} sample#read-iops={rng.uniform(0, 5):.4f}"
-                f" sample#write-iops={rng.uniform(0, 20):.4f} sample#memory-percentage-used=0.{rng.randint(60, 99)}",
-            )
-        ]
+        head = f"source=DATABASE addon=postgresql-curved-{rng.randint(10000, 99999)}"
+        samples = {
+            "current_transaction": rng.randint(10**6, 10**7),
+            "db_size": f"{rng.randint(10**8, 10**9)}bytes",
+            "tables": 34,
+            "active-connections": rng.randint(3, 20),
+            "waiting-connections": 0,
+            "index-cache-hit-rate": f"{rng.uniform(0.95, 1):.5f}",
+            "table-cache-hit-rate": f"{rng.uniform(0.9, 1):.5f}",
+            "load-avg-1m": f"{rng.uniform(0, 0.5):.3f}",
+            "read-iops": f"{rng.uniform(0, 5):.4f}",
+            "write-iops": f"{rng.uniform(0, 20):.4f}",
+            "memory-percentage-used": f"0.{rng.randint(60, 99)}",
+        }
+        return [("app", "heroku-postgres", _metrics_line(head, samples))]
 
     # -- trouble -------------------------------------------------------------------------
 
@@ -401,6 +390,23 @@ class SimulatedApp:
                 *self.start(dyno),
             ]
         return lines
+
+
+# What happens next: the first whose bound an even draw in [0, 1) is below (each one's chance
+# is its bound less the one before); above the last, another request. Written as bounds, not
+# chances, so that a seed's lines stay what they were (sums of floats would move them).
+_EVENTS = (
+    (0.58, SimulatedApp.request),
+    (0.74, SimulatedApp.worker),
+    (0.78, SimulatedApp.clock),
+    (0.82, SimulatedApp.runtime_metrics),
+    (0.845, SimulatedApp.postgres),
+    (0.86, SimulatedApp.traceback),
+    (0.866, SimulatedApp.h12),
+    (0.869, SimulatedApp.r14),
+    (0.871, SimulatedApp.h10),
+    (0.8725, SimulatedApp.deploy),
+)
 
 
 def generate(

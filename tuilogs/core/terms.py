@@ -19,6 +19,7 @@ from tuilogs.core.buffer import Origin
 from tuilogs.core.codes import find_code
 from tuilogs.core.fields import leading_number
 from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
+from tuilogs.core.line_hits import lines_hit
 from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -301,17 +302,7 @@ class ConfirmTerm(Term):
 
     def candidates(self, chunk: Chunk) -> set[int]:
         hay = chunk.lowered() if self.lowered else chunk.data
-        line_of = chunk.line_of
-        found = set()
-        search = self.prefilter.search
-        m = search(hay)
-        while m is not None:
-            found.add(line_of(m.start()))
-            nl = hay.find(b"\n", m.start())
-            if nl == -1:
-                break
-            m = search(hay, nl + 1)
-        return found
+        return lines_hit(hay, self.prefilter, chunk.line_of)
 
     def evaluate(self, chunk, within):
         if within is not None and not within:

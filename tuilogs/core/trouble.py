@@ -21,6 +21,7 @@ from operator import add
 
 from tuilogs.core.codes import find_code
 from tuilogs.core.levels import detect_level
+from tuilogs.core.line_hits import lines_hit
 from tuilogs.core.record import decode, parse_line
 
 # Lower-case text in every piece of evidence of an error or critical level (levels.py): the
@@ -66,20 +67,6 @@ def is_trouble(message: str, router: bool = False) -> bool:
     )
 
 
-def _hits(
-    hay: bytes, pattern: re.Pattern[bytes], line_of: Callable[[int], int], found: set[int]
-) -> None:
-    """Lines of `hay` where `pattern` matches, one search per line at most."""
-    search = pattern.search
-    m = search(hay)
-    while m is not None:
-        found.add(line_of(m.start()))
-        nl = hay.find(b"\n", m.start())
-        if nl == -1:
-            return
-        m = search(hay, nl + 1)
-
-
 def _line_finder(lines: list[bytes]) -> Callable[[int], int]:
     """The index of the line holding a byte offset of `b"\\n".join(lines)`."""
     ends = list(map(add, accumulate(map(len, lines)), count(1)))  # just past each LF
@@ -100,7 +87,7 @@ def trouble_lines(data: bytes, routers: Sequence[bool] | None = None) -> list[in
     line_of = _line_finder(lines)
     candidates: set[int] = set()
     for pattern in (*_CODE_HINTS, _STATUS_HINT):
-        _hits(data, pattern, line_of, candidates)
+        candidates |= lines_hit(data, pattern, line_of)
     others, numbers = data, None
     if routers is not None and any(routers):
         keep = [not r for r in routers]
@@ -111,7 +98,7 @@ def trouble_lines(data: bytes, routers: Sequence[bool] | None = None) -> list[in
     found: set[int] = set()
     lowered = others.lower()
     for pattern in (*_LEVEL_EVIDENCE, *_NUMERIC_LEVEL):
-        _hits(lowered, pattern, line_of, found)
+        found |= lines_hit(lowered, pattern, line_of)
     candidates.update(found if numbers is None else map(numbers.__getitem__, found))
     out = []
     for i in sorted(candidates):

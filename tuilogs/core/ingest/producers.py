@@ -115,18 +115,17 @@ class FileFollower(Producer):
             self._poll_once()
 
     def _segment(self, global_start: int, delta: int, fd: int, note: str = "") -> None:
+        """Tell the buffer where its bytes from `global_start` on are read, and remember it
+        when they are the followed file's (a truncation reads them from its copy instead)."""
         if fd == self._fd:
             self._fd_segments.append((global_start, delta))
-        self.feed.put(
-            Batch(
-                "append",
-                array("Q"),
-                array("H"),
-                start=self._gend,
-                segment=(global_start, delta, fd),
-                note=note,
-            )
-        )
+        self.feed.put(self._segment_batch(global_start, delta, fd, note))
+
+    def _segment_batch(self, global_start: int, delta: int, fd: int, note: str = "") -> Batch:
+        """A batch of no lines that tells the buffer: bytes from `global_start` on are read
+        from `fd` at (offset - delta) (`LogBuffer.add_segment`)."""
+        segment = (global_start, delta, fd)
+        return Batch("append", array("Q"), array("H"), start=self._gend, segment=segment, note=note)
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
@@ -206,15 +205,7 @@ class FileFollower(Producer):
         if copy is not None:
             original, self._fd = self._fd, os.open(copy, os.O_RDONLY)
             for global_start, delta in self._fd_segments:  # the same bytes, in the copy
-                self.feed.put(
-                    Batch(
-                        "append",
-                        array("Q"),
-                        array("H"),
-                        start=self._gend,
-                        segment=(global_start, delta, self._fd),
-                    )
-                )
+                self.feed.put(self._segment_batch(global_start, delta, self._fd))
             self._read_new(final=True)  # written before the cut, not read yet
             self._fd = original
             note = f"{name} was truncated; the lines before it are read from {copy.name}"

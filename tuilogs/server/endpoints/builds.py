@@ -24,11 +24,10 @@ from datetime import datetime, timedelta, timezone
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..errors import ApiError, app_not_found, invalid_params
+from ..errors import ApiError, invalid_params
 from ..store import LogStore, StoredBuild
 from ..wire import build_json
 from .common import (
-    app_name,
     in_thread,
     json_body,
     opt_int,
@@ -37,6 +36,7 @@ from .common import (
     public_url,
     read_limited,
     require_app,
+    require_app_name,
     store_of,
 )
 
@@ -189,9 +189,7 @@ def _field(data: object, key: str) -> str | None:
 @platform_api
 async def create_build(request: Request) -> Response:
     """`POST /apps/{app}/builds` (extension: no source URL): a pending build to record."""
-    name = app_name(request)
-    if name is None:
-        raise app_not_found()
+    name = require_app_name(request)
     data = await json_body(request)
     blob = data.get("source_blob")
     build = await in_thread(

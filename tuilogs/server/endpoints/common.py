@@ -160,6 +160,15 @@ def app_name(request: Request) -> str | None:
     return name if is_app_name(name) else None
 
 
+def require_app_name(request: Request) -> str:
+    """As `app_name`, or 404 (`resource: app`): for a request that may create the app (a first
+    drain, build or rule), so the name must be acceptable but the app need not exist yet."""
+    name = app_name(request)
+    if name is None:
+        raise app_not_found()
+    return name
+
+
 async def find_app(request: Request) -> StoredApp | None:
     """The `{app}` of the path, by name or by its id (the UUIDv5 of the name)."""
     ident = request.path_params["app"]

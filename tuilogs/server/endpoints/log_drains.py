@@ -15,9 +15,17 @@ from starlette.responses import JSONResponse, Response
 from tuilogs.core.drain_urls import mask_url, validate_drain_url
 
 from ..drain_targets import TargetPolicy
-from ..errors import app_not_found, drain_not_found, invalid_params
+from ..errors import drain_not_found, invalid_params
 from ..wire import drain_json
-from .common import app_name, find_app, in_thread, json_body, platform_api, router_of, store_of
+from .common import (
+    find_app,
+    in_thread,
+    json_body,
+    platform_api,
+    require_app_name,
+    router_of,
+    store_of,
+)
 
 log = logging.getLogger("tuilogs.server")
 
@@ -33,9 +41,7 @@ async def list_drains(request: Request) -> Response:
 
 @platform_api
 async def create_drain(request: Request) -> Response:
-    name = app_name(request)
-    if name is None:
-        raise app_not_found()
+    name = require_app_name(request)
     data = await json_body(request)
     url = data.get("url")
     problem = validate_drain_url(url)
