@@ -33,7 +33,8 @@ def firing_line(firing: AlertFiring) -> Text:
 class SavedSearchesPanel(ListPanel[str | None]):
     """Named queries: Enter applies one, `a` saves the current search, `d` removes one."""
 
-    # Narrower than the other panels, and the list close under the status line and the form.
+    # Narrower than the other panels; the list sits right under the status line, the form
+    # right under the list.
     DEFAULT_CSS = """
     SavedSearchesPanel > #saved-box { max-width: 120; }
     SavedSearchesPanel #saved-status { margin-bottom: 0; }
