@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tuilogs.core.timerange import TimeError, TimeRange, parse_range, parse_time, rfc3339
+from tuilogs.core.timerange import (
+    TimeError,
+    TimeRange,
+    parse_range,
+    parse_time,
+    rfc3339,
+    whole_unit,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 19, 4, 5, tzinfo=timezone.utc).timestamp()
@@ -129,3 +136,18 @@ def test_a_range_must_run_forwards():
 def test_bounds_travel_as_rfc3339():
     assert rfc3339(at(2026, 11, 1, 12, 0, 5)) == "2026-11-01T12:00:05Z"
     assert parse_time(rfc3339(at(2026, 11, 1, 12, 0, 5))) == at(2026, 11, 1, 12, 0, 5)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (1, (1, "s")),
+        (90, (90, "s")),  # not a whole number of minutes
+        (300, (5, "m")),
+        (5400, (90, "m")),
+        (7200, (2, "h")),
+        (2 * 86400, (2, "d")),
+    ],
+)
+def test_a_span_is_named_in_the_largest_unit_that_divides_it(seconds, expected):
+    assert whole_unit(seconds) == expected

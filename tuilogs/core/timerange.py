@@ -102,6 +102,17 @@ def rfc3339(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def whole_unit(seconds: int) -> tuple[int, str]:
+    """A span as a count of the largest unit that divides it: (5, "m"), (2, "h"), (90, "s").
+
+    How a bucket's width is named (`5m a bar` under the histogram, `5 min/bar` in the stats
+    view): a whole number of one unit reads at a glance, `1h30m` does not."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return seconds // size, unit
+    return seconds, "s"
+
+
 def _wall(seconds: float, tz: tzinfo | None) -> datetime:
     """The wall-clock time of an instant: naive local time (the system's rules, DST and all)
     when `tz` is None, else aware in `tz`. `.timestamp()` turns either back into an instant."""

@@ -18,9 +18,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.safety import escape_controls
@@ -34,8 +33,7 @@ from tuilogs.platform.builds import (
 )
 from tuilogs.platform.client import PlatformClient
 from tuilogs.ui.options import FollowedApp
-from tuilogs.ui.screens.drains import error_text, format_created
-from tuilogs.ui.untrusted import plain
+from tuilogs.ui.screens.list_panel import AppPanel, error_text, format_created
 
 MARKS = {"failed": "✗", "pending": "●", "succeeded": "✓"}
 COLUMNS = ("", "Status", "Created", "Took", "User", "Release", "Version", "ID")
@@ -111,22 +109,15 @@ class Listing:
     fresh: bool  # the first page (replace), or the next one (append)
 
 
-class BuildsPanel(ModalScreen[Build | None]):
+class BuildsPanel(AppPanel[Build | None]):
     """The builds of one app: Enter opens one's output, `r` lists them again, Esc closes."""
 
     DEFAULT_CSS = """
-    BuildsPanel { align: center middle; }
-    BuildsPanel > #builds-box {
-        width: 90%; max-width: 140; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-        border-title-color: $accent; border-title-style: bold;
-        border-subtitle-color: $text-muted;
-    }
-    BuildsPanel #builds-status { color: $text-muted; margin-bottom: 1; }
-    BuildsPanel #builds-status.-error { color: $error; }
     BuildsPanel BuildTable { height: auto; max-height: 20; }
-    BuildsPanel Footer { dock: none; margin-top: 1; }
     """
+    GROUP = "builds"
+    ROW_ACTIONS = frozenset({"open"})
+    LOADING = "Loading builds…"
     BINDINGS = [
         Binding("enter", "open", "Output", id="builds.open", tooltip="Stream the build's output"),
         Binding("r", "refresh", "Refresh", id="builds.refresh", tooltip="List the builds again"),
@@ -135,21 +126,14 @@ class BuildsPanel(ModalScreen[Build | None]):
     ]
 
     def __init__(self, client: PlatformClient, app: str) -> None:
-        super().__init__()
-        self.client = client
-        self.app_name = app
+        super().__init__(client, app, "Builds")
         self.builds: list[Build] = []
         self.next_range: str | None = None
         self.releases: dict[str, int] = {}  # release id → version (`platform.builds`)
         self.looked_up: set[str] = set()  # release ids looked for in the releases
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="builds-box") as box:
-            box.border_title = f"Builds · {escape_controls(self.app_name)}"
-            box.border_subtitle = "Heroku" if self.client.kind == "heroku" else "local router"
-            yield Static(Text("Loading builds…"), id="builds-status")
-            yield BuildTable(id="builds-table", cursor_type="row", zebra_stripes=True)
-            yield Footer()
+    def compose_rows(self) -> ComposeResult:
+        yield BuildTable(id="builds-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(BuildTable)
@@ -162,11 +146,6 @@ class BuildsPanel(ModalScreen[Build | None]):
         self.call_after_refresh(self._fill)
 
     # -- what is shown -------------------------------------------------------------------
-
-    def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#builds-status", Static)
-        status.update(plain(text))
-        status.set_class(error, "-error")
 
     def _count(self) -> str:
         count, failed = len(self.builds), sum(b.failed for b in self.builds)
@@ -243,23 +222,8 @@ class BuildsPanel(ModalScreen[Build | None]):
 
     @property
     def selected(self) -> Build | None:
-        if not self.is_mounted or not self.builds:
-            return None
-        row = self.query_one(BuildTable).cursor_row
-        return self.builds[row] if 0 <= row < len(self.builds) else None
-
-    def busy(self) -> bool:
-        return any(
-            worker.node is self
-            and worker.group == "builds"
-            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for worker in self.app.workers
-        )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
-            return True if self.selected is not None else None
-        return True
+        index = self.cursor_index(len(self.builds))
+        return None if index is None else self.builds[index]
 
     # -- actions -------------------------------------------------------------------------
 
@@ -286,9 +250,6 @@ class BuildsPanel(ModalScreen[Build | None]):
         if any(b.pending for b in self.builds) and not self.busy():
             self._load(None)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
     # -- the worker ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="builds", exit_on_error=False, name="load")
@@ -303,14 +264,10 @@ class BuildsPanel(ModalScreen[Build | None]):
         page = BuildPage(with_releases(page.builds, self.releases), page.next_range)
         return Listing(page, fresh=range_header is None)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "builds":
-            return
-        event.stop()
-        if event.state == WorkerState.SUCCESS and isinstance(worker.result, Listing):
+    def call_changed(self, worker: Worker, state: WorkerState) -> None:
+        if state == WorkerState.SUCCESS and isinstance(worker.result, Listing):
             self._show(worker.result)
-        elif event.state == WorkerState.ERROR:
+        elif state == WorkerState.ERROR:
             message = error_text(worker.error)
             self._status(f"Could not list builds: {message} (r to retry)", error=True)
 

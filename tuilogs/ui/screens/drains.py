@@ -9,7 +9,6 @@ password (URLs on screen go through `drain_label`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.drain_urls import drain_label, validate_drain_url
@@ -26,6 +25,7 @@ from tuilogs.core.safety import escape_controls
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import PlatformError
 from tuilogs.platform.models import LogDrain
+from tuilogs.ui.screens.list_panel import AppPanel, error_text, format_created
 from tuilogs.ui.untrusted import plain, tell
 
 EXAMPLES = "https://user:pass@logs.example.com/drain or syslog+tls://logs.example.com:6514"
@@ -33,19 +33,6 @@ EMPTY_HINT = f"No drains. Press a to add one, e.g. {EXAMPLES}"
 COLUMNS = ("URL", "Token", "Add-on", "Created")
 TABLE_ROWS = 15  # rows shown before the table scrolls (its max-height less the header)
 MIN_URL_WIDTH = 24
-
-
-def format_created(stamp: str | None) -> str:
-    """An API timestamp as local `YYYY-MM-DD HH:MM` (the text itself when it does not parse)."""
-    if not stamp:
-        return "—"
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return escape_controls(stamp)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def drain_row(drain: LogDrain) -> tuple[str, str, str, str]:
@@ -57,14 +44,6 @@ def drain_row(drain: LogDrain) -> tuple[str, str, str, str]:
         escape_controls(addon_name) if addon_name else "—",
         format_created(drain.created_at),
     )
-
-
-def error_text(exc: BaseException | None) -> str:
-    """What to show for a failed call: a PlatformError's message, else only the type's name
-    (an unknown exception's text might quote a URL with its password)."""
-    if isinstance(exc, PlatformError):
-        return exc.message
-    return f"unexpected error ({type(exc).__name__})"
 
 
 @dataclass(frozen=True)
@@ -109,27 +88,17 @@ class ConfirmRemoval(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class DrainPanel(ModalScreen[None]):
+class DrainPanel(AppPanel[None]):
     """The drains of one app: `a` add, `d` remove (after a y), `c` copy token, `r` refresh."""
 
     DEFAULT_CSS = """
-    DrainPanel { align: center middle; }
-    DrainPanel > #drains-box {
-        width: 90%; max-width: 140; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-        border-title-color: $accent; border-title-style: bold;
-        border-subtitle-color: $text-muted;
-    }
-    DrainPanel #drains-status { color: $text-muted; margin-bottom: 1; }
-    DrainPanel #drains-status.-error { color: $error; }
     DrainPanel DataTable { height: auto; max-height: 16; }
     DrainPanel #drains-url { margin: 0; }
-    DrainPanel #drains-add { height: auto; margin-top: 1; display: none; }
-    DrainPanel #drains-add.-open { display: block; }
-    DrainPanel #drains-add Label { color: $text-muted; }
     DrainPanel #drains-add-error { color: $error; }
-    DrainPanel Footer { dock: none; margin-top: 1; }
     """
+    GROUP = "drains"
+    ROW_ACTIONS = frozenset({"remove", "copy_token"})
+    LOADING = "Loading drains…"
     BINDINGS = [
         Binding("a", "add", "Add", id="drains.add"),
         Binding("d,delete", "remove", "Remove", id="drains.remove"),
@@ -140,22 +109,16 @@ class DrainPanel(ModalScreen[None]):
     ]
 
     def __init__(self, client: PlatformClient, app: str) -> None:
-        super().__init__()
-        self.client = client
-        self.app_name = app
+        super().__init__(client, app, "Log drains")
         self.drains: list[LogDrain] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="drains-box") as box:
-            box.border_title = f"Log drains · {escape_controls(self.app_name)}"
-            box.border_subtitle = "Heroku" if self.client.kind == "heroku" else "local router"
-            yield Static(Text("Loading drains…"), id="drains-status")
-            yield DataTable(id="drains-table", cursor_type="row", zebra_stripes=True)
-            with Vertical(id="drains-add"):
-                yield Label("New drain URL (Enter adds it, Esc cancels):")
-                yield Input(placeholder=f"e.g. {EXAMPLES}", id="drains-url", compact=True)
-                yield Static(id="drains-add-error")
-            yield Footer()
+    def compose_rows(self) -> ComposeResult:
+        yield DataTable(id="drains-table", cursor_type="row", zebra_stripes=True)
+        yield self.form(
+            Label("New drain URL (Enter adds it, Esc cancels):"),
+            Input(placeholder=f"e.g. {EXAMPLES}", id="drains-url", compact=True),
+            Static(id="drains-add-error"),
+        )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -168,17 +131,11 @@ class DrainPanel(ModalScreen[None]):
 
     # -- state shown ---------------------------------------------------------------------
 
-    def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#drains-status", Static)
-        status.update(plain(text))  # quotes what a server said
-        status.set_class(error, "-error")
-
     def _add_error(self, text: str | None) -> None:
         self.query_one("#drains-add-error", Static).update(plain(text or ""))
 
-    @property
-    def adding(self) -> bool:
-        return self.query_one("#drains-add").has_class("-open")
+    def focus_rows(self) -> None:
+        self.query_one(DataTable).focus()
 
     def _show(self, drains: list[LogDrain], select: str | None = None) -> None:
         table = self.query_one(DataTable)
@@ -228,25 +185,8 @@ class DrainPanel(ModalScreen[None]):
     @property
     def selected(self) -> LogDrain | None:
         """The drain under the table's cursor, if any."""
-        if not self.is_mounted or not self.drains:
-            return None
-        row = self.query_one(DataTable).cursor_row
-        return self.drains[row] if 0 <= row < len(self.drains) else None
-
-    def busy(self, name: str | None = None) -> bool:
-        """Whether a call of this panel (named `name`, or any) is pending or running."""
-        return any(
-            worker.node is self
-            and worker.group == "drains"
-            and (name is None or worker.name == name)
-            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for worker in self.app.workers
-        )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("remove", "copy_token"):
-            return True if self.selected is not None else None
-        return True
+        index = self.cursor_index(len(self.drains))
+        return None if index is None else self.drains[index]
 
     # -- actions -------------------------------------------------------------------------
 
@@ -256,16 +196,9 @@ class DrainPanel(ModalScreen[None]):
             self._load()
 
     def action_add(self) -> None:
-        self.query_one("#drains-add").add_class("-open")
+        self.open_form()
         self._add_error(None)
         self.query_one("#drains-url", Input).focus()
-
-    def action_close(self) -> None:
-        if self.adding:
-            self.query_one("#drains-add").remove_class("-open")
-            self.query_one(DataTable).focus()
-            return
-        self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -329,25 +262,20 @@ class DrainPanel(ModalScreen[None]):
         except PlatformError:
             return fallback
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "drains":
-            return
-        event.stop()
-        if event.state == WorkerState.RUNNING:
+    def call_changed(self, worker: Worker, state: WorkerState) -> None:
+        if state == WorkerState.RUNNING:
             doing = {"load": "Loading drains…", "add": "Adding drain…", "remove": "Removing drain…"}
             self._status(doing.get(worker.name, "Working…"))
             return
-        if event.state == WorkerState.SUCCESS and isinstance(worker.result, Outcome):
+        if state == WorkerState.SUCCESS and isinstance(worker.result, Outcome):
             outcome = worker.result
             self._show(outcome.drains, outcome.select)
             if worker.name == "add":
                 self.query_one("#drains-url", Input).value = ""
-                self.query_one("#drains-add").remove_class("-open")
-                self.query_one(DataTable).focus()
+                self.close_form()
             if outcome.note:
                 tell(self, outcome.note)
-        elif event.state == WorkerState.ERROR:
+        elif state == WorkerState.ERROR:
             message = error_text(worker.error)
             if worker.name == "add" and self.adding:
                 self._add_error(message)

@@ -12,15 +12,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.safety import escape_controls
 from tuilogs.platform.alerts import AlertFiring
-from tuilogs.ui.screens.drains import error_text
+from tuilogs.ui.screens.list_panel import ListPanel, error_text
 from tuilogs.ui.search_book import SearchBook
 from tuilogs.ui.untrusted import plain, tell
 
@@ -32,27 +30,20 @@ def firing_line(firing: AlertFiring) -> Text:
     return plain(f"{when}  {firing.message}")
 
 
-class SavedSearchesPanel(ModalScreen[str | None]):
+class SavedSearchesPanel(ListPanel[str | None]):
     """Named queries: Enter applies one, `a` saves the current search, `d` removes one."""
 
+    # Narrower than the other panels; the list sits right under the status line, the form
+    # right under the list.
     DEFAULT_CSS = """
-    SavedSearchesPanel { align: center middle; }
-    SavedSearchesPanel > #saved-box {
-        width: 90%; max-width: 120; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-        border-title-color: $accent; border-title-style: bold;
-        border-subtitle-color: $text-muted;
-    }
-    SavedSearchesPanel #saved-status { color: $text-muted; }
-    SavedSearchesPanel #saved-status.-error { color: $error; }
+    SavedSearchesPanel > #saved-box { max-width: 120; }
+    SavedSearchesPanel #saved-status { margin-bottom: 0; }
     SavedSearchesPanel OptionList { height: auto; max-height: 12; border: none; padding: 0; }
-    SavedSearchesPanel #saved-add { height: auto; display: none; }
-    SavedSearchesPanel #saved-add.-open { display: block; }
-    SavedSearchesPanel #saved-add Label { color: $text-muted; }
+    SavedSearchesPanel #saved-add { margin-top: 0; }
     SavedSearchesPanel #saved-firings-title { margin-top: 1; text-style: bold; }
     SavedSearchesPanel #saved-firings { color: $error; height: auto; }
-    SavedSearchesPanel Footer { dock: none; margin-top: 1; }
     """
+    GROUP = "saved"
     BINDINGS = [
         Binding("a", "add", "Save current", id="saved.add"),
         Binding("d,delete", "remove", "Remove", id="saved.remove"),
@@ -60,34 +51,24 @@ class SavedSearchesPanel(ModalScreen[str | None]):
     ]
 
     def __init__(self, book: SearchBook, title: str, current: str | None) -> None:
-        super().__init__()
+        super().__init__(f"Saved searches · {escape_controls(title)}", book.where)
         self.book = book
-        self.title_name = title
         self.current = current
         self.searches: list[tuple[str, str]] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="saved-box") as box:
-            box.border_title = f"Saved searches · {escape_controls(self.title_name)}"
-            box.border_subtitle = self.book.where
-            yield Static(Text("Loading…"), id="saved-status")
-            yield OptionList(id="saved-list")
-            with Vertical(id="saved-add"):
-                yield Label(plain(f"Save {self.current or ''} as (Enter saves, Esc cancels):"))
-                yield Input(placeholder="a name, e.g. timeouts", id="saved-name", compact=True)
-            yield Static("Recent alerts", id="saved-firings-title")
-            yield Static(id="saved-firings")
-            yield Footer()
+    def compose_rows(self) -> ComposeResult:
+        yield OptionList(id="saved-list")
+        yield self.form(
+            Label(plain(f"Save {self.current or ''} as (Enter saves, Esc cancels):")),
+            Input(placeholder="a name, e.g. timeouts", id="saved-name", compact=True),
+        )
+        yield Static("Recent alerts", id="saved-firings-title")
+        yield Static(id="saved-firings")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self.query_one("#saved-firings-title").display = False
         self._load()
-
-    def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#saved-status", Static)
-        status.update(plain(text))
-        status.set_class(error, "-error")
 
     def _show(self, searches: list[tuple[str, str]], firings: list[AlertFiring]) -> None:
         self.searches = searches
@@ -111,9 +92,8 @@ class SavedSearchesPanel(ModalScreen[str | None]):
         index = self.query_one(OptionList).highlighted
         return self.searches[index] if index is not None and index < len(self.searches) else None
 
-    @property
-    def adding(self) -> bool:
-        return self.query_one("#saved-add").has_class("-open")
+    def focus_rows(self) -> None:
+        self.query_one(OptionList).focus()
 
     # -- actions -------------------------------------------------------------------------
 
@@ -127,20 +107,13 @@ class SavedSearchesPanel(ModalScreen[str | None]):
         if not self.current:
             tell(self, "Search first (/ or &), then save the search here", severity="warning")
             return
-        self.query_one("#saved-add").add_class("-open")
+        self.open_form()
         self.query_one("#saved-name", Input).focus()
 
     def action_remove(self) -> None:
         chosen = self.selected
         if chosen is not None:
             self._remove(chosen[0])
-
-    def action_close(self) -> None:
-        if self.adding:
-            self.query_one("#saved-add").remove_class("-open")
-            self.query_one(OptionList).focus()
-            return
-        self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -164,18 +137,13 @@ class SavedSearchesPanel(ModalScreen[str | None]):
         self.book.remove(name)
         return self.book.searches(), self.book.firings()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "saved":
-            return
-        event.stop()
-        if event.state == WorkerState.SUCCESS and isinstance(worker.result, tuple):
+    def call_changed(self, worker: Worker, state: WorkerState) -> None:
+        if state == WorkerState.SUCCESS and isinstance(worker.result, tuple):
             self._show(*worker.result)
             if worker.name == "save":
                 self.query_one("#saved-name", Input).value = ""
-                self.query_one("#saved-add").remove_class("-open")
-                self.query_one(OptionList).focus()
-        elif event.state == WorkerState.ERROR:
+                self.close_form()
+        elif state == WorkerState.ERROR:
             what = {"save": "save the search", "remove": "remove the search"}
             action = what.get(worker.name, "list saved searches")
             message = str(worker.error) if isinstance(worker.error, ValueError) else None

@@ -22,17 +22,15 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tuilogs.core.histogram import Histogram
-from tuilogs.core.timerange import format_local
+from tuilogs.core.timerange import format_local, whole_unit
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ROWS = 2  # rows of bars: 2 × 8 heights
 
 
 def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    count, unit = whole_unit(seconds)
+    return f"{count}{unit}"
 
 
 def time_label(seconds: int, step: int) -> str:
