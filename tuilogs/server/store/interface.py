@@ -30,11 +30,14 @@ All methods block: the router calls them from worker threads, never on the event
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LogRecord, api_timestamp
+
+MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 
 class StoreError(Exception):
@@ -82,6 +85,12 @@ class Drain:
     created_at: str
     updated_at: str
 
+    @classmethod
+    def new(cls, app: str, url: str) -> Drain:
+        """A drain as `LogStore.add_drain` makes one: a fresh id and `d.<uuid>` token."""
+        stamp = api_timestamp()
+        return cls(str(uuid.uuid4()), app, url, f"d.{uuid.uuid4()}", stamp, stamp)
+
 
 @dataclass(frozen=True, slots=True)
 class LineStats:
@@ -92,6 +101,35 @@ class LineStats:
     last_id: int | None
     sources: dict[str, int]
     dynos: dict[str, int]
+
+    @classmethod
+    def tally(cls, groups: Iterable[tuple[str, str, int, int, int]]) -> LineStats:
+        """The stats from an app's lines grouped by source and dyno, as both stores' SQL
+        answers them: (source, dyno, count, min id, max id) per group."""
+        by_source: dict[str, int] = {}
+        by_dyno: dict[str, int] = {}
+        total, first, last = 0, None, None
+        for source, dyno, n, lo, hi in groups:
+            total += n
+            by_source[source] = by_source.get(source, 0) + n
+            by_dyno[dyno] = by_dyno.get(dyno, 0) + n
+            first = lo if first is None else min(first, lo)
+            last = hi if last is None else max(last, hi)
+        return cls(total, first, last, by_source, by_dyno)
+
+
+@dataclass(frozen=True, slots=True)
+class LineQuery:
+    """Which lines a read is about: those of `app`, narrowed to `source` exactly, `dyno` as
+    Heroku's dyno filter (`record.dyno_matches`), `q` a case-insensitive substring of the
+    message, and `since`/`until` a time range (module doc); None narrows by nothing."""
+
+    app: str
+    source: str | None = None
+    dyno: str | None = None
+    q: str | None = None
+    since: int | None = None
+    until: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +203,13 @@ class StoredBatch:
 
 
 class LogStore(Protocol):
-    """The router's store of lines, apps and drains (see the module docstring for ids)."""
+    """The router's store of lines, apps and drains (see the module docstring for ids).
+
+    Where every store does the same around its own SQL (a read's bounds, `since`, builds:
+    `builds.BuildStore`), the method has its one implementation here, and a store that
+    subclasses the protocol (as both do) inherits it and supplies the narrower method the
+    default calls (`read_lines`, `tail_start`).
+    """
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -185,6 +229,12 @@ class LogStore(Protocol):
         `hops` (how many routers the batch came through, `server.hops`) is kept with the
         batch (`StoredBatch`), as drain forwarders read it.
         """
+        return self.store_batch(app, records, frame_id, hops) if records else None
+
+    def store_batch(
+        self, app: str, records: Sequence[LogRecord], frame_id: str | None, hops: int
+    ) -> tuple[int, int] | None:
+        """The store's part of `append` (whose contract it keeps), for a batch of records."""
         ...
 
     # -- reads -------------------------------------------------------------------------------
@@ -213,10 +263,14 @@ class LogStore(Protocol):
         before=min(before, head + 1))`. `start` is `after` when fewer match, and just below
         the upper bound when `n` is 0. Both come from one snapshot: every line of `app` not
         visible in it gets an id greater than `head`, so a tail that goes on after `head`
-        has no gap and no duplicate. `dyno` is Heroku's dyno filter (`record.dyno_matches`),
-        `source` matches exactly, `q` is a case-insensitive substring of the message,
-        `since`/`until` a time range (module doc).
+        has no gap and no duplicate. The filters are a `LineQuery`'s.
         """
+        return self.tail_start(LineQuery(app, source, dyno, q, since, until), n, after, before)
+
+    def tail_start(
+        self, query: LineQuery, n: int, after: int, before: int | None
+    ) -> tuple[int, int]:
+        """The store's part of `tail_bounds` (whose contract it keeps): (start, head)."""
         ...
 
     def lines(
@@ -241,6 +295,17 @@ class LogStore(Protocol):
         Filters as in `tail_bounds`; results are exact whether or not a search index covers
         the lines yet.
         """
+        before = MAX_ID if before is None else before
+        if limit <= 0 or after + 1 >= before:
+            return []
+        query = LineQuery(app, source, dyno, q, since, until)
+        return self.read_lines(query, after, before, limit, max_bytes)
+
+    def read_lines(
+        self, query: LineQuery, after: int, before: int, limit: int, max_bytes: int | None
+    ) -> list[StoredLine]:
+        """The store's part of `lines` (whose contract it keeps), called only when a line can
+        be in the answer: `limit` > 0 and an id between `after` and `before`."""
         ...
 
     def since(
@@ -255,7 +320,9 @@ class LogStore(Protocol):
         until: int | None = None,
     ) -> list[StoredLine]:
         """Up to `limit` matching lines of `app` with id > `after_id`, oldest first."""
-        ...
+        return self.lines(
+            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
+        )
 
     def count(self, app: str | None = None) -> int:
         """How many lines `app` has (every app's when None)."""

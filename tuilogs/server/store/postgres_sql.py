@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+from .shared_sql import Dialect
 
 SCHEMA_VERSION = 5
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
@@ -178,8 +179,6 @@ on conflict (app, rule) do update set count = tuilogs.redactions.count + exclude
 """
 REDACTIONS_SQL = "select rule, count from tuilogs.redactions where app = %s order by rule"
 
-LINE_COLS = "id, ts, source, dyno, message"
-DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 APP_ID_SQL = "select id, last_id from tuilogs.apps where name = %s"
 # Ids count per app without holes, so the lines an app had before a batch are its first id - 1.
 BATCHES_SQL = (
@@ -194,7 +193,6 @@ delete from tuilogs.batches b where b.received_at < %s and not exists (
     select 1 from tuilogs.drains d join tuilogs.apps a on a.name = d.app
     where a.id = b.app_id and d.cursor between b.first_id and b.last_id)
 """
-MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -233,38 +231,7 @@ def ts_seconds(col: str = "ts") -> str:
     )
 
 
-def time_clause(since: int | None, until: int | None) -> tuple[str, list]:
-    """WHERE clause for lines whose time is in [since, until) (see `ts_seconds`)."""
-    if since is not None and until is not None:
-        return f"{ts_seconds()} between %s and %s", [since, until - 1]
-    if since is not None:
-        return f"{ts_seconds()} >= %s", [since]
-    return f"{ts_seconds()} < %s", [until]
-
-
-def line_filters(
-    app_id: int,
-    source: str | None,
-    dyno: str | None,
-    since: int | None = None,
-    until: int | None = None,
-) -> tuple[str, list]:
-    """WHERE clause and arguments for an app's lines, optionally of one source and dyno, and
-    in a time range [since, until) (epoch seconds)."""
-    where = ["app_id = %s"]
-    args: list = [app_id]
-    if source:
-        where.append("source = %s")
-        args.append(source)
-    if dyno:
-        clause, dargs = dyno_clause(dyno)
-        where.append(clause)
-        args += dargs
-    if since is not None or until is not None:
-        clause, targs = time_clause(since, until)
-        where.append(clause)
-        args += targs
-    return " and ".join(where), args
+POSTGRES = Dialect("%s", dyno_clause, ts_seconds)  # line_filters: the WHERE of Heroku's filters
 
 
 def clean(text: str) -> str:
@@ -277,8 +244,3 @@ def clean(text: str) -> str:
         except UnicodeEncodeError:
             text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     return text
-
-
-def like_pattern(q: str) -> str:
-    """An ILIKE pattern (backslash escapes) matching `q` as a plain substring."""
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

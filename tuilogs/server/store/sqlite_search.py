@@ -14,9 +14,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from .interface import StoredLine
+from .interface import LineQuery, StoredLine
+from .shared_sql import LINE_COLS, like_pattern
 from .sqlite_fts import OLDEST_ID, parts
-from .sqlite_sql import LINE_COLS, like_pattern, line_filters
+from .sqlite_sql import SQLITE
 
 
 def read_lines(
@@ -40,26 +41,18 @@ def read_lines(
 
 
 class Search:
-    """One search (`q`, with an app's filters) on one connection, inside one read transaction
+    """One search (a `LineQuery` with `q`) on one connection, inside one read transaction
     (the oldest id it reads first must still be the oldest when it queries the index); ids
     are exclusive bounds."""
 
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        app: str,
-        source: str | None,
-        dyno: str | None,
-        q: str,
-        upto: int,
-        span: tuple[int | None, int | None] = (None, None),
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, query: LineQuery, upto: int) -> None:
+        q = query.q or ""
         self.conn = conn
         self.upto = upto
         self.pattern = like_pattern(q)
         self.fts_pattern = f"%{q}%"
-        self.where, self.args = line_filters(app, source, dyno, "", *span)
-        self.lwhere, self.largs = line_filters(app, source, dyno, "l.", *span)
+        self.where, self.args = SQLITE.line_filters(query)
+        self.lwhere, self.largs = SQLITE.line_filters(query, prefix="l.")
         self.oldest = conn.execute(OLDEST_ID).fetchone()[0]
 
     def _scan_sql(self, cols: str, order: str) -> str:
