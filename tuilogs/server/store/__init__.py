@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .builds import BUILD_STATUSES, MAX_BUILDS_PER_APP, StoredBuild
 from .interface import (
-    BUILD_STATUSES,
-    MAX_BUILDS_PER_APP,
     Drain,
     DrainLease,
     LineQuery,
@@ -25,7 +24,6 @@ from .interface import (
     LogStore,
     StoredApp,
     StoredBatch,
-    StoredBuild,
     StoredLine,
     StoreError,
     StoreFull,

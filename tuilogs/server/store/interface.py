@@ -37,6 +37,8 @@ from typing import Protocol
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
+from .builds import BuildStore
+
 MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 
@@ -143,36 +145,6 @@ class Upkeep:
     urgent: bool = False
 
 
-# -- builds (an extension: `tuilogs build APP -- cmd` records a command's output as a build) --
-
-BUILD_STATUSES = ("pending", "succeeded", "failed")
-MAX_BUILDS_PER_APP = 100  # older builds of an app, and their output, are deleted
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBuild:
-    """A recorded build (see `LogStore.create_build`).
-
-    `status` is pending, succeeded or failed; `user` who ran it; `created_at` an API timestamp
-    with microseconds (`2026-11-23T19:04:05.123456Z`), unique per app and increasing, which
-    orders the app's builds; `updated_at` the last output, heartbeat or status change;
-    `exit_code` the command's (None while pending, or when it never said); `lines` how many
-    output lines are stored; `output_secret` the unguessable part of its output stream URL.
-    """
-
-    id: str
-    app: str
-    status: str
-    user: str
-    created_at: str
-    updated_at: str
-    source_version: str | None
-    description: str | None
-    exit_code: int | None
-    lines: int
-    output_secret: str
-
-
 # -- drain forwarding: leases and cursors -------------------------------------------------------
 
 
@@ -202,13 +174,14 @@ class StoredBatch:
     seq: int | None
 
 
-class LogStore(Protocol):
-    """The router's store of lines, apps and drains (see the module docstring for ids).
+class LogStore(BuildStore, Protocol):
+    """The router's store of lines, apps, drains and builds (`builds.BuildStore`); see the
+    module docstring for ids.
 
-    Where every store does the same around its own SQL (a read's bounds, `since`, builds:
-    `builds.BuildStore`), the method has its one implementation here, and a store that
-    subclasses the protocol (as both do) inherits it and supplies the narrower method the
-    default calls (`read_lines`, `tail_start`).
+    Where every store does the same around its own SQL (an empty batch, a read's bounds,
+    `since`, builds), the method has its one implementation here, and a store that subclasses
+    the protocol (as both do, PEP 544) inherits it and supplies the narrower method it calls
+    (`store_batch`, `read_lines`, `tail_start`).
     """
 
     # -- ingest ------------------------------------------------------------------------------
@@ -357,65 +330,6 @@ class LogStore(Protocol):
 
     def remove_drain(self, app: str, ident: str) -> Drain | None:
         """Remove a drain of `app` by id, URL or token; the removed drain, or None."""
-        ...
-
-    # -- builds (an extension; StoredBuild) ---------------------------------------------------
-    # A build's output lines are numbered 1, 2, ... in the order stored; readers page by number.
-    # Several routers may serve one store: a follower of a running build polls `build` and
-    # `build_output`, so nothing here needs a notification.
-
-    def create_build(
-        self,
-        app: str,
-        *,
-        user: str,
-        source_version: str | None = None,
-        description: str | None = None,
-    ) -> StoredBuild:
-        """A new pending build of `app` (the app exists from now on), with no output yet: a
-        fresh UUID4 `id`, a fresh unguessable `output_secret` (at least 128 random bits),
-        `created_at` = `updated_at` = now, or one microsecond after the app's newest build
-        when the clock says otherwise (so the app's builds never share one). The app's
-        builds beyond the newest `MAX_BUILDS_PER_APP` are deleted with their output, in the
-        same transaction."""
-        ...
-
-    def append_build_output(self, build_id: str, lines: Sequence[str]) -> StoredBuild | None:
-        """Store `lines` after a pending build's output (numbered on from its `lines`), all or
-        nothing, and set its `updated_at` to now, also for no lines (a heartbeat: the command
-        still runs). A finished build is returned as it is, nothing stored; None when there
-        is no such build. Raises StoreFull/StoreError as `append` does."""
-        ...
-
-    def finish_build(self, build_id: str, status: str, exit_code: int | None) -> StoredBuild | None:
-        """Give a pending build its final `status` ("succeeded" or "failed"), its exit code
-        and `updated_at` = now. The first end wins: a finished build is returned as it is (two
-        routers ending one build, the recorder and a stale check, agree on one end). None
-        when there is no such build."""
-        ...
-
-    def builds(
-        self, app: str, *, newest_first: bool = True, beyond: str | None = None, limit: int = 200
-    ) -> list[StoredBuild]:
-        """Up to `limit` builds of `app` in `created_at` order (newest first, or oldest
-        first), only those strictly past `beyond` in that order (the `created_at` of the last
-        build of the previous page)."""
-        ...
-
-    def build(self, build_id: str) -> StoredBuild | None:
-        """The build with this id (of any app), or None."""
-        ...
-
-    def build_by_secret(self, secret: str) -> StoredBuild | None:
-        """The build whose `output_secret` this is, or None."""
-        ...
-
-    def build_output(
-        self, build_id: str, *, after: int = 0, limit: int = 2000, max_bytes: int | None = None
-    ) -> list[str]:
-        """The build's output lines numbered `after + 1` on, at most `limit`, and with
-        `max_bytes` ending at the line that brings their size to it (at least one line), as
-        `lines` reads stored lines. Empty: no more lines (yet)."""
         ...
 
     # -- redaction counts (`tuilogs serve --redact`) -------------------------------------------

@@ -17,15 +17,28 @@ from __future__ import annotations
 import re
 
 from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+from .builds import builds_schema
 from .shared_sql import Dialect
 
 SCHEMA_VERSION = 5
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
+# A stored line's columns, the same in `lines` and `recent`: the view `all_lines` unions the
+# two, and the upkeep moves rows from one into the other (postgres_upkeep.py).
+_LINE_COLUMNS = """(
+        app_id integer not null,
+        id bigint not null,
+        day date not null default ((now() at time zone 'utc')::date),
+        ts text not null,
+        source text not null,
+        dyno text not null,
+        message text not null
+    )"""
+
 # One statement per version: version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS = [
-    """
+    f"""
     create schema if not exists tuilogs;
     create table if not exists tuilogs.meta(key text primary key, value bigint not null);
     create table if not exists tuilogs.apps(
@@ -35,25 +48,9 @@ MIGRATIONS = [
         updated_at text not null,
         last_id bigint not null default 0
     );
-    create table if not exists tuilogs.lines(
-        app_id integer not null,
-        id bigint not null,
-        day date not null default ((now() at time zone 'utc')::date),
-        ts text not null,
-        source text not null,
-        dyno text not null,
-        message text not null
-    ) partition by range (day);
+    create table if not exists tuilogs.lines{_LINE_COLUMNS} partition by range (day);
     create index if not exists lines_app_id on tuilogs.lines (app_id, id);
-    create table if not exists tuilogs.recent(
-        app_id integer not null,
-        id bigint not null,
-        day date not null default ((now() at time zone 'utc')::date),
-        ts text not null,
-        source text not null,
-        dyno text not null,
-        message text not null
-    ) with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
+    create table if not exists tuilogs.recent{_LINE_COLUMNS} with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
     create index if not exists recent_app_id on tuilogs.recent (app_id, id);
     create or replace view tuilogs.all_lines as
         select app_id, id, day, ts, source, dyno, message from tuilogs.lines
@@ -105,29 +102,8 @@ MIGRATIONS = [
         primary key (app, rule)
     );
     """,
-    # 4: builds recorded by `tuilogs build` (postgres_builds.py), as on SQLite (sqlite_builds.py).
-    """
-    create table if not exists tuilogs.builds(
-        id text primary key,
-        app text not null,
-        status text not null,
-        user_email text not null,
-        created_at text not null,
-        updated_at text not null,
-        source_version text,
-        description text,
-        exit_code integer,
-        lines integer not null default 0,
-        output_secret text not null unique
-    );
-    create index if not exists builds_app_created on tuilogs.builds (app, created_at);
-    create table if not exists tuilogs.build_lines(
-        build_id text not null,
-        n integer not null,
-        text text not null,
-        primary key (build_id, n)
-    );
-    """,
+    # 4: builds recorded by `tuilogs build` (builds.py), the tables SQLite has.
+    "set local search_path to tuilogs;\n" + builds_schema(),
     # 5: saved searches and alerting's tables (alerts_sql.py, portable SQL naming no schema):
     # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
     # routers starting at once do not race to create them (`PostgresAlertStore` at start).
