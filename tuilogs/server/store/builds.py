@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
+from .shared_sql import MAKE_APP_SQL
+
 BUILD_STATUSES = ("pending", "succeeded", "failed")
 MAX_BUILDS_PER_APP = 100  # older builds of an app, and their output, are deleted
 
@@ -160,7 +162,8 @@ class BuildStore(Protocol):
             extra = (self._text(source_version), self._text(description), None, 0, secret)
             row = (build_id, app, "pending", self._text(user), stamp, stamp, *extra)
             c.execute(self._sql(INSERT_SQL), row)
-            c.execute(self._sql(APP_SQL), (app, stamp[:19] + "Z", stamp[:19] + "Z"))
+            # The app, if new, with whole-second stamps, as its lines would give them.
+            c.execute(self._sql(MAKE_APP_SQL), (app, stamp[:19] + "Z", stamp[:19] + "Z"))
             self._prune(c, app)
             build = self._build_row(c, build_id)
         assert build is not None

@@ -174,6 +174,24 @@ class StoredBatch:
     seq: int | None
 
 
+class DrainLeases(Protocol):
+    """Who forwards each drain, as a store keeps it: `LogStore`'s lease methods are these."""
+
+    def lease(self, owner: str, ttl: float) -> list[DrainLease]: ...
+
+    def advance(self, drain_id: str, owner: str, cursor: int) -> bool: ...
+
+    def release(self, owner: str) -> None: ...
+
+
+class StoreUpkeep(Protocol):
+    """A store's background work: `LogStore`'s `maintain` and `enforce_retention` are these."""
+
+    def maintain(self, busy: bool) -> Upkeep: ...
+
+    def enforce_retention(self) -> int: ...
+
+
 class LogStore(BuildStore, Protocol):
     """The router's store of lines, apps, drains and builds (`builds.BuildStore`); see the
     module docstring for ids.
@@ -330,6 +348,13 @@ class LogStore(BuildStore, Protocol):
 
     def remove_drain(self, app: str, ident: str) -> Drain | None:
         """Remove a drain of `app` by id, URL or token; the removed drain, or None."""
+        drain = self.find_drain(app, ident)
+        if drain is not None:
+            self.delete_drain(drain.id)
+        return drain
+
+    def delete_drain(self, drain_id: str) -> None:
+        """The store's part of `remove_drain`: the drain with this id goes, with its lease."""
         ...
 
     # -- redaction counts (`tuilogs serve --redact`) -------------------------------------------
@@ -355,19 +380,22 @@ class LogStore(BuildStore, Protocol):
     # loses its leases when they expire, and another one goes on from the cursor. A new drain's
     # cursor is its app's head id when it is added (it gets new lines, as Logplex's do).
 
+    # A store keeps the leases in its `leases` (sqlite_drains.py, postgres_drains.py).
+    leases: DrainLeases
+
     def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
         """Renew `owner`'s leases and take drains whose lease is free or expired; the drains
         `owner` holds now."""
-        ...
+        return self.leases.lease(owner, ttl)
 
     def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
         """Record that lines up to `cursor` were delivered; False when `owner` no longer holds
         the lease (another router took over: stop forwarding that drain)."""
-        ...
+        return self.leases.advance(drain_id, owner, cursor)
 
     def release_drains(self, owner: str) -> None:
         """Give up `owner`'s leases (a clean shutdown hands drains over at once)."""
-        ...
+        self.leases.release(owner)
 
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         """The first `limit` batches of `app` whose last id is greater than `after`, oldest
@@ -380,6 +408,9 @@ class LogStore(BuildStore, Protocol):
 
     # -- upkeep ------------------------------------------------------------------------------
 
+    # A store's background work is its `upkeep`'s (sqlite_upkeep.py, postgres_upkeep.py).
+    upkeep: StoreUpkeep
+
     def maintain(self, busy: bool) -> Upkeep:
         """One short slice of background work: indexing for search, keeping the store's disk
         use within `retention_bytes` (its journal included), giving freed space back.
@@ -387,14 +418,14 @@ class LogStore(BuildStore, Protocol):
         The maintenance thread calls it in a loop; `busy` says batches are arriving right now,
         so the slice should be small. `more` asks to be called again soon.
         """
-        ...
+        return self.upkeep.maintain(busy)
 
     def enforce_retention(self) -> int:
         """Delete the oldest lines beyond the configured age and size limits; how many.
 
         The size limit counts what the store occupies on disk, its journal included.
         """
-        ...
+        return self.upkeep.enforce_retention()
 
     def close(self) -> None:
         """Release connections; later calls raise StoreError."""

@@ -48,14 +48,12 @@ from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import (
     Drain,
-    DrainLease,
     LineQuery,
     LineStats,
     LogStore,
     StoredApp,
     StoredBatch,
     StoredLine,
-    Upkeep,
 )
 from .postgres_builds import PostgresBuilds
 from .postgres_db import PostgresDatabase
@@ -105,7 +103,7 @@ class PostgresStore(PostgresBuilds, LogStore):
             max_bytes=max_bytes,
         )
         self.upkeep.ensure_partitions()
-        self._drains = PostgresDrains(self.db)
+        self.leases = PostgresDrains(self.db)  # the drains' rows, which hold their leases
         self._app_ids: dict[str, int] = {}
 
     def __repr__(self) -> str:
@@ -259,25 +257,17 @@ class PostgresStore(PostgresBuilds, LogStore):
     # -- drains (postgres_drains.py) -----------------------------------------------------
 
     def drains(self, app: str | None = None) -> list[Drain]:
-        return self._drains.drains(app)
+        return self.leases.drains(app)
 
     def find_drain(self, app: str, ident: str) -> Drain | None:
-        return self._drains.find(app, ident)
+        return self.leases.find(app, ident)
 
     def add_drain(self, app: str, url: str) -> Drain | None:
-        return self._drains.add(Drain.new(app, url))
+        return self.leases.add(Drain.new(app, url))
 
-    def remove_drain(self, app: str, ident: str) -> Drain | None:
-        return self._drains.remove(app, ident)
-
-    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
-        return self._drains.lease(owner, ttl)
-
-    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
-        return self._drains.advance(drain_id, owner, cursor)
-
-    def release_drains(self, owner: str) -> None:
-        self._drains.release(owner)
+    def delete_drain(self, drain_id: str) -> None:
+        with self.db.conn() as conn:
+            conn.execute("delete from tuilogs.drains where id = %s", (drain_id,))
 
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         with self.db.conn() as conn:
@@ -296,11 +286,3 @@ class PostgresStore(PostgresBuilds, LogStore):
     def redactions(self, app: str) -> dict[str, int]:
         with self.db.conn() as conn:
             return dict(conn.execute(REDACTIONS_SQL, (app,)).fetchall())
-
-    # -- background work (postgres_upkeep.py) -------------------------------------------
-
-    def maintain(self, busy: bool) -> Upkeep:
-        return self.upkeep.maintain(busy)
-
-    def enforce_retention(self) -> int:
-        return self.upkeep.enforce_retention()

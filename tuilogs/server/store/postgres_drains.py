@@ -26,9 +26,10 @@ import psycopg
 
 from .interface import Drain, DrainLease
 from .postgres_db import PostgresDatabase
-from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, drains_sql, for_psycopg
+from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, MAKE_APP_SQL, drains_sql, for_psycopg
 
 _FIND_SQL = for_psycopg(FIND_DRAIN_SQL)
+_MAKE_APP_SQL = for_psycopg(MAKE_APP_SQL)
 _D_COLS = ", ".join(f"d.{c.strip()}" for c in DRAIN_COLS.split(","))
 LEASES_SQL = (
     f"select {_D_COLS}, d.cursor, extract(epoch from d.lease_expires)::float8"
@@ -57,11 +58,7 @@ class PostgresDrains:
         """Store `drain`, its cursor at its app's newest id (it forwards what comes next);
         None when the app already has a drain with this URL."""
         with self.db.conn() as conn, conn.transaction():
-            conn.execute(
-                "insert into tuilogs.apps(name, created_at, updated_at) values (%s, %s, %s)"
-                " on conflict (name) do nothing",
-                (drain.app, drain.created_at, drain.created_at),
-            )
+            conn.execute(_MAKE_APP_SQL, (drain.app, drain.created_at, drain.created_at))
             row = conn.execute(
                 f"insert into tuilogs.drains({DRAIN_COLS}, cursor)"
                 " select %s, %s, %s, %s, %s, %s, last_id from tuilogs.apps where name = %s"
@@ -77,14 +74,6 @@ class PostgresDrains:
                 ),
             ).fetchone()
         return drain if row else None
-
-    def remove(self, app: str, ident: str) -> Drain | None:
-        drain = self.find(app, ident)
-        if drain is None:
-            return None
-        with self.db.conn() as conn:
-            conn.execute("delete from tuilogs.drains where id = %s", (drain.id,))
-        return drain
 
     # -- leases ----------------------------------------------------------------------------
 

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .alerts_sql import for_psycopg
-from .interface import LineQuery
+
+if TYPE_CHECKING:  # the interface imports builds.py, which reads this module
+    from .interface import LineQuery
 
 __all__ = ["Dialect", "for_psycopg"]
 
 LINE_COLS = "id, ts, source, dyno, message"
 DRAIN_COLS = "id, app, url, token, created_at, updated_at"
+# An app exists from its first drain or build on (arguments: name, created_at, updated_at);
+# its first lines make it too, each store in its own ingest statement.
+MAKE_APP_SQL = (
+    "insert into apps(name, created_at, updated_at) values (?, ?, ?) on conflict (name) do nothing"
+)
 
 
 def drains_sql(of_app: bool) -> str:

@@ -36,16 +36,14 @@ from tuilogs.core.record import LogRecord, api_timestamp
 
 from .interface import (
     Drain,
-    DrainLease,
     LineQuery,
     LineStats,
     LogStore,
     StoredApp,
     StoredBatch,
     StoredLine,
-    Upkeep,
 )
-from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, LINE_COLS, drains_sql
+from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, LINE_COLS, MAKE_APP_SQL, drains_sql
 from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
 from .sqlite_drains import SQLiteDrainLeases, forget_cursor, start_cursor
@@ -251,11 +249,7 @@ class SQLiteStore(SQLiteBuilds, LogStore):
         with self.db.write() as c:
             if c.execute("select 1 from drains where app = ? and url = ?", (app, url)).fetchone():
                 return None
-            c.execute(
-                "insert into apps(name, created_at, updated_at) values (?,?,?)"
-                " on conflict(name) do nothing",
-                (app, drain.created_at, drain.created_at),
-            )
+            c.execute(MAKE_APP_SQL, (app, drain.created_at, drain.created_at))
             c.execute(
                 f"insert into drains({DRAIN_COLS}) values (?,?,?,?,?,?)",
                 (drain.id, app, url, drain.token, drain.created_at, drain.updated_at),
@@ -263,14 +257,10 @@ class SQLiteStore(SQLiteBuilds, LogStore):
             start_cursor(c, drain.id, app)
         return drain
 
-    def remove_drain(self, app: str, ident: str) -> Drain | None:
-        drain = self.find_drain(app, ident)
-        if drain is None:
-            return None
+    def delete_drain(self, drain_id: str) -> None:
         with self.db.write() as c:
-            c.execute("delete from drains where id = ?", (drain.id,))
-            forget_cursor(c, drain.id)
-        return drain
+            c.execute("delete from drains where id = ?", (drain_id,))
+            forget_cursor(c, drain_id)
 
     # -- redaction counts ----------------------------------------------------------------
 
@@ -291,15 +281,6 @@ class SQLiteStore(SQLiteBuilds, LogStore):
 
     # -- drain forwarding: leases and cursors (sqlite_drains.py) ------------------------
 
-    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
-        return self.leases.lease(owner, ttl)
-
-    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
-        return self.leases.advance(drain_id, owner, cursor)
-
-    def release_drains(self, owner: str) -> None:
-        self.leases.release(owner)
-
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         return self.leases.batches(app, after, limit)
 
@@ -309,11 +290,5 @@ class SQLiteStore(SQLiteBuilds, LogStore):
     def fts_upto(self) -> int:
         return self.upkeep.fts_upto
 
-    def maintain(self, busy: bool) -> Upkeep:
-        return self.upkeep.maintain(busy)
-
     def index_pending(self, max_rows: int | None = None) -> int:
         return self.upkeep.index_pending(max_rows)
-
-    def enforce_retention(self) -> int:
-        return self.upkeep.enforce_retention()
