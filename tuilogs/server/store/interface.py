@@ -197,9 +197,10 @@ class LogStore(BuildStore, Protocol):
     module docstring for ids.
 
     Where every store does the same around its own SQL (an empty batch, a read's bounds,
-    `since`, builds), the method has its one implementation here, and a store that subclasses
-    the protocol (as both do, PEP 544) inherits it and supplies the narrower method it calls
-    (`store_batch`, `read_lines`, `tail_start`).
+    `since`, removing a drain, the lease and upkeep methods, builds), the method has its one
+    implementation here, and a store that subclasses the protocol (as both do, PEP 544)
+    inherits it and supplies what it calls: `store_batch`, `tail_start`, `read_lines`,
+    `delete_drain`, its `leases` and `upkeep`. A method whose body is `...` is the store's own.
     """
 
     # -- ingest ------------------------------------------------------------------------------

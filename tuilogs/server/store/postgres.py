@@ -46,15 +46,7 @@ import psycopg
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import (
-    Drain,
-    LineQuery,
-    LineStats,
-    LogStore,
-    StoredApp,
-    StoredBatch,
-    StoredLine,
-)
+from .interface import Drain, LineQuery, LineStats, LogStore, StoredApp, StoredBatch, StoredLine
 from .postgres_builds import PostgresBuilds
 from .postgres_db import PostgresDatabase
 from .postgres_drains import PostgresDrains

@@ -1,5 +1,5 @@
 """The PostgreSQL store's SQL: its schema (version and migrations), the ingest statement, and
-the WHERE clauses for Heroku's filters and search.
+how it matches a dyno and a time (`POSTGRES`, the dialect of `shared_sql.Dialect`).
 
 Everything lives in the schema `tuilogs`, so the store can share a database (Heroku's add-on
 gives one per app, a team may point several tools at one). Kept apart from `postgres.py`,
@@ -207,7 +207,7 @@ def ts_seconds(col: str = "ts") -> str:
     )
 
 
-POSTGRES = Dialect("%s", dyno_clause, ts_seconds)  # line_filters: the WHERE of Heroku's filters
+POSTGRES = Dialect("%s", dyno_clause, ts_seconds)
 
 
 def clean(text: str) -> str:

@@ -34,15 +34,7 @@ from pathlib import Path
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import (
-    Drain,
-    LineQuery,
-    LineStats,
-    LogStore,
-    StoredApp,
-    StoredBatch,
-    StoredLine,
-)
+from .interface import Drain, LineQuery, LineStats, LogStore, StoredApp, StoredBatch, StoredLine
 from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, LINE_COLS, MAKE_APP_SQL, drains_sql
 from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
@@ -56,7 +48,7 @@ log = logging.getLogger("tuilogs.server.store")
 
 
 class SQLiteStore(SQLiteBuilds, LogStore):
-    """The store in one SQLite file (`SQLiteDatabase`); thread-safe. Builds: sqlite_builds.py.
+    """The store in one SQLite file (`SQLiteDatabase`); thread-safe. Builds: builds.py.
 
     A `LogStore` (the methods' contracts are documented there). Blocking: call from worker
     threads, not the event loop. Beyond the protocol it offers what the tests and operators of

@@ -1,4 +1,5 @@
-"""The SQLite store's SQL: its schema, and the WHERE clauses for Heroku's filters and search.
+"""The SQLite store's SQL: its schema, and how it matches a dyno and a time (`SQLITE`, the
+dialect `shared_sql.Dialect.line_filters` builds Heroku's filters with).
 
 Kept apart from `sqlite.py` (which runs it) so the filters can be checked against
 `record.dyno_matches` on their own (tests/server/store/test_sqlite_store.py does, by property).
@@ -123,4 +124,4 @@ def ts_seconds(col: str = "ts") -> str:
     )
 
 
-SQLITE = Dialect("?", dyno_clause, ts_seconds)  # line_filters: the WHERE of Heroku's filters
+SQLITE = Dialect("?", dyno_clause, ts_seconds)
