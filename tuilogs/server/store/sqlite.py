@@ -40,7 +40,7 @@ from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
 from .sqlite_drains import SQLiteDrainLeases, forget_cursor, start_cursor
 from .sqlite_fts import parts
-from .sqlite_search import Search, read_lines
+from .sqlite_search import Search, fetch_lines
 from .sqlite_sql import HEAD_SQL, SQLITE
 from .sqlite_upkeep import ROOM_WAIT, SQLiteUpkeep
 
@@ -197,7 +197,7 @@ class SQLiteStore(SQLiteBuilds, LogStore):
         sql = (
             f"select {LINE_COLS} from lines where {where} and id > ? and id < ? order by id limit ?"
         )
-        return read_lines(self.db.reader(), sql, [*args, after, before, limit], max_bytes)
+        return fetch_lines(self.db.reader(), sql, [*args, after, before, limit], max_bytes)
 
     def _search(self, conn: sqlite3.Connection, query: LineQuery) -> Search:
         # Under 3 characters trigrams cannot help: a scan that stops at `limit` is faster.

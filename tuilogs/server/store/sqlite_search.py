@@ -20,7 +20,7 @@ from .sqlite_fts import OLDEST_ID, parts
 from .sqlite_sql import SQLITE
 
 
-def read_lines(
+def fetch_lines(
     conn: sqlite3.Connection, sql: str, args: Sequence, max_bytes: int | None = None
 ) -> list[StoredLine]:
     """The rows of `sql` as lines, stepping the cursor only until their messages reach
@@ -97,7 +97,7 @@ class Search:
         # The indexed part, partition by partition, then the lines not indexed yet.
         for name, a, b in self._indexed(lo, split):
             sql = self._fts_sql(name, LINE_COLS, "asc")
-            got = read_lines(self.conn, sql, self._fts_args(a, b, limit - len(rows)), budget)
+            got = fetch_lines(self.conn, sql, self._fts_args(a, b, limit - len(rows)), budget)
             rows += got
             if budget is not None:
                 budget -= sum(len(r.message) for r in got)
@@ -107,7 +107,7 @@ class Search:
         if start + 1 >= hi:
             return rows
         sql = self._scan_sql(LINE_COLS, "asc")
-        return rows + read_lines(
+        return rows + fetch_lines(
             self.conn, sql, self._scan_args(start, hi, limit - len(rows)), budget
         )
 
