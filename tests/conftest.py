@@ -31,6 +31,7 @@ from tuilogs.core import locations as paths
 from tuilogs.platform.client import PlatformClient
 from tuilogs.server.run import RouterHandle, start_in_thread
 from tuilogs.server.store import LogStore, open_store
+from tuilogs.server.store import interface as store_interface
 from tuilogs.server.store import postgres as pg_store_module
 from tuilogs.server.store import sqlite as store_module
 
@@ -232,8 +233,8 @@ def frozen_drains(monkeypatch) -> None:
     fake_uuid = types.SimpleNamespace(
         uuid4=lambda: uuid.UUID(int=next(counter)), uuid5=uuid.uuid5, UUID=uuid.UUID
     )
-    for module in (store_module, pg_store_module):
-        monkeypatch.setattr(module, "uuid", fake_uuid)
+    monkeypatch.setattr(store_interface, "uuid", fake_uuid)  # `Drain.new` makes every drain
+    for module in (store_interface, store_module, pg_store_module):
         monkeypatch.setattr(module, "api_timestamp", lambda: "2026-11-23T19:04:05Z")
 
 

@@ -23,23 +23,11 @@ from tuilogs.core.record import one_line
 from tuilogs.core.stamp_seconds import BASE, NO_TIME, line_times
 from tuilogs.core.trouble import trouble_lines
 
-from .store import LogStore, StoredLine
+from .store import LineQuery, LogStore, StoredLine
 
 PAGE = 10_000
 MAX_KEYS = 1_000_000  # (origin, second) pairs kept per tally before counting by minutes
 KEPT = 16  # tallies kept (per app and filters), least recently used dropped first
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a histogram counts: the lines of `app` the log-lines filters select."""
-
-    app: str
-    source: str | None = None
-    dyno: str | None = None
-    q: str | None = None
-    since: int | None = None
-    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,15 +125,15 @@ class _Tally:
 
 
 class HistogramCache:
-    """Tallies per `Filters`, brought up to date on each request (thread-safe: requests run
+    """Tallies per `LineQuery`, brought up to date on each request (thread-safe: requests run
     in worker threads; one tally is brought up to date at a time)."""
 
     def __init__(self, store: LogStore) -> None:
         self.store = store
-        self._tallies: OrderedDict[Filters, _Tally] = OrderedDict()
+        self._tallies: OrderedDict[LineQuery, _Tally] = OrderedDict()
         self._lock = threading.Lock()
 
-    def histogram(self, filters: Filters, columns: int) -> RouterHistogram | None:
+    def histogram(self, filters: LineQuery, columns: int) -> RouterHistogram | None:
         with self._lock:
             tally = self._tallies.pop(filters, None)
             first = self._first_id(filters)
@@ -157,12 +145,12 @@ class HistogramCache:
             self._read_new(filters, tally)
             return tally.histogram(columns)
 
-    def _first_id(self, f: Filters) -> int | None:
+    def _first_id(self, f: LineQuery) -> int | None:
         """The app's first line (of these origins): when retention removes it, recount."""
         rows = self.store.lines(f.app, after=0, limit=1, source=f.source, dyno=f.dyno)
         return rows[0].id if rows else None
 
-    def _read_new(self, f: Filters, tally: _Tally) -> None:
+    def _read_new(self, f: LineQuery, tally: _Tally) -> None:
         while True:
             rows = self.store.lines(
                 f.app,

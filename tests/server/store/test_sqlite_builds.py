@@ -1,4 +1,4 @@
-"""The store's build methods against their contracts in `store/interface.py`, on both stores
+"""The store's build methods against their contracts in `store/builds.py`, on both stores
 (`store_kind`; for PostgreSQL, `new_store()` again is another router's view of the database).
 """
 
@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from tuilogs.server.store import MAX_BUILDS_PER_APP
-from tuilogs.server.store import postgres_builds as postgres_builds_module
-from tuilogs.server.store import sqlite_builds as sqlite_builds_module
+from tuilogs.server.store import builds as builds_module
 
 pytestmark = pytest.mark.stores("sqlite", "postgres")
 
@@ -21,13 +20,7 @@ def store(new_store):
 
 
 @pytest.fixture
-def builds_module(store_kind):
-    """The module whose clock and bound the store's build methods read."""
-    return postgres_builds_module if store_kind == "postgres" else sqlite_builds_module
-
-
-@pytest.fixture
-def still_clock(builds_module, monkeypatch):
+def still_clock(monkeypatch):
     monkeypatch.setattr(
         builds_module,
         "build_stamp",
@@ -103,7 +96,7 @@ def test_builds_page_newest_or_oldest_first_past_a_bound(store):
     assert [b.id for b in rest] == ids[3:]
 
 
-def test_an_app_keeps_its_newest_builds(store, builds_module, monkeypatch):
+def test_an_app_keeps_its_newest_builds(store, monkeypatch):
     assert MAX_BUILDS_PER_APP == 100
     monkeypatch.setattr(builds_module, "MAX_BUILDS_PER_APP", 3)
     ids = []

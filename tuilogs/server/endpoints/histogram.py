@@ -9,8 +9,8 @@ import weakref
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..histogram import Filters, HistogramCache
-from ..store import LogStore
+from ..histogram import HistogramCache
+from ..store import LineQuery, LogStore
 from ..wire import histogram_json
 from .common import in_thread, platform_api, query_int, require_app, store_of
 from .time_params import query_range
@@ -38,7 +38,7 @@ async def log_histogram(request: Request) -> Response:
     buckets = query_int(request, "buckets", 1, MAX_BUCKETS) or DEFAULT_BUCKETS
     since, until = query_range(request)
     qp = request.query_params
-    filters = Filters(
+    filters = LineQuery(
         app.name,
         source=qp.get("source") or None,
         dyno=qp.get("dyno") or None,

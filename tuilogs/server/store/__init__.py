@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .builds import BUILD_STATUSES, MAX_BUILDS_PER_APP, StoredBuild
 from .interface import (
-    BUILD_STATUSES,
-    MAX_BUILDS_PER_APP,
     Drain,
     DrainLease,
+    LineQuery,
     LineStats,
     LogStore,
     StoredApp,
     StoredBatch,
-    StoredBuild,
     StoredLine,
     StoreError,
     StoreFull,
@@ -36,6 +35,7 @@ __all__ = [
     "MAX_BUILDS_PER_APP",
     "Drain",
     "DrainLease",
+    "LineQuery",
     "LineStats",
     "LogStore",
     "StoreError",

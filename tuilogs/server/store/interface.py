@@ -30,11 +30,16 @@ All methods block: the router calls them from worker threads, never on the event
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LogRecord, api_timestamp
+
+from .builds import BuildStore
+
+MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 
 class StoreError(Exception):
@@ -82,6 +87,12 @@ class Drain:
     created_at: str
     updated_at: str
 
+    @classmethod
+    def new(cls, app: str, url: str) -> Drain:
+        """A drain as `LogStore.add_drain` makes one: a fresh id and `d.<uuid>` token."""
+        stamp = api_timestamp()
+        return cls(str(uuid.uuid4()), app, url, f"d.{uuid.uuid4()}", stamp, stamp)
+
 
 @dataclass(frozen=True, slots=True)
 class LineStats:
@@ -93,6 +104,35 @@ class LineStats:
     sources: dict[str, int]
     dynos: dict[str, int]
 
+    @classmethod
+    def tally(cls, groups: Iterable[tuple[str, str, int, int, int]]) -> LineStats:
+        """The stats from an app's lines grouped by source and dyno, as both stores' SQL
+        answers them: (source, dyno, count, min id, max id) per group."""
+        by_source: dict[str, int] = {}
+        by_dyno: dict[str, int] = {}
+        total, first, last = 0, None, None
+        for source, dyno, n, lo, hi in groups:
+            total += n
+            by_source[source] = by_source.get(source, 0) + n
+            by_dyno[dyno] = by_dyno.get(dyno, 0) + n
+            first = lo if first is None else min(first, lo)
+            last = hi if last is None else max(last, hi)
+        return cls(total, first, last, by_source, by_dyno)
+
+
+@dataclass(frozen=True, slots=True)
+class LineQuery:
+    """Which lines a read is about: those of `app`, narrowed to `source` exactly, `dyno` as
+    Heroku's dyno filter (`record.dyno_matches`), `q` a case-insensitive substring of the
+    message, and `since`/`until` a time range (module doc); None narrows by nothing."""
+
+    app: str
+    source: str | None = None
+    dyno: str | None = None
+    q: str | None = None
+    since: int | None = None
+    until: int | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class Upkeep:
@@ -103,36 +143,6 @@ class Upkeep:
     worked: bool
     more: bool
     urgent: bool = False
-
-
-# -- builds (an extension: `tuilogs build APP -- cmd` records a command's output as a build) --
-
-BUILD_STATUSES = ("pending", "succeeded", "failed")
-MAX_BUILDS_PER_APP = 100  # older builds of an app, and their output, are deleted
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBuild:
-    """A recorded build (see `LogStore.create_build`).
-
-    `status` is pending, succeeded or failed; `user` who ran it; `created_at` an API timestamp
-    with microseconds (`2026-11-23T19:04:05.123456Z`), unique per app and increasing, which
-    orders the app's builds; `updated_at` the last output, heartbeat or status change;
-    `exit_code` the command's (None while pending, or when it never said); `lines` how many
-    output lines are stored; `output_secret` the unguessable part of its output stream URL.
-    """
-
-    id: str
-    app: str
-    status: str
-    user: str
-    created_at: str
-    updated_at: str
-    source_version: str | None
-    description: str | None
-    exit_code: int | None
-    lines: int
-    output_secret: str
 
 
 # -- drain forwarding: leases and cursors -------------------------------------------------------
@@ -164,8 +174,34 @@ class StoredBatch:
     seq: int | None
 
 
-class LogStore(Protocol):
-    """The router's store of lines, apps and drains (see the module docstring for ids)."""
+class DrainLeases(Protocol):
+    """Who forwards each drain, as a store keeps it: `LogStore`'s lease methods are these."""
+
+    def lease(self, owner: str, ttl: float) -> list[DrainLease]: ...
+
+    def advance(self, drain_id: str, owner: str, cursor: int) -> bool: ...
+
+    def release(self, owner: str) -> None: ...
+
+
+class StoreUpkeep(Protocol):
+    """A store's background work: `LogStore`'s `maintain` and `enforce_retention` are these."""
+
+    def maintain(self, busy: bool) -> Upkeep: ...
+
+    def enforce_retention(self) -> int: ...
+
+
+class LogStore(BuildStore, Protocol):
+    """The router's store of lines, apps, drains and builds (`builds.BuildStore`); see the
+    module docstring for ids.
+
+    Where every store does the same around its own SQL (an empty batch, a read's bounds,
+    `since`, removing a drain, the lease and upkeep methods, builds), the method has its one
+    implementation here, and a store that subclasses the protocol (as both do, PEP 544)
+    inherits it and supplies what it calls: `store_batch`, `tail_start`, `read_lines`,
+    `delete_drain`, its `leases` and `upkeep`. A method whose body is `...` is the store's own.
+    """
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -185,6 +221,12 @@ class LogStore(Protocol):
         `hops` (how many routers the batch came through, `server.hops`) is kept with the
         batch (`StoredBatch`), as drain forwarders read it.
         """
+        return self.store_batch(app, records, frame_id, hops) if records else None
+
+    def store_batch(
+        self, app: str, records: Sequence[LogRecord], frame_id: str | None, hops: int
+    ) -> tuple[int, int] | None:
+        """The store's part of `append` (whose contract it keeps), for a batch of records."""
         ...
 
     # -- reads -------------------------------------------------------------------------------
@@ -213,10 +255,14 @@ class LogStore(Protocol):
         before=min(before, head + 1))`. `start` is `after` when fewer match, and just below
         the upper bound when `n` is 0. Both come from one snapshot: every line of `app` not
         visible in it gets an id greater than `head`, so a tail that goes on after `head`
-        has no gap and no duplicate. `dyno` is Heroku's dyno filter (`record.dyno_matches`),
-        `source` matches exactly, `q` is a case-insensitive substring of the message,
-        `since`/`until` a time range (module doc).
+        has no gap and no duplicate. The filters are a `LineQuery`'s.
         """
+        return self.tail_start(LineQuery(app, source, dyno, q, since, until), n, after, before)
+
+    def tail_start(
+        self, query: LineQuery, n: int, after: int, before: int | None
+    ) -> tuple[int, int]:
+        """The store's part of `tail_bounds` (whose contract it keeps): (start, head)."""
         ...
 
     def lines(
@@ -241,6 +287,17 @@ class LogStore(Protocol):
         Filters as in `tail_bounds`; results are exact whether or not a search index covers
         the lines yet.
         """
+        before = MAX_ID if before is None else before
+        if limit <= 0 or after + 1 >= before:
+            return []
+        query = LineQuery(app, source, dyno, q, since, until)
+        return self.read_lines(query, after, before, limit, max_bytes)
+
+    def read_lines(
+        self, query: LineQuery, after: int, before: int, limit: int, max_bytes: int | None
+    ) -> list[StoredLine]:
+        """The store's part of `lines` (whose contract it keeps), called only when a line can
+        be in the answer: `limit` > 0 and an id between `after` and `before`."""
         ...
 
     def since(
@@ -255,7 +312,9 @@ class LogStore(Protocol):
         until: int | None = None,
     ) -> list[StoredLine]:
         """Up to `limit` matching lines of `app` with id > `after_id`, oldest first."""
-        ...
+        return self.lines(
+            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
+        )
 
     def count(self, app: str | None = None) -> int:
         """How many lines `app` has (every app's when None)."""
@@ -290,65 +349,13 @@ class LogStore(Protocol):
 
     def remove_drain(self, app: str, ident: str) -> Drain | None:
         """Remove a drain of `app` by id, URL or token; the removed drain, or None."""
-        ...
+        drain = self.find_drain(app, ident)
+        if drain is not None:
+            self.delete_drain(drain.id)
+        return drain
 
-    # -- builds (an extension; StoredBuild) ---------------------------------------------------
-    # A build's output lines are numbered 1, 2, ... in the order stored; readers page by number.
-    # Several routers may serve one store: a follower of a running build polls `build` and
-    # `build_output`, so nothing here needs a notification.
-
-    def create_build(
-        self,
-        app: str,
-        *,
-        user: str,
-        source_version: str | None = None,
-        description: str | None = None,
-    ) -> StoredBuild:
-        """A new pending build of `app` (the app exists from now on), with no output yet: a
-        fresh UUID4 `id`, a fresh unguessable `output_secret` (at least 128 random bits),
-        `created_at` = `updated_at` = now, or one microsecond after the app's newest build
-        when the clock says otherwise (so the app's builds never share one). The app's
-        builds beyond the newest `MAX_BUILDS_PER_APP` are deleted with their output, in the
-        same transaction."""
-        ...
-
-    def append_build_output(self, build_id: str, lines: Sequence[str]) -> StoredBuild | None:
-        """Store `lines` after a pending build's output (numbered on from its `lines`), all or
-        nothing, and set its `updated_at` to now, also for no lines (a heartbeat: the command
-        still runs). A finished build is returned as it is, nothing stored; None when there
-        is no such build. Raises StoreFull/StoreError as `append` does."""
-        ...
-
-    def finish_build(self, build_id: str, status: str, exit_code: int | None) -> StoredBuild | None:
-        """Give a pending build its final `status` ("succeeded" or "failed"), its exit code
-        and `updated_at` = now. The first end wins: a finished build is returned as it is (two
-        routers ending one build, the recorder and a stale check, agree on one end). None
-        when there is no such build."""
-        ...
-
-    def builds(
-        self, app: str, *, newest_first: bool = True, beyond: str | None = None, limit: int = 200
-    ) -> list[StoredBuild]:
-        """Up to `limit` builds of `app` in `created_at` order (newest first, or oldest
-        first), only those strictly past `beyond` in that order (the `created_at` of the last
-        build of the previous page)."""
-        ...
-
-    def build(self, build_id: str) -> StoredBuild | None:
-        """The build with this id (of any app), or None."""
-        ...
-
-    def build_by_secret(self, secret: str) -> StoredBuild | None:
-        """The build whose `output_secret` this is, or None."""
-        ...
-
-    def build_output(
-        self, build_id: str, *, after: int = 0, limit: int = 2000, max_bytes: int | None = None
-    ) -> list[str]:
-        """The build's output lines numbered `after + 1` on, at most `limit`, and with
-        `max_bytes` ending at the line that brings their size to it (at least one line), as
-        `lines` reads stored lines. Empty: no more lines (yet)."""
+    def delete_drain(self, drain_id: str) -> None:
+        """The store's part of `remove_drain`: the drain with this id goes, with its lease."""
         ...
 
     # -- redaction counts (`tuilogs serve --redact`) -------------------------------------------
@@ -374,19 +381,22 @@ class LogStore(Protocol):
     # loses its leases when they expire, and another one goes on from the cursor. A new drain's
     # cursor is its app's head id when it is added (it gets new lines, as Logplex's do).
 
+    # A store keeps the leases in its `leases` (sqlite_drains.py, postgres_drains.py).
+    leases: DrainLeases
+
     def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
         """Renew `owner`'s leases and take drains whose lease is free or expired; the drains
         `owner` holds now."""
-        ...
+        return self.leases.lease(owner, ttl)
 
     def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
         """Record that lines up to `cursor` were delivered; False when `owner` no longer holds
         the lease (another router took over: stop forwarding that drain)."""
-        ...
+        return self.leases.advance(drain_id, owner, cursor)
 
     def release_drains(self, owner: str) -> None:
         """Give up `owner`'s leases (a clean shutdown hands drains over at once)."""
-        ...
+        self.leases.release(owner)
 
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         """The first `limit` batches of `app` whose last id is greater than `after`, oldest
@@ -399,6 +409,9 @@ class LogStore(Protocol):
 
     # -- upkeep ------------------------------------------------------------------------------
 
+    # A store's background work is its `upkeep`'s (sqlite_upkeep.py, postgres_upkeep.py).
+    upkeep: StoreUpkeep
+
     def maintain(self, busy: bool) -> Upkeep:
         """One short slice of background work: indexing for search, keeping the store's disk
         use within `retention_bytes` (its journal included), giving freed space back.
@@ -406,14 +419,14 @@ class LogStore(Protocol):
         The maintenance thread calls it in a loop; `busy` says batches are arriving right now,
         so the slice should be small. `more` asks to be called again soon.
         """
-        ...
+        return self.upkeep.maintain(busy)
 
     def enforce_retention(self) -> int:
         """Delete the oldest lines beyond the configured age and size limits; how many.
 
         The size limit counts what the store occupies on disk, its journal included.
         """
-        ...
+        return self.upkeep.enforce_retention()
 
     def close(self) -> None:
         """Release connections; later calls raise StoreError."""

@@ -40,14 +40,13 @@ Beyond the `LogStore` protocol: `commit_feed()` (the committed batches of every 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
 
 import psycopg
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import Drain, DrainLease, LineStats, StoredApp, StoredBatch, StoredLine, Upkeep
+from .interface import Drain, LineQuery, LineStats, LogStore, StoredApp, StoredBatch, StoredLine
 from .postgres_builds import PostgresBuilds
 from .postgres_db import PostgresDatabase
 from .postgres_drains import PostgresDrains
@@ -57,20 +56,18 @@ from .postgres_sql import (
     APP_ID_SQL,
     APPEND_SQL,
     BATCHES_SQL,
-    LINE_COLS,
-    MAX_ID,
     NOTIFY_CHANNEL,
+    POSTGRES,
     REDACTIONS_SQL,
     clean,
-    like_pattern,
-    line_filters,
 )
 from .postgres_upkeep import PostgresUpkeep
+from .shared_sql import LINE_COLS, like_pattern
 
 log = logging.getLogger("tuilogs.server.store")
 
 
-class PostgresStore(PostgresBuilds):
+class PostgresStore(PostgresBuilds, LogStore):
     """The store in a PostgreSQL database (`url`); thread-safe, one pool per router.
 
     A `LogStore` (the methods' contracts are documented there), with this difference allowed
@@ -98,7 +95,7 @@ class PostgresStore(PostgresBuilds):
             max_bytes=max_bytes,
         )
         self.upkeep.ensure_partitions()
-        self._drains = PostgresDrains(self.db)
+        self.leases = PostgresDrains(self.db)  # the drains' rows, which hold their leases
         self._app_ids: dict[str, int] = {}
 
     def __repr__(self) -> str:
@@ -117,17 +114,11 @@ class PostgresStore(PostgresBuilds):
 
     # -- ingest --------------------------------------------------------------------------
 
-    def append(
-        self,
-        app: str,
-        records: Sequence[LogRecord],
-        frame_id: str | None = None,
-        hops: int = 0,
+    def store_batch(
+        self, app: str, records: Sequence[LogRecord], frame_id: str | None, hops: int
     ) -> tuple[int, int] | None:
         """Store a batch in one statement (see the module docstring); its (first, last) ids,
-        or None for a retried frame id (or no records)."""
-        if not records:
-            return None
+        or None for a retried frame id."""
         self.upkeep.check_room()
         n = len(records)
         params = {
@@ -170,31 +161,26 @@ class PostgresStore(PostgresBuilds):
         with self.db.conn() as conn:
             return conn.execute("select coalesce(max(last_id), 0) from tuilogs.apps").fetchone()[0]
 
-    def tail_bounds(
-        self,
-        app: str,
-        n: int,
-        *,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        after: int = 0,
-        before: int | None = None,
-        since: int | None = None,
-        until: int | None = None,
+    def _where(self, app_id: int, query: LineQuery) -> tuple[str, list]:
+        """The WHERE clause and arguments of `query`, its search an ILIKE (module doc)."""
+        where, args = POSTGRES.line_filters(query, "app_id", app_id)
+        if query.q:
+            where += " and message ilike %s"
+            args.append(like_pattern(query.q))
+        return where, args
+
+    def tail_start(
+        self, query: LineQuery, n: int, after: int, before: int | None
     ) -> tuple[int, int]:
         with self.db.snapshot() as conn:
-            found = self._app_id(conn, app)
+            found = self._app_id(conn, query.app)
             if found is None:
                 return after, 0
             app_id, head = found
             upper = head + 1 if before is None else min(before, head + 1)
             if n <= 0 or upper <= after + 1:
                 return max(after, upper - 1), head
-            where, args = line_filters(app_id, source, dyno, since, until)
-            if q:
-                where += " and message ilike %s"
-                args.append(like_pattern(q))
+            where, args = self._where(app_id, query)
             sql = (
                 f"select id from tuilogs.all_lines where {where} and id > %s and id < %s"
                 " order by id desc offset %s limit 1"
@@ -202,36 +188,19 @@ class PostgresStore(PostgresBuilds):
             row = conn.execute(sql, [*args, after, upper, n - 1]).fetchone()
         return (after if row is None else row[0] - 1), head
 
-    def lines(
-        self,
-        app: str,
-        *,
-        after: int = 0,
-        before: int | None = None,
-        limit: int = 1000,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        max_bytes: int | None = None,
-        since: int | None = None,
-        until: int | None = None,
+    def read_lines(
+        self, query: LineQuery, after: int, before: int, limit: int, max_bytes: int | None
     ) -> list[StoredLine]:
-        hi = MAX_ID if before is None else before
-        if limit <= 0 or after + 1 >= hi:
-            return []
         with self.db.conn() as conn:
-            app_id = self._known_id(conn, app)
+            app_id = self._known_id(conn, query.app)
             if app_id is None:
                 return []
-            where, args = line_filters(app_id, source, dyno, since, until)
-            if q:
-                where += " and message ilike %s"
-                args.append(like_pattern(q))
+            where, args = self._where(app_id, query)
             sql = (
                 f"select {LINE_COLS} from tuilogs.all_lines where {where}"
                 " and id > %s and id < %s order by id limit %s"
             )
-            args += [after, hi, limit]
+            args += [after, before, limit]
             if max_bytes is not None:
                 # Stop at the line that brings the messages to `max_bytes` (octet_length reads
                 # a stored value's size without fetching it): a piece of 500 KB lines is not
@@ -244,21 +213,6 @@ class PostgresStore(PostgresBuilds):
                 args.append(max(1, max_bytes))
             rows = conn.execute(sql, args).fetchall()
         return [StoredLine(*row) for row in rows]
-
-    def since(
-        self,
-        app: str,
-        after_id: int,
-        limit: int = 10_000,
-        source: str | None = None,
-        dyno: str | None = None,
-        *,
-        since: int | None = None,
-        until: int | None = None,
-    ) -> list[StoredLine]:
-        return self.lines(
-            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
-        )
 
     def count(self, app: str | None = None) -> int:
         with self.db.conn() as conn:
@@ -273,23 +227,13 @@ class PostgresStore(PostgresBuilds):
     def stats(self, app: str) -> LineStats:
         with self.db.conn() as conn:
             app_id = self._known_id(conn, app)
-            rows = []
-            if app_id is not None:
-                rows = conn.execute(
-                    "select source, dyno, count(*), min(id), max(id) from tuilogs.all_lines"
-                    " where app_id = %s group by source, dyno",
-                    (app_id,),
-                ).fetchall()
-        by_source: dict[str, int] = {}
-        by_dyno: dict[str, int] = {}
-        total, first, last = 0, None, None
-        for source, dyno, n, lo, hi in rows:
-            total += n
-            by_source[source] = by_source.get(source, 0) + n
-            by_dyno[dyno] = by_dyno.get(dyno, 0) + n
-            first = lo if first is None else min(first, lo)
-            last = hi if last is None else max(last, hi)
-        return LineStats(total, first, last, by_source, by_dyno)
+            if app_id is None:
+                return LineStats.tally([])
+            sql = (
+                "select source, dyno, count(*), min(id), max(id) from tuilogs.all_lines"
+                " where app_id = %s group by source, dyno"
+            )
+            return LineStats.tally(conn.execute(sql, (app_id,)).fetchall())
 
     def apps(self) -> list[StoredApp]:
         sql = "select name, created_at, updated_at from tuilogs.apps order by name"
@@ -305,27 +249,17 @@ class PostgresStore(PostgresBuilds):
     # -- drains (postgres_drains.py) -----------------------------------------------------
 
     def drains(self, app: str | None = None) -> list[Drain]:
-        return self._drains.drains(app)
+        return self.leases.drains(app)
 
     def find_drain(self, app: str, ident: str) -> Drain | None:
-        return self._drains.find(app, ident)
+        return self.leases.find(app, ident)
 
     def add_drain(self, app: str, url: str) -> Drain | None:
-        stamp = api_timestamp()
-        drain = Drain(str(uuid.uuid4()), app, url, f"d.{uuid.uuid4()}", stamp, stamp)
-        return self._drains.add(drain)
+        return self.leases.add(Drain.new(app, url))
 
-    def remove_drain(self, app: str, ident: str) -> Drain | None:
-        return self._drains.remove(app, ident)
-
-    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
-        return self._drains.lease(owner, ttl)
-
-    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
-        return self._drains.advance(drain_id, owner, cursor)
-
-    def release_drains(self, owner: str) -> None:
-        self._drains.release(owner)
+    def delete_drain(self, drain_id: str) -> None:
+        with self.db.conn() as conn:
+            conn.execute("delete from tuilogs.drains where id = %s", (drain_id,))
 
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         with self.db.conn() as conn:
@@ -344,11 +278,3 @@ class PostgresStore(PostgresBuilds):
     def redactions(self, app: str) -> dict[str, int]:
         with self.db.conn() as conn:
             return dict(conn.execute(REDACTIONS_SQL, (app,)).fetchall())
-
-    # -- background work (postgres_upkeep.py) -------------------------------------------
-
-    def maintain(self, busy: bool) -> Upkeep:
-        return self.upkeep.maintain(busy)
-
-    def enforce_retention(self) -> int:
-        return self.upkeep.enforce_retention()

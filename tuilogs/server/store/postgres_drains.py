@@ -26,8 +26,10 @@ import psycopg
 
 from .interface import Drain, DrainLease
 from .postgres_db import PostgresDatabase
-from .postgres_sql import DRAIN_COLS
+from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, MAKE_APP_SQL, drains_sql, for_psycopg
 
+_FIND_SQL = for_psycopg(FIND_DRAIN_SQL)
+_MAKE_APP_SQL = for_psycopg(MAKE_APP_SQL)
 _D_COLS = ", ".join(f"d.{c.strip()}" for c in DRAIN_COLS.split(","))
 LEASES_SQL = (
     f"select {_D_COLS}, d.cursor, extract(epoch from d.lease_expires)::float8"
@@ -42,33 +44,21 @@ class PostgresDrains:
         self.db = db
 
     def drains(self, app: str | None = None) -> list[Drain]:
-        sql = f"select {DRAIN_COLS} from tuilogs.drains"
-        args: tuple = ()
-        if app is not None:
-            sql += " where app = %s"
-            args = (app,)
-        sql += " order by created_at, id"
+        args = () if app is None else (app,)
         with self.db.conn() as conn:
-            return [Drain(*row) for row in conn.execute(sql, args).fetchall()]
+            rows = conn.execute(for_psycopg(drains_sql(bool(args))), args).fetchall()
+        return [Drain(*row) for row in rows]
 
     def find(self, app: str, ident: str) -> Drain | None:
-        sql = (
-            f"select {DRAIN_COLS} from tuilogs.drains where app = %s"
-            " and (id = %s or url = %s or token = %s) order by created_at limit 1"
-        )
         with self.db.conn() as conn:
-            row = conn.execute(sql, (app, ident, ident, ident)).fetchone()
+            row = conn.execute(_FIND_SQL, (app, ident, ident, ident)).fetchone()
         return Drain(*row) if row else None
 
     def add(self, drain: Drain) -> Drain | None:
         """Store `drain`, its cursor at its app's newest id (it forwards what comes next);
         None when the app already has a drain with this URL."""
         with self.db.conn() as conn, conn.transaction():
-            conn.execute(
-                "insert into tuilogs.apps(name, created_at, updated_at) values (%s, %s, %s)"
-                " on conflict (name) do nothing",
-                (drain.app, drain.created_at, drain.created_at),
-            )
+            conn.execute(_MAKE_APP_SQL, (drain.app, drain.created_at, drain.created_at))
             row = conn.execute(
                 f"insert into tuilogs.drains({DRAIN_COLS}, cursor)"
                 " select %s, %s, %s, %s, %s, %s, last_id from tuilogs.apps where name = %s"
@@ -84,14 +74,6 @@ class PostgresDrains:
                 ),
             ).fetchone()
         return drain if row else None
-
-    def remove(self, app: str, ident: str) -> Drain | None:
-        drain = self.find(app, ident)
-        if drain is None:
-            return None
-        with self.db.conn() as conn:
-            conn.execute("delete from tuilogs.drains where id = %s", (drain.id,))
-        return drain
 
     # -- leases ----------------------------------------------------------------------------
 

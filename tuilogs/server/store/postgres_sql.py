@@ -1,5 +1,5 @@
 """The PostgreSQL store's SQL: its schema (version and migrations), the ingest statement, and
-the WHERE clauses for Heroku's filters and search.
+how it matches a dyno and a time (`POSTGRES`, the dialect of `shared_sql.Dialect`).
 
 Everything lives in the schema `tuilogs`, so the store can share a database (Heroku's add-on
 gives one per app, a team may point several tools at one). Kept apart from `postgres.py`,
@@ -17,14 +17,28 @@ from __future__ import annotations
 import re
 
 from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+from .builds import builds_schema
+from .shared_sql import Dialect
 
 SCHEMA_VERSION = 5
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
+# A stored line's columns, the same in `lines` and `recent`: the view `all_lines` unions the
+# two, and the upkeep moves rows from one into the other (postgres_upkeep.py).
+_LINE_COLUMNS = """(
+        app_id integer not null,
+        id bigint not null,
+        day date not null default ((now() at time zone 'utc')::date),
+        ts text not null,
+        source text not null,
+        dyno text not null,
+        message text not null
+    )"""
+
 # One statement per version: version N is reached by running MIGRATIONS[N - 1].
 MIGRATIONS = [
-    """
+    f"""
     create schema if not exists tuilogs;
     create table if not exists tuilogs.meta(key text primary key, value bigint not null);
     create table if not exists tuilogs.apps(
@@ -34,25 +48,9 @@ MIGRATIONS = [
         updated_at text not null,
         last_id bigint not null default 0
     );
-    create table if not exists tuilogs.lines(
-        app_id integer not null,
-        id bigint not null,
-        day date not null default ((now() at time zone 'utc')::date),
-        ts text not null,
-        source text not null,
-        dyno text not null,
-        message text not null
-    ) partition by range (day);
+    create table if not exists tuilogs.lines{_LINE_COLUMNS} partition by range (day);
     create index if not exists lines_app_id on tuilogs.lines (app_id, id);
-    create table if not exists tuilogs.recent(
-        app_id integer not null,
-        id bigint not null,
-        day date not null default ((now() at time zone 'utc')::date),
-        ts text not null,
-        source text not null,
-        dyno text not null,
-        message text not null
-    ) with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
+    create table if not exists tuilogs.recent{_LINE_COLUMNS} with (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000);
     create index if not exists recent_app_id on tuilogs.recent (app_id, id);
     create or replace view tuilogs.all_lines as
         select app_id, id, day, ts, source, dyno, message from tuilogs.lines
@@ -104,29 +102,8 @@ MIGRATIONS = [
         primary key (app, rule)
     );
     """,
-    # 4: builds recorded by `tuilogs build` (postgres_builds.py), as on SQLite (sqlite_builds.py).
-    """
-    create table if not exists tuilogs.builds(
-        id text primary key,
-        app text not null,
-        status text not null,
-        user_email text not null,
-        created_at text not null,
-        updated_at text not null,
-        source_version text,
-        description text,
-        exit_code integer,
-        lines integer not null default 0,
-        output_secret text not null unique
-    );
-    create index if not exists builds_app_created on tuilogs.builds (app, created_at);
-    create table if not exists tuilogs.build_lines(
-        build_id text not null,
-        n integer not null,
-        text text not null,
-        primary key (build_id, n)
-    );
-    """,
+    # 4: builds recorded by `tuilogs build` (builds.py), the tables SQLite has.
+    "set local search_path to tuilogs;\n" + builds_schema(),
     # 5: saved searches and alerting's tables (alerts_sql.py, portable SQL naming no schema):
     # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
     # routers starting at once do not race to create them (`PostgresAlertStore` at start).
@@ -178,8 +155,6 @@ on conflict (app, rule) do update set count = tuilogs.redactions.count + exclude
 """
 REDACTIONS_SQL = "select rule, count from tuilogs.redactions where app = %s order by rule"
 
-LINE_COLS = "id, ts, source, dyno, message"
-DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 APP_ID_SQL = "select id, last_id from tuilogs.apps where name = %s"
 # Ids count per app without holes, so the lines an app had before a batch are its first id - 1.
 BATCHES_SQL = (
@@ -194,7 +169,6 @@ delete from tuilogs.batches b where b.received_at < %s and not exists (
     select 1 from tuilogs.drains d join tuilogs.apps a on a.name = d.app
     where a.id = b.app_id and d.cursor between b.first_id and b.last_id)
 """
-MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 _FIR_TYPE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -233,38 +207,7 @@ def ts_seconds(col: str = "ts") -> str:
     )
 
 
-def time_clause(since: int | None, until: int | None) -> tuple[str, list]:
-    """WHERE clause for lines whose time is in [since, until) (see `ts_seconds`)."""
-    if since is not None and until is not None:
-        return f"{ts_seconds()} between %s and %s", [since, until - 1]
-    if since is not None:
-        return f"{ts_seconds()} >= %s", [since]
-    return f"{ts_seconds()} < %s", [until]
-
-
-def line_filters(
-    app_id: int,
-    source: str | None,
-    dyno: str | None,
-    since: int | None = None,
-    until: int | None = None,
-) -> tuple[str, list]:
-    """WHERE clause and arguments for an app's lines, optionally of one source and dyno, and
-    in a time range [since, until) (epoch seconds)."""
-    where = ["app_id = %s"]
-    args: list = [app_id]
-    if source:
-        where.append("source = %s")
-        args.append(source)
-    if dyno:
-        clause, dargs = dyno_clause(dyno)
-        where.append(clause)
-        args += dargs
-    if since is not None or until is not None:
-        clause, targs = time_clause(since, until)
-        where.append(clause)
-        args += targs
-    return " and ".join(where), args
+POSTGRES = Dialect("%s", dyno_clause, ts_seconds)
 
 
 def clean(text: str) -> str:
@@ -277,8 +220,3 @@ def clean(text: str) -> str:
         except UnicodeEncodeError:
             text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     return text
-
-
-def like_pattern(q: str) -> str:
-    """An ILIKE pattern (backslash escapes) matching `q` as a plain substring."""
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

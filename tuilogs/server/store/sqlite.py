@@ -29,34 +29,26 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tuilogs.core.record import LogRecord, api_timestamp
 
-from .interface import (
-    Drain,
-    DrainLease,
-    LineStats,
-    StoredApp,
-    StoredBatch,
-    StoredLine,
-    Upkeep,
-)
+from .interface import Drain, LineQuery, LineStats, LogStore, StoredApp, StoredBatch, StoredLine
+from .shared_sql import DRAIN_COLS, FIND_DRAIN_SQL, LINE_COLS, MAKE_APP_SQL, drains_sql
 from .sqlite_builds import SQLiteBuilds
 from .sqlite_db import SQLiteDatabase
 from .sqlite_drains import SQLiteDrainLeases, forget_cursor, start_cursor
 from .sqlite_fts import parts
-from .sqlite_search import Search, read_lines
-from .sqlite_sql import DRAIN_COLS, HEAD_SQL, LINE_COLS, MAX_ID, line_filters
+from .sqlite_search import Search, fetch_lines
+from .sqlite_sql import HEAD_SQL, SQLITE
 from .sqlite_upkeep import ROOM_WAIT, SQLiteUpkeep
 
 log = logging.getLogger("tuilogs.server.store")
 
 
-class SQLiteStore(SQLiteBuilds):
-    """The store in one SQLite file (`SQLiteDatabase`); thread-safe. Builds: sqlite_builds.py.
+class SQLiteStore(SQLiteBuilds, LogStore):
+    """The store in one SQLite file (`SQLiteDatabase`); thread-safe. Builds: builds.py.
 
     A `LogStore` (the methods' contracts are documented there). Blocking: call from worker
     threads, not the event loop. Beyond the protocol it offers what the tests and operators of
@@ -124,19 +116,13 @@ class SQLiteStore(SQLiteBuilds):
 
     # -- ingest --------------------------------------------------------------------------
 
-    def append(
-        self,
-        app: str,
-        records: Sequence[LogRecord],
-        frame_id: str | None = None,
-        hops: int = 0,
+    def store_batch(
+        self, app: str, records: Sequence[LogRecord], frame_id: str | None, hops: int
     ) -> tuple[int, int] | None:
-        """Store a batch atomically; (first_id, last_id), or None for a retried batch (or none).
+        """Store a batch atomically; (first_id, last_id), or None for a retried batch.
 
         Committed before returning, so a 2xx sent after it means the batch is durable.
         """
-        if not records:
-            return None
         self.upkeep.room.wait(ROOM_WAIT)  # far over the retention budget: retention first
         now = time.time()
         stamp = api_timestamp()
@@ -180,30 +166,19 @@ class SQLiteStore(SQLiteBuilds):
     def head_id(self) -> int:
         return self.db.reader().execute(HEAD_SQL).fetchone()[0]
 
-    def tail_bounds(
-        self,
-        app: str,
-        n: int,
-        *,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        after: int = 0,
-        before: int | None = None,
-        since: int | None = None,
-        until: int | None = None,
+    def tail_start(
+        self, query: LineQuery, n: int, after: int, before: int | None
     ) -> tuple[int, int]:
-        span = (since, until)
         with self.db.snapshot() as conn:
             head = conn.execute(HEAD_SQL).fetchone()[0]
             upper = head + 1 if before is None else min(before, head + 1)
             if n <= 0 or upper <= after + 1:
                 return max(after, upper - 1), head
-            if q:
-                ids = self._search(conn, app, source, dyno, q, span).newest_ids(after, upper, n)
+            if query.q:
+                ids = self._search(conn, query).newest_ids(after, upper, n)
                 oldest = ids[-1] if len(ids) == n else None
             else:
-                where, args = line_filters(app, source, dyno, "", *span)
+                where, args = SQLITE.line_filters(query)
                 sql = (
                     f"select id from lines where {where} and id > ? and id < ?"
                     " order by id desc limit 1 offset ?"
@@ -212,62 +187,22 @@ class SQLiteStore(SQLiteBuilds):
                 oldest = row[0] if row else None
         return (after if oldest is None else oldest - 1), head
 
-    def lines(
-        self,
-        app: str,
-        *,
-        after: int = 0,
-        before: int | None = None,
-        limit: int = 1000,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        max_bytes: int | None = None,
-        since: int | None = None,
-        until: int | None = None,
+    def read_lines(
+        self, query: LineQuery, after: int, before: int, limit: int, max_bytes: int | None
     ) -> list[StoredLine]:
-        hi = MAX_ID if before is None else before
-        if limit <= 0 or after + 1 >= hi:
-            return []
-        span = (since, until)
-        if q:
+        if query.q:
             with self.db.snapshot() as conn:
-                search = self._search(conn, app, source, dyno, q, span)
-                return search.first(after, hi, limit, max_bytes)
-        conn = self.db.reader()
-        where, args = line_filters(app, source, dyno, "", *span)
+                return self._search(conn, query).first(after, before, limit, max_bytes)
+        where, args = SQLITE.line_filters(query)
         sql = (
             f"select {LINE_COLS} from lines where {where} and id > ? and id < ? order by id limit ?"
         )
-        return read_lines(conn, sql, [*args, after, hi, limit], max_bytes)
+        return fetch_lines(self.db.reader(), sql, [*args, after, before, limit], max_bytes)
 
-    def since(
-        self,
-        app: str,
-        after_id: int,
-        limit: int = 10_000,
-        source: str | None = None,
-        dyno: str | None = None,
-        *,
-        since: int | None = None,
-        until: int | None = None,
-    ) -> list[StoredLine]:
-        return self.lines(
-            app, after=after_id, limit=limit, source=source, dyno=dyno, since=since, until=until
-        )
-
-    def _search(
-        self,
-        conn: sqlite3.Connection,
-        app: str,
-        source: str | None,
-        dyno: str | None,
-        q: str,
-        span: tuple[int | None, int | None] = (None, None),
-    ) -> Search:
+    def _search(self, conn: sqlite3.Connection, query: LineQuery) -> Search:
         # Under 3 characters trigrams cannot help: a scan that stops at `limit` is faster.
-        upto = self.upkeep.fts_upto if self.fts and len(q) >= 3 else 0
-        return Search(conn, app, source, dyno, q, upto, span)
+        upto = self.upkeep.fts_upto if self.fts and len(query.q) >= 3 else 0
+        return Search(conn, query, upto)
 
     def count(self, app: str | None = None) -> int:
         if app is None:
@@ -276,21 +211,11 @@ class SQLiteStore(SQLiteBuilds):
         return self.db.reader().execute(sql, (app,)).fetchone()[0]
 
     def stats(self, app: str) -> LineStats:
-        rows = self.db.reader().execute(
+        sql = (
             "select source, dyno, count(*), min(id), max(id) from lines where app = ?"
-            " group by source, dyno",
-            (app,),
+            " group by source, dyno"
         )
-        by_source: dict[str, int] = {}
-        by_dyno: dict[str, int] = {}
-        total, first, last = 0, None, None
-        for source, dyno, n, lo, hi in rows.fetchall():
-            total += n
-            by_source[source] = by_source.get(source, 0) + n
-            by_dyno[dyno] = by_dyno.get(dyno, 0) + n
-            first = lo if first is None else min(first, lo)
-            last = hi if last is None else max(last, hi)
-        return LineStats(total, first, last, by_source, by_dyno)
+        return LineStats.tally(self.db.reader().execute(sql, (app,)).fetchall())
 
     def apps(self) -> list[StoredApp]:
         sql = "select name, created_at, updated_at from apps order by name"
@@ -304,48 +229,30 @@ class SQLiteStore(SQLiteBuilds):
     # -- drains --------------------------------------------------------------------------
 
     def drains(self, app: str | None = None) -> list[Drain]:
-        sql = f"select {DRAIN_COLS} from drains"
-        args: tuple = ()
-        if app is not None:
-            sql += " where app = ?"
-            args = (app,)
-        sql += " order by created_at, id"
-        return [Drain(*row) for row in self.db.reader().execute(sql, args)]
+        args = () if app is None else (app,)
+        return [Drain(*row) for row in self.db.reader().execute(drains_sql(bool(args)), args)]
 
     def find_drain(self, app: str, ident: str) -> Drain | None:
-        sql = (
-            f"select {DRAIN_COLS} from drains where app = ?"
-            " and (id = ? or url = ? or token = ?) order by created_at limit 1"
-        )
-        row = self.db.reader().execute(sql, (app, ident, ident, ident)).fetchone()
+        row = self.db.reader().execute(FIND_DRAIN_SQL, (app, ident, ident, ident)).fetchone()
         return Drain(*row) if row else None
 
     def add_drain(self, app: str, url: str) -> Drain | None:
-        stamp = api_timestamp()
-        drain = Drain(str(uuid.uuid4()), app, url, f"d.{uuid.uuid4()}", stamp, stamp)
+        drain = Drain.new(app, url)
         with self.db.write() as c:
             if c.execute("select 1 from drains where app = ? and url = ?", (app, url)).fetchone():
                 return None
-            c.execute(
-                "insert into apps(name, created_at, updated_at) values (?,?,?)"
-                " on conflict(name) do nothing",
-                (app, stamp, stamp),
-            )
+            c.execute(MAKE_APP_SQL, (app, drain.created_at, drain.created_at))
             c.execute(
                 f"insert into drains({DRAIN_COLS}) values (?,?,?,?,?,?)",
-                (drain.id, app, url, drain.token, stamp, stamp),
+                (drain.id, app, url, drain.token, drain.created_at, drain.updated_at),
             )
             start_cursor(c, drain.id, app)
         return drain
 
-    def remove_drain(self, app: str, ident: str) -> Drain | None:
-        drain = self.find_drain(app, ident)
-        if drain is None:
-            return None
+    def delete_drain(self, drain_id: str) -> None:
         with self.db.write() as c:
-            c.execute("delete from drains where id = ?", (drain.id,))
-            forget_cursor(c, drain.id)
-        return drain
+            c.execute("delete from drains where id = ?", (drain_id,))
+            forget_cursor(c, drain_id)
 
     # -- redaction counts ----------------------------------------------------------------
 
@@ -366,15 +273,6 @@ class SQLiteStore(SQLiteBuilds):
 
     # -- drain forwarding: leases and cursors (sqlite_drains.py) ------------------------
 
-    def lease_drains(self, owner: str, ttl: float) -> list[DrainLease]:
-        return self.leases.lease(owner, ttl)
-
-    def advance_drain(self, drain_id: str, owner: str, cursor: int) -> bool:
-        return self.leases.advance(drain_id, owner, cursor)
-
-    def release_drains(self, owner: str) -> None:
-        self.leases.release(owner)
-
     def stored_batches(self, app: str, after: int, limit: int = 100) -> list[StoredBatch]:
         return self.leases.batches(app, after, limit)
 
@@ -384,11 +282,5 @@ class SQLiteStore(SQLiteBuilds):
     def fts_upto(self) -> int:
         return self.upkeep.fts_upto
 
-    def maintain(self, busy: bool) -> Upkeep:
-        return self.upkeep.maintain(busy)
-
     def index_pending(self, max_rows: int | None = None) -> int:
         return self.upkeep.index_pending(max_rows)
-
-    def enforce_retention(self) -> int:
-        return self.upkeep.enforce_retention()

@@ -17,8 +17,8 @@ import sqlite3
 import time
 
 from .interface import Drain, DrainLease, StoredBatch
+from .shared_sql import DRAIN_COLS
 from .sqlite_db import SQLiteDatabase
-from .sqlite_sql import DRAIN_COLS
 
 _D_COLS = ", ".join(f"d.{col.strip()}" for col in DRAIN_COLS.split(","))
 _APP_HEAD = "coalesce((select max(l.id) from lines l where l.app = {app}), 0)"

@@ -14,12 +14,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from .interface import StoredLine
+from .interface import LineQuery, StoredLine
+from .shared_sql import LINE_COLS, like_pattern
 from .sqlite_fts import OLDEST_ID, parts
-from .sqlite_sql import LINE_COLS, like_pattern, line_filters
+from .sqlite_sql import SQLITE
 
 
-def read_lines(
+def fetch_lines(
     conn: sqlite3.Connection, sql: str, args: Sequence, max_bytes: int | None = None
 ) -> list[StoredLine]:
     """The rows of `sql` as lines, stepping the cursor only until their messages reach
@@ -40,26 +41,18 @@ def read_lines(
 
 
 class Search:
-    """One search (`q`, with an app's filters) on one connection, inside one read transaction
+    """One search (a `LineQuery` with `q`) on one connection, inside one read transaction
     (the oldest id it reads first must still be the oldest when it queries the index); ids
     are exclusive bounds."""
 
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        app: str,
-        source: str | None,
-        dyno: str | None,
-        q: str,
-        upto: int,
-        span: tuple[int | None, int | None] = (None, None),
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, query: LineQuery, upto: int) -> None:
+        q = query.q or ""
         self.conn = conn
         self.upto = upto
         self.pattern = like_pattern(q)
         self.fts_pattern = f"%{q}%"
-        self.where, self.args = line_filters(app, source, dyno, "", *span)
-        self.lwhere, self.largs = line_filters(app, source, dyno, "l.", *span)
+        self.where, self.args = SQLITE.line_filters(query)
+        self.lwhere, self.largs = SQLITE.line_filters(query, prefix="l.")
         self.oldest = conn.execute(OLDEST_ID).fetchone()[0]
 
     def _scan_sql(self, cols: str, order: str) -> str:
@@ -104,7 +97,7 @@ class Search:
         # The indexed part, partition by partition, then the lines not indexed yet.
         for name, a, b in self._indexed(lo, split):
             sql = self._fts_sql(name, LINE_COLS, "asc")
-            got = read_lines(self.conn, sql, self._fts_args(a, b, limit - len(rows)), budget)
+            got = fetch_lines(self.conn, sql, self._fts_args(a, b, limit - len(rows)), budget)
             rows += got
             if budget is not None:
                 budget -= sum(len(r.message) for r in got)
@@ -114,7 +107,7 @@ class Search:
         if start + 1 >= hi:
             return rows
         sql = self._scan_sql(LINE_COLS, "asc")
-        return rows + read_lines(
+        return rows + fetch_lines(
             self.conn, sql, self._scan_args(start, hi, limit - len(rows)), budget
         )
 

@@ -1,4 +1,5 @@
-"""The SQLite store's SQL: its schema, and the WHERE clauses for Heroku's filters and search.
+"""The SQLite store's SQL: its schema, and how it matches a dyno and a time (`SQLITE`, the
+dialect `shared_sql.Dialect.line_filters` builds Heroku's filters with).
 
 Kept apart from `sqlite.py` (which runs it) so the filters can be checked against
 `record.dyno_matches` on their own (tests/server/store/test_sqlite_store.py does, by property).
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+
+from .shared_sql import Dialect
 
 SCHEMA = """
 create table if not exists lines(
@@ -70,10 +73,7 @@ ADDED_COLUMNS = (
     ("batches", "seq", "integer"),
     ("apps", "lines_total", "integer not null default 0"),
 )
-LINE_COLS = "id, ts, source, dyno, message"
-DRAIN_COLS = "id, app, url, token, created_at, updated_at"
 HEAD_SQL = "select coalesce(max(id), 0) from lines"
-MAX_ID = 1 << 62  # above every id: the open upper bound of a read
 
 
 def add_missing_columns(conn: sqlite3.Connection) -> None:
@@ -124,41 +124,4 @@ def ts_seconds(col: str = "ts") -> str:
     )
 
 
-def time_clause(col: str, since: int | None, until: int | None) -> tuple[str, list]:
-    """WHERE clause for lines whose time is in [since, until) (see `ts_seconds`)."""
-    if since is not None and until is not None:
-        return f"{ts_seconds(col)} between ? and ?", [since, until - 1]
-    if since is not None:
-        return f"{ts_seconds(col)} >= ?", [since]
-    return f"{ts_seconds(col)} < ?", [until]
-
-
-def line_filters(
-    app: str,
-    source: str | None,
-    dyno: str | None,
-    prefix: str = "",
-    since: int | None = None,
-    until: int | None = None,
-) -> tuple[str, list]:
-    """WHERE clause and arguments for an app's lines, optionally of one source and dyno, and
-    in a time range [since, until) (epoch seconds)."""
-    where = [f"{prefix}app = ?"]
-    args: list = [app]
-    if source:
-        where.append(f"{prefix}source = ?")
-        args.append(source)
-    if dyno:
-        clause, dargs = dyno_clause(dyno, f"{prefix}dyno")
-        where.append(clause)
-        args += dargs
-    if since is not None or until is not None:
-        clause, targs = time_clause(f"{prefix}ts", since, until)
-        where.append(clause)
-        args += targs
-    return " AND ".join(where), args
-
-
-def like_pattern(q: str) -> str:
-    """A LIKE pattern (ESCAPE '\\') matching `q` as a plain substring."""
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+SQLITE = Dialect("?", dyno_clause, ts_seconds)
