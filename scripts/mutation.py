@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.90
 
 # Module → the mutant names (globs) in scope. For the Platform client only the protocol code
-# is: the SSE/line parsers, and the tail's backoff, session (attempt reset) and window resume.
+# is: the SSE/line parsers, and the tail's backoff, session (attempt reset) and window resume
+# (the backoff's doubling and cap are core.backoff, shared with the router's retries).
 SCOPE = {
     name: [f"tuilogs.core.{name}.*"]
     for name in ("record", "filters", "query", "frames", "safety", "colorize", "levels")
-    + ("codes", "logfmt")
+    + ("codes", "logfmt", "backoff")
 }
 # The octet-counted framing (RFC 6587) left frames.py for its own file; it is still "frames".
 SCOPE["frames"].append("tuilogs.core.octet_counting.*")

@@ -64,3 +64,13 @@ def test_unknown_app_and_other_servers(router, pclient, serve_asgi):
         pytest.raises(Unsupported),
     ):
         other.log_summary("myapp")
+
+
+def test_a_filter_the_route_does_not_take_is_refused_before_asking():
+    # log-summary has no time range (log-lines and log-histogram have): a `since` passed to it
+    # would be dropped silently, so it is refused as an unknown keyword argument is.
+    with PlatformClient("http://127.0.0.1:9", "t", kind="local") as client:
+        with pytest.raises(TypeError, match="'since'"):
+            client.log_summary("myapp", since=0)  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="'sources'"):
+            client.log_histogram("myapp", sources="app")  # type: ignore[call-arg]

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from tuilogs.core.backoff import Backoff
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.status import State
@@ -230,7 +231,10 @@ class TestIntoTheBuffer:
         build_id = heroku.add("failed", output + FAILED_OUTPUT)
         buffer, feed = LogBuffer(), Feed()
         producer = BuildOutput(client, APP, get_build(client, APP, build_id), feed, buffer.origins)
-        producer.follower.settle, producer.follower.backoff = FAST["settle"], FAST["backoff"]
+        producer.follower.settle, producer.follower.backoff = (
+            FAST["settle"],
+            Backoff(*FAST["backoff"]),
+        )
         pump = Pump(feed, buffer)
         producer.start()
         pump.until(lambda: producer.ended.is_set() and feed.status.state is State.ENDED)

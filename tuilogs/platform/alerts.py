@@ -18,8 +18,14 @@ ROUTER_ONLY = "saved searches and alert rules are kept by a tuilogs router, not 
 
 @dataclass(frozen=True)
 class SavedSearch:
+    """A named query of an app, as the router shows it."""
+
     name: str
     query: str
+
+    @classmethod
+    def from_json(cls, d: dict) -> SavedSearch:
+        return cls(str(d["name"]), str(d["query"]))
 
 
 @dataclass(frozen=True)
@@ -92,12 +98,11 @@ class AlertsApi:
 
     def searches(self, app: str) -> list[SavedSearch]:
         answer = self._call("GET", app, "saved-searches")
-        return [SavedSearch(str(s["name"]), str(s["query"])) for s in answer]  # type: ignore[union-attr]
+        return [SavedSearch.from_json(s) for s in answer]  # type: ignore[union-attr]
 
     def save_search(self, app: str, name: str, query: str) -> SavedSearch:
         tail = f"saved-searches/{quote(name, safe='')}"
-        s = self._call("PUT", app, tail, json={"query": query})
-        return SavedSearch(str(s["name"]), str(s["query"]))  # type: ignore[index]
+        return SavedSearch.from_json(self._call("PUT", app, tail, json={"query": query}))  # type: ignore[arg-type]
 
     def remove_search(self, app: str, name: str) -> None:
         try:

@@ -19,15 +19,13 @@ its answer here:
 from __future__ import annotations
 
 import codecs
-import contextlib
-import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 
+from tuilogs.core.backoff import Backoff
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.buildpack import clean_line, first_error
 from tuilogs.core.ingest.feed import Feed
@@ -38,7 +36,7 @@ from tuilogs.core.status import State
 from .builds import Build, get_build
 from .client import PlatformClient
 from .errors import Forbidden, NotFound, PlatformError, ServerError, network_error
-from .stream import LineParser
+from .stream import LineParser, StreamedGet
 
 StateReport = Callable[[State, str, float | None], None]
 SETTLE = (0.25, 2.0, 30.0)  # after the end: first wait, longest wait, give up after (seconds)
@@ -48,26 +46,19 @@ class OutputGone(NotFound):
     """The output of a finished build is not (or no longer) available."""
 
 
-class BuildStream:
+class BuildStream(StreamedGet):
     """One GET of an output_stream_url from byte `offset` on; iterate for chunks of bytes."""
 
     def __init__(self, http: httpx.Client, url: str, offset: int, read_timeout: float | None):
-        self._http, self._url, self._offset = http, url, offset
-        self._read_timeout = read_timeout
-        self._resp: httpx.Response | None = None
+        super().__init__(http, url, read_timeout)
+        self._offset = offset
         self._skip = 0
-        self.closed = False
 
     def __enter__(self) -> BuildStream:
         headers = {"Accept": "text/plain"}
         if self._offset:
             headers["Range"] = f"bytes={self._offset}-"
-        req = self._http.build_request("GET", self._url, headers=headers)
-        try:
-            resp = self._http.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            raise network_error(exc, self._url, self._read_timeout) from None
-        self._resp = resp
+        resp = self._open(headers)
         status = resp.status_code
         if status == 416:  # nothing after `offset`: the output is all here
             self._skip = -1
@@ -81,23 +72,6 @@ class BuildStream:
         elif status != 206:
             self._skip = self._offset  # the whole output again: skip what we have
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Safe from another thread: shutting the socket down ends a blocked read."""
-        self.closed = True
-        resp = self._resp
-        if resp is None:
-            return
-        stream = resp.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(Exception):
-            resp.close()
 
     def __iter__(self) -> Iterator[bytes]:
         resp = self._resp
@@ -139,7 +113,7 @@ class OutputFollower:
     ) -> None:
         self.client, self.app, self.build = client, app, build
         self.report = report or (lambda state, detail, retry_at: None)
-        self.backoff, self.settle = backoff, settle
+        self.backoff, self.settle = Backoff(*backoff), settle
         self.received = 0  # bytes of output read so far
         self._stop = threading.Event()
         self._stream: BuildStream | None = None
@@ -230,8 +204,7 @@ class OutputFollower:
         return True
 
     def _wait(self, state: State, why: str, attempt: int) -> None:
-        initial, cap = self.backoff
-        delay = min(cap, initial * 2**attempt) * random.uniform(0.5, 1.0)
+        delay = self.backoff.delay(attempt)
         self.report(state, why, time.monotonic() + delay)
         self._stop.wait(delay)
 

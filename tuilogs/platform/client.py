@@ -10,6 +10,8 @@ token or a drain URL's password (`mask_url`).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -32,12 +34,46 @@ from .errors import (
 from .models import LogDrain, LogHistogram, LogPage, LogSession
 from .stream import LogStream
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 HEROKU_API = "https://api.heroku.com"
 ACCEPT = "application/vnd.heroku+json; version=3"
 USER_AGENT = f"tuilogs/{__version__} httpx/{httpx.__version__}"
 HEROKU_MAX_LINES = 1500
 ROUTER_MAX_LINES = 100_000
 _SPENT = httpx.ByteStream(b"")  # what a read response's stream is replaced with (see request)
+
+
+class RequestOptions(TypedDict, total=False):
+    """What one API call may carry besides its method and path: `app` names the app in the
+    errors (AppNotFound rather than NotFound), the rest goes to httpx as it is."""
+
+    app: str | None
+    json: object
+    params: dict | None
+    content: bytes | None
+    headers: dict[str, str] | None
+
+
+class LineFilter(TypedDict, total=False):
+    """Which stored lines a router extension (log-lines, log-summary, log-histogram) reads:
+    `source` and `dyno` as for log sessions, `q` a query in the explorer's language. An empty
+    or missing value filters nothing."""
+
+    source: str | None
+    dyno: str | None
+    q: str | None
+
+
+class TimedLineFilter(LineFilter, total=False):
+    """A `LineFilter` within a time range: `since`/`until` in epoch seconds (None: open)."""
+
+    since: int | None
+    until: int | None
+
+
+_FILTER_KEYS = ("source", "dyno", "q")
 
 
 def is_heroku_host(base_url: str) -> bool:
@@ -112,40 +148,19 @@ class PlatformClient:
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        app: str | None = None,
-        json: object = None,
-        params: dict | None = None,
-        content: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> object:
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> object:
         """One API call; the decoded JSON answer, or a PlatformError."""
-        return self.request_page(
-            method, path, app=app, json=json, params=params, content=content, headers=headers
-        )[0]
+        return self.request_page(method, path, **options)[0]
 
     def request_page(
-        self,
-        method: str,
-        path: str,
-        *,
-        app: str | None = None,
-        json: object = None,
-        params: dict | None = None,
-        content: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> tuple[object, str | None]:
         """`request`, and the `Next-Range` of a list truncated by Heroku's Ranges (a `206
         Partial Content` answer; None when the list is complete): the `Range` header that
         asks for the next page."""
+        app = options.pop("app", None)
         try:
-            resp = self._http.request(
-                method, path, json=json, params=params, content=content, headers=headers
-            )
+            resp = self._http.request(method, path, **options)
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url, self.timeout) from None
         try:
@@ -290,52 +305,33 @@ class PlatformClient:
         before: int | None = None,
         after: int | None = None,
         limit: int = 100,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
         total: bool = False,
-        since: int | None = None,
-        until: int | None = None,
+        **filters: Unpack[TimedLineFilter],
     ) -> LogPage:
         """`GET /apps/{app}/log-lines`: a page of stored history, oldest first (router only).
 
         Raises Unsupported for Heroku (which keeps 1,500 lines and has no such route) and for
         any server answering 404 for the route rather than for the app. `total` also counts
-        the app's lines (a scan on the server: use sparingly); `since`/`until` (epoch seconds)
-        keep the lines in that time range.
+        the app's lines (a scan on the server: use sparingly).
         """
-        if self.kind == "heroku" and is_heroku_host(self.base_url):
-            raise Unsupported("Heroku keeps no history beyond its last 1,500 lines")
+        self._refuse_heroku("Heroku keeps no history beyond its last 1,500 lines")
         params: dict[str, object] = {"limit": max(0, min(10_000, int(limit)))}
         for key, value in (("before", before), ("after", after)):
             if value is not None:
                 params[key] = int(value)
-        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
-            if value:
-                params[key] = value
+        params.update(_filter_params(filters, TimedLineFilter))
         if total:
             params["total"] = 1
-        params.update(_time_range(since, until))
         answer = self._extension(app, "log-lines", params, "history paging")
         return LogPage.from_json(answer)
 
     def log_summary(
-        self,
-        app: str,
-        *,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        buckets: int = 60,
+        self, app: str, *, buckets: int = 60, **filters: Unpack[LineFilter]
     ) -> LogSummary:
         """`GET /apps/{app}/log-summary`: the stats view's numbers over the app's whole stored
         history (router only; Unsupported for Heroku and servers without the route)."""
-        if self.kind == "heroku" and is_heroku_host(self.base_url):
-            raise Unsupported("Heroku keeps no history to summarise")
-        params: dict[str, object] = {"buckets": max(1, min(1000, int(buckets)))}
-        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
-            if value:
-                params[key] = value
+        self._refuse_heroku("Heroku keeps no history to summarise")
+        params = {"buckets": max(1, min(1000, int(buckets))), **_filter_params(filters, LineFilter)}
         answer = self._extension(app, "log-summary", params, "log summary")
         try:
             return LogSummary.from_json(answer)  # type: ignore[arg-type]
@@ -343,27 +339,23 @@ class PlatformClient:
             raise ServerError("the log-summary answer is not a summary") from None
 
     def log_histogram(
-        self,
-        app: str,
-        *,
-        buckets: int = 100,
-        source: str | None = None,
-        dyno: str | None = None,
-        q: str | None = None,
-        since: int | None = None,
-        until: int | None = None,
+        self, app: str, *, buckets: int = 100, **filters: Unpack[TimedLineFilter]
     ) -> LogHistogram:
         """`GET /apps/{app}/log-histogram`: lines and trouble lines per time bucket and origin
         over the whole stored history (router only; Unsupported elsewhere)."""
-        if self.kind == "heroku" and is_heroku_host(self.base_url):
-            raise Unsupported("Heroku keeps no history to count")
-        params: dict[str, object] = {"buckets": max(1, min(1000, int(buckets)))}
-        for key, value in (("source", source), ("dyno", dyno), ("q", q)):
-            if value:
-                params[key] = value
-        params.update(_time_range(since, until))
+        self._refuse_heroku("Heroku keeps no history to count")
+        params = {
+            "buckets": max(1, min(1000, int(buckets))),
+            **_filter_params(filters, TimedLineFilter),
+        }
         answer = self._extension(app, "log-histogram", params, "histogram")
         return LogHistogram.from_json(answer)
+
+    def _refuse_heroku(self, lacks: str) -> None:
+        """Heroku itself has none of the stored-history extensions: Unsupported, saying what it
+        `lacks`, before any request (a router on another host is asked)."""
+        if self.kind == "heroku" and is_heroku_host(self.base_url):
+            raise Unsupported(lacks)
 
     def _extension(self, app: str, resource: str, params: dict, what: str):
         """`GET /apps/{app}/{resource}`, a router extension: a server without the route (404
@@ -374,6 +366,18 @@ class PlatformClient:
             raise
         except NotFound:
             raise Unsupported(f"{host_of(self.base_url)} has no {what}", status=404) from None
+
+
+def _filter_params(filters: Mapping[str, object], accepted: type) -> dict[str, object]:
+    """A `LineFilter` (or `TimedLineFilter`: the `accepted` one) as query parameters; an empty
+    value filters nothing and is left out. A name the call does not accept is a TypeError, as
+    for any keyword argument."""
+    unknown = sorted(set(filters) - accepted.__optional_keys__)  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    params: dict[str, object] = {key: filters[key] for key in _FILTER_KEYS if filters.get(key)}
+    params.update(_time_range(filters.get("since"), filters.get("until")))  # type: ignore[arg-type]
+    return params
 
 
 def _time_range(since: int | None, until: int | None) -> dict[str, str]:

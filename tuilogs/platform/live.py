@@ -17,11 +17,11 @@ exactly; `open_app` wires both to one Feed.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import deque
 
+from tuilogs.core.backoff import Backoff
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PAINT_GRACE, Producer
@@ -86,7 +86,7 @@ class LiveTail(Producer):
         self.lines = client.clamp_lines(lines)
         self.spool = spool
         self.mode = resume
-        self.backoff = backoff
+        self.backoff = Backoff(*backoff)
         self.resume_grace = resume_grace
         self.follow = follow
         self.first_screen_grace = first_screen_grace
@@ -161,8 +161,7 @@ class LiveTail(Producer):
             self._wait(reason, retry_after)
 
     def _wait(self, reason: str, retry_after: float | None) -> None:
-        initial, cap = self.backoff
-        delay = min(cap, initial * (2**self._attempt)) * random.uniform(0.5, 1.0)
+        delay = self.backoff.delay(self._attempt)
         if retry_after is not None:
             delay = max(delay, retry_after)
         remaining = self.client.rate_limit_remaining
@@ -343,10 +342,7 @@ def open_app(
     feed: Feed,
     origins: OriginTable,
     *,
-    dyno: str | None = None,
-    source: str | None = None,
     history: bool = True,
-    lines: int = 1500,
     max_history: int | None = None,
     **tail_options: object,
 ) -> list[Producer]:
@@ -355,17 +351,15 @@ def open_app(
     Live lines go to a Spool at LIVE_BASE and history to a HistorySpool in front of it, so the
     buffer shows the stored history followed by the live tail. Nothing here blocks: both
     producers do their network work on their own threads. Against Heroku the loader finds
-    nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`resume`,
-    `backoff`, `since`/`until`, ...); the loader keeps to the tail's time range.
+    nothing to load and ends quietly (`note`). `tail_options` go to LiveTail (`dyno`, `source`,
+    `lines`, `resume`, `backoff`, `since`/`until`, ...); the loader keeps to the tail's dyno,
+    source and time range.
     """
     tail = LiveTail(
         client,
         app,
         feed,
         origins,
-        dyno=dyno,
-        source=source,
-        lines=lines,
         spool=Spool(feed, origins, base=LIVE_BASE),
         **tail_options,  # type: ignore[arg-type]
     )
@@ -388,8 +382,8 @@ def open_app(
             origins,
             HistorySpool(feed, origins),
             before_id=first_id,
-            source=source,
-            dyno=dyno,
+            source=tail.source,
+            dyno=tail.dyno,
             max_lines=max_history,
             span=(tail.since, tail.until),
         )

@@ -112,7 +112,50 @@ class SSEParser:
         return []
 
 
-class LogStream:
+class StreamedGet:
+    """One streamed GET of a URL that carries its own secret (a logplex_url, a build's
+    output_stream_url): sent by `_open`, read on one thread, and closed from any other.
+    `close` ends a blocked read at once, which is how stop() ends a quiet stream."""
+
+    def __init__(self, http: httpx.Client, url: str, read_timeout: float | None) -> None:
+        self._http = http
+        self._url = url
+        self._read_timeout = read_timeout
+        self._resp: httpx.Response | None = None
+        self.closed = False
+
+    def _open(self, headers: dict[str, str]) -> httpx.Response:
+        """Send the GET (no answer at all is a NetworkError); the caller judges the status."""
+        req = self._http.build_request("GET", self._url, headers=headers)
+        try:
+            resp = self._http.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, self._url, self._read_timeout) from None
+        self._resp = resp
+        return resp
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the response; safe from another thread (it ends a blocked read)."""
+        self.closed = True
+        resp = self._resp
+        if resp is None:
+            return
+        # Closing the response does not wake a thread blocked in recv(); shutting the
+        # socket down does.
+        stream = resp.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        # Closing twice, or from another thread mid-read, may complain: nothing to do then.
+        with contextlib.suppress(Exception):
+            resp.close()
+
+
+class LogStream(StreamedGet):
     """One GET of a logplex_url. Use as a context manager: entering sends the request and
     raises PlatformError on failure; iterating yields lists of lines until the stream ends.
 
@@ -122,14 +165,10 @@ class LogStream:
     """
 
     def __init__(self, http: httpx.Client, url: str, *, read_timeout: float | None = 60.0):
-        self._http = http
-        self._url = url
-        self._read_timeout = read_timeout
-        self._resp: httpx.Response | None = None
+        super().__init__(http, url, read_timeout)
         self._parser: LineParser | SSEParser = LineParser()
         self.content_type = ""
         self.lines_read = 0
-        self.closed = False
 
     @property
     def sse(self) -> bool:
@@ -140,12 +179,7 @@ class LogStream:
         return self._parser.last_id
 
     def __enter__(self) -> LogStream:
-        req = self._http.build_request("GET", self._url, headers={"Accept": "text/event-stream"})
-        try:
-            resp = self._http.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            raise network_error(exc, self._url, self._read_timeout) from None
-        self._resp = resp
+        resp = self._open({"Accept": "text/event-stream"})
         if resp.status_code >= 400:
             resp.close()
             raise _refused(resp)
@@ -153,25 +187,6 @@ class LogStream:
         if "text/event-stream" in self.content_type:
             self._parser = SSEParser()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the response; safe from another thread (it ends a blocked read)."""
-        self.closed = True
-        resp = self._resp
-        if resp is not None:
-            # Closing the response does not wake a thread blocked in recv(); shutting the
-            # socket down does (so stop() ends a quiet stream at once).
-            stream = resp.extensions.get("network_stream")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            # Closing twice, or from another thread mid-read, may complain: nothing to do then.
-            with contextlib.suppress(Exception):
-                resp.close()
 
     def __iter__(self):
         resp = self._resp

@@ -58,10 +58,20 @@ def _connection_problem(exc: BaseException) -> tuple[str, str]:
 class Sender:
     hostname = "host"
     sd = False
+    fwd: DrainForwarder
 
     async def send(self, batch: LogplexBatch, hops: int) -> bool:  # pragma: no cover
         """Deliver `batch` (retrying as long as it takes); False if it was given up."""
         raise NotImplementedError
+
+    async def _retry_later(self, attempt: int, code: str, problem: str) -> None:
+        """After a failed try: count it, tell the app's log (`code` L13, or L14 for a
+        certificate) and wait out the backoff, longer with each `attempt` at the same batch."""
+        fwd = self.fwd
+        fwd.failures += 1
+        name = "certificate validation error" if code == "L14" else "Local delivery error"
+        fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
+        await asyncio.sleep(fwd.backoff.delay(attempt))
 
     async def aclose(self) -> None:  # pragma: no cover - interface
         pass
@@ -138,11 +148,8 @@ class HttpSender(Sender):
                     )
                     return False
                 code, problem = "L13", f"answered HTTP {status}"
-            fwd.failures += 1
+            await self._retry_later(attempt, code, problem)
             attempt += 1
-            name = "certificate validation error" if code == "L14" else "Local delivery error"
-            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
-            await asyncio.sleep(fwd.backoff(attempt))
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -200,11 +207,8 @@ class SyslogSender(Sender):
                 log.info("drain %s (%s): %r", fwd.id, fwd.display_url, exc)
                 code, problem = _connection_problem(exc)
             await self._close()
-            fwd.failures += 1
+            await self._retry_later(attempt, code, problem)
             attempt += 1
-            name = "certificate validation error" if code == "L14" else "Local delivery error"
-            fwd.report(f"Error {code} ({name}): {fwd.display_url} {problem}; retrying")
-            await asyncio.sleep(fwd.backoff(attempt))
 
     async def _close(self) -> None:
         w, self.writer, self.reader = self.writer, None, None

@@ -28,6 +28,7 @@ from tuilogs.core.record import LogRecord
 
 from .hub import Hub
 from .store import LogStore, StoredLine, StoreError
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("tuilogs.server")
 
@@ -81,12 +82,7 @@ class Fanout:
             log.warning("not yet listening for other routers' lines; their tails wait for it")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._runner, *self._tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._runner, *self._tasks)
 
     def _connected(self, heads: dict[str, int]) -> None:
         if not self.ready.is_set():  # the start: no tail is waiting for anything older

@@ -48,7 +48,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 import ssl
@@ -56,6 +55,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
+from tuilogs.core.backoff import Backoff
 from tuilogs.core.drain_urls import mask_url
 from tuilogs.core.record import LogRecord, log_timestamp
 
@@ -63,6 +63,7 @@ from .drain_cursor import Delivery, DrainCursor
 from .drain_senders import HttpSender, Sender, SyslogSender
 from .drain_targets import TargetPolicy
 from .store import Drain, DrainLease, LogStore, StoreError
+from .tasks import cancel_and_wait
 
 __all__ = ["DrainForwarder", "ForwarderManager", "new_owner"]
 
@@ -101,8 +102,7 @@ class DrainForwarder:
         *,
         batch_max_bytes: int,
         timeout: float,
-        backoff_base: float,
-        backoff_max: float,
+        backoff: Backoff,
         report_interval: float,
         poll_interval: float,
         ssl_context_factory: SSLContextFactory | None,
@@ -120,8 +120,7 @@ class DrainForwarder:
         self.expires_at = lease.expires_at
         self._report_cb = report
         self.timeout = timeout
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self.backoff = backoff  # between tries at one batch
         self.report_interval = report_interval
         self.poll_interval = poll_interval
         self._ssl_factory = ssl_context_factory
@@ -208,10 +207,7 @@ class DrainForwarder:
 
     async def aclose(self) -> None:
         """Stop, and record how far the drain got (if its lease is still ours)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await cancel_and_wait(self._task)
         self._task = None
         with contextlib.suppress(LeaseLost, StoreError):
             await self._save()
@@ -235,10 +231,6 @@ class DrainForwarder:
             self._report_cb(self.app, LogRecord(log_timestamp(), "heroku", "logplex", message))
         except Exception:
             log.exception("drain %s: report callback failed", self.id)
-
-    def backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_max, self.backoff_base * (2 ** min(attempt - 1, 30)))
-        return delay * (0.5 + random.random() / 2)
 
     async def _save(self) -> None:
         """Record the cursor in the store; `LeaseLost` when another router holds the drain."""
@@ -347,8 +339,7 @@ class ForwarderManager:
         self._options = dict(
             batch_max_bytes=batch_max_bytes,
             timeout=timeout,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
+            backoff=Backoff(backoff_base, backoff_max),
             report_interval=report_interval,
             poll_interval=poll_interval,
             ssl_context_factory=ssl_context_factory,

@@ -26,7 +26,7 @@ import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from .deadlines import with_deadlines
-from .listener import Listener, Slot
+from .listener import ConnectionLimits, Listener, Slot
 
 Scope = dict[str, Any]
 
@@ -95,20 +95,14 @@ class RouterServer(uvicorn.Server):
         streams: EndStreams,
         *,
         ssl_context: ssl.SSLContext | None,
-        max_connections: int,
-        max_handshakes: int,
-        handshake_timeout: float,
+        limits: ConnectionLimits,
         read_timeout: float,
     ) -> None:
         super().__init__(config)
         self._sock = sock
         self._streams = streams
         self._ssl_context = ssl_context
-        self._limits = dict(
-            max_connections=max_connections,
-            max_handshakes=max_handshakes,
-            handshake_timeout=handshake_timeout,
-        )
+        self._limits = limits
         self._read_timeout = read_timeout
         self.listener: Listener | None = None
 
@@ -128,7 +122,9 @@ class RouterServer(uvicorn.Server):
             protocol.slot = slot  # type: ignore[attr-defined]
             return protocol
 
-        self.listener = Listener(self._sock, factory, ssl_context=self._ssl_context, **self._limits)
+        self.listener = Listener(
+            self._sock, factory, ssl_context=self._ssl_context, limits=self._limits
+        )
         self.listener.start()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:

@@ -28,6 +28,13 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .tasks import cancel_and_wait
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger("tuilogs.server")
 
@@ -51,6 +58,25 @@ class Slot:
 
 
 ProtocolFactory = Callable[[Slot], asyncio.BaseProtocol]
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What one listener lets the network hold at once (see the module docstring): the same
+    for the HTTP listener and every syslog one, taken from the router's settings."""
+
+    max_connections: int = 512
+    max_handshakes: int = 64
+    handshake_timeout: float = 10.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> ConnectionLimits:
+        return cls(
+            settings.max_connections, settings.max_tls_handshakes, settings.handshake_timeout
+        )
+
+
+DEFAULT_LIMITS = ConnectionLimits()  # as the router's settings' defaults
 
 
 def bind_tcp(host: str, port: int, backlog: int = 2048) -> socket.socket:
@@ -108,16 +134,14 @@ class Listener:
         factory: ProtocolFactory,
         *,
         ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = 512,
-        max_handshakes: int = 64,
-        handshake_timeout: float = 10.0,
+        limits: ConnectionLimits = DEFAULT_LIMITS,
     ) -> None:
         self.sock = sock
         self.factory = factory
         self.ssl_context = ssl_context
-        self.max_connections = max(1, max_connections)
-        self.max_handshakes = max(1, max_handshakes)
-        self.handshake_timeout = handshake_timeout
+        self.max_connections = max(1, limits.max_connections)
+        self.max_handshakes = max(1, limits.max_handshakes)
+        self.handshake_timeout = limits.handshake_timeout
         self.open = 0  # accepted and not yet released
         self.handshaking = 0
         self._room = asyncio.Event()
@@ -137,12 +161,7 @@ class Listener:
 
     async def close(self) -> None:
         """Stop accepting and abandon handshakes in progress; open connections stay."""
-        tasks = [t for t in (self._task, *self._connecting) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._task, *self._connecting)
         self._task = None
         self.sock.close()
 

@@ -133,6 +133,7 @@ class Router:
         """Serve syslog on the sockets `run` bound (`syslog_sockets`: socket, TLS context)."""
         if not self.syslog_sockets:
             return
+        from .listener import ConnectionLimits
         from .syslog import SyslogServer
 
         s = self.settings
@@ -141,9 +142,7 @@ class Router:
                 sock,
                 self.on_syslog,
                 ctx,
-                max_connections=s.max_connections,
-                max_handshakes=s.max_tls_handshakes,
-                handshake_timeout=s.handshake_timeout,
+                limits=ConnectionLimits.of(s),
                 first_read_timeout=s.read_timeout,
             )
             server.start()

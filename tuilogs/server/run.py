@@ -50,7 +50,7 @@ from .datadir import (
     store_shown,
 )
 from .http_server import EndStreams, RouterServer
-from .listener import Listener, bind_tcp
+from .listener import ConnectionLimits, Listener, bind_tcp
 from .proxies import TrustedProxies, trusted_spec
 from .router import Router
 from .settings import Settings
@@ -285,9 +285,7 @@ def _prepare(
         sock,
         streams,
         ssl_context=tls if https else None,
-        max_connections=settings.max_connections,
-        max_handshakes=settings.max_tls_handshakes,
-        handshake_timeout=settings.handshake_timeout,
+        limits=ConnectionLimits.of(settings),
         read_timeout=settings.read_timeout,
     )
     return RouterHandle(settings, app.state.router, server, sock, https, lock)

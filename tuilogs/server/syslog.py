@@ -25,12 +25,14 @@ import logging
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from tuilogs.core.apps import is_app_name
 from tuilogs.core.octet_counting import OctetStreamParser
 from tuilogs.core.record import LogRecord, log_timestamp
 
-from .listener import Listener, Slot, bind_tcp
+from .listener import DEFAULT_LIMITS, ConnectionLimits, Listener, Slot, bind_tcp
+from .tasks import cancel_and_wait
 
 __all__ = ["SyslogServer", "app_for_hostname", "make_server_ssl_context", "start_syslog_server"]
 
@@ -71,9 +73,7 @@ class SyslogServer:
         ssl_context: ssl.SSLContext | None = None,
         default_app: str = "syslog",
         *,
-        max_connections: int = 512,
-        max_handshakes: int = 64,
-        handshake_timeout: float = 10.0,
+        limits: ConnectionLimits = DEFAULT_LIMITS,
         first_read_timeout: float = 10.0,
         idle_timeout: float = 3600.0,
     ) -> None:
@@ -82,14 +82,7 @@ class SyslogServer:
         self.first_read_timeout = first_read_timeout
         self.idle_timeout = idle_timeout
         self._handlers: set[asyncio.Task] = set()
-        self.listener = Listener(
-            sock,
-            self._protocol,
-            ssl_context=ssl_context,
-            max_connections=max_connections,
-            max_handshakes=max_handshakes,
-            handshake_timeout=handshake_timeout,
-        )
+        self.listener = Listener(sock, self._protocol, ssl_context=ssl_context, limits=limits)
 
     @property
     def port(self) -> int:
@@ -104,11 +97,7 @@ class SyslogServer:
 
     async def close(self) -> None:
         await self.listener.close()
-        for task in list(self._handlers):
-            task.cancel()
-        for task in list(self._handlers):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*self._handlers)
 
     def _protocol(self, slot: Slot) -> asyncio.BaseProtocol:
         loop = asyncio.get_running_loop()
@@ -170,11 +159,11 @@ async def start_syslog_server(
     on_records: OnRecords,
     ssl_context: ssl.SSLContext | None = None,
     default_app: str = "syslog",
-    **limits: float,
+    **options: Any,
 ) -> SyslogServer:
     """Listen for syslog on ``host:port``; returns the started ``SyslogServer`` (keyword
-    arguments are its limits)."""
-    server = SyslogServer(bind_tcp(host, port), on_records, ssl_context, default_app, **limits)  # type: ignore[arg-type]
+    arguments are its options: ``limits``, ``first_read_timeout``, ``idle_timeout``)."""
+    server = SyslogServer(bind_tcp(host, port), on_records, ssl_context, default_app, **options)
     server.start()
     return server
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable
 
 import httpx
 
+from tuilogs.core.backoff import Backoff
 from tuilogs.core.drain_urls import mask_url, split_userinfo
 
 from ..drain_targets import CheckedResolver, TargetPolicy, TargetRefused
+from ..tasks import cancel_and_wait
 
 log = logging.getLogger("tuilogs.server.alerts")
 
@@ -47,8 +48,7 @@ class WebhookNotifier:
         self.report = report
         self.timeout = timeout
         self.attempts = attempts
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self.backoff = Backoff(backoff_base, backoff_max)
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT},
@@ -63,10 +63,6 @@ class WebhookNotifier:
         task = asyncio.get_running_loop().create_task(self.deliver(app, url, text))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_max, self.backoff_base * (2 ** min(attempt - 1, 30)))
-        return delay * (0.5 + random.random() / 2)
 
     async def deliver(self, app: str, url: str, text: str) -> bool:
         """POST `{"text": text}` until it is accepted or the attempts run out."""
@@ -103,14 +99,11 @@ class WebhookNotifier:
                 if resp.status_code < 500 and resp.status_code not in _RETRY_STATUS:
                     break
             if attempt < self.attempts:
-                await asyncio.sleep(self.backoff(attempt))
+                await asyncio.sleep(self.backoff.delay(attempt - 1))
         self.failed += 1
         self.report(app, f"Alert webhook {shown} {problem}; notification dropped")
         return False
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)
         await self.client.aclose()
