@@ -15,7 +15,7 @@ from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import Producer
 from tuilogs.ui.commands import key_commands
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.explorer import ExplorerScreen
 
@@ -25,11 +25,7 @@ StartSources = Callable[[Feed, LogBuffer], list[Producer]]
 class TuilogsApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = f"tuilogs {__version__}"
-    BINDINGS = [
-        Command("b", "builds", "Builds", show=False, id="app.builds", tooltip="The app's builds"),
-        Command("q", "quit", "Quit", id="app.quit", tooltip="Quit tuilogs"),
-        Command("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
-    ]
+    BINDINGS = keymap("app")
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
     def __init__(

@@ -17,80 +17,12 @@ from tuilogs.core.errorlines import next_error
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.record import LogRecord
 from tuilogs.core.requests import request_filter
-from tuilogs.ui.keys import Command
 
 if TYPE_CHECKING:
     from tuilogs.core.buffer import LogBuffer
     from tuilogs.core.view import ExplorerState
     from tuilogs.ui.search import SearchController
     from tuilogs.ui.widgets.log_view import LogView
-
-CONTEXT_BINDINGS = [
-    Command(
-        "e",
-        "next_error(1)",
-        "Next error",
-        show=False,
-        id="log.next_error",
-        tooltip="Next error (5xx, level ≥ error, H/R/L code)",
-    ),
-    Command("E", "next_error(-1)", "Previous error", show=False, id="log.previous_error"),
-    Command(
-        "m",
-        "toggle_mark",
-        "Mark",
-        show=False,
-        id="log.mark",
-        title="Mark line",
-        tooltip="Mark or unmark the line",
-    ),
-    Command("right_square_bracket", "next_mark(1)", "Next mark", show=False, id="log.next_mark"),
-    Command(
-        "left_square_bracket",
-        "next_mark(-1)",
-        "Previous mark",
-        show=False,
-        id="log.previous_mark",
-    ),
-    Command(
-        "M",
-        "marked_only",
-        "Marked lines",
-        show=False,
-        id="log.marked_only",
-        title="Only marked lines",
-        tooltip="Only the marked lines (Ctrl+S writes them)",
-    ),
-    Command(
-        "C",
-        "toggle_context",
-        "Context",
-        show=False,
-        id="log.context",
-        title="Context lines",
-        tooltip="Lines around the filtered ones (grep -C)",
-    ),
-    Command("plus", "context_size(1)", "More context", show=False, id="log.more_context"),
-    Command("minus", "context_size(-1)", "Less context", show=False, id="log.less_context"),
-    Command(
-        "z",
-        "show_in_context",
-        "In context",
-        show=False,
-        id="log.in_context",
-        title="Show in context",
-        tooltip="Unfiltered view at this line (z: back)",
-    ),
-    Command(
-        "r",
-        "follow_request",
-        "Request",
-        show=False,
-        id="log.request",
-        title="Follow request",
-        tooltip="Every line of this request (request_id)",
-    ),
-]
 
 
 class ContextCommands:

@@ -1,5 +1,7 @@
-"""One key list: every key is a binding in the BINDINGS of what it acts on, and the help screen
-and the command palette are read from those bindings (posting's habit), never written by hand.
+"""One key list: every key is in `keymap.toml`, by the widget or screen that declares it
+(`keymap(OWNER)` is that owner's BINDINGS), and the help screen and the command palette are read
+from those bindings (posting's habit), never written by hand. Keys are data: one file shows
+them all, in the order people see them, with no code to read around them.
 
 A binding's id says where it belongs (`log.wrap`, `search.find`, `sidebar.only`): the part
 before the dot is the area of the help screen that lists it. A binding with an id is a
@@ -11,7 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
 
+import tomllib
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import key_to_character
@@ -41,6 +46,17 @@ class Command(Binding):
     """
 
     title: str = ""
+
+
+@cache
+def _sections() -> dict[str, list[dict]]:
+    return tomllib.loads(files("tuilogs.ui").joinpath("keymap.toml").read_text("utf-8"))
+
+
+def keymap(owner: str) -> list[Binding]:
+    """The bindings `owner` declares in keymap.toml, in order: a `Command` where the palette
+    has a title of its own for it."""
+    return [(Command if "title" in key else Binding)(**key) for key in _sections()[owner]]
 
 
 # Keys as the README and the footer spell them; other keys by their character (`?`, `&`).

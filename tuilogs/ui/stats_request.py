@@ -18,22 +18,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from tuilogs.core.filters import INCLUDE
 from tuilogs.core.query import OriginTerm, TextTerm, parse_query
-from tuilogs.ui.keys import Command, KeyEntry, entries
+from tuilogs.ui.keys import KeyEntry, entries
 
 if TYPE_CHECKING:
     from tuilogs.core.summary import LogSummary
     from tuilogs.core.view import ExplorerState
     from tuilogs.ui.screens.explorer import ExplorerScreen
-
-STATS_COMMAND = Command(
-    "S",
-    "stats",
-    "Stats",
-    show=False,
-    id="app.stats",
-    title="Stats view",
-    tooltip="Status, paths, codes, dynos, levels",
-)
 
 
 class Listener(Protocol):

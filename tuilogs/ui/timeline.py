@@ -30,7 +30,6 @@ from tuilogs.core.timeline import to_seconds
 from tuilogs.core.timerange import TimeError, format_local, parse_time
 from tuilogs.core.trouble_index import TroubleIndex
 from tuilogs.core.view import FIND, ExplorerState
-from tuilogs.ui.keys import Command
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.widgets.histogram import HistogramStrip
 from tuilogs.ui.widgets.log_view import LogView
@@ -44,26 +43,6 @@ RECOUNT_EVERY = 0.25  # while lines arrive (a filter change recounts at once)
 RECOUNT_SCANNING = 1.0  # while trouble lines are still being found: each recount costs them
 ROUTER_EVERY = 10.0  # the router's numbers, while the app is live (at least; see _fetch)
 LINE_RE = re.compile(r"\d[\d,_]*")
-TIME_BINDINGS = [
-    Command(
-        "H",
-        "toggle_histogram",
-        "Histogram",
-        show=False,
-        id="time.histogram",
-        title="Toggle histogram",
-        tooltip="Lines per time bucket, errors in red; Shift+Tab to it, ←→ through time",
-    ),
-    Command(
-        "ctrl+g",
-        "goto",
-        "Go to",
-        show=False,
-        id="time.goto",
-        title="Go to a line or a time",
-        tooltip="A line number, 50%, a time (12:30, 2026-11-01 12:30) or -15m from the cursor",
-    ),
-]
 PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 

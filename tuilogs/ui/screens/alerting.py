@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.query import QueryError, parse_query
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.untrusted import tell
 
 if TYPE_CHECKING:
@@ -35,17 +35,7 @@ class SavedSearchesAndAlerts(Screen):
 
     SHARE_BINDINGS = True  # its keys are the explorer's, in help and the palette (ui/keys.py)
 
-    BINDINGS = [
-        Command(
-            "apostrophe",
-            "saved_searches",
-            "Saved",
-            show=False,  # the footer is full at 80 columns; help and the palette list it
-            id="search.saved",
-            title="Saved searches",
-            tooltip="Saved searches, recent alerts",
-        ),
-    ]
+    BINDINGS = keymap("explorer_saved")
 
     _alerts_after: float | None = None  # the newest firing seen (None: not asked yet)
     _alert_title: str | None = None  # the title before a firing was added to it

@@ -19,7 +19,7 @@ from tuilogs.core.buildpack import highlight_build
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.platform.build_output import BuildOutput
 from tuilogs.platform.builds import Build
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.options import ExplorerOptions, FollowedApp
 from tuilogs.ui.screens.builds import MARKS
 from tuilogs.ui.screens.explorer import ExplorerScreen
@@ -56,14 +56,7 @@ class BuildOutputScreen(ExplorerScreen):
 
     BINDINGS = [
         *(b for b in ExplorerScreen.BINDINGS if b.key != "escape"),
-        Command(
-            "escape",
-            "back",
-            "Back",
-            id="builds.back",
-            title="Back to the app's logs",
-            tooltip="Back to the app's logs (a search is cleared first)",
-        ),
+        *keymap("build_output"),
     ]
 
     def __init__(self, followed: FollowedApp, build: Build) -> None:

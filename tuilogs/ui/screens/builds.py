@@ -17,7 +17,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
@@ -32,6 +31,7 @@ from tuilogs.platform.builds import (
     with_releases,
 )
 from tuilogs.platform.client import PlatformClient
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.options import FollowedApp
 from tuilogs.ui.screens.list_panel import AppPanel, error_text, format_created
 
@@ -118,12 +118,7 @@ class BuildsPanel(AppPanel[Build | None]):
     GROUP = "builds"
     ROW_ACTIONS = frozenset({"open"})
     LOADING = "Loading builds…"
-    BINDINGS = [
-        Binding("enter", "open", "Output", id="builds.open", tooltip="Stream the build's output"),
-        Binding("r", "refresh", "Refresh", id="builds.refresh", tooltip="List the builds again"),
-        Binding("escape", "close", "Close", id="builds.close", tooltip="Back to the logs"),
-        Binding("q", "close", "Close", show=False, id="builds.close_q"),
-    ]
+    BINDINGS = keymap("builds")
 
     def __init__(self, client: PlatformClient, app: str) -> None:
         super().__init__(client, app, "Builds")

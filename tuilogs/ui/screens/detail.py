@@ -14,7 +14,6 @@ from collections.abc import Callable
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
@@ -26,6 +25,7 @@ from tuilogs.core.query import field_query
 from tuilogs.core.record import LogRecord
 from tuilogs.core.requests import request_filter
 from tuilogs.core.safety import escape_controls
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.untrusted import plain
 
 # From the explorer: the line `direction` (1 or -1) away from the one shown, or None.
@@ -48,27 +48,7 @@ class DetailScreen(ModalScreen[str | None]):
     DetailScreen #detail-body { height: 1fr; }
     DetailScreen DataTable { height: auto; max-height: 45%; }
     """
-    BINDINGS = [
-        Binding("escape,q,enter", "dismiss", "Close", id="detail.close"),
-        Binding("j", "step(1)", "Next line", id="detail.next", tooltip="The next line shown"),
-        Binding("k", "step(-1)", "Previous line", id="detail.previous", tooltip="The line before"),
-        Binding(
-            "f",
-            "filter_field",
-            "Filter field",
-            id="detail.filter",
-            tooltip="Filter by the field's value (↑ ↓ pick it)",
-        ),
-        Binding(
-            "r",
-            "follow_request",
-            "Request",
-            id="detail.request",
-            tooltip="Every line of this request (request_id)",
-        ),
-        Binding("c", "copy_line", "Copy line", id="detail.copy"),
-        Binding("m", "copy_message", "Copy message", id="detail.copy_message"),
-    ]
+    BINDINGS = keymap("detail")
 
     def __init__(self, record: LogRecord, line_number: int, step: Step | None = None) -> None:
         super().__init__()

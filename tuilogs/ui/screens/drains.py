@@ -14,7 +14,6 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
@@ -25,6 +24,7 @@ from tuilogs.core.safety import escape_controls
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import PlatformError
 from tuilogs.platform.models import LogDrain
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.screens.list_panel import AppPanel, error_text, format_created
 from tuilogs.ui.untrusted import plain, tell
 
@@ -66,10 +66,7 @@ class ConfirmRemoval(ModalScreen[bool]):
     }
     ConfirmRemoval .dim { color: $text-muted; }
     """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Remove", id="drains.confirm.yes"),
-        Binding("n,escape", "answer(False)", "Keep", id="drains.confirm.no"),
-    ]
+    BINDINGS = keymap("drains_confirm")
 
     def __init__(self, label: str, token: str) -> None:
         super().__init__()
@@ -99,14 +96,7 @@ class DrainPanel(AppPanel[None]):
     GROUP = "drains"
     ROW_ACTIONS = frozenset({"remove", "copy_token"})
     LOADING = "Loading drains…"
-    BINDINGS = [
-        Binding("a", "add", "Add", id="drains.add"),
-        Binding("d,delete", "remove", "Remove", id="drains.remove"),
-        Binding("c", "copy_token", "Copy token", id="drains.copy_token"),
-        Binding("r", "refresh", "Refresh", id="drains.refresh"),
-        Binding("escape", "close", "Close", id="drains.close"),
-        Binding("q", "close", "Close", show=False, id="drains.close_q"),
-    ]
+    BINDINGS = keymap("drains")
 
     def __init__(self, client: PlatformClient, app: str) -> None:
         super().__init__(client, app, "Log drains")

@@ -24,9 +24,9 @@ from tuilogs.core.safety import escape_controls
 from tuilogs.core.source_names import unknown_sources_note
 from tuilogs.core.status import State, Status
 from tuilogs.core.view import FILTER, FIND, ExplorerState
-from tuilogs.ui.context import CONTEXT_BINDINGS, ContextCommands
+from tuilogs.ui.context import ContextCommands
 from tuilogs.ui.keyorder import run_bindings_now
-from tuilogs.ui.keys import Command, KeyEntry
+from tuilogs.ui.keys import KeyEntry, keymap
 from tuilogs.ui.messages import (
     DataArrived,
     FiltersChanged,
@@ -39,8 +39,8 @@ from tuilogs.ui.messages import (
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.stats_request import STATS_COMMAND, open_stats, warm_stats
-from tuilogs.ui.timeline import TIME_BINDINGS, LogColumn, TimelineController
+from tuilogs.ui.stats_request import open_stats, warm_stats
+from tuilogs.ui.timeline import LogColumn, TimelineController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
 from tuilogs.ui.widgets.histogram import HistogramStrip
@@ -65,89 +65,7 @@ UNSETTLED = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
 
 class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
-    BINDINGS = [
-        Command(
-            "slash", "search('find')", "Find", id="search.find", tooltip="Find: highlight matches"
-        ),
-        Command(
-            "ampersand",
-            "search('filter')",
-            "Filter",
-            id="search.filter",
-            title="Filter by search",
-            tooltip="Filter: show only matching lines",
-        ),
-        Command("n", "next_hit(1)", "Next match", show=False, id="search.next"),
-        Command("N", "next_hit(-1)", "Previous match", show=False, id="search.previous"),
-        Command(
-            "w",
-            "toggle_wrap",
-            "Wrap",
-            id="log.wrap",
-            title="Toggle wrap",
-            tooltip="Wrap long lines",
-        ),
-        Command(
-            "t",
-            "cycle_time",
-            "Time",
-            id="log.time",
-            title="Cycle timestamps",
-            tooltip="Timestamps: received → local → relative",
-        ),
-        Command(
-            "s",
-            "toggle_sidebar",
-            "Sidebar",
-            id="sidebar.show",
-            title="Toggle sidebar",
-            tooltip="Show or hide the sidebar",
-        ),
-        Command(
-            "ctrl+s",
-            "export",
-            "Export",
-            id="log.export",
-            title="Export view",
-            tooltip="Write the shown lines to a file",
-        ),
-        Command(
-            "c",
-            "copy_line",
-            "Copy",
-            show=False,
-            id="log.copy",
-            title="Copy line",
-            tooltip="Copy the line (OSC 52: works over SSH)",
-        ),
-        Command(
-            "question_mark,f1",
-            "help",
-            "Help",
-            id="app.help",
-            title="Keys",
-            tooltip="Every key, and the search language",
-        ),
-        Command(
-            "D",
-            "drains",
-            "Drains",
-            id="app.drains",
-            title="Log drains",
-            tooltip="The followed app's log drains",
-        ),
-        STATS_COMMAND,
-        *TIME_BINDINGS,  # the histogram strip and the go-to prompt (ui/timeline.py)
-        Command(
-            "escape",
-            "clear_search",
-            "Clear search",
-            show=False,
-            id="search.clear",
-            tooltip="Clear the search, show every line",
-        ),
-        *CONTEXT_BINDINGS,
-    ]
+    BINDINGS = keymap("explorer")
 
     def __init__(
         self, buffer: LogBuffer, feed: Feed, title: str, kind: str, options: ExplorerOptions

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from tuilogs.core.export import export_lines, export_path
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.untrusted import plain, tell
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class ExportScreen(ModalScreen[tuple[Path, int] | None]):
     }
     ExportScreen #export-error { color: $error; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
+    BINDINGS = keymap("export")
 
     def __init__(
         self,

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tuilogs.core.safety import escape_controls
+from tuilogs.ui.keys import keymap
 
 HINT = (
     "1234 (a line) · 50% · 12:30 · 2026-11-01 12:30 · 2026-11-01T12:30:00Z · "
@@ -34,7 +34,7 @@ class GotoScreen(ModalScreen[None]):
     GotoScreen #goto-error { color: $error; }
     GotoScreen .dim { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="goto.cancel")]
+    BINDINGS = keymap("goto")
 
     def __init__(self, go: Callable[[str], str | None]) -> None:
         super().__init__()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
-from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label
+from tuilogs.ui.keys import AREAS, KeyEntry, by_area, key_label, keymap
 
 COLUMNS = (
     ("log", "search", "time", "stats", "saved"),
@@ -78,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Markdown { margin: 0; padding: 0; }
     HelpScreen.-narrow Horizontal { layout: vertical; }
     """
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close")]
+    BINDINGS = keymap("help")
 
     def __init__(self, keys: list[KeyEntry]) -> None:
         super().__init__()

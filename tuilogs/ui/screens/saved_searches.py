@@ -11,13 +11,13 @@ from datetime import datetime
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from tuilogs.core.safety import escape_controls
 from tuilogs.platform.alerts import AlertFiring
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.screens.list_panel import ListPanel, error_text
 from tuilogs.ui.search_book import SearchBook
 from tuilogs.ui.untrusted import plain, tell
@@ -44,11 +44,7 @@ class SavedSearchesPanel(ListPanel[str | None]):
     SavedSearchesPanel #saved-firings { color: $error; height: auto; }
     """
     GROUP = "saved"
-    BINDINGS = [
-        Binding("a", "add", "Save current", id="saved.add"),
-        Binding("d,delete", "remove", "Remove", id="saved.remove"),
-        Binding("escape", "close", "Close", id="saved.close"),
-    ]
+    BINDINGS = keymap("saved_searches")
 
     def __init__(self, book: SearchBook, title: str, current: str | None) -> None:
         super().__init__(f"Saved searches · {escape_controls(title)}", book.where)

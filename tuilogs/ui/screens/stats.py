@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tuilogs.core.codes import CODES
 from tuilogs.core.safety import escape_controls
 from tuilogs.core.summary import STATUS_CLASSES, STATUS_QUERIES, LogSummary
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.stats_request import StatsRequest
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -96,7 +96,7 @@ class _Listener:
 class StatsTable(DataTable):
     """The table of the view: Enter (DataTable's own row selection) filters to the row."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Filter to row", id="stats.filter")]
+    BINDINGS = keymap("stats_table")
 
 
 class StatsScreen(ModalScreen[str | None]):
@@ -112,7 +112,7 @@ class StatsScreen(ModalScreen[str | None]):
     StatsScreen ProgressBar { margin: 1 0; }
     StatsScreen DataTable { height: 1fr; }
     """
-    BINDINGS = [Binding("escape,q,S", "dismiss", "Close", id="stats.close")]
+    BINDINGS = keymap("stats")
 
     def __init__(self, request: StatsRequest) -> None:
         super().__init__()

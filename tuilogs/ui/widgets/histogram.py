@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
@@ -23,6 +22,7 @@ from textual.widget import Widget
 
 from tuilogs.core.histogram import Histogram
 from tuilogs.core.timerange import format_local, whole_unit
+from tuilogs.ui.keys import keymap
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ROWS = 2  # rows of bars: 2 × 8 heights
@@ -72,15 +72,7 @@ class HistogramStrip(Widget, can_focus=True):
     HistogramStrip > .histogram--axis { color: $text-muted; background: $surface; }
     HistogramStrip:focus > .histogram--axis { color: $text; }
     """
-    BINDINGS = [
-        Binding("left,h", "move(-1)", "Earlier", show=False, tooltip="The bucket before"),
-        Binding("right,l", "move(1)", "Later", show=False, tooltip="The bucket after"),
-        Binding("pageup,shift+left", "move(-10)", "10 earlier", show=False),
-        Binding("pagedown,shift+right", "move(10)", "10 later", show=False),
-        Binding("home", "edge(0)", "First", show=False, tooltip="The first bucket"),
-        Binding("end", "edge(1)", "Last", show=False, tooltip="The last bucket"),
-        Binding("escape", "leave", "Back", show=False, tooltip="Back to the log pane"),
-    ]
+    BINDINGS = keymap("histogram")
 
     histogram: var[Histogram | None] = var(None)
     window: var[tuple[int, int] | None] = var(None)  # epoch seconds of the lines on screen

@@ -11,14 +11,13 @@ import re
 from dataclasses import dataclass
 
 from rich.segment import Segment
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuilogs.core.view import ExplorerState
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.messages import OpenLine, ViewChanged
 from tuilogs.ui.widgets.log_lines import TIME_MODES, LineRenderer
 from tuilogs.ui.widgets.row_looks import (
@@ -51,29 +50,7 @@ class LogView(ScrollView, can_focus=True):
     """
 
     COMPONENT_CLASSES = COMPONENT_CLASSES
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, tooltip="Cursor up (pauses following)"),
-        Binding("down,j", "cursor(1)", "Down", show=False, tooltip="Cursor down"),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("home,g", "top", "Top", show=False, tooltip="The first line"),
-        Command(
-            "end,G",
-            "follow",
-            "Follow",
-            id="log.follow",
-            tooltip="The last line, and follow new lines",
-        ),
-        Binding("left,h", "pan(-8)", "Left", show=False, tooltip="Scroll left"),
-        Binding("right,l", "pan(8)", "Right", show=False, tooltip="Scroll right"),
-        Command(
-            "enter",
-            "open",
-            "Details",
-            id="log.details",
-            tooltip="The line's fields, JSON and error code",
-        ),
-    ]
+    BINDINGS = keymap("log_view")
 
     following: reactive[bool] = reactive(True, init=False)
     wrap: reactive[bool] = reactive(False, init=False)

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label
 from tuilogs.core.query import QueryError, parse_query
 from tuilogs.core.view import FILTER, FIND
 from tuilogs.ui.keyorder import run_bindings_now
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.messages import SearchClosed, SearchSubmitted
 from tuilogs.ui.untrusted import plain
 
@@ -48,23 +48,7 @@ class SearchBar(Horizontal):
     SearchBar > #search-error { width: auto; max-width: 60%; color: $error; padding: 0 1; }
     SearchBar > #search-count { width: auto; color: $text-muted; padding: 0 1; }
     """
-    BINDINGS = [
-        Command(
-            "ctrl+t,tab",
-            "toggle_mode",
-            "Find/filter",
-            id="search.mode",
-            title="Switch find ↔ filter",
-            tooltip="In the box: switch find ↔ filter",
-        ),
-        Command(
-            "escape",
-            "clear",
-            "Clear search",
-            id="search.clear",
-            tooltip="Clear the search, show every line",
-        ),
-    ]
+    BINDINGS = keymap("search_bar")
 
     mode: reactive[str] = reactive(FIND)
     within = False  # finding inside a filter: the label says so

@@ -18,7 +18,7 @@ from tuilogs.core.buffer import Origin
 from tuilogs.core.filters import EXCLUDE, INCLUDE, OriginFilter
 from tuilogs.core.record import process_type
 from tuilogs.core.safety import escape_controls
-from tuilogs.ui.keys import Command
+from tuilogs.ui.keys import keymap
 from tuilogs.ui.messages import FiltersChanged
 
 
@@ -75,35 +75,7 @@ def _dyno_sort_key(dyno: str) -> tuple:
 class FilterSidebar(OptionList):
     """Source and dyno filters; posts `FiltersChanged` after every edit of the filter."""
 
-    BINDINGS = [
-        Command(
-            "space,x",
-            "toggle",
-            "Hide/show",
-            id="sidebar.toggle",
-            title="Hide/show this source or dyno",
-            tooltip="Hide or show this source or dyno",
-        ),
-        Command(
-            "o", "only", "Only this", id="sidebar.only", tooltip="Show only this source or dyno"
-        ),
-        Command(
-            "i,plus",
-            "include",
-            "Include",
-            id="sidebar.include",
-            tooltip="Include: only included ones show",
-        ),
-        Command("minus", "exclude", "Exclude", show=False, id="sidebar.exclude"),
-        Command(
-            "backspace,0",
-            "clear",
-            "Clear filters",
-            id="sidebar.clear",
-            title="Clear source/dyno filters",
-            tooltip="Show every source and dyno again",
-        ),
-    ]
+    BINDINGS = keymap("sidebar")
     # Actions on the highlighted entry: they apply only while the sidebar has the focus.
     ENTRY_ACTIONS = frozenset({"toggle", "only", "include", "exclude"})
 
