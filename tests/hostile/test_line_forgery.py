@@ -110,9 +110,7 @@ def test_log_lines_keep_the_message_and_the_history_loader_makes_one_line_each(a
     assert [d["message"] for d in resp.json()["lines"]] == [s for s, _ in ATTACKS] * 2
     origins, feed = OriginTable(), Feed()
     with PlatformClient(attacked.base_url, attacked.token, kind="local", timeout=10) as client:
-        loader = HistoryLoader(
-            client, APP, feed, origins, HistorySpool(feed, origins), before_id=10**9
-        ).start()
+        loader = HistoryLoader(client, APP, HistorySpool(feed, origins), before_id=10**9).start()
         loader.join(10)
     buffer = LogBuffer(origins)
     feed.drain(buffer)

@@ -102,8 +102,6 @@ def test_filters_and_max_lines(router, pclient, opened):
     capped = HistoryLoader(
         pclient,
         "myapp",
-        feed,
-        origins,
         history,
         before_id=10**12,
         page=1_000,
@@ -165,9 +163,7 @@ def test_a_final_error_stops_history_with_a_note(router):
     """A wrong token is not retried: the loader says why it stopped, the tail is untouched."""
     origins, feed = OriginTable(), Feed()
     with PlatformClient(router.base_url, "not-the-token-SECRET", timeout=5) as client:
-        loader = HistoryLoader(
-            client, "myapp", feed, origins, HistorySpool(feed, origins), before_id=100
-        ).start()
+        loader = HistoryLoader(client, "myapp", HistorySpool(feed, origins), before_id=100).start()
         loader.join(10)
     assert loader.done.is_set() and loader.loaded == 0
     assert loader.note.startswith("history stopped: ") and "token invalid" in loader.error

@@ -12,8 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from tuilogs.core.buffer import OriginTable
-from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import Producer
 from tuilogs.core.ingest.spool import HistorySpool
 from tuilogs.core.record import one_line
@@ -53,8 +51,6 @@ class HistoryLoader(Producer):
         self,
         client: PlatformClient,
         app: str,
-        feed: Feed,
-        origins: OriginTable,
         history: HistorySpool,
         *,
         before_id: int | Callable[[], int | None] | None,
@@ -65,7 +61,7 @@ class HistoryLoader(Producer):
         retries: int = 3,
         span: tuple[int | None, int | None] = (None, None),
     ) -> None:
-        super().__init__(feed, origins)
+        super().__init__(history.feed, history.origins)  # the spool's: pages go where it writes
         self.client = client
         self.app = app
         self.history = history

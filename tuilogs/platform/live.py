@@ -378,8 +378,6 @@ def open_app(
         loader = HistoryLoader(
             client,
             app,
-            feed,
-            origins,
             HistorySpool(feed, origins),
             before_id=first_id,
             source=tail.source,
