@@ -63,9 +63,11 @@ class TuilogsApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "builds":  # an app's (a file has none); everywhere but over its own panel
+            if self.options.app is None:
+                return False  # decided without importing the panel (httpx: 0.1 s at start)
             from tuilogs.ui.screens.builds import BuildsPanel
 
-            return self.options.app is not None and not isinstance(self.screen, BuildsPanel)
+            return not isinstance(self.screen, BuildsPanel)
         return True
 
     def action_builds(self) -> None:
