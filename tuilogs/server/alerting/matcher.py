@@ -1,14 +1,15 @@
 """Rule queries matched in a child process that follows the store, off the router's GIL.
 
-Matching costs ~15 µs a line for ten typical rules (`level>=error` confirms each candidate
-in Python, field terms compare each value) — as much as the router's whole ingest path — and
-even turning records into one block of bytes costs ~2 µs a line. Done in the router's own
+Matching costs a few µs a line for ten typical rules even in bulk (`core.batch_match.BlockScan`,
+measured by benchmarks/bench_alert_match.py), and reading the lines from the store about as
+much again — together as much as the router's whole ingest path. Done in the router's own
 process, ten rules halved ingest (bench_alerts.py: 71k → 34k lines/s). So the router does
 none of it: after each commit it only says "app A has lines up to id N" (`AlertEngine.offer`),
-and a child process reads the new lines of A from the store by id, as a tail does, joins them
-into one block (`core.batch_match.LineBlock`), runs every rule's query over it, and answers
-how many lines each rule matched in each stored batch, with the time the router received it
-(the `batches` table). The windows stay in the router (`engine`, `windows`).
+and a child process reads the new lines of A from the store by id, as a tail does — SQLite
+writes each line's text, so Python only joins bytes into one block (`core.batch_match.LineBlock`)
+— runs every rule's query over it, and answers how many lines each rule matched in each stored
+batch, with the time the router received it (the `batches` table). The windows stay in the
+router (`engine`, `windows`).
 
 The child runs at the lowest CPU priority: when the machine is short of CPU, storing lines
 comes first and alerts come late; a backlog is read in larger blocks, which cost less a line.
@@ -25,15 +26,16 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from tuilogs.core.batch_match import LineBlock, matching
+from tuilogs.core.batch_match import LineBlock, match_all
 from tuilogs.core.query import Query, parse_query
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LINE_BREAKS, decode, one_line
 
 from .windows import NOTICE
 
@@ -48,10 +50,15 @@ _BATCHES = (
     "select first_id, last_id, received_at from batches"
     " where app = ? and last_id > ? order by first_id limit 10000"
 )
+# Each line as `LogRecord.line` writes it (`ts source[dyno]: message`, or the message of a raw
+# line), as UTF-8 bytes; `_one_line` escapes the rare line breaks inside.
 _LINES = (
-    "select id, ts, source, dyno, message from lines"
-    " where app = ? and id > ? and id <= ? order by id"
+    "select id, cast(case when source = '' then message"
+    " else ts || ' ' || source || '[' || dyno || ']: ' || message end as blob) from lines"
+    " where app = ? and id > ? and id <= ? and not (source = ? and dyno = ?) order by id"
 )
+# What `one_line` escapes, but LF (which joins the block), in UTF-8.
+_BREAKS = re.compile(b"|".join(re.escape(c.encode()) for c in LINE_BREAKS if c != "\n"))
 
 
 def _taken(batches: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -78,20 +85,21 @@ def evaluate(
         batches = _taken(conn.execute(_BATCHES, (app, after)).fetchall())
         if not batches:
             return after, []
-        rows = conn.execute(_LINES, (app, after, batches[-1][1])).fetchall()
+        rows = conn.execute(_LINES, (app, after, batches[-1][1], *NOTICE)).fetchall()
     finally:
         conn.execute("commit")
-    rows = [r for r in rows if (r[2], r[3]) != NOTICE]
-    ids = [r[0] for r in rows]
-    text = "\n".join(LogRecord(*r[1:]).line() for r in rows)
-    block = LineBlock((text + "\n").encode("utf-8", "replace") if rows else b"")
+    ids, lines = zip(*rows, strict=True) if rows else ((), ())
+    block = _block(lines)
     ends = [bisect.bisect_right(ids, last) for _, last, _ in batches]
-    per_query = []
+    parsed = []
     for q in queries:
         query = cache.get(q)
         if query is None:
             query = cache[q] = parse_query(q)
-        found, counts, start = matching(query, block), [], 0
+        parsed.append(query)
+    per_query = []
+    for found in match_all(parsed, block):
+        counts, start = [], 0
         for end in ends:
             stop = bisect.bisect_left(found, end, start)
             counts.append(stop - start)
@@ -99,6 +107,19 @@ def evaluate(
         per_query.append(counts)
     timed = [(b[2], [counts[i] for counts in per_query]) for i, b in enumerate(batches)]
     return batches[-1][1], timed
+
+
+def _block(lines: Sequence[bytes]) -> LineBlock:
+    """The lines as one block, with the line breaks inside a line escaped as `LogRecord.line`
+    escapes them (rare: one pass over the whole block finds none)."""
+    data = b"\n".join([*lines, b""]) if lines else b""
+    if data.count(b"\n") != len(lines) or _BREAKS.search(data) is not None:
+        lines = [
+            one_line(decode(line)).encode() if b"\n" in line or _BREAKS.search(line) else line
+            for line in lines
+        ]
+        data = b"\n".join([*lines, b""]) if lines else b""
+    return LineBlock(data, lines)
 
 
 def _connect(path: str) -> sqlite3.Connection:
