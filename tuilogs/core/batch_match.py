@@ -32,7 +32,7 @@ from itertools import accumulate, count
 from operator import add
 
 from tuilogs.core.buffer import OriginTable
-from tuilogs.core.levels import LEVELS, detect_level, hint_pattern
+from tuilogs.core.levels import LEVELS, NUMERIC_HINT, detect_level, hint_words
 from tuilogs.core.query import And, Not, Or, Query
 from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, decode, parse_line
 from tuilogs.core.terms import (
@@ -184,10 +184,14 @@ class BlockScan:
         return term.evaluate(chunk, None)  # a node kind added later: the explorer's own way
 
     def _field_lines(self, term: FieldTerm) -> set[int]:
-        """`FieldTerm.lines`, comparing each distinct value once."""
+        """`FieldTerm.lines`, comparing each distinct value once, and skipping a form (logfmt,
+        JSON) whose key is nowhere in the block."""
         data, line_at = self.chunk.data, self._line_at
+        key = term.key.encode("utf-8")
         found: set[int] = set()
         for i, pattern in enumerate(term.patterns):
+            if (key + b"=" if i == 0 else b'"' + key + b'"') not in data:
+                continue
             starts, values = [], []
             for m in pattern.finditer(data):
                 start = m.start()
@@ -201,17 +205,30 @@ class BlockScan:
 
     def _find_levels(self, ranks: frozenset[int]) -> None:
         """Each line's level rank, for every line whose level could be one of `ranks` (the
-        hint pattern finds all of those, `levels.hint_pattern`; the others hold no rank)."""
+        level hints find all of those, `levels.hint_pattern`; the others hold no rank)."""
         if ranks <= self._level_hints:
             return
         ranks |= self._level_hints
-        probe = ConfirmTerm(hint_pattern([LEVELS[r] for r in sorted(ranks)]), bool, True)
         text, levels = self.chunk.text, self._levels
-        for i in probe.candidates(self.chunk):
+        for i in self._hinted([LEVELS[r] for r in sorted(ranks)]):
             if i not in levels:
                 level = detect_level(parse_line(text(i)).message)
                 levels[i] = LEVELS.index(level) if level is not None else None
         self._level_hints = ranks
+
+    def _hinted(self, levels: list[str]) -> set[int]:
+        """The lines `hint_pattern(levels)` finds, one `bytes.find` per hint word."""
+        if not levels:
+            return set()
+        hay, line_at, bounds = self.chunk.lowered(), self._line_at, self.block.bounds
+        found = {line_at(m.start()) - 1 for m in NUMERIC_HINT.finditer(hay)}
+        for word in hint_words(levels):
+            pos = hay.find(word)
+            while pos != -1:
+                line = line_at(pos) - 1
+                found.add(line)
+                pos = hay.find(word, bounds[line + 1])
+        return found
 
     def _level_lines(self, term: LevelTerm) -> set[int]:
         self._find_levels(term.ranks)
