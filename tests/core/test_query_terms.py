@@ -69,6 +69,7 @@ CASES = [
     ("/Request Timeout after/", [1], False),
     ("/30s\\s2026/", [], False),  # matches across a line break in bulk: not a line's match
     ("/^2026.*timeout$/", [10], False),
+    ("/q*/", list(range(N)), True),  # can match nothing: every line (once, and it ends)
     ("status:500", [3], False),
     ("status:200", [0, 11], False),
     ("status!=200", [2, 3, 8, 16], False),
@@ -202,6 +203,10 @@ def describe(term, negate: bool = False) -> tuple:
         return (name, term.key, term.op, term.value, negate, term.numeric)
     if name == "OriginTerm":
         return (name, term.kind, term.value, negate)
+    if name == "LevelTerm":
+        return (name, tuple(sorted(term.ranks)), negate)
+    if name == "CodeTerm":
+        return (name, term.code, negate)
     return (name, negate)
 
 
@@ -268,11 +273,15 @@ def described(node, negate: bool = False) -> list[tuple]:
         ("dyno!=web", [("FieldTerm", "dyno", "!=", "web", False, False)]),
         ("-dyno!=web", [("FieldTerm", "dyno", "!=", "web", True, False)]),
         ("-source:app", [("OriginTerm", "source", "app", True)]),
-        ("level:warn", [("ConfirmTerm", False)]),
-        ("-level:warn", [("ConfirmTerm", True)]),
-        ("code:h12", [("ConfirmTerm", False)]),
-        ("code!=H12", [("ConfirmTerm", True)]),
-        ("-code!=H12", [("ConfirmTerm", False)]),
+        ("level:warn", [("LevelTerm", (3,), False)]),
+        ("-level:warn", [("LevelTerm", (3,), True)]),
+        ("level>=error", [("LevelTerm", (4, 5), False)]),
+        ("level<info", [("LevelTerm", (0,), False)]),
+        ("level!=debug", [("LevelTerm", (1, 2, 3, 4, 5), False)]),
+        ("code:h12", [("CodeTerm", "H12", False)]),
+        ("code:*", [("CodeTerm", None, False)]),
+        ("code!=H12", [("CodeTerm", "H12", True)]),
+        ("-code!=H12", [("CodeTerm", "H12", False)]),
     ],
 )
 def test_the_search_box_text_parses_into_these_terms(text, terms):

@@ -32,3 +32,37 @@ def test_counts_per_batch_after_the_cursor(tmp_path):
         conn.close()
     finally:
         store.close()
+
+
+def test_a_line_break_inside_a_message_stays_in_its_line(tmp_path):
+    """The store keeps messages as sent; a rule reads each as one line, its breaks escaped as
+    the explorer shows them (`LogRecord.line`)."""
+    store = SQLiteStore(tmp_path / "s.db")
+    try:
+        broken = [
+            LogRecord(TS, "app", "web.1", "ERROR first\nsecond"),
+            LogRecord(TS, "app", "web.1", "a\rb\u2028c\x85d"),
+            LogRecord("", "", "", "raw\nline"),
+            WEB,
+        ]
+        store.append("shop", broken)
+        conn = _connect(str(store.path))
+        queries = ["", "level>=error", "second", "\\x0a", "\\u2028", "/^second/"]
+        _, [(_, counts)] = evaluate(conn, "shop", 0, queries, {})
+        assert counts == [4, 2, 1, 2, 1, 0]
+        conn.close()
+    finally:
+        store.close()
+
+
+def test_a_long_backlog_is_read_in_pieces_and_counted_whole(tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+    try:
+        for n in (1500, 1500, 1500):  # more than one read (READ_LINES) each way
+            store.append("shop", ([H12, NOTICE, OK] * n)[:n])
+        conn = _connect(str(store.path))
+        _, batches = evaluate(conn, "shop", 0, ["", "code:H12"], {})
+        assert [counts for _, counts in batches] == [[1000, 500]] * 3
+        conn.close()
+    finally:
+        store.close()

@@ -24,7 +24,7 @@ from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
-_KEY_BOUNDARY = frozenset(b" \t{,;\"'([")
+KEY_BOUNDARY = frozenset(b" \t{,;\"'([")  # bytes a logfmt key may follow
 
 
 class QueryError(ValueError):
@@ -195,7 +195,9 @@ class RegexTerm(Term):
         found = set()
         search = self.bpattern.search
         m = search(data)
-        while m is not None:
+        # Every line ends in LF: a match that can be empty (`/x*/`) also matches after the
+        # last one, where no line is (and a search from past the end finds it again).
+        while m is not None and m.start() < len(data):
             start = data.rfind(b"\n", 0, m.start()) + 1
             end = data.find(b"\n", m.start())
             end = len(data) if end == -1 else end
@@ -255,7 +257,7 @@ class FieldTerm(Term):
         for i, pattern in enumerate(self.patterns):
             for m in pattern.finditer(data):
                 # logfmt keys must start a word: `xstatus=` is not `status=`.
-                if i == 0 and m.start() and data[m.start() - 1] not in _KEY_BOUNDARY:
+                if i == 0 and m.start() and data[m.start() - 1] not in KEY_BOUNDARY:
                     continue
                 if compare(m.group(1)):
                     found.add(line_of(m.start()))
@@ -314,7 +316,21 @@ class ConfirmTerm(Term):
         return {i for i in cands if check(parse_line(text(i)))}
 
 
-def level_term(op: str, value: str) -> ConfirmTerm:
+class LevelTerm(ConfirmTerm):
+    """`level>=warning`...: `ranks` are the indexes in LEVELS it accepts (what a block of
+    lines shares between rules: each line's level is detected once, `batch_match`)."""
+
+    def __init__(self, ranks: frozenset[int]) -> None:
+        self.ranks = ranks
+        levels = [lv for i, lv in enumerate(LEVELS) if i in ranks]
+        super().__init__(hint_pattern(levels), self._accepts, lowered=True)
+
+    def _accepts(self, record: LogRecord) -> bool:
+        level = detect_level(record.message)
+        return level is not None and LEVELS.index(level) in self.ranks
+
+
+def level_term(op: str, value: str) -> LevelTerm:
     level = level_of_word(value)  # `warn`, `err`, `fatal`... as the detector reads them
     if level is None:
         raise QueryError(f"unknown level {value.lower()!r} (one of {', '.join(LEVELS)})")
@@ -328,28 +344,27 @@ def level_term(op: str, value: str) -> ConfirmTerm:
         "<=": lambda r: r <= rank,
         "<": lambda r: r < rank,
     }
-    test_rank = ops[op]
-    prefilter = hint_pattern([lv for i, lv in enumerate(LEVELS) if test_rank(i)])  # lowered
-
-    def check(record: LogRecord) -> bool:
-        level = detect_level(record.message)
-        return level is not None and test_rank(LEVELS.index(level))
-
-    return ConfirmTerm(prefilter, check, lowered=True)
+    return LevelTerm(frozenset(i for i in range(len(LEVELS)) if ops[op](i)))
 
 
-def code_term(value: str) -> ConfirmTerm:
+class CodeTerm(ConfirmTerm):
+    """`code:H12` (`code` "H12"), `code:*` (`code` None: any Heroku error code)."""
+
+    def __init__(self, code: str | None) -> None:
+        self.code = code
+        prefilter = rb"[HRL]\d\d" if code is None else re.escape(code.encode())
+        super().__init__(re.compile(prefilter), self._accepts, False)
+
+    def _accepts(self, record: LogRecord) -> bool:
+        found = find_code(record.message)
+        return found is not None and (self.code is None or found.code == self.code)
+
+
+def code_term(value: str) -> CodeTerm:
     """`code:H12`; `code:*` is any Heroku error code."""
     if value == "*":
-        return ConfirmTerm(
-            re.compile(rb"[HRL]\d\d"), lambda record: find_code(record.message) is not None, False
-        )
+        return CodeTerm(None)
     code = value.upper()
     if not re.fullmatch(r"[HRL]\d\d", code):
         raise QueryError(f"error codes look like H12, R14 or L10 (or * for any), not {value!r}")
-
-    def check(record: LogRecord) -> bool:
-        found = find_code(record.message)
-        return found is not None and found.code == code
-
-    return ConfirmTerm(re.compile(re.escape(code.encode())), check, False)
+    return CodeTerm(code)

@@ -1,17 +1,24 @@
 """Rule queries matched in a child process that follows the store, off the router's GIL.
 
-Matching costs ~15 µs a line for ten typical rules (`level>=error` confirms each candidate
-in Python, field terms compare each value) — as much as the router's whole ingest path — and
-even turning records into one block of bytes costs ~2 µs a line. Done in the router's own
-process, ten rules halved ingest (bench_alerts.py: 71k → 34k lines/s). So the router does
-none of it: after each commit it only says "app A has lines up to id N" (`AlertEngine.offer`),
-and a child process reads the new lines of A from the store by id, as a tail does, joins them
-into one block (`core.batch_match.LineBlock`), runs every rule's query over it, and answers
-how many lines each rule matched in each stored batch, with the time the router received it
-(the `batches` table). The windows stay in the router (`engine`, `windows`).
+Done in the router's own process, ten rules halved ingest (bench_alerts.py: 71k → 34k
+lines/s). So the router does none of it: after each commit it only says "app A has lines up to
+id N" (`AlertEngine.offer`), and a child process reads the new lines of A from the store by id,
+as a tail does — SQLite writes each line's text, so Python only joins bytes into one block
+(`core.batch_match.LineBlock`) — runs every rule's query over it in bulk (`match_all`), and
+answers how many lines each rule matched in each stored batch, with the time the router
+received it (the `batches` table). The windows stay in the router (`engine`, `windows`).
+
+Costs (benchmarks/bench_alert_match.py, CPU µs a line, 50,000 genlogs lines): reading and
+joining ~2; the ten rules of bench_alerts.py ~3.5-4 more (the explorer's own scan, rule by
+rule: ~6.5). What costs ingest is not mainly the matching, though: with one rule that matches
+every line and the lines read but not matched, bench_alerts.py still measured +20-27 % ingest
+time on this 2-core machine, against none when the child reads nothing — the child's reads of
+the store while the router writes it are what the router feels, not its CPU (a nice-19 busy
+loop beside the router cost nothing measurable).
 
 The child runs at the lowest CPU priority: when the machine is short of CPU, storing lines
 comes first and alerts come late; a backlog is read in larger blocks, which cost less a line.
+(SCHED_IDLE rather than nice 19 did not help: a SCHED_IDLE busy loop slowed ingest more.)
 It is started when there are rules (a router without any has none), with `spawn`
 (the router runs threads: forking one is unsafe), and again if it dies.
 
@@ -25,15 +32,16 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from tuilogs.core.batch_match import LineBlock, matching
+from tuilogs.core.batch_match import LineBlock, match_all
 from tuilogs.core.query import Query, parse_query
-from tuilogs.core.record import LogRecord
+from tuilogs.core.record import LINE_BREAKS, decode, one_line
 
 from .windows import NOTICE
 
@@ -48,10 +56,16 @@ _BATCHES = (
     "select first_id, last_id, received_at from batches"
     " where app = ? and last_id > ? order by first_id limit 10000"
 )
+# Each line as `LogRecord.line` writes it (`ts source[dyno]: message`, or the message of a raw
+# line), as UTF-8 bytes; `_one_line` escapes the rare line breaks inside.
 _LINES = (
-    "select id, ts, source, dyno, message from lines"
-    " where app = ? and id > ? and id <= ? order by id"
+    "select id, cast(case when source = '' then message"
+    " else ts || ' ' || source || '[' || dyno || ']: ' || message end as blob) from lines"
+    " where app = ? and id > ? and id <= ? and not (source = ? and dyno = ?) order by id limit ?"
 )
+READ_LINES = 2_000  # lines one read takes (one short transaction: see `_rows`)
+# What `one_line` escapes, but LF (which joins the block), in UTF-8.
+_BREAKS = re.compile(b"|".join(re.escape(c.encode()) for c in LINE_BREAKS if c != "\n"))
 
 
 def _taken(batches: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -73,25 +87,22 @@ def evaluate(
     cache: dict[str, Query],
 ) -> Evaluation:
     """The stored batches of `app` after id `after` (up to MAX_LINES lines), matched."""
-    conn.execute("begin")
-    try:
-        batches = _taken(conn.execute(_BATCHES, (app, after)).fetchall())
-        if not batches:
-            return after, []
-        rows = conn.execute(_LINES, (app, after, batches[-1][1])).fetchall()
-    finally:
-        conn.execute("commit")
-    rows = [r for r in rows if (r[2], r[3]) != NOTICE]
-    ids = [r[0] for r in rows]
-    text = "\n".join(LogRecord(*r[1:]).line() for r in rows)
-    block = LineBlock((text + "\n").encode("utf-8", "replace") if rows else b"")
+    batches = _taken(conn.execute(_BATCHES, (app, after)).fetchall())
+    if not batches:
+        return after, []
+    rows = _rows(conn, app, after, batches[-1][1])
+    ids, lines = zip(*rows, strict=True) if rows else ((), ())
+    block = _block(lines)
     ends = [bisect.bisect_right(ids, last) for _, last, _ in batches]
-    per_query = []
+    parsed = []
     for q in queries:
         query = cache.get(q)
         if query is None:
             query = cache[q] = parse_query(q)
-        found, counts, start = matching(query, block), [], 0
+        parsed.append(query)
+    per_query = []
+    for found in match_all(parsed, block):
+        counts, start = [], 0
         for end in ends:
             stop = bisect.bisect_left(found, end, start)
             counts.append(stop - start)
@@ -99,6 +110,37 @@ def evaluate(
         per_query.append(counts)
     timed = [(b[2], [counts[i] for counts in per_query]) for i, b in enumerate(batches)]
     return batches[-1][1], timed
+
+
+def _rows(conn: sqlite3.Connection, app: str, after: int, last: int) -> list[tuple[int, bytes]]:
+    """The app's lines after id `after` up to `last`, READ_LINES at a time, each read its own
+    transaction. A read holds a snapshot of the store, and the router's upkeep, to start the
+    WAL over, holds the writer lock until the snapshots on the old WAL are gone (up to 0.2 s,
+    `sqlite_upkeep.RESET_WAIT`); this process, at the lowest priority, can be kept off the CPU
+    in the middle of a read, so a read of 50,000 lines could stall ingest that long at every
+    reset. One of 2,000 lines lasts a millisecond or two. (Not measurable alone in
+    bench_alerts.py, where reading the lines at all is what costs ingest: see the module doc.)
+    """
+    rows: list[tuple[int, bytes]] = []
+    while True:
+        part = conn.execute(_LINES, (app, after, last, *NOTICE, READ_LINES)).fetchall()
+        rows += part
+        if len(part) < READ_LINES:
+            return rows
+        after = part[-1][0]
+
+
+def _block(lines: Sequence[bytes]) -> LineBlock:
+    """The lines as one block, with the line breaks inside a line escaped as `LogRecord.line`
+    escapes them (rare: one pass over the whole block finds none)."""
+    data = b"\n".join([*lines, b""]) if lines else b""
+    if data.count(b"\n") != len(lines) or _BREAKS.search(data) is not None:
+        lines = [
+            one_line(decode(line)).encode() if b"\n" in line or _BREAKS.search(line) else line
+            for line in lines
+        ]
+        data = b"\n".join([*lines, b""]) if lines else b""
+    return LineBlock(data, lines)
 
 
 def _connect(path: str) -> sqlite3.Connection:
