@@ -81,6 +81,17 @@ def evaluate(
         rows = conn.execute(_LINES, (app, after, batches[-1][1])).fetchall()
     finally:
         conn.execute("commit")
+    return matched(batches, rows, queries, cache)
+
+
+def matched(
+    batches: list[tuple[int, int, float]],
+    rows: list[tuple],
+    queries: Sequence[str],
+    cache: dict[str, Query],
+) -> Evaluation:
+    """`rows` (id, ts, source, dyno, message) of `batches` (first id, last id, received at)
+    counted per query and per batch: the matching every store's reader shares."""
     rows = [r for r in rows if (r[2], r[3]) != NOTICE]
     ids = [r[0] for r in rows]
     text = "\n".join(LogRecord(*r[1:]).line() for r in rows)
@@ -107,12 +118,12 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def _serve(conn: Connection, path: str) -> None:
+def _serve(conn: Connection, path: str, connect=_connect, evaluate=evaluate) -> None:
     """The child: answer each (app, after, queries) with ("ok", Evaluation) or ("error", text)."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(19)
     cache: dict[str, Query] = {}
-    db = _connect(path)
+    db = connect(path)
     while True:
         try:
             message = conn.recv()
@@ -129,6 +140,11 @@ def _serve(conn: Connection, path: str) -> None:
 class StoreMatcher:
     """The child process reading the SQLite store at `path`; one caller at a time."""
 
+    # how the child (or the router, when no child can run) opens the store and reads it:
+    # module functions, so `spawn` can pass them; PostgreSQL's in `pg_matcher`
+    connect = staticmethod(_connect)
+    read = staticmethod(evaluate)
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: Connection | None = None
@@ -141,7 +157,10 @@ class StoreMatcher:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(
-            target=_serve, args=(child, self.path), name="tuilogs-alert-match", daemon=True
+            target=_serve,
+            args=(child, self.path, self.connect, self.read),
+            name="tuilogs-alert-match",
+            daemon=True,
         )
         proc.start()
         child.close()
@@ -171,8 +190,8 @@ class StoreMatcher:
                 return value
             log.error("alert matcher process unavailable: matching in the router")
             if self._local is None:
-                self._local = _connect(self.path)
-            return evaluate(self._local, app, after, queries, self._cache)
+                self._local = self.connect(self.path)
+            return self.read(self._local, app, after, queries, self._cache)
 
     def _stop(self) -> None:
         conn, proc, self._conn, self._proc = self._conn, self._proc, None, None

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 
 from .alerts_sql import SCHEMA as ALERTS_SCHEMA
+from .postgres_leases import SCHEMA as LEASES_SCHEMA
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -131,6 +132,8 @@ MIGRATIONS = [
     # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
     # routers starting at once do not race to create them (`PostgresAlertStore` at start).
     "set local search_path to tuilogs;\n" + ";\n".join(ALERTS_SCHEMA),
+    # 6: leases on team-wide tasks that are not drains: the alert rules' evaluation.
+    LEASES_SCHEMA,
 ]
 
 # The search index on every partition (made by the partitioned index); pg_trgm's operator

@@ -1,0 +1,182 @@
+"""Alert rules on a team's router (several routers, one PostgreSQL database): one router
+evaluates every router's lines at a time, the others serve the rules' endpoints.
+
+Who evaluates: the router holding the lease `alert-rules` (`store/postgres_leases.py`, as a
+drain's forwarder holds its drain's). Each router tries to take or renew it every `ttl / 3`
+seconds (`Settings.drain_lease_ttl`, the drains' ttl); the holder runs the shared
+`AlertEngine` on a store whose state writes check the lease in their own transaction
+(`PostgresAlertStore.for_owner`), so a router that lost it writes and notifies nothing more,
+and its successor starts from what was stored: the windows and each app's cursor, saved every
+`alert_tick` and with every firing. A window that fired is stored as fired before anyone is
+told, so a handover never fires it again; what the last holder evaluated after its last save
+is counted again, in windows that fired or not. A router that stops cleanly saves and releases
+at once; one that dies hands over when its lease expires.
+
+What it evaluates: the new lines of each app with rules, read from the database by id by the
+matcher's child process (`pg_matcher.PgMatcher`), whichever router stored them. It is woken by
+`committed` — this router's batches and, through the store's NOTIFY (`fanout.Fanout`), every
+other router's — and, as a fallback for a notification lost while the listener reconnected,
+by a poll every `alert_tick` (at most `ttl / 3`), which also reloads the rules when any router
+added or removed one (`PostgresAlertStore.version`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from tuilogs.core.record import LogRecord
+
+from ..forward import LEASE_MARGIN, new_owner
+from ..settings import Settings
+from ..store.interface import StoreError
+from ..store.pg_alerts import PostgresAlertStore
+from .engine import Matcher
+from .service import Alerting, Report
+
+log = logging.getLogger("tuilogs.server.alerts")
+
+MIN_POLL = 0.05  # seconds: the poll's shortest interval (tests tick faster than people do)
+RELOAD_WAIT = 5.0  # seconds a poll waits for the engine to take changed rules
+
+
+class TeamAlerting(Alerting):
+    """`Alerting` under the rules' lease, fed by every router (see the module docstring)."""
+
+    store: PostgresAlertStore
+
+    def __init__(
+        self,
+        store: PostgresAlertStore,
+        matcher: Callable[[], Matcher],
+        settings: Settings,
+        report: Report,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        super().__init__(store, matcher, settings, report, loop)
+        self.owner = owner or new_owner()
+        self.lease_ttl = settings.drain_lease_ttl
+        self.poll_interval = max(MIN_POLL, min(settings.alert_tick, self.lease_ttl / 3))
+        self.expires_at = 0.0  # of the lease, while this router holds it
+        self._heads: dict[str, int] = {}  # per app with rules: the last id offered
+        self._version: str | None = None  # of the rules the engine loaded
+        self._next_renewal = 0.0
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Take the lease if it is free (a lone router evaluates from its start), then keep
+        trying, renewing and polling."""
+        try:
+            await self._step()
+        except StoreError as exc:  # the database is away: the loop tries again
+            log.warning("alert rules: cannot start evaluating yet (%s)", exc)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="alert rules")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        held = self.engine is not None
+        await super().stop()  # saves the states while the lease is still ours
+        if held:
+            try:
+                await asyncio.to_thread(self.store.release_lease, self.owner)
+            except StoreError as exc:
+                log.warning("cannot release the alert rules' lease (%s); it expires", exc)
+
+    def evaluates(self, app: str, rule_id: str) -> bool:
+        """Whether this router evaluates the rule `rule_id` of `app` now: it holds the lease,
+        its engine has loaded the rule, and it knows where the app's lines stand."""
+        engine = self.engine
+        return engine is not None and app in self._heads and engine.state(rule_id) is not None
+
+    # -- from the event loop ---------------------------------------------------------------
+
+    def committed(self, app: str, last_id: int, records: list[LogRecord] | None) -> None:
+        """Any router stored lines of `app` up to `last_id`: evaluate them, once."""
+        engine = self.engine
+        known = self._heads.get(app)
+        if engine is None or (known is not None and last_id <= known):
+            return
+        if records:
+            first = last_id - len(records) + 1
+        elif known is not None:
+            first = known + 1
+        else:
+            return  # an app whose rules are new here: the next poll says where to start
+        self._heads[app] = last_id
+        engine.offer(app, (first, last_id))
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                await self._step()
+            except Exception:  # a bug here must not end the rules silently
+                log.exception("alert rules: lease or poll failed")
+
+    async def _step(self) -> None:
+        if time.time() >= self._next_renewal:
+            self._next_renewal = time.time() + self.lease_ttl / 3
+            await self._renew()
+        if self.engine is not None:
+            await self._poll()
+
+    async def _renew(self) -> None:
+        """Renew or take the lease; start or stop the engine accordingly."""
+        try:
+            expires = await asyncio.to_thread(self.store.hold_lease, self.owner, self.lease_ttl)
+        except StoreError as exc:
+            log.warning("cannot renew the alert rules' lease (%s); retrying", exc)
+            if self.engine is not None and time.time() >= self.expires_at - LEASE_MARGIN:
+                await asyncio.to_thread(self._stop_engine)
+            return
+        if expires is None:
+            if self.engine is not None:
+                log.info("alert rules: another router evaluates them now")
+                await asyncio.to_thread(self._stop_engine)
+            return
+        self.expires_at = expires
+        if self.engine is None:
+            await asyncio.to_thread(self._start_engine, self.store.for_owner(self.owner))
+            log.info("alert rules: this router evaluates them")
+
+    def _start_engine(self, store) -> None:  # type: ignore[override]
+        """Start from the stored states and cursors, and offer each app its stored lines, so
+        what came while nobody evaluated is read now."""
+        self._version = self.store.version()
+        super()._start_engine(store)
+        heads = self.store.heads()
+        assert self.engine is not None
+        for app, head in heads.items():
+            self.engine.offer(app, (head + 1, head))
+        self._heads = heads
+
+    async def _poll(self) -> None:
+        """Reload changed rules; offer lines no notification announced (see the docstring)."""
+        engine = self.engine
+        assert engine is not None
+        heads = await asyncio.to_thread(self._read_poll, engine)
+        if self.engine is not engine:
+            return
+        for app, head in heads.items():
+            known = self._heads.get(app)
+            if known is None:
+                self._heads[app] = head  # rules new here: they count what comes next
+            elif head > known:
+                self._heads[app] = head
+                engine.offer(app, (known + 1, head))
+
+    def _read_poll(self, engine) -> dict[str, int]:
+        version = self.store.version()
+        if version != self._version:
+            self._version = version
+            engine.reload()
+            engine.wait_idle(RELOAD_WAIT)
+        return self.store.heads()
