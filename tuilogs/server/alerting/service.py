@@ -27,6 +27,8 @@ from .windows import NOTICE
 
 Report = Callable[[str, LogRecord], None]  # Router._report: into the app's own log
 
+RELOAD_WAIT = 2.0  # seconds a rule's change waits for the engine (busy with a backlog: less)
+
 
 class Alerting:
     """A router's alert rules: `committed` after each batch; `reload` after a rule changed."""
@@ -81,9 +83,12 @@ class Alerting:
             self.engine.offer(app, (last_id - len(records) + 1, last_id))
 
     def reload(self) -> None:
-        """A rule was added or removed here: take the stored rules again."""
-        if self.engine is not None:
-            self.engine.reload()
+        """A rule was added or removed here: take the stored rules again, waiting (a while)
+        until the engine has them, so lines stored after the answer count (blocking)."""
+        engine = self.engine
+        if engine is not None:
+            engine.reload()
+            engine.wait_idle(RELOAD_WAIT)
 
     def states(self, rules: list[AlertRule]) -> dict[str, RuleState]:
         """Where each rule stands: live from the engine when this router evaluates, else as

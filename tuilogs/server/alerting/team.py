@@ -35,12 +35,12 @@ from ..settings import Settings
 from ..store.interface import StoreError
 from ..store.pg_alerts import PostgresAlertStore
 from .engine import Matcher
-from .service import Alerting, Report
+from .service import RELOAD_WAIT, Alerting, Report
 
 log = logging.getLogger("tuilogs.server.alerts")
 
 MIN_POLL = 0.05  # seconds: the poll's shortest interval (tests tick faster than people do)
-RELOAD_WAIT = 5.0  # seconds a poll waits for the engine to take changed rules
+STOP_WAIT = 5.0  # seconds a stopping router gives saving the states, and releasing the lease
 
 
 class TeamAlerting(Alerting):
@@ -83,12 +83,16 @@ class TeamAlerting(Alerting):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         held = self.engine is not None
-        await super().stop()  # saves the states while the lease is still ours
+        # the states are saved while the lease is still ours; a database that is away does
+        # not hold the router's stop longer than the drains' (forward.py)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(super().stop(), STOP_WAIT)
         if held:
             try:
-                await asyncio.to_thread(self.store.release_lease, self.owner)
-            except StoreError as exc:
-                log.warning("cannot release the alert rules' lease (%s); it expires", exc)
+                release = asyncio.to_thread(self.store.release_lease, self.owner)
+                await asyncio.wait_for(release, STOP_WAIT)
+            except (StoreError, asyncio.TimeoutError) as exc:
+                log.warning("cannot release the alert rules' lease (%r); it expires", exc)
 
     def evaluates(self, app: str, rule_id: str) -> bool:
         """Whether this router evaluates the rule `rule_id` of `app` now: it holds the lease,

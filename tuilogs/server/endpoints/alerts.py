@@ -227,7 +227,7 @@ async def create_rule(request: Request) -> Response:
     )
     if not await in_thread(alerting.store.add_rule, rule):
         raise invalid_params("Name has already been taken.")
-    alerting.reload()
+    await in_thread(alerting.reload)
     return JSONResponse(rule_json(rule, RuleState(rule.id)), status_code=201)
 
 
@@ -238,7 +238,7 @@ async def delete_rule(request: Request) -> Response:
     if removed is None:
         raise ApiError(404, "not_found", "Couldn't find that alert rule.", resource="alert_rule")
     state = (await in_thread(alerting.states, [removed]))[removed.id]  # as it stood
-    alerting.reload()
+    await in_thread(alerting.reload)
     return JSONResponse(rule_json(removed, state))
 
 
