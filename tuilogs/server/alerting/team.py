@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from tuilogs.core.record import LogRecord
 
@@ -65,23 +65,36 @@ class TeamAlerting(Alerting):
         self.expires_at = 0.0  # of the lease, while this router holds it
         self._heads: dict[str, int] = {}  # per app with rules: the last id offered
         self._version: str | None = None  # of the rules the engine loaded
-        self._next_renewal = 0.0
-        self._task: asyncio.Task | None = None
+        self._held = False  # the lease, as last renewed
+        self._switch = asyncio.Event()  # `_held` changed: start or stop the engine
+        self._switching: asyncio.Future | None = None  # an engine starting or stopping
+        self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
         """Take the lease if it is free (a lone router evaluates from its start), then keep
-        trying, renewing and polling."""
+        renewing it, polling, and starting or stopping the engine as the lease comes and goes
+        (three tasks: a slow engine start never delays a renewal)."""
         try:
-            await self._step()
-        except StoreError as exc:  # the database is away: the loop tries again
+            await self._renew()
+            await self._follow_lease()
+        except StoreError as exc:  # the database is away: the tasks try again
             log.warning("alert rules: cannot start evaluating yet (%s)", exc)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="alert rules")
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._every(self.lease_ttl / 3, self._renew), name="alert lease"),
+            loop.create_task(self._every(self.poll_interval, self._poll), name="alert poll"),
+            loop.create_task(self._switcher(), name="alert engine"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+        if self._switching is not None:  # an engine starting: stopped below once it has
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._switching), STOP_WAIT)
         held = self.engine is not None
         # the states are saved while the lease is still ours; a database that is away does
         # not hold the router's stop longer than the drains' (forward.py)
@@ -117,39 +130,51 @@ class TeamAlerting(Alerting):
         self._heads[app] = last_id
         engine.offer(app, (first, last_id))
 
-    async def _run(self) -> None:
+    async def _every(self, interval: float, step: Callable[[], Awaitable[None]]) -> None:
         while True:
-            await asyncio.sleep(self.poll_interval)
+            await asyncio.sleep(interval)
             try:
-                await self._step()
+                await step()
+            except StoreError as exc:
+                log.warning("alert rules: the store failed (%s); retrying", exc)
             except Exception:  # a bug here must not end the rules silently
-                log.exception("alert rules: lease or poll failed")
-
-    async def _step(self) -> None:
-        if time.time() >= self._next_renewal:
-            self._next_renewal = time.time() + self.lease_ttl / 3
-            await self._renew()
-        if self.engine is not None:
-            await self._poll()
+                log.exception("alert rules: %s failed", getattr(step, "__name__", step))
 
     async def _renew(self) -> None:
-        """Renew or take the lease; start or stop the engine accordingly."""
+        """Renew or take the lease (the switcher starts or stops the engine to match)."""
         try:
             expires = await asyncio.to_thread(self.store.hold_lease, self.owner, self.lease_ttl)
         except StoreError as exc:
             log.warning("cannot renew the alert rules' lease (%s); retrying", exc)
-            if self.engine is not None and time.time() >= self.expires_at - LEASE_MARGIN:
-                await asyncio.to_thread(self._stop_engine)
-            return
-        if expires is None:
-            if self.engine is not None:
-                log.info("alert rules: another router evaluates them now")
-                await asyncio.to_thread(self._stop_engine)
-            return
-        self.expires_at = expires
-        if self.engine is None:
-            await asyncio.to_thread(self._start_engine, self.store.for_owner(self.owner))
+            held = self._held and time.time() < self.expires_at - LEASE_MARGIN
+        else:
+            held = expires is not None
+            self.expires_at = expires or 0.0
+        if held != self._held:
+            self._held = held
+            self._switch.set()
+
+    async def _switcher(self) -> None:
+        while True:
+            await self._switch.wait()
+            self._switch.clear()
+            try:
+                await self._follow_lease()
+            except Exception:  # a bug, or the store failing at start: the next renewal retries
+                log.exception("alert rules: starting or stopping the engine failed")
+                self._held = False
+
+    async def _follow_lease(self) -> None:
+        """Start the engine when the lease is ours, stop it when it is not."""
+        if self._held and self.engine is None:
+            store = self.store.for_owner(self.owner)
+            self._switching = asyncio.ensure_future(asyncio.to_thread(self._start_engine, store))
+            await asyncio.shield(self._switching)
             log.info("alert rules: this router evaluates them")
+        elif not self._held and self.engine is not None:
+            log.info("alert rules: another router evaluates them now")
+            self._switching = asyncio.ensure_future(asyncio.to_thread(self._stop_engine))
+            await asyncio.shield(self._switching)
 
     def _start_engine(self, store) -> None:  # type: ignore[override]
         """Start from the stored states and cursors, and offer each app its stored lines, so
@@ -165,7 +190,8 @@ class TeamAlerting(Alerting):
     async def _poll(self) -> None:
         """Reload changed rules; offer lines no notification announced (see the docstring)."""
         engine = self.engine
-        assert engine is not None
+        if engine is None:
+            return
         heads = await asyncio.to_thread(self._read_poll, engine)
         if self.engine is not engine:
             return
