@@ -3,7 +3,8 @@ evaluates every router's lines at a time, the others serve the rules' endpoints.
 
 Who evaluates: the router holding the lease `alert-rules` (`store/postgres_leases.py`, as a
 drain's forwarder holds its drain's). Each router tries to take or renew it every `ttl / 3`
-seconds (`Settings.drain_lease_ttl`, the drains' ttl); the holder runs the shared
+seconds (`Settings.drain_lease_ttl`, the drains' ttl), in a task of its own so that starting
+or stopping the engine (a child process) never delays a renewal; the holder runs the shared
 `AlertEngine` on a store whose state writes check the lease in their own transaction
 (`PostgresAlertStore.for_owner`), so a router that lost it writes and notifies nothing more,
 and its successor starts from what was stored: the windows and each app's cursor, saved every
@@ -40,7 +41,8 @@ from .service import RELOAD_WAIT, Alerting, Report
 log = logging.getLogger("tuilogs.server.alerts")
 
 MIN_POLL = 0.05  # seconds: the poll's shortest interval (tests tick faster than people do)
-STOP_WAIT = 5.0  # seconds a stopping router gives saving the states, and releasing the lease
+STOP_WAIT = 3.0  # seconds a stopping router gives each of: an engine starting, saving the
+# states, releasing the lease (a database that is away must not hold the router's stop)
 
 
 class TeamAlerting(Alerting):
