@@ -149,17 +149,17 @@ class EvaluatingRouter:
             " drain_lease_ttl=1.5)"
         )
         env = {**os.environ, "TUILOGS_HOME": str(home)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", code, url],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        home.mkdir(parents=True)
+        self.stderr = home / "stderr"  # a file: a pipe nobody reads could stall the router
+        with self.stderr.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, url], env=env, stdout=subprocess.DEVNULL, stderr=err
+            )
         self.url = url
 
     def holds_the_lease(self) -> bool:
         """the subprocess router holding the rules' lease"""
-        assert self.proc.poll() is None, self.proc.stderr.read().decode()
+        assert self.proc.poll() is None, self.stderr.read_text(errors="replace")
         owner = lease_owner(self.url)
         return owner is not None and owner.split(":")[1] == str(self.proc.pid)
 
@@ -170,7 +170,6 @@ class EvaluatingRouter:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.kill()
-        self.proc.stderr.close()
 
 
 async def test_kill_9_of_the_evaluating_router_hands_over_without_firing_again(
