@@ -107,7 +107,10 @@ def make_router(tuilogs_home, store_kind, request) -> Callable[..., RouterHandle
     if store_kind == "postgres":
         # Started here, on the main thread: the server dies with the thread that started it
         # (PR_SET_PDEATHSIG, kit/postgres.py), and an async test calls `make` in a worker.
+        # The database too: set up before the routers, it is dropped after they stopped
+        # (dropped first, it cut their connections and their stop waited for the pool).
         request.getfixturevalue("postgres_server")
+        request.getfixturevalue("postgres_url")
 
     def make(store: str | None = None, **settings) -> RouterHandle:
         if (store or store_kind) == "postgres" and "store_url" not in settings:

@@ -14,7 +14,7 @@ from kit.drains import DEAD_API
 from kit.routerkit import post_batch, rec
 from kit.waiting import wait_until
 
-pytestmark = pytest.mark.usefixtures("isolated_env")
+pytestmark = [pytest.mark.usefixtures("isolated_env"), pytest.mark.stores("sqlite", "postgres")]
 
 APP = "shop"
 ROOT = Path(__file__).resolve().parents[2]

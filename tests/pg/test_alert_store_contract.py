@@ -1,15 +1,20 @@
 """One contract for both `AlertStore`s: SQLite (`sqlite_alerts`) and PostgreSQL (`pg_alerts`,
-against the suite's real server), over the same portable SQL."""
+against the suite's real server), over the same portable SQL; then what PostgreSQL adds for a
+team: the rules' lease guarding state writes, the rules' version and their apps' heads."""
 
 from __future__ import annotations
 
 import pytest
 from psycopg_pool import ConnectionPool
 
+from tuilogs.core.record import LogRecord
 from tuilogs.server.store.alerts_interface import AlertRule, Firing, RuleState
-from tuilogs.server.store.pg_alerts import PostgresAlertStore
+from tuilogs.server.store.pg_alerts import AlertLeaseLost, PostgresAlertStore
+from tuilogs.server.store.postgres import PostgresStore
 from tuilogs.server.store.sqlite import SQLiteStore
 from tuilogs.server.store.sqlite_alerts import SQLiteAlertStore
+
+from kit.waiting import wait_until
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -67,3 +72,56 @@ def test_rules_states_cursors_and_firings(alert_store):
     assert alert_store.firings("shop") == [firing]  # its firings stay
     assert alert_store.remove_rule("shop", "id-shop-quiet").name == "quiet"
     assert alert_store.remove_rule("shop", "nope") is None
+
+
+# -- PostgreSQL only: what a team's routers share ------------------------------------------------
+
+
+@pytest.fixture
+def pg_alert_store(postgres_url):
+    """A `PostgresAlertStore` on a database the log store made (schema with `leases`)."""
+    PostgresStore(postgres_url).close()
+    with ConnectionPool(postgres_url, min_size=1, max_size=4, open=True) as pool:
+        yield PostgresAlertStore(pool)
+
+
+def test_only_the_lease_holder_writes_states_and_firings(pg_alert_store):
+    store = pg_alert_store
+    a, b = store.for_owner("router-a"), store.for_owner("router-b")
+    assert a.hold_lease("router-a", 0.3) is not None
+    assert b.hold_lease("router-b", 30) is None  # held, not expired
+    assert a.hold_lease("router-a", 0.3) is not None  # renewed
+    state = RuleState("r1", 1000.0, 5, True, 1000.0, None)
+    a.record_firing(Firing("f1", "r1", "shop", "h12", 1000.0, 5, "fired"), state)
+    a.save_states([state], {"shop": 10})
+    with pytest.raises(AlertLeaseLost):
+        b.save_states([RuleState("r1")], {"shop": 1})
+    with pytest.raises(AlertLeaseLost):
+        b.record_firing(Firing("f2", "r1", "shop", "h12", 1001.0, 5, "again"), RuleState("r1"))
+    wait_until(lambda: b.hold_lease("router-b", 30), timeout=10)  # a stopped renewing
+    with pytest.raises(AlertLeaseLost):
+        a.save_states([RuleState("r1")], {"shop": 1})
+    assert store.states() == {"r1": state} and store.cursors() == {"shop": 10}
+    assert [f.id for f in store.firings("shop")] == ["f1"]
+    b.release_lease("router-b")
+    assert a.hold_lease("router-a", 30) is not None  # free at once
+
+
+def test_the_rules_version_and_the_heads_of_their_apps(pg_alert_store, postgres_url):
+    store = pg_alert_store
+    empty = store.version()
+    assert store.heads() == {}
+    store.add_rule(rule())
+    with_one = store.version()
+    assert with_one != empty and store.heads() == {"shop": 0}  # no line yet
+    logs = PostgresStore(postgres_url)
+    try:
+        logs.append("shop", [LogRecord("2026-11-23T19:00:00Z", "app", "web.1", "x")] * 3)
+    finally:
+        logs.close()
+    assert store.heads() == {"shop": 3}
+    store.add_rule(rule("quiet"))
+    store.remove_rule("shop", "quiet")
+    assert store.version() == with_one
+    store.remove_rule("shop", "h12")
+    assert store.version() == empty

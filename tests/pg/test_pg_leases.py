@@ -103,6 +103,7 @@ def test_a_database_of_schema_1_is_migrated_at_start(postgres_url):
         assert store.builds("old") == [build]
         with store.db.conn() as conn:
             version = conn.execute("select value from tuilogs.meta where key = 'schema'")
-            assert version.fetchone()[0] == SCHEMA_VERSION == 5
+            assert version.fetchone()[0] == SCHEMA_VERSION == 6
+            assert conn.execute("select count(*) from tuilogs.leases").fetchone() == (0,)  # 6
     finally:
         store.close()

@@ -1,16 +1,21 @@
 """Alert rules on a real router, told to a real webhook receiver on loopback: once per window,
 the cool-down, a restart that does not fire an old window again, absences, retries on 5xx,
-and the in-log `heroku[tuilogs]` notice."""
+and the in-log `heroku[tuilogs]` notice; on both stores (a PostgreSQL router alone holds the
+rules' lease: tests/pg/test_team_alerts.py has two)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
+import pytest
+
 from kit.alertkit import add_rule, firings, h12, post, rules
 from kit.receivers import HttpReceiver
 from kit.routerkit import rec
 from kit.waiting import until
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 APP = "shop"
 FAST = {"alert_tick": 0.05, "alert_backoff": 0.02}

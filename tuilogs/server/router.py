@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .alerting.service import Alerting
     from .forward import ForwarderManager
     from .store.alerts_interface import AlertStore
+    from .store.pg_alerts import PostgresAlertStore
     from .syslog import SyslogServer
 
 log = logging.getLogger("tuilogs.server")
@@ -102,31 +103,37 @@ class Router:
         )
 
     async def _start_alerting(self, store: LogStore) -> None:
-        """Alert rules and saved searches, kept in the log store's database (alerting/).
-
-        On PostgreSQL only the saved searches (and the firings, none) are served for now:
-        rules there need one router evaluating at a time, fed by every router's batches,
-        which is not built yet, so the rule endpoints answer 501 (`endpoints/alerts.py`).
-        """
-        from .alerting.matcher import StoreMatcher
+        """Alert rules and saved searches, kept in the log store's database (alerting/): on
+        SQLite this router evaluates its rules; on PostgreSQL one router of the team does, by
+        a lease, over every router's lines (`alerting/team.py`)."""
         from .alerting.service import Alerting
         from .store.sqlite import SQLiteStore
-        from .store.sqlite_alerts import SQLiteAlertStore
 
         assert self.loop is not None
         try:
-            if not isinstance(store, SQLiteStore):
-                self.alert_store = await anyio.to_thread.run_sync(_shared_alert_store, store)
-                log.warning("alert rules are off: they need the SQLite store for now")
-                return
-            alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
+            if isinstance(store, SQLiteStore):
+                from .alerting.matcher import StoreMatcher
+                from .store.sqlite_alerts import SQLiteAlertStore
+
+                alert_store = await anyio.to_thread.run_sync(SQLiteAlertStore, store.db)
+                path = store.path
+                alerting = Alerting(
+                    alert_store, lambda: StoreMatcher(path), self.settings, self._report, self.loop
+                )
+            else:
+                from .alerting.pg_matcher import PgMatcher
+                from .alerting.team import TeamAlerting
+
+                alert_store = await anyio.to_thread.run_sync(_shared_alert_store, store)
+                url = store.db.url  # type: ignore[attr-defined]
+                alerting = TeamAlerting(
+                    alert_store, lambda: PgMatcher(url), self.settings, self._report, self.loop
+                )
+            self.alert_store = alert_store
+            await alerting.start()
         except StoreError as exc:  # a full disk at start: lines are served, rules are off
             log.error("alert rules are off: %s", exc)
             return
-        self.alert_store = alert_store
-        matcher = StoreMatcher(store.path)
-        alerting = Alerting(alert_store, matcher, self.settings, self._report, self.loop)
-        await anyio.to_thread.run_sync(alerting.start)
         self.alerting = alerting
 
     async def _start_syslog(self) -> None:
@@ -189,14 +196,14 @@ class Router:
         """`app` has committed lines up to `last_id`: the one entry point, on the event loop,
         for lines this router stored (`records`: that batch) and for lines another router
         stored in a shared store (no records: `fanout.py` reads them by id). Tails get every
-        line once and in id order; the alert rules see local batches and the upkeep thread is
-        nudged for them."""
+        line once and in id order; the alert rules see every batch (on a shared store, the
+        evaluating router's: alerting/team.py); the upkeep thread is nudged for local ones."""
         if self.fanout is not None:
             self.fanout.committed(app, last_id, records)
         elif records:
             self.hub.publish(app, last_id - len(records) + 1, records)
-        if records and self.alerting is not None:
-            self.alerting.offer(app, (last_id - len(records) + 1, last_id))
+        if self.alerting is not None:
+            self.alerting.committed(app, last_id, records)
         if records is not None and self.maintenance is not None:
             self.maintenance.nudge()
         if self.forwarders is not None:  # they read the new lines from the store
@@ -279,7 +286,7 @@ class Router:
             await self.forwarders.refresh()
 
 
-def _shared_alert_store(store: LogStore) -> AlertStore:
+def _shared_alert_store(store: LogStore) -> PostgresAlertStore:
     """The alerting tables of a PostgreSQL store, over its connection pool (blocking)."""
     from .store.pg_alerts import PostgresAlertStore
     from .store.postgres import PostgresStore

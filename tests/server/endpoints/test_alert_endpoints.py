@@ -1,6 +1,11 @@
-"""`/apps/{app}/saved-searches`, `/alert-rules` and `/alert-firings` on a real router."""
+"""`/apps/{app}/saved-searches`, `/alert-rules` and `/alert-firings` on a real router, on
+both stores."""
 
 from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 APP = "shop"
 

@@ -92,6 +92,19 @@ def evaluate(
         return after, []
     rows = _rows(conn, app, after, batches[-1][1])
     ids, lines = zip(*rows, strict=True) if rows else ((), ())
+    return matched(batches, ids, lines, queries, cache)
+
+
+def matched(
+    batches: list[tuple[int, int, float]],
+    ids: Sequence[int],
+    lines: Sequence[bytes],
+    queries: Sequence[str],
+    cache: dict[str, Query],
+) -> Evaluation:
+    """The lines of `batches` (first id, last id, received at), by id and as UTF-8 text
+    (`LogRecord.line`, without the rules' own notices), counted per query and per batch:
+    the matching every store's reader shares."""
     block = _block(lines)
     ends = [bisect.bisect_right(ids, last) for _, last, _ in batches]
     parsed = []
@@ -149,12 +162,12 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def _serve(conn: Connection, path: str) -> None:
+def _serve(conn: Connection, path: str, connect=_connect, evaluate=evaluate) -> None:
     """The child: answer each (app, after, queries) with ("ok", Evaluation) or ("error", text)."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(19)
     cache: dict[str, Query] = {}
-    db = _connect(path)
+    db = connect(path)
     while True:
         try:
             message = conn.recv()
@@ -171,6 +184,11 @@ def _serve(conn: Connection, path: str) -> None:
 class StoreMatcher:
     """The child process reading the SQLite store at `path`; one caller at a time."""
 
+    # how the child (or the router, when no child can run) opens the store and reads it:
+    # module functions, so `spawn` can pass them; PostgreSQL's in `pg_matcher`
+    connect = staticmethod(_connect)
+    read = staticmethod(evaluate)
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: Connection | None = None
@@ -183,7 +201,10 @@ class StoreMatcher:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(
-            target=_serve, args=(child, self.path), name="tuilogs-alert-match", daemon=True
+            target=_serve,
+            args=(child, self.path, self.connect, self.read),
+            name="tuilogs-alert-match",
+            daemon=True,
         )
         proc.start()
         child.close()
@@ -213,8 +234,8 @@ class StoreMatcher:
                 return value
             log.error("alert matcher process unavailable: matching in the router")
             if self._local is None:
-                self._local = _connect(self.path)
-            return evaluate(self._local, app, after, queries, self._cache)
+                self._local = self.connect(self.path)
+            return self.read(self._local, app, after, queries, self._cache)
 
     def _stop(self) -> None:
         conn, proc, self._conn, self._proc = self._conn, self._proc, None, None

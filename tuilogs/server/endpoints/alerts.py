@@ -6,8 +6,10 @@
 
 Queries are the explorer's search language, checked here (422 with the parser's message).
 A webhook must be an http(s) URL the router may reach (`drain_targets.TargetPolicy`, as for
-drains); its password never comes back in an answer. A router on PostgreSQL keeps saved
-searches but runs no rules yet: the rule endpoints answer 501 there.
+drains); its password never comes back in an answer. On PostgreSQL every router of a team
+serves these endpoints over the shared database, whichever of them evaluates the rules
+(`alerting/team.py`): a rule's state is the evaluating router's as last stored (every
+`alert_tick`) when asked elsewhere.
 """
 
 from __future__ import annotations
@@ -58,8 +60,7 @@ def search_json(s: SavedSearch) -> dict:
     }
 
 
-def rule_json(rule: AlertRule, alerting: Alerting) -> dict:
-    state = alerting.engine.state(rule.id) or RuleState(rule.id)  # a rule not loaded yet
+def rule_json(rule: AlertRule, state: RuleState) -> dict:
     out = {
         "id": rule.id,
         "name": rule.name,
@@ -93,17 +94,10 @@ def firing_json(f: Firing) -> dict:
 
 
 def _alerting(request: Request) -> Alerting:
-    router = router_of(request)
-    if router.alerting is None and router.alert_store is not None:  # a PostgreSQL store
-        raise ApiError(
-            501,
-            "not_implemented",
-            "Alert rules need the SQLite store for now: this router keeps its logs in"
-            " PostgreSQL. Saved searches work; run rules on a router with a SQLite store.",
-        )
-    if router.alerting is None:
+    alerting = router_of(request).alerting
+    if alerting is None:
         raise ApiError(503, "service_unavailable", "Alert rules are unavailable on this router.")
-    return router.alerting
+    return alerting
 
 
 def _store(request: Request) -> AlertStore:
@@ -175,7 +169,8 @@ async def delete_search(request: Request) -> Response:
 async def list_rules(request: Request) -> Response:
     app, alerting = _app(request), _alerting(request)
     rules = await in_thread(alerting.store.rules, app)
-    return JSONResponse([rule_json(r, alerting) for r in rules])
+    states = await in_thread(alerting.states, rules)
+    return JSONResponse([rule_json(r, states[r.id]) for r in rules])
 
 
 async def _rule_query(data: dict, app: str, alerting: Alerting) -> str:
@@ -232,8 +227,8 @@ async def create_rule(request: Request) -> Response:
     )
     if not await in_thread(alerting.store.add_rule, rule):
         raise invalid_params("Name has already been taken.")
-    alerting.reload()
-    return JSONResponse(rule_json(rule, alerting), status_code=201)
+    await in_thread(alerting.reload)
+    return JSONResponse(rule_json(rule, RuleState(rule.id)), status_code=201)
 
 
 @platform_api
@@ -242,8 +237,9 @@ async def delete_rule(request: Request) -> Response:
     removed = await in_thread(alerting.store.remove_rule, app, request.path_params["ident"])
     if removed is None:
         raise ApiError(404, "not_found", "Couldn't find that alert rule.", resource="alert_rule")
-    alerting.reload()
-    return JSONResponse(rule_json(removed, alerting))
+    state = (await in_thread(alerting.states, [removed]))[removed.id]  # as it stood
+    await in_thread(alerting.reload)
+    return JSONResponse(rule_json(removed, state))
 
 
 @platform_api

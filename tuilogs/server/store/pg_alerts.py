@@ -1,163 +1,103 @@
 """`AlertStore` in PostgreSQL: the same tables and statements as SQLite (`alerts_sql.py`, with
-psycopg's placeholders), over a psycopg 3 connection pool — the PostgreSQL log store's own.
+psycopg's placeholders, and `alerts_store.PortableAlertStore`'s methods), over the PostgreSQL
+log store's connection pool — plus what a team's routers need to share the rules' evaluation
+(`alerting/team.py`):
 
-For a team's router (several routers, one database) two things differ from one SQLite file:
-rules, states and cursors are shared, so exactly one router should evaluate them at a time
-(a lease, as drains have: the PostgreSQL store's business); and `save_search` tells new from
-replaced by looking first, so two routers saving one name at the same instant may both say
-"new" (the row is right either way).
+- one router evaluates at a time, by the lease `alert-rules` (`postgres_leases.py`): a store
+  made `for_owner` writes rule states and firings only while that owner holds it, checked in
+  the same transaction, so a router that lost the lease can neither fire a window again nor
+  put back older states over its successor's;
+- `version` changes whenever a rule is added or removed through any router, so the evaluating
+  router reloads the rules at its next poll;
+- `heads` says how far the apps with rules have stored lines (the poll behind the NOTIFY).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from . import alerts_sql as sql
-from .alerts_interface import AlertRule, Firing, RuleState, SavedSearch
+from . import postgres_leases as leases
+from .alerts_store import PortableAlertStore
 from .interface import StoreError
 
-_ = sql.for_psycopg  # every statement, in psycopg's placeholders
+LEASE = "alert-rules"  # the lease of the rules' evaluation (tuilogs.leases)
+
+_VERSION = (
+    "select count(*) || ':' || coalesce(md5(string_agg(id, ',' order by id)), '') from alert_rules"
+)
+_HEADS = (  # an app with rules but no line yet: 0
+    "select r.app, coalesce(a.last_id, 0) from (select distinct app from alert_rules) r"
+    " left join tuilogs.apps a on a.name = r.app"
+)
 
 
-class PostgresAlertStore:
+class AlertLeaseLost(StoreError):
+    """Another router evaluates the alert rules now: this one may not write their states."""
+
+
+class PostgresAlertStore(PortableAlertStore):
     """An `AlertStore` over a psycopg `ConnectionPool` (thread-safe, blocking)."""
 
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
+        self.owner: str | None = None  # set by `for_owner`: state writes need the lease
         with self._tx() as c:
             for statement in sql.SCHEMA:
                 c.execute(statement)
 
-    def _tx(self):
+    def for_owner(self, owner: str) -> PostgresAlertStore:
+        """This store for the router `owner`, whose state writes need the rules' lease."""
+        other = copy.copy(self)
+        other.owner = owner
+        return other
+
+    @contextmanager
+    def _tx(self) -> Iterator[psycopg.Connection]:
         """A connection in a transaction (committed when the block ends without error);
         psycopg errors become StoreError, as the SQLite store's do."""
-        return _Transaction(self.pool)
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"store failed: {exc}") from exc
 
     def _read(self, statement: str, args: Sequence[object] = ()) -> list[tuple]:
         with self._tx() as c:
-            return c.execute(_(statement), args).fetchall()
+            return c.execute(self._sql(statement), args).fetchall()
 
-    # -- saved searches ----------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[psycopg.Cursor]:
+        with self._tx() as conn, conn.cursor() as cur:
+            yield cur
 
-    def searches(self, app: str) -> list[SavedSearch]:
-        return [SavedSearch(*row) for row in self._read(sql.SEARCHES, (app,))]
+    def _sql(self, statement: str) -> str:
+        return sql.for_psycopg(statement)
 
-    def save_search(self, app: str, name: str, query: str) -> tuple[SavedSearch, bool]:
-        now = time.time()
+    def _guard(self, c: psycopg.Cursor) -> None:
+        if self.owner is not None and not leases.holds(c.connection, LEASE, self.owner):
+            raise AlertLeaseLost("another router evaluates the alert rules now")
+
+    # -- the team's evaluation ---------------------------------------------------------------
+
+    def hold_lease(self, owner: str, ttl: float) -> float | None:
+        """Renew or take the rules' lease for `ttl` s; its expiry, or None (held elsewhere)."""
         with self._tx() as c:
-            old = c.execute(_(sql.SEARCH), (app, name)).fetchone()
-            c.execute(_(sql.UPSERT_SEARCH), (app, name, query, now, now))
-            row = c.execute(_(sql.SEARCH), (app, name)).fetchone()
-        return SavedSearch(*row), old is None
+            return leases.hold(c, LEASE, owner, ttl)
 
-    def remove_search(self, app: str, name: str) -> SavedSearch | None:
+    def release_lease(self, owner: str) -> None:
         with self._tx() as c:
-            row = c.execute(_(sql.SEARCH), (app, name)).fetchone()
-            if row is not None:
-                c.execute(_(sql.DELETE_SEARCH), (app, name))
-        return SavedSearch(*row) if row else None
+            leases.release(c, LEASE, owner)
 
-    # -- rules -------------------------------------------------------------------------------
+    def version(self) -> str:
+        """Which rules exist (their number and ids): changes with every rule added or removed."""
+        return self._read(_VERSION)[0][0]
 
-    def rules(self, app: str | None = None) -> list[AlertRule]:
-        rows = self._read(sql.RULES) if app is None else self._read(sql.APP_RULES, (app,))
-        return [AlertRule(*row) for row in rows]
-
-    def add_rule(self, rule: AlertRule) -> bool:
-        with self._tx() as c:
-            if c.execute(_(sql.RULE_NAMED), (rule.app, rule.name)).fetchone():
-                return False
-            c.execute(
-                _(sql.INSERT_RULE),
-                (
-                    rule.id,
-                    rule.app,
-                    rule.name,
-                    rule.query,
-                    rule.kind,
-                    rule.threshold,
-                    rule.window,
-                    rule.cooldown,
-                    rule.webhook,
-                    rule.created_at,
-                ),
-            )
-        return True
-
-    def remove_rule(self, app: str, ident: str) -> AlertRule | None:
-        with self._tx() as c:
-            row = c.execute(_(sql.RULE_BY_IDENT), (app, ident, ident)).fetchone()
-            if row is None:
-                return None
-            c.execute(_(sql.DELETE_RULE), (row[0],))
-            c.execute(_(sql.DELETE_STATE), (row[0],))
-        return AlertRule(*row)
-
-    # -- evaluation ----------------------------------------------------------------------------
-
-    def states(self) -> dict[str, RuleState]:
-        out = {}
-        for rule_id, start, count, fired, last_fired, last_seen in self._read(sql.STATES):
-            out[rule_id] = RuleState(rule_id, start, count, bool(fired), last_fired, last_seen)
-        return out
-
-    def cursors(self) -> dict[str, int]:
-        return dict(self._read(sql.CURSORS))
-
-    def save_states(self, states: Sequence[RuleState], cursors: dict[str, int]) -> None:
-        if not states and not cursors:
-            return
-        with self._tx() as c, c.cursor() as cur:
-            if states:
-                cur.executemany(_(sql.UPSERT_STATE), [_state_row(s) for s in states])
-            if cursors:
-                cur.executemany(_(sql.UPSERT_CURSOR), list(cursors.items()))
-
-    def record_firing(self, firing: Firing, state: RuleState) -> None:
-        with self._tx() as c:
-            c.execute(
-                _(sql.INSERT_FIRING),
-                (
-                    firing.id,
-                    firing.rule_id,
-                    firing.app,
-                    firing.rule_name,
-                    firing.at,
-                    firing.count,
-                    firing.message,
-                ),
-            )
-            c.execute(_(sql.UPSERT_STATE), _state_row(state))
-
-    def firings(self, app: str, *, after: float = 0.0, limit: int = 100) -> list[Firing]:
-        return [Firing(*row) for row in self._read(sql.FIRINGS, (app, after, limit))]
-
-
-class _Transaction:
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-        self._cm = None
-
-    def __enter__(self) -> psycopg.Connection:
-        try:
-            self._cm = self.pool.connection()
-            return self._cm.__enter__()  # committed on a clean exit, rolled back otherwise
-        except psycopg.Error as exc:
-            raise StoreError(f"store unavailable: {exc}") from exc
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._cm is not None
-        try:
-            self._cm.__exit__(*exc)
-        except psycopg.Error as err:
-            raise StoreError(f"store write failed: {err}") from err
-        if exc[1] is not None and isinstance(exc[1], psycopg.Error):
-            raise StoreError(f"store failed: {exc[1]}") from exc[1]  # type: ignore[misc]
-
-
-def _state_row(s: RuleState) -> tuple:
-    return (s.rule_id, s.window_start, s.count, int(s.fired), s.last_fired, s.last_seen)
+    def heads(self) -> dict[str, int]:
+        """The newest line id of each app that has rules."""
+        return dict(self._read(_HEADS))

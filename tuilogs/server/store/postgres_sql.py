@@ -18,9 +18,10 @@ import re
 
 from .alerts_sql import SCHEMA as ALERTS_SCHEMA
 from .builds import builds_schema
+from .postgres_leases import SCHEMA as LEASES_SCHEMA
 from .shared_sql import Dialect
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA_LOCK = 0x7475_696C_6F67_7301  # pg_advisory_lock key: schema created/migrated by one router
 NOTIFY_CHANNEL = "tuilogs_lines"
 
@@ -108,6 +109,8 @@ MIGRATIONS = [
     # made here, in `tuilogs`, where the pool's search_path finds them (postgres_db.py), so
     # routers starting at once do not race to create them (`PostgresAlertStore` at start).
     "set local search_path to tuilogs;\n" + ";\n".join(ALERTS_SCHEMA),
+    # 6: leases on team-wide tasks that are not drains: the alert rules' evaluation.
+    LEASES_SCHEMA,
 ]
 
 # The search index on every partition (made by the partitioned index); pg_trgm's operator
