@@ -37,8 +37,9 @@ from operator import add
 
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.levels import LEVELS, NUMERIC_HINT, detect_level, hint_words
+from tuilogs.core.line_hits import regex_lines
 from tuilogs.core.query import And, Not, Or, Query
-from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, decode, parse_line
+from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, parse_line
 from tuilogs.core.terms import (
     KEY_BOUNDARY,
     Chunk,
@@ -279,18 +280,7 @@ def _regex_lines(term: RegexTerm, chunk: Chunk) -> set[int]:
     """`RegexTerm.lines` searching the lower-cased block with the case-sensitive pattern."""
     pattern = _lowered_regex(term)
     assert pattern is not None
-    data, hay, line_of = chunk.data, chunk.lowered(), chunk.line_of
-    found = set()
-    search = pattern.search
-    m = search(hay)
-    while m is not None and m.start() < len(data):  # as in RegexTerm.lines
-        start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.start())
-        end = len(data) if end == -1 else end
-        if m.end() <= end or term.pattern.search(decode(data[start:end])):
-            found.add(line_of(m.start()))
-        m = search(hay, end + 1)
-    return found
+    return regex_lines(chunk.data, chunk.lowered(), pattern, term.pattern, chunk.line_of)
 
 
 def match_all(queries: Sequence[Query], block: LineBlock) -> list[array]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tuilogs.core.record import decode
+
 
 def lines_hit(hay: bytes, pattern: re.Pattern[bytes], line_of: Callable[[int], int]) -> set[int]:
     """The lines of `hay` where `pattern` matches (by `line_of`), one search per line at most."""
@@ -24,4 +26,29 @@ def lines_hit(hay: bytes, pattern: re.Pattern[bytes], line_of: Callable[[int], i
         if nl == -1:
             break
         m = search(hay, nl + 1)
+    return found
+
+
+def regex_lines(
+    data: bytes,
+    hay: bytes,
+    pattern: re.Pattern[bytes],
+    confirm: re.Pattern[str],
+    line_of: Callable[[int], int],
+) -> set[int]:
+    """The lines of `data` a regex matches. `pattern` searches `hay`: `data` itself, or `data`
+    lower-cased (offsets agree); a hit that runs past the end of its line (a byte pattern may
+    cross an LF) counts only if `confirm` matches the line's text. Every line ends in LF: a
+    pattern that can match nothing (`/x*/`) also matches after the last one, where no line is,
+    and a search from past the end would find it again."""
+    found = set()
+    search = pattern.search
+    m = search(hay)
+    while m is not None and m.start() < len(data):
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
+        end = len(data) if end == -1 else end
+        if m.end() <= end or confirm.search(decode(data[start:end])):
+            found.add(line_of(m.start()))
+        m = search(hay, end + 1)
     return found

@@ -19,7 +19,7 @@ from tuilogs.core.buffer import Origin
 from tuilogs.core.codes import find_code
 from tuilogs.core.fields import leading_number
 from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
-from tuilogs.core.line_hits import lines_hit
+from tuilogs.core.line_hits import lines_hit, regex_lines
 from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -191,20 +191,7 @@ class RegexTerm(Term):
             raise QueryError(f"invalid regex /{source}/: {exc}") from None
 
     def lines(self, chunk):
-        data, line_of = chunk.data, chunk.line_of
-        found = set()
-        search = self.bpattern.search
-        m = search(data)
-        # Every line ends in LF: a match that can be empty (`/x*/`) also matches after the
-        # last one, where no line is (and a search from past the end finds it again).
-        while m is not None and m.start() < len(data):
-            start = data.rfind(b"\n", 0, m.start()) + 1
-            end = data.find(b"\n", m.start())
-            end = len(data) if end == -1 else end
-            if m.end() <= end or self.pattern.search(decode(data[start:end])):
-                found.add(line_of(m.start()))
-            m = search(data, end + 1)
-        return found
+        return regex_lines(chunk.data, chunk.data, self.bpattern, self.pattern, chunk.line_of)
 
 
 class FieldTerm(Term):

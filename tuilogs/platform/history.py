@@ -17,7 +17,7 @@ from tuilogs.core.ingest.spool import HistorySpool
 from tuilogs.core.record import one_line
 from tuilogs.core.status import HistoryProgress
 
-from .client import PlatformClient
+from .client import PlatformClient, TimedLineFilter
 from .errors import PlatformError, Unsupported
 from .models import LogPage, StoredLine
 
@@ -66,12 +66,11 @@ class HistoryLoader(Producer):
         self.app = app
         self.history = history
         self.before_id = before_id
-        self.source = source
-        self.dyno = dyno
         self.page = max(1, min(PAGE_MAX, page))
         self.max_lines = max_lines
         self.retries = retries
-        self.since, self.until = span
+        # what the lines are narrowed to, as the router's log-lines takes it (the tail's own)
+        self.filters = TimedLineFilter(source=source, dyno=dyno, since=span[0], until=span[1])
         self.loaded = 0
         self.note = ""
         self.error = ""
@@ -109,10 +108,7 @@ class HistoryLoader(Producer):
                     self.app,
                     before=before,
                     limit=limit,
-                    source=self.source,
-                    dyno=self.dyno,
-                    since=self.since,
-                    until=self.until,
+                    **self.filters,
                 )
             except Unsupported:
                 self.note = "this backend keeps no history beyond its live buffer"
