@@ -3,13 +3,20 @@
 A stream that was read and ended has delivered its whole backlog: the first screen is written
 then, not a quiet grace later. A stream that could not be opened delivered nothing: the first
 screen is still to come, so print mode (`retry_first=False`) fails with the stream's error
-rather than retrying, and the explorer keeps waiting for it while it reconnects.
+rather than retrying, and the explorer keeps waiting for it while it reconnects. The thread
+that watches for a quiet stream does not keep a program from exiting.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from tuilogs.core.buffer import LogBuffer, OriginTable
 from tuilogs.core.ingest.feed import Feed
@@ -93,3 +100,53 @@ def test_print_mode_fails_when_the_first_stream_cannot_be_opened(serve_asgi):
         assert tail.sessions == 1 and tail.delivered == 0
     finally:
         stop(tail, client)
+
+
+CHILD = """
+import sys
+from kit.waiting import wait_until
+from tuilogs.core.buffer import OriginTable
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.spool import LIVE_BASE, Spool
+from tuilogs.platform.client import PlatformClient
+from tuilogs.platform.live import LiveTail
+
+origins, feed = OriginTable(), Feed()
+tail = LiveTail(
+    PlatformClient(sys.argv[1], "t"), "myapp", feed, origins,
+    spool=Spool(feed, origins, base=LIVE_BASE), resume="window", lines=1500,
+    first_screen_grace=600,
+)
+tail.start()
+wait_until(lambda: tail.delivered > 0, 30)
+print("reading the first screen", flush=True)
+"""  # ... and the program ends without stopping the tail
+
+
+def test_a_program_that_ends_while_the_first_screen_is_read_exits(serve_asgi):
+    async def sessions(request: Request):
+        return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
+
+    async def stream(request: Request):
+        async def trickle():
+            i = 0
+            while True:  # a backlog that never pauses long enough to count as over
+                yield f"{LINES[0]} {i}\n".encode()
+                i += 1
+                await asyncio.sleep(0.05)  # paces the stream; nothing waits on it
+
+        return StreamingResponse(trickle(), media_type="text/plain")
+
+    url = serve_sessions(serve_asgi, sessions, stream, no_log_lines=True)
+    tests = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tests), *sys.path]))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        # Well within the 600 s the quiet watch would wait, were it holding the program.
+        out, _ = child.communicate(timeout=60)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == 0 and out == "reading the first screen\n"
