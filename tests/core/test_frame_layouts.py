@@ -1,6 +1,7 @@
 """Which RFC 5424 messages carry a structured-data field: Logplex's HTTPS frames (host `host`,
 no SD: a message may itself start with `- `), syslog senders using Logplex's shape (they add
-`- `), and frames from a drain token (`d.UUID` as the host), pinned message by message."""
+`- `), and frames from a drain token (`d.UUID` as the host), pinned message by message; and
+which header fields are the source and the dyno in each layout."""
 
 from __future__ import annotations
 
@@ -28,3 +29,30 @@ def test_where_the_message_starts(header, rest, message):
     frame = parse_message(f"<190>1 {TS} {header} {rest}")
     assert frame.message == message and frame.structured_data == ""
     assert (frame.app_name, frame.procid, frame.msgid) == ("app", "web.1", "-")
+
+
+@pytest.mark.parametrize(
+    ("header", "rest", "message", "sd"),
+    [
+        # Logplex's shape from another host: no SD field, so `[` starts the message.
+        ("myhost app web.1 -", '[x a="1"] msg', '[x a="1"] msg', ""),
+        (f"{TOKEN} app web.1 -", '[x a="1"] msg', "msg", '[x a="1"]'),  # a drain's: SD field
+        ("heroku router web.1 -", "- msg", "- msg", ""),  # the older layout: no SD field
+        (f"host router {TOKEN} -", "- msg", "- msg", ""),
+    ],
+)
+def test_which_layouts_have_a_structured_data_field(header, rest, message, sd):
+    frame = parse_message(f"<190>1 {TS} {header} {rest}")
+    assert (frame.message, frame.structured_data) == (message, sd)
+
+
+@pytest.mark.parametrize(
+    ("header", "source", "dyno"),
+    [
+        ("host app 1234 -", "app", "1234"),  # Logplex: the procid is the dyno, even a number
+        ("heroku app web.1 -", "heroku", "app"),  # older: hostname / app-name
+    ],
+)
+def test_which_fields_are_the_source_and_the_dyno(header, source, dyno):
+    record = parse_message(f"<190>1 {TS} {header} msg").record()
+    assert (record.source, record.dyno, record.message) == (source, dyno, "msg")
