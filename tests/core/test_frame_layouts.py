@@ -47,6 +47,22 @@ def test_which_layouts_have_a_structured_data_field(header, rest, message, sd):
 
 
 @pytest.mark.parametrize(
+    ("rest", "message"),
+    [
+        ("- msg", "msg"),  # a nil SD field
+        ("-", ""),
+        ("", ""),
+        ("-Xmx512m is too small", "-Xmx512m is too small"),  # a message that starts with `-`
+        ("x msg", "x msg"),
+    ],
+)
+def test_where_a_generic_senders_message_starts(rest, message):
+    frame = parse_message(f"<13>1 {TS} myhost prog 123 - {rest}".rstrip(" "))
+    assert (frame.message, frame.structured_data) == (message, "")
+    assert frame.record().dyno == "prog.123"
+
+
+@pytest.mark.parametrize(
     ("header", "source", "dyno"),
     [
         ("host app 1234 -", "app", "1234"),  # Logplex: the procid is the dyno, even a number
