@@ -72,3 +72,9 @@ def test_where_a_generic_senders_message_starts(rest, message):
 def test_which_fields_are_the_source_and_the_dyno(header, source, dyno):
     record = parse_message(f"<190>1 {TS} {header} msg").record()
     assert (record.source, record.dyno, record.message) == (source, dyno, "msg")
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", ""])
+def test_a_message_ends_before_its_line_end(end):
+    frame = parse_message(f"<190>1 {TS} host app web.1 - a\rmessage{end}")
+    assert frame.message == "a\rmessage"  # a CR inside is the message's own
