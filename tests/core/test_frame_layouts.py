@@ -78,3 +78,17 @@ def test_which_fields_are_the_source_and_the_dyno(header, source, dyno):
 def test_a_message_ends_before_its_line_end(end):
     frame = parse_message(f"<190>1 {TS} host app web.1 - a\rmessage{end}")
     assert frame.message == "a\rmessage"  # a CR inside is the message's own
+
+
+@pytest.mark.parametrize("stamp", ["Nov 29 10:00:00", TS])
+@pytest.mark.parametrize(
+    ("after", "fields"),
+    [
+        ("prog: hello", (13, "-", "prog", "-", "-", "hello")),  # no host, no PID: nil values
+        ("myhost prog[123]: hello", (13, "myhost", "prog", "123", "-", "hello")),
+    ],
+)
+def test_rfc3164_lines_give_nil_for_the_fields_they_lack(stamp, after, fields):
+    frame = parse_message(f"<13>{stamp} {after}")
+    got = (frame.priority, frame.hostname, frame.app_name, frame.procid, frame.msgid)
+    assert (*got, frame.message) == fields
