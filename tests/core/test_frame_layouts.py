@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuilogs.core.frames import parse_message
+from tuilogs.core.frames import Frame, parse_message
 
 TS = "2026-11-23T19:04:05.000001+00:00"
 TOKEN = "d.01234567-89ab-cdef-0123-456789abcdef"
@@ -92,3 +92,7 @@ def test_rfc3164_lines_give_nil_for_the_fields_they_lack(stamp, after, fields):
     frame = parse_message(f"<13>{stamp} {after}")
     got = (frame.priority, frame.hostname, frame.app_name, frame.procid, frame.msgid)
     assert (*got, frame.message) == fields
+
+
+def test_a_priority_and_nothing_else_recognisable_keeps_the_text():
+    assert parse_message("<13>hello there\n") == Frame(13, "", "", "", "", "", "hello there")
