@@ -10,10 +10,7 @@ that watches for a quiet stream does not keep a program from exiting.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-from pathlib import Path
+import threading
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -43,10 +40,10 @@ def serve_stream(serve_asgi, status: int, body: str = "") -> PlatformClient:
     return PlatformClient(url, "t", timeout=10)
 
 
-def start_tail(client: PlatformClient, **kw) -> tuple[LiveTail, Pump]:
+def start_tail(client: PlatformClient, lines: int = 10, **kw) -> tuple[LiveTail, Pump]:
     origins, feed = OriginTable(), Feed()
     spool = Spool(feed, origins, base=LIVE_BASE)
-    # lines=10 and a long quiet grace: nothing but the session's end can anchor the screen;
+    # lines=10 (unless told) and a long quiet grace: only the session's end anchors the screen;
     # a long backoff keeps the tail waiting once the session ended.
     tail = LiveTail(
         client,
@@ -54,7 +51,7 @@ def start_tail(client: PlatformClient, **kw) -> tuple[LiveTail, Pump]:
         feed,
         origins,
         spool=spool,
-        lines=10,
+        lines=lines,
         first_screen_grace=600,
         backoff=(600, 600),
         **kw,
@@ -102,28 +99,7 @@ def test_print_mode_fails_when_the_first_stream_cannot_be_opened(serve_asgi):
         stop(tail, client)
 
 
-CHILD = """
-import sys
-from kit.waiting import wait_until
-from tuilogs.core.buffer import OriginTable
-from tuilogs.core.ingest.feed import Feed
-from tuilogs.core.ingest.spool import LIVE_BASE, Spool
-from tuilogs.platform.client import PlatformClient
-from tuilogs.platform.live import LiveTail
-
-origins, feed = OriginTable(), Feed()
-tail = LiveTail(
-    PlatformClient(sys.argv[1], "t"), "myapp", feed, origins,
-    spool=Spool(feed, origins, base=LIVE_BASE), resume="window", lines=1500,
-    first_screen_grace=600,
-)
-tail.start()
-wait_until(lambda: tail.delivered > 0, 30)
-print("reading the first screen", flush=True)
-"""  # ... and the program ends without stopping the tail
-
-
-def test_a_program_that_ends_while_the_first_screen_is_read_exits(serve_asgi):
+def test_the_threads_a_tail_starts_never_hold_a_program_open(serve_asgi):
     async def sessions(request: Request):
         return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
 
@@ -137,16 +113,14 @@ def test_a_program_that_ends_while_the_first_screen_is_read_exits(serve_asgi):
 
         return StreamingResponse(trickle(), media_type="text/plain")
 
-    url = serve_sessions(serve_asgi, sessions, stream, no_log_lines=True)
-    tests = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tests), *sys.path]))
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, url], env=env, stdout=subprocess.PIPE, text=True
-    )
+    client = PlatformClient(serve_sessions(serve_asgi, sessions, stream, no_log_lines=True), "t")
+    before = set(threading.enumerate())
+    tail, pump = start_tail(client, lines=1500, resume="window")  # the first screen: pending
     try:
-        # Well within the 600 s the quiet watch would wait, were it holding the program.
-        out, _ = child.communicate(timeout=60)
+        pump.until(lambda: tail.delivered > 0)  # the quiet watch runs from the stream's start
+        started = set(threading.enumerate()) - before
+        # The tail and its quiet watch: daemons, so a program that ends while the first
+        # screen is read exits rather than waiting out the grace.
+        assert len(started) >= 2 and all(thread.daemon for thread in started)
     finally:
-        child.kill()
-        child.wait()
-    assert child.returncode == 0 and out == "reading the first screen\n"
+        stop(tail, client)
