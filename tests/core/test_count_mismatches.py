@@ -98,3 +98,18 @@ def test_a_frame_ending_in_lf_before_a_frame_start_is_taken_whatever_follows():
             f" {body[after : after + 20]!r}"
         ],
     )
+
+
+def test_only_line_breaks_spaces_and_tabs_separate_frames():
+    body = frame("a") + b"X" + frame("b")  # any other byte between frames is kept, and named
+    after = len(frame("a"))
+    assert messages_and_errors(body) == (
+        ["a", "X", "b"],
+        [f"offset {after}: 1 bytes after a frame start no frame: {body[after : after + 20]!r}"],
+    )
+    assert messages_and_errors(b"X" + frame("b")) == (
+        ["X", "b"],
+        [
+            f"offset 0: expected an octet count, got {(b'X' + frame('b'))[:20]!r}; read 1 bytes as lines"
+        ],
+    )
