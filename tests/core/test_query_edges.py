@@ -133,3 +133,9 @@ def test_half_typed_queries_say_what_is_missing(text, message):
     with pytest.raises(QueryError) as raised:
         parse_query(text)
     assert str(raised.value) == message
+
+
+def test_a_level_is_read_from_the_whole_line(buffer_of):
+    # `ERRORX` is no level word; the line is parsed as it is, only its line break dropped.
+    buffer = buffer_of(["ERRORX", "ERROR", "level=errorX", "level=error"])
+    assert found(buffer, "level:error") == [1, 3]
