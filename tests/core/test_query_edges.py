@@ -128,6 +128,7 @@ def test_a_search_within_a_filter_reads_origin_ids_past_32767(buffer_of):
         ("status<", "status< needs a number (e.g. status<500)"),
         ("status<=", "status<= needs a number (e.g. status<=500)"),
         ("timeout OR", "OR needs a term on each side"),
+        ("OR crash", "OR needs a term on each side"),
         ("timeout OR AND crash", "OR needs a term on each side"),
         ("AND crash", "AND needs a term on each side"),
         ("(timeout AND)", "AND needs a term on each side"),
