@@ -19,6 +19,7 @@ from tuilogs.core.buffer import OriginTable
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import LIVE_BASE, Spool
 from tuilogs.core.status import State
+from tuilogs.platform import live
 from tuilogs.platform.client import PlatformClient
 from tuilogs.platform.errors import ServerError
 from tuilogs.platform.live import LiveTail
@@ -161,3 +162,43 @@ def test_a_session_without_a_logplex_url_is_retried_saying_so(serve_asgi):
     assert raised.value.message == "the log session has no logplex_url"
     assert not raised.value.final  # a new session may have one: retried
     client.close()
+
+
+class TailClock:
+    """The tail's monotonic clock, moved on by the stream handler: how long a stream lived."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("lived, reset", [(10.0, False), (10.5, True)])
+def test_a_stream_without_lines_resets_the_backoff_once_it_lived_over_10_seconds(
+    serve_asgi, monkeypatch, lived, reset
+):
+    clock = TailClock()
+
+    async def sessions(request: Request):
+        return JSONResponse({"logplex_url": stream_url(request)}, status_code=201)
+
+    async def stream(request: Request):
+        clock.now += lived  # the stream stays open this long, then ends without a line
+        return Response("", media_type="text/plain")
+
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)  # no jitter: exact delays
+    tail = stopped_tail(PlatformClient(serve_sessions(serve_asgi, sessions, stream), "t"))
+    for _ in range(3):
+        next_delay(tail)
+    tail._stop.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(live, "time", clock)
+        assert tail._session() == ("the log stream ended", None)
+    tail._stop.set()
+    lowest, highest = next_delay(tail)
+    if reset:
+        assert highest <= INITIAL + 0.05
+    else:
+        assert lowest >= INITIAL * 2**3 - 0.05
+    tail.client.close()

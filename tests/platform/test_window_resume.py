@@ -85,3 +85,19 @@ def test_when_nothing_matched_in_time_the_held_back_lines_are_written(serve_asgi
         tail.stop()
         tail.join(5)
         client.close()
+
+
+def test_the_comparison_covers_the_whole_asked_backlog(serve_asgi):
+    shown = [line(f"a{i}") for i in range(10)]
+    older = [line(f"old{i}") for i in range(HEROKU_MAX_LINES - 1)]  # one short of the backlog
+    # The backlog's last line is a shown one: still compared, it matches, and only what follows
+    # it is new.
+    client = serve_two_sessions(serve_asgi, shown, [older, [shown[-1], line("n1")]])
+    tail, pump = start_tail(client, lines=10, resume_grace=60)
+    try:
+        pump.until(lambda: messages(pump.buffer)[-1:] == ["n1"])
+        assert messages(pump.buffer) == [f"a{i}" for i in range(10)] + ["n1"]
+    finally:
+        tail.stop()
+        tail.join(5)
+        client.close()
