@@ -34,8 +34,9 @@ SCOPE = {
 }
 # The octet-counted framing (RFC 6587) left frames.py for its own file; it is still "frames".
 SCOPE["frames"].append("tuilogs.core.octet_counting.*")
-# The query language is a tree (query.py) over its terms (terms.py), which hold the matching rules.
-SCOPE["query"].append("tuilogs.core.terms.*")
+# The query language is a tree (query.py) over its terms (terms.py), which hold the matching
+# rules, and find their candidate lines with line_hits.py.
+SCOPE["query"] += ["tuilogs.core.terms.*", "tuilogs.core.line_hits.*"]
 SCOPE["stream"] = [
     "tuilogs.platform.stream.xǁSSEParserǁ*",
     "tuilogs.platform.stream.xǁLineParserǁ*",
