@@ -172,6 +172,20 @@ def test_scan_results_are_unsigned_line_indexes(buffer):
         ("status<x5", "< needs a number, got 'x5'"),
         ("status>5x5", "> needs a number, got '5x5'"),
         ("/[a/", "invalid regex /[a/: unterminated character set at position 0"),
+        # half-typed queries say what is missing
+        ("()", "empty ( )"),
+        ("(timeout", "unclosed ( — add a )"),
+        ("status>", "status> needs a number (e.g. status>500)"),  # half typed: not text
+        ("status>=", "status>= needs a number (e.g. status>=500)"),
+        ("status<", "status< needs a number (e.g. status<500)"),
+        ("status<=", "status<= needs a number (e.g. status<=500)"),
+        ("timeout OR", "OR needs a term on each side"),
+        ("OR crash", "OR needs a term on each side"),
+        ("timeout OR AND crash", "OR needs a term on each side"),
+        ("AND crash", "AND needs a term on each side"),
+        ("(timeout AND)", "AND needs a term on each side"),
+        ("timeout AND OR crash", "AND needs a term on each side"),
+        ("timeout AND AND crash", "AND needs a term on each side"),
     ],
 )
 def test_bad_queries_say_exactly_why(text, message):
