@@ -211,7 +211,8 @@ class LiveTail(Producer):
 
     def _session(self) -> tuple[str | None, float | None]:
         """One log session, streamed until it ends; returns why it ended (and Retry-After),
-        or None as the reason when a follow=False session delivered its backlog.
+        or None as the reason when a follow=False session delivered its backlog, or after
+        `stop()` (which `_loop` looks at first: a stopped tail needs no reason).
 
         API errors propagate (some are final); stream errors, including 403/404 on the
         logplex_url (expired or used), are returned as the reason: a new session fixes them.
@@ -227,10 +228,10 @@ class LiveTail(Producer):
         entered = False
         try:
             if self._stop.is_set():
-                return "stopped", None
+                return None, None
             with stream:
                 if self._stop.is_set():  # stop() came while connecting: nothing to close then
-                    return "stopped", None
+                    return None, None
                 self._state(State.LIVE)
                 entered = True
                 if self.mode == "ids":
@@ -250,7 +251,7 @@ class LiveTail(Producer):
                 self.anchored.set()  # a stream that was read has ended: its backlog is over
         if stream.lines_read or time.monotonic() - opened > 10:
             self._attempt = 0  # it was healthy: the next wait starts short again
-        return ("stopped" if self._stop.is_set() else reason), retry_after
+        return reason, retry_after
 
     def _new_session(self, resuming: bool) -> tuple[LogSession, int]:
         """A log session and the lines it was asked for: in ids mode every line after the
