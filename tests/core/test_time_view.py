@@ -12,6 +12,8 @@ from tuilogs.core.query import parse_query
 from tuilogs.core.timerange import TimeRange
 from tuilogs.core.view import FILTER, FIND, ExplorerState
 
+from kit.scans import run_scans
+
 T0 = int(datetime(2026, 11, 1, 12, tzinfo=timezone.utc).timestamp())
 
 
@@ -76,24 +78,14 @@ def test_arrivals_without_another_filter():
     assert shown(log.state) == [1, 2]
 
 
-def scan(state) -> None:
-    """Run the scans the state asks for, as the search worker does."""
-    while (job := state.next_scan()) is not None:
-        if job.lines is not None:
-            found = job.query.scan_lines(state.buffer, job.lines)
-        else:
-            found = job.query.scan(state.buffer, job.lo, job.hi)
-        assert state.add_matches(found, job.lo, job.hi, state.epoch, job.query, job.run)
-
-
 def test_search_matches_and_hits_stay_in_range():
     state = state_with([T0 + 5, T0 + 10, T0 + 12, T0 + 15, T0 + 30, T0 + 13, T0 + 16])
     query = parse_query("boom")  # lines 0, 3, 6
     state.set_query(query, FILTER)
-    scan(state)
+    run_scans(state)
     assert shown(state) == [3, 6]
     state.set_query(None, FILTER)
     state.set_query(query, FIND)
-    scan(state)
+    run_scans(state)
     assert list(state.hits) == [3, 6]
     assert shown(state) == [1, 2, 3, 5, 6]

@@ -12,27 +12,16 @@ from tuilogs.core.filters import INCLUDE
 from tuilogs.core.query import parse_query
 from tuilogs.core.view import FILTER, FIND, ExplorerState
 
-
-def run(state: ExplorerState) -> list:
-    """Run every pending scan as the worker would; the jobs, in order."""
-    jobs = []
-    while (job := state.next_scan()) is not None:
-        if job.lines is not None:
-            found = job.query.scan_lines(state.buffer, job.lines)
-        else:
-            found = job.query.scan(state.buffer, job.lo, job.hi)
-        assert state.add_matches(found, job.lo, job.hi, state.epoch, job.query, job.run)
-        jobs.append(job)
-    return jobs
+from kit.scans import run_scans
 
 
 def test_a_find_within_a_filter_reads_only_the_filters_lines(sample):
     state = ExplorerState(sample)
     state.set_query(parse_query("status>=500"), FILTER)
-    run(state)
+    run_scans(state)
     shown = list(state.visible)
     state.set_query(parse_query("H12"), FIND)
-    (job,) = run(state)
+    (job,) = run_scans(state)
     assert list(job.lines) == shown  # what the worker read: the shown lines only
     expected = [i for i in parse_query("H12").scan(sample) if i in shown]
     assert expected and list(state.hits) == expected
@@ -42,7 +31,7 @@ def test_a_find_within_a_filter_reads_only_the_filters_lines(sample):
 def test_a_find_over_every_line_keeps_its_matches_when_a_filter_changes(sample):
     state = ExplorerState(sample)
     state.set_query(parse_query("timeout"), FIND)
-    (job,) = run(state)
+    (job,) = run_scans(state)
     assert job.lines is None
     everywhere = list(state.finding.matches)
     state.filter.set("dyno", "router", INCLUDE)
@@ -57,13 +46,13 @@ def test_a_find_over_every_line_keeps_its_matches_when_a_filter_changes(sample):
 def test_a_scan_for_what_was_shown_before_is_refused(sample):
     state = ExplorerState(sample)
     state.set_query(parse_query("status>=500"), FILTER)
-    run(state)
+    run_scans(state)
     state.set_query(parse_query("GET"), FIND)
     job = state.next_scan()
     state.set_context(2)  # the shown lines changed: the find starts over
     found = job.query.scan_lines(sample, job.lines)
     assert not state.add_matches(found, job.lo, job.hi, state.epoch, job.query, job.run)
-    (again,) = run(state)
+    (again,) = run_scans(state)
     assert list(again.lines) == list(state.visible)
     assert list(state.hits) == [i for i in parse_query("GET").scan(sample) if state.shows(i)]
 
@@ -72,9 +61,9 @@ def test_switching_the_filter_off_finds_over_every_line(sample):
     state = ExplorerState(sample)
     state.set_query(parse_query("code:H12"), FILTER)
     state.set_query(parse_query("POST"), FIND)
-    run(state)
+    run_scans(state)
     state.set_query(None, FILTER)
-    (job,) = run(state)
+    (job,) = run_scans(state)
     assert job.lines is None
     assert list(state.hits) == list(parse_query("POST").scan(sample))
 
