@@ -46,6 +46,8 @@ class PathTimes:
 
     def fold(self) -> None:
         """Move the pairs counted since the last fold into the per-path forms."""
+        if not self._recent:
+            return  # `times` folds before each path it is asked for: nothing new since
         few, many = self._few, self._many
         for (path, service), n in self._recent.items():
             times = many.get(path)
