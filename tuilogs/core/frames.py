@@ -47,7 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tuilogs.core.record import LogRecord, parse_line
+from tuilogs.core.record import LogRecord, log_timestamp, parse_line
 
 __all__ = [
     "Frame",
@@ -130,6 +130,17 @@ class Frame:
         if procid.isdigit():
             dyno = f"{dyno}.{procid}"
         return LogRecord(ts, "app", dyno, msg)
+
+
+def records_of(frames: list[Frame]) -> list[LogRecord]:
+    """The frames' records, one without a time of its own (a nil timestamp, a raw line)
+    stamped with the time of arrival, the best evidence left: stored without one, a line
+    would read back as a raw line. The drain endpoint and the syslog listener both use it."""
+    records = [f.record() for f in frames]
+    if all(r.timestamp for r in records):
+        return records
+    now = log_timestamp()
+    return [r if r.timestamp else LogRecord(now, r.source, r.dyno, r.message) for r in records]
 
 
 def _raw(text: str) -> Frame:

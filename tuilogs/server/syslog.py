@@ -28,8 +28,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tuilogs.core.apps import is_app_name
+from tuilogs.core.frames import records_of
 from tuilogs.core.octet_counting import OctetStreamParser
-from tuilogs.core.record import LogRecord, log_timestamp
+from tuilogs.core.record import LogRecord
 
 from .listener import DEFAULT_LIMITS, ConnectionLimits, Listener, Slot, bind_tcp
 from .tasks import cancel_and_wait
@@ -169,14 +170,8 @@ async def start_syslog_server(
 
 
 async def _deliver(frames, on_records: OnRecords, default_app: str, peer) -> None:
-    now = ""
     by_app: dict[str, list[LogRecord]] = {}
-    for frame in frames:
-        record = frame.record()
-        if not record.timestamp:
-            # Raw lines and nil timestamps: the time of arrival is the best evidence left.
-            now = now or log_timestamp()
-            record = LogRecord(now, record.source, record.dyno, record.message)
+    for frame, record in zip(frames, records_of(frames), strict=True):
         app = app_for_hostname(frame.hostname, default_app)
         batch = by_app.get(app)
         if batch is None:

@@ -22,9 +22,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from tuilogs.core.apps import APP_NAME_RE
+from tuilogs.core.frames import records_of
 from tuilogs.core.logplex_batch import CONTENT_TYPE
 from tuilogs.core.octet_counting import ParseResult, parse_logplex_body
-from tuilogs.core.record import LogRecord, log_timestamp
+from tuilogs.core.record import LogRecord
 
 from ..auth import authorized
 from ..errors import ApiError, unauthorized
@@ -168,14 +169,7 @@ async def drain_post(request: Request) -> Response:
 
     def parse_and_store() -> tuple[ParseResult, list[LogRecord], tuple[int, int] | None]:
         result = parse_logplex_body(body)
-        records = [f.record() for f in result.frames]
-        if not all(r.timestamp for r in records):
-            # A nil timestamp (`-`): the time of arrival is the best evidence left, as syslog
-            # does; stored without one, the line would read back as a raw line.
-            now = log_timestamp()
-            records = [
-                r if r.timestamp else LogRecord(now, r.source, r.dyno, r.message) for r in records
-            ]
+        records = records_of(result.frames)
         ids = None
         if records:  # redacted when the router redacts: what is stored is what tails get
             ids, records = router.append(app, records, frame_id, hops)
