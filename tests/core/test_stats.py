@@ -13,7 +13,8 @@ from tuilogs.core.codes import CODES, find_code
 from tuilogs.core.logfmt import parse_logfmt
 from tuilogs.core.query import parse_query
 from tuilogs.core.record import parse_line
-from tuilogs.core.stats import RunningStats, StatsBuilder, buffer_summary
+from tuilogs.core.running_stats import RunningStats
+from tuilogs.core.stats import StatsBuilder, buffer_summary
 from tuilogs.core.summary import LogSummary, bucket_width
 
 from kit.files import SAMPLE, load

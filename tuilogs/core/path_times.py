@@ -48,20 +48,39 @@ class PathTimes:
         """Move the pairs counted since the last fold into the per-path forms."""
         if not self._recent:
             return  # `times` folds before each path it is asked for: nothing new since
+        recent, self._recent = self._recent, Counter()
+        self._keep(((path, _ms(service)), n) for (path, service), n in recent.items())
+
+    def add_counts(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
+        """Add the `pairs()` of another PathTimes (counted in another process)."""
+        self.add(pairs)
+
+    def pairs(self) -> list[tuple[bytes, bytes]]:
+        """Every request counted as a (path, service) pair, as `add` takes them: one per
+        request, so that adding them up is a C-speed `Counter.update`."""
+        out = list(self._recent.elements())
+        for path, kept in self._few.items():
+            out.extend((path, b"%d" % ms) for ms in kept)
+        for path, times in self._many.items():
+            for ms, n in times.items():
+                out.extend(repeat((path, b"%d" % ms), n))
+        return out
+
+    def _keep(self, items: Iterable[tuple[tuple[bytes, int], int]]) -> None:
+        """Requests by (path, ms) into the per-path forms (Python, but once a distinct pair)."""
         few, many = self._few, self._many
-        for (path, service), n in self._recent.items():
+        for (path, ms), n in items:
             times = many.get(path)
             if times is not None:
-                times[_ms(service)] += n
+                times[ms] += n
                 continue
             kept = few.get(path)
             if kept is None:
                 kept = few[path] = array("i")
-            kept.extend(repeat(_ms(service), n))
+            kept.extend(repeat(ms, n))
             if len(kept) >= MANY:
                 many[path] = Counter(kept)
                 del few[path]
-        self._recent = Counter()
 
     def requests(self) -> Iterator[tuple[bytes, int]]:
         """(path, requests) for every path seen."""

@@ -21,13 +21,14 @@ with `Counter` (C as well):
 Measured at 5,000,000 lines (947 MB, genlogs; benchmarks/bench_stats.py): 5.9–6.5 s of CPU
 (regexes ~60 %, counting ~30 %), about 1 µs a line; on the shared 2-core machine at load
 13–15 that was 29–46 s of wall time. A view is handed the numbers so far (`partial`) so it
-shows something within a second; the whole needs per-line columns filled while indexing.
+shows something within a second. The counts of every line of a file are kept up by
+`tuilogs.core.running_stats`, its head counted by a child process while it is indexed
+(`tuilogs.core.stats_process`), so they are ready about when the index is.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from array import array
 from collections import Counter
@@ -112,6 +113,26 @@ class StatsBuilder:
             dyno = DYNO_BEFORE_RE.search(data, data.rfind(b"\n", 0, m.start()) + 1, m.start() + 1)
             self.platform_codes[(dyno[1] if dyno else b"", m[1])] += 1
         self.app_levels.update(APP_LEVEL_RE.findall(data))
+
+    def deltas(self) -> tuple:
+        """The counts so far as plain dicts (what `merge` takes): how a block counted in
+        another process (`tuilogs.core.stats_process`) comes back, by `marshal`."""
+        return (
+            dict(self.by_second),
+            self.paths.pairs(),
+            dict(self.router_codes),
+            dict(self.platform_codes),
+            dict(self.app_levels),
+        )
+
+    def merge(self, deltas: tuple) -> None:
+        """Add counts made elsewhere (`deltas` of another builder)."""
+        by_second, pairs, router_codes, platform_codes, app_levels = deltas
+        _add_counts(self.by_second, by_second)
+        self.paths.add_counts(pairs)
+        _add_counts(self.router_codes, router_codes)
+        _add_counts(self.platform_codes, platform_codes)
+        _add_counts(self.app_levels, app_levels)
 
     def _router_one_by_one(self, data: bytes) -> None:
         """Router lines the bulk pattern does not fit, through the lenient parsers."""
@@ -223,6 +244,12 @@ class StatsBuilder:
 _CODES = {code.encode() for code in CODES}
 
 
+def _add_counts(counter: Counter, counts: Mapping) -> None:
+    get = counter.get
+    for key, n in counts.items():
+        counter[key] = get(key, 0) + n
+
+
 def _app_level(prefix: bytes, word: bytes) -> str | None:
     """The level an app line's first word states: after `level=` (any word the detector
     knows), or alone when upper case (`ERROR`), `Traceback`, or an exception name."""
@@ -277,14 +304,14 @@ def buffer_summary(
     numbers while millions of lines are still being counted."""
     builder = StatsBuilder()
     origins = buffer.origins.origins
-    router = _router_ids(buffer)
+    router = router_ids(buffer)
     total = len(buffer) if lines is None else len(lines)
     seen: Counter[int] | None = Counter() if partial is not None else None
     done, told, wait = 0, time.monotonic(), partial_every
     for data, keys in _blocks(buffer, lines):
         if cancelled():
             return None
-        builder.add_block(data, _router_lines(keys, router))
+        builder.add_block(data, router_lines(keys, router))
         done += len(keys)
         if progress is not None:
             progress(done, total)
@@ -292,71 +319,23 @@ def buffer_summary(
             seen.update(keys)
             if done < total and time.monotonic() - told >= wait:
                 started = time.monotonic()
-                builder.origins = _named(seen, origins)
+                builder.origins = named_counts(seen, origins)
                 partial(builder.summary(buckets))
                 told = time.monotonic()
                 # Summing up is not free (every distinct path and service so far): at most
                 # a fifth of the time goes to it, however many lines there are.
                 wait = max(partial_every, 4 * (told - started))
-    builder.origins = _named(seen if seen is not None else _origin_counts(buffer, lines), origins)
+    builder.origins = named_counts(
+        seen if seen is not None else _origin_counts(buffer, lines), origins
+    )
     return builder.summary(buckets)
 
 
-class RunningStats:
-    """The counts of every line of a buffer, kept up as lines arrive: the stats view of an
-    unfiltered log is then ready when asked for, instead of costing ~1 µs a line at that
-    moment (6 s of CPU at 5,000,000 lines). `catch_up` may run on several threads at once
-    (a background warm-up and the view); each block is counted once, under the lock."""
-
-    def __init__(self, buffer: LogBuffer) -> None:
-        self.buffer = buffer
-        self._lock = threading.Lock()
-        self._reset()
-
-    def _reset(self) -> None:
-        self.builder = StatsBuilder()
-        self.done = 0  # lines counted, from the buffer's first
-        self.epoch = self.buffer.epoch  # a reset or a prepend renumbers the lines: count anew
-
-    def caught_up(self) -> bool:
-        return self.epoch == self.buffer.epoch and self.done >= len(self.buffer)
-
-    def catch_up(
-        self, cancelled: Callable[[], bool] = lambda: False, progress: Progress | None = None
-    ) -> bool:
-        """Count the lines not counted yet; False when cancelled first."""
-        buffer = self.buffer
-        while not cancelled():
-            with self._lock:
-                if self.epoch != buffer.epoch:
-                    self._reset()
-                total = len(buffer)
-                if self.done >= total:
-                    return True
-                first, last, _, data = next(buffer.chunks(self.done, total))
-                keys = buffer.keys[first:last]
-                self.builder.add_block(data, _router_lines(keys, _router_ids(buffer)))
-                self.done = last
-            if progress is not None:
-                progress(last, total)
-        return False
-
-    def summary(self, buckets: int = 60) -> LogSummary:
-        """The summary of the lines counted so far."""
-        with self._lock:
-            buffer, done = self.buffer, self.done
-            counts = dict(buffer.counts)  # one C call: safe while the UI thread adds lines
-            if sum(counts.values()) != done:
-                counts = Counter(buffer.keys[:done])
-            self.builder.origins = _named(counts, buffer.origins.origins)
-            return self.builder.summary(buckets)
-
-
-def _router_ids(buffer: LogBuffer) -> list[int]:
+def router_ids(buffer: LogBuffer) -> list[int]:
     return [o.id for o in buffer.origins.origins if (o.source, o.dyno) == ROUTER]
 
 
-def _router_lines(keys: array, router: list[int]) -> int:
+def router_lines(keys: array, router: list[int]) -> int:
     """How many of the lines with origin ids `keys` are `heroku[router]` lines (C speed)."""
     return sum(map(keys.count, router))
 
@@ -368,7 +347,7 @@ def _origin_counts(buffer: LogBuffer, lines: array | None) -> Mapping[int, int]:
     return Counter(keys) if lines is None else Counter(map(keys.__getitem__, lines))
 
 
-def _named(counts: Mapping[int, int], origins: list) -> Counter[tuple[str, str]]:
+def named_counts(counts: Mapping[int, int], origins: list) -> Counter[tuple[str, str]]:
     """Counts by origin id as counts by (source, dyno)."""
     named: Counter[tuple[str, str]] = Counter()
     for k, n in counts.items():

@@ -103,7 +103,7 @@ WARM_QUIET = 1.0  # the log loaded and settled this long before the warm-up star
 
 
 def running_stats(explorer: ExplorerScreen):
-    from tuilogs.core.stats import RunningStats
+    from tuilogs.core.running_stats import RunningStats
 
     running = _running.get(explorer)
     if running is None or running.buffer is not explorer.buffer:
@@ -120,6 +120,7 @@ def warm_stats(explorer: ExplorerScreen) -> None:
     from tuilogs.core.status import State
 
     running = running_stats(explorer)
+    explorer.feed.head_blocks = running  # a file's head is counted on the other core
     settling = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
     def warm() -> None:
@@ -137,6 +138,14 @@ def warm_stats(explorer: ExplorerScreen) -> None:
                 running.catch_up(cancelled=lambda: worker.is_cancelled)
 
     explorer.run_worker(warm, thread=True, group="stats-warm", exclusive=True, exit_on_error=False)
+
+
+def stop_stats(explorer: ExplorerScreen) -> None:
+    """The explorer is closing: no more counting for it (its child process ends)."""
+    explorer.feed.head_blocks = None
+    running = _running.pop(explorer, None)
+    if running is not None:
+        running.close()
 
 
 def stats_request(explorer: ExplorerScreen, buckets: int) -> StatsRequest:

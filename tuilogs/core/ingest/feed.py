@@ -13,9 +13,16 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from tuilogs.core.buffer import Batch, LogBuffer, joined_offsets
 from tuilogs.core.status import HistoryProgress, State, Status
+
+
+class HeadBlocks(Protocol):
+    def head_block(self, start: int, data: bytes, keys: array) -> None: ...
+
+    def head_done(self) -> None: ...
 
 
 class Feed:
@@ -34,6 +41,9 @@ class Feed:
         # Called (from a producer's thread) when a batch arrives in an empty queue, so a
         # consumer can take it at once instead of at its next tick. Must not block.
         self.on_data: Callable[[], None] | None = None
+        # Told each block of a file's head as it is indexed, then that the head is done
+        # (`RunningStats`: the stats count it on another core meanwhile). Must not block long.
+        self.head_blocks: HeadBlocks | None = None
 
     def set_status(self, state: State, detail: str = "", retry_at: float | None = None) -> None:
         self.status = Status(state, detail, retry_at)

@@ -137,6 +137,8 @@ class FileFollower(Producer):
             block, rest = _complete(data)  # `stop` is a line start: nothing is left over
             if block:
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
+                if (observer := self.feed.head_blocks) is not None:
+                    observer.head_block(b.start, block, b.keys)
                 ends = joined_offsets(ends, b.ends)
                 keys.extend(b.keys)
                 times.extend(b.times)
@@ -145,6 +147,8 @@ class FileFollower(Producer):
                 return
         self.feed.put(Batch("prepend", ends, keys, start=0, counts=counts, times=times))
         self.feed.head_pending = False
+        if (observer := self.feed.head_blocks) is not None:
+            observer.head_done()
 
     def _read_new(self, final: bool = False, live: bool = True) -> None:
         """Index what was appended since the last read; `final` counts a last line with no LF."""

@@ -39,7 +39,7 @@ from tuilogs.ui.messages import (
 from tuilogs.ui.options import ExplorerOptions
 from tuilogs.ui.screens.alerting import SavedSearchesAndAlerts
 from tuilogs.ui.search import SearchController
-from tuilogs.ui.stats_request import open_stats, warm_stats
+from tuilogs.ui.stats_request import open_stats, stop_stats, warm_stats
 from tuilogs.ui.timeline import LogColumn, TimelineController
 from tuilogs.ui.untrusted import tell
 from tuilogs.ui.widgets.bars import HeaderBar, SourceInfo, StatusBar, ViewInfo
@@ -131,6 +131,7 @@ class ExplorerScreen(ContextCommands, SavedSearchesAndAlerts):
 
     def on_unmount(self) -> None:
         self.feed.on_data = None
+        stop_stats(self)
 
     # -- the batch loop -----------------------------------------------------------------------
 

@@ -1,0 +1,90 @@
+"""A file's head counted for the stats by a child process while it is indexed: the same
+numbers as counting every line here, whatever happens to the child."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.ingest.feed import Feed
+from tuilogs.core.ingest.producers import FileFollower
+from tuilogs.core.running_stats import RunningStats
+from tuilogs.core.stats import buffer_summary
+from tuilogs.core.status import State
+
+from kit.files import SAMPLE
+from kit.waiting import wait_until
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory):
+    """The sample ~12 times over (~3 MB): a head of several 1 MB index blocks."""
+    path = tmp_path_factory.mktemp("stats") / "big.log"
+    data = SAMPLE.read_bytes()
+    path.write_bytes(data * max(2, (3 << 20) // len(data)))
+    return path
+
+
+def load_counting(path, *, tail_bytes=64 << 10):
+    """Load `path` as the explorer does, its head's blocks handed to a RunningStats."""
+    buffer, feed = LogBuffer(), Feed()
+    running = RunningStats(buffer)
+    feed.head_blocks = running
+    feed.painted.set()
+    producer = FileFollower(path, feed, buffer.origins, follow=False, tail_bytes=tail_bytes)
+    producer.start()
+
+    def loaded() -> bool:
+        feed.drain(buffer)
+        return feed.status.state is State.LOADED and not feed.head_pending and feed.empty()
+
+    wait_until(loaded, timeout=20)
+    feed.drain(buffer)
+    producer.stop()
+    return buffer, running
+
+
+def test_the_head_is_counted_by_the_child_and_adds_up_to_the_whole(big_log):
+    buffer, running = load_counting(big_log)
+    try:
+        assert running.catch_up()
+        assert running.counted_elsewhere > 0  # the child counted blocks of the head
+        assert running.caught_up() and running.done == len(buffer)
+        assert running.summary() == buffer_summary(buffer)
+    finally:
+        running.close()
+
+
+def test_a_child_that_dies_loses_no_line(big_log):
+    buffer, running = load_counting(big_log, tail_bytes=len(big_log.read_bytes()) * 2)
+    assert running.counted_elsewhere == 0  # the whole file was the "tail": nothing sent yet
+    killed = False
+    try:
+        for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
+            running.head_block(start, data, buffer.keys[first:last])
+            if not killed:
+                os.kill(running._process.pid, signal.SIGKILL)  # dies, blocks unanswered
+                killed = True
+        assert running.catch_up()
+        assert running.summary() == buffer_summary(buffer)
+    finally:
+        running.close()
+
+
+def test_answers_for_blocks_sent_before_a_truncation_are_not_counted(big_log):
+    buffer, running = load_counting(big_log, tail_bytes=len(big_log.read_bytes()) * 2)
+    try:
+        for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
+            running.head_block(start, data, buffer.keys[first:last])
+        process = running._process
+        running.head_done()  # the child answers what it has, then ends
+        buffer.epoch += 1  # as a truncation does: count anew, whatever the child says
+        assert running.catch_up()
+        wait_until(lambda: not process.alive, timeout=20)  # every answer is in (or dropped)
+        assert running.summary() == buffer_summary(buffer)
+        assert running.caught_up()
+    finally:
+        running.close()
