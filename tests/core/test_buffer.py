@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import PipeReader
-from tuilogs.core.ingest.times import LineTimes
+from tuilogs.core.ingest.times import SECONDS, LineTimes
 from tuilogs.core.record import decode, parse_line
 from tuilogs.core.status import State
 
@@ -65,7 +65,7 @@ def test_a_head_bigger_than_the_tail_becomes_the_buffer_without_a_copy(tmp_path)
         a is b for a, b in zip((buffer.bounds, buffer.keys, buffer.times), columns, strict=True)
     )
     assert lines_of(buffer) == lines
-    assert list(buffer.times) == list(LineTimes().of_lines(lines))
+    assert list(buffer.times) == list(LineTimes(SECONDS).of_lines(lines))
     assert buffer.longest == max(len(line) + 1 for line in lines)
     assert buffer.epoch == 1 and buffer.prepended == len(lines) - len(data[cut:].splitlines())
     os.close(fd)

@@ -14,7 +14,7 @@ from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.merge import Merger, summary
 from tuilogs.core.ingest.merge_lines import running_max
 from tuilogs.core.ingest.targets import expand, log_files, stream_names
-from tuilogs.core.ingest.times import LineTimes
+from tuilogs.core.ingest.times import SECONDS, LineTimes
 from tuilogs.core.status import State, Status
 
 from kit.merged import expected_merge, file_spec, lines_of, merged, merged_files, wait
@@ -102,7 +102,7 @@ def test_the_tails_come_first_and_the_heads_in_front_of_them(tmp_path):
     buffer, feed, merger = merged(specs, painted=False)
     assert lines_of(buffer) == expected_merge([a_lines, b_lines])
     assert buffer.epoch == 1  # the first screen, then one prepend
-    assert list(buffer.times) == [LineTimes().of_line(x) for x in lines_of(buffer)]
+    assert list(buffer.times) == [LineTimes(SECONDS).of_line(x) for x in lines_of(buffer)]
     assert feed.status.state is State.LOADED and not feed.head_pending
     merger.stop()
 
@@ -294,6 +294,6 @@ def test_a_single_file_can_be_timed_too(tmp_path):
     feed.painted.set()
     follower = FileFollower(path, feed, buffer.origins, follow=False, tail_bytes=4096).start()
     wait(feed, buffer, lambda: len(buffer) == len(lines) and not feed.head_pending)
-    assert list(buffer.times) == [LineTimes().of_line(x) for x in lines]
+    assert list(buffer.times) == [LineTimes(SECONDS).of_line(x) for x in lines]
     assert buffer.times[-1] == 0  # the raw line: NO_TIME
     follower.stop()

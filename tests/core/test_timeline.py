@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tuilogs.core import stamp_seconds
 from tuilogs.core.buffer import LogBuffer, OriginTable, parse_block
-from tuilogs.core.ingest.times import NO_TIME, LineTimes
+from tuilogs.core.ingest.times import NO_TIME, SECONDS, LineTimes
 from tuilogs.core.record import parse_timestamp
 from tuilogs.core.timeline import BLOCK, Timeline, to_seconds, to_stored
 from tuilogs.core.timerange import TimeRange
@@ -27,7 +27,7 @@ def stamp(seconds: int, frac: str = ".000001", zone: str = "+00:00") -> str:
 
 
 def line_times(lines: list[bytes]) -> array:
-    return LineTimes().of_lines(lines)
+    return LineTimes(SECONDS).of_lines(lines)  # as a view holds them
 
 
 def router_seconds(lines: list[bytes]) -> list[int | None]:
@@ -178,3 +178,18 @@ def test_the_timeline_follows_appends_and_renumbering():
     buffer.apply(parse_block(more, buffer.end, buffer.origins))
     assert tuple(map(to_seconds, timeline.span())) == (T0, T0 + 50)
     assert timeline.first_at_or_after(T0 + 20) == 10
+
+
+def test_a_time_four_bytes_cannot_hold_is_kept_in_range():
+    """A view keeps whole seconds in 4 bytes: a hostile year 9999 or 1900 must not stop the
+    producer (an OverflowError), whether the block takes the fast path or the line-by-line
+    one, nor a merge hand the view microseconds outside the range."""
+    from tuilogs.core.ingest.times import seconds_of
+
+    far, old = b"9999-12-31T23:59:59.000000+00:00", b"1900-01-01T00:00:00.000000+00:00"
+    logplex = [far + b" app[web.1]: far", old + b" app[web.1]: old", stamp(T0).encode() + b" x"]
+    mixed = [*logplex, b"2026-11-01T12:00:00Z app[web.1]: another shape"]
+    for lines in (logplex, mixed):
+        times = LineTimes(SECONDS).of_lines(lines)
+        assert times.typecode == "I" and list(times[:3]) == [2**32 - 1, NO_TIME, T0]
+    assert list(seconds_of(array("q", [-5, 10**17, 1_500_000]))) == [NO_TIME, 2**32 - 1, 1]

@@ -5,7 +5,7 @@ followed, its successor after rotation, or a spool file that a pipe or a live st
 into), an array of line bounds in one global offset space, and one small integer per line naming
 its *origin* (`app[web.1]`, `heroku[router]`, ... — 0 for raw lines). Filters over origins are
 array operations, text search reads the bytes back in large chunks, and rendering reads just
-the lines on screen. One million lines cost about 18 MB (with their times).
+the lines on screen. One million lines cost about 10 MB (with their times).
 
 Producers (file followers, stdin, stream readers) parse bytes into `Batch` objects on their own
 threads; one consumer applies the batches (`apply`), so readers never see a half-applied change.
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, chain, count, islice, repeat
 from operator import add, sub
 
-from tuilogs.core.ingest.times import NO_TIME, LineTimes
+from tuilogs.core.ingest.times import MICROSECONDS, NO_TIME, SECONDS, LineTimes, seconds_of
 from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, decode, parse_line, process_type
 
 CHUNK_BYTES = 1 << 20  # scans: as fast as 8 MB chunks, a fraction of the peak memory
@@ -90,6 +90,9 @@ class OriginTable:
             self._named, self._lock = _shared._named, _shared._lock
         self.stream = stream
         self.timed = timed or _shared is not None
+        # A merged view's stream keeps its lines' times to the microsecond (the merge orders
+        # by them); every other buffer keeps whole seconds (`core/ingest/times.py`).
+        self.time_code = MICROSECONDS if _shared is not None else SECONDS
         self._ids: dict[bytes, int] = {b"": 0}
 
     def __len__(self) -> int:
@@ -171,7 +174,7 @@ def split_block(block: bytes, origins: OriginTable) -> tuple[list[bytes], array,
     headers = LINE_ORIGIN_RE.findall(block)
     lines = block.split(b"\n")
     lines.pop()  # the empty string after the final LF
-    times = LineTimes().of_lines(lines)
+    times = LineTimes(origins.time_code).of_lines(lines)
     return lines, origins.intern_all(headers), times
 
 
@@ -205,7 +208,9 @@ class LogBuffer:
         self.bounds = offsets(start)
         self.bounds.append(start)
         self.keys = array("H")
-        self.times = array("q")  # µs per line (core/ingest/times.py), NO_TIME when unknown
+        # Each line's time (whole seconds, or µs for a merged view's stream: `time_code`),
+        # NO_TIME when unknown (core/ingest/times.py).
+        self.times = array(self.origins.time_code)
         self.counts: Counter[int] = Counter()
         self._seg_starts: list[int] = []
         self._segs: list[tuple[int, int]] = []  # (delta, fd): file offset = global - delta
@@ -295,14 +300,15 @@ class LogBuffer:
         else:
             self.times.extend(self._times_of(batch))
 
-    @staticmethod
-    def _times_of(batch: Batch) -> array:
-        """The batch's times; NO_TIME for each line of a producer that reads none (the
-        columns stay aligned)."""
-        times = batch.times
+    def _times_of(self, batch: Batch) -> array:
+        """The batch's times in this buffer's unit (a merge hands a view microseconds);
+        NO_TIME for each line of a producer that reads none (the columns stay aligned)."""
+        times, code = batch.times, self.times.typecode
         if times is None or len(times) != len(batch.ends):
-            return array("q", repeat(NO_TIME, len(batch.ends)))
-        return times if times.typecode == "q" else array("q", times)
+            return array(code, repeat(NO_TIME, len(batch.ends)))
+        if times.typecode == code:
+            return times
+        return seconds_of(times) if code == SECONDS else array(code, times)
 
     def forget_before(self, n: int) -> None:
         """Drop lines [0, n) (a merged view's stream once they were copied into the view):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.histogram import Histogram, axis, count_lines, count_some, intersect
-from tuilogs.core.ingest.times import NO_TIME, LineTimes
+from tuilogs.core.ingest.times import NO_TIME, SECONDS, LineTimes
 from tuilogs.core.record import LINE_ORIGIN_RE
 from tuilogs.core.timeline import UNIT, Timeline, to_seconds, to_stored
 from tuilogs.core.trouble import trouble_lines
@@ -61,7 +61,7 @@ def sample_head(
         ids = origins.intern_all(LINE_ORIGIN_RE.findall(block))
         routers = bytes(o.source == "heroku" and o.dyno == "router" for o in origins.origins)
         bad = set(trouble_lines(block, list(map(routers.__getitem__, ids))))
-        times = LineTimes().of_lines(lines)
+        times = LineTimes(SECONDS).of_lines(lines)  # as the view's column holds them
         timed = [t for t in times if t != NO_TIME]
         if not timed:
             continue

@@ -1,11 +1,11 @@
 """Time navigation over the buffer's time column: ranges, go-to, and what histograms count.
 
-A LogBuffer keeps one time per line (`times`: microseconds since the epoch in an
-`array("q")`, `NO_TIME` for a line without a timestamp; `core/ingest/times.py` reads them
-in bulk as producers parse blocks, never on the UI thread). Merged views order their lines by
-it; the range filter, the histogram and go-to read it in whole seconds (`to_stored` floors a
-bound to its second), the unit of --since/--until and of the router's stores
-(`core/stamp_seconds.py`), so a range means the same on either side.
+A LogBuffer keeps one time per line (`times`: whole seconds since the epoch in an
+`array("I")`, `NO_TIME` for a line without a timestamp; `core/ingest/times.py` reads them
+in bulk as producers parse blocks, never on the UI thread). The range filter, the histogram
+and go-to read it in whole seconds, the unit of --since/--until and of the router's stores
+(`core/stamp_seconds.py`), so a range means the same on either side (`to_stored` floors a
+bound to its second). Only a merged view's streams keep microseconds, for the merge.
 
 `Timeline` adds per-block minima and maxima (1,024 lines a block), so that a range filter,
 a histogram and go-to touch single lines only in the few blocks a boundary falls in.
@@ -19,13 +19,13 @@ from itertools import accumulate, compress
 from operator import and_
 from typing import TYPE_CHECKING
 
-from tuilogs.core.ingest.times import MICROS, NO_TIME
+from tuilogs.core.ingest.times import NO_TIME
 from tuilogs.core.timerange import TimeRange
 
 if TYPE_CHECKING:
     from tuilogs.core.buffer import LogBuffer
 
-UNIT = MICROS  # stored units per second
+UNIT = 1  # stored units per second: a view's column holds whole seconds
 _MAX = 2**63 - 1
 BLOCK = 1024
 

@@ -110,7 +110,7 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             keys.extend(prev.keys)
             times = None
             if batch.times is not None and prev.times is not None:
-                times = array("q", batch.times)
+                times = array(prev.times.typecode, batch.times)  # one producer: one unit
                 times.extend(prev.times)
             out[-1] = Batch(
                 "prepend",

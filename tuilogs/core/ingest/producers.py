@@ -129,7 +129,12 @@ class FileFollower(Producer):
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
-        ends, keys, counts, times = offsets(stop), array("H"), Counter(), array("q")
+        ends, keys, counts, times = (
+            offsets(stop),
+            array("H"),
+            Counter(),
+            array(self.origins.time_code),
+        )
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
