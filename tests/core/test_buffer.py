@@ -2,6 +2,7 @@
 
 import os
 import time
+from array import array
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,6 +40,51 @@ def test_tail_is_shown_first_and_head_prepended(tmp_path):
     assert buffer.counts[buffer.origins.id_for("app", "web.1")] == sum(
         1 for i in range(5000) if i % 3 == 1
     )
+
+
+def test_origin_ids_take_one_byte_a_line_until_a_257th_origin(tmp_path):
+    """Lines keep their origin in one byte while there are at most 256 origins; a 257th
+    widens the column to two bytes, whichever way its lines arrive (appended, a small page in
+    front, a head bigger than the buffer), and every line keeps its own origin."""
+
+    def block(dynos, first):
+        text = "".join(f"2026-01-01T00:00:00+00:00 app[d.{d}]: line {first + i}\n"
+                       for i, d in enumerate(dynos))  # fmt: skip
+        return text.encode()
+
+    data_a = block(range(200), 0)  # ids 1..200: one byte
+    data_b = block(range(200, 300), 200)  # ids 201..300: two bytes, a page in front
+    data_c = block(range(300, 301), 300)  # appended after the widening
+    path = tmp_path / "ids.log"
+    path.write_bytes(data_b + data_a + data_c)
+    buffer = LogBuffer()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        buffer.add_segment(0, 0, fd)
+        buffer.apply(parse_block(data_a, len(data_b), buffer.origins))
+        assert buffer.keys.typecode == "B"
+        page = parse_block(data_b, 0, buffer.origins)
+        page.kind = "prepend"
+        assert page.keys.typecode == "H" and len(page.ends) < len(buffer)
+        buffer.apply(page)
+        assert buffer.keys.typecode == "H"
+        buffer.apply(parse_block(data_c, len(data_b) + len(data_a), buffer.origins))
+        dynos = [buffer.origin(i).dyno for i in range(len(buffer))]
+        assert dynos == [f"d.{d}" for d in [*range(200, 300), *range(200), 300]]
+        # A head of new origins bigger than a one-byte buffer becomes the buffer, widened.
+        small = LogBuffer(buffer.origins)
+        small.add_segment(0, 0, fd)
+        small.apply(parse_block(data_a[: data_a.index(b"\n") + 1], len(data_b), small.origins))
+        small.keys = array("B", small.keys)  # as a buffer of few origins holds them
+        head = parse_block(data_b, 0, small.origins)
+        head.kind = "prepend"
+        small.apply(head)
+        assert [small.origin(i).dyno for i in range(len(small))] == [
+            *(f"d.{d}" for d in range(200, 300)),
+            "d.0",
+        ]
+    finally:
+        os.close(fd)
 
 
 def test_a_head_bigger_than_the_tail_becomes_the_buffer_without_a_copy(tmp_path):

@@ -51,3 +51,12 @@ def test_add_one_is_counted_like_add():
     many.add([(b"/p", b"10")] * 2)
     assert list(one.requests()) == list(many.requests()) == [(b"/p", 2)]
     assert one.times(b"/p") == [(10, 2)]
+
+
+def test_a_service_time_beyond_four_bytes_is_kept_as_the_longest():
+    """`service=99999999999ms` (hostile, or a broken router) once raised OverflowError in the
+    packed form and stopped the stats count; it is kept as the longest time instead."""
+    times = PathTimes()
+    times.add([(b"/x", b"99999999999"), (b"/x", b"12")])
+    assert times.times(b"/x") == [(12, 1), (2**31 - 1, 1)]
+    assert dict(times.requests()) == {b"/x": 2}

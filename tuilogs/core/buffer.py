@@ -48,6 +48,23 @@ def joined_offsets(first: array, then: array) -> array:
     return first
 
 
+def origin_ids(count: int) -> array:
+    """An empty array for origin ids below `count`: one byte a line while they fit."""
+    return array("B" if count <= 256 else "H")
+
+
+def joined_keys(first: array, then: array) -> array:
+    """`first` extended by `then` (origin ids), as 2-byte ids once either holds one above
+    255: `first` itself, or a new array when it had to widen."""
+    if first.typecode != then.typecode:
+        if first.typecode == "B" and max(then, default=0) > 255:
+            first = array("H", first)
+        else:
+            then = array(first.typecode, then)
+    first.extend(then)
+    return first
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where lines come from: a source and a dyno, e.g. `heroku` and `router`, and in a merged
@@ -130,7 +147,9 @@ class OriginTable:
                     else:
                         src, _, dyno = text.partition("/")
                     ids[h] = self._intern(self.stream, src, dyno)
-        return array("H", map(ids.__getitem__, headers))
+        keys = origin_ids(len(self.origins))
+        keys.extend(map(ids.__getitem__, headers))
+        return keys
 
     def id_for(self, source: str, dyno: str) -> int:
         if not source:
@@ -207,7 +226,7 @@ class LogBuffer:
     def _reset_state(self, start: int = 0) -> None:
         self.bounds = offsets(start)
         self.bounds.append(start)
-        self.keys = array("H")
+        self.keys = origin_ids(0)  # one byte a line until a 257th origin
         # Each line's time (whole seconds, or µs for a merged view's stream: `time_code`),
         # NO_TIME when unknown (core/ingest/times.py).
         self.times = array(self.origins.time_code)
@@ -263,7 +282,7 @@ class LogBuffer:
             self.prepended += n
         else:
             self.bounds = joined_offsets(self.bounds, batch.ends)
-            self.keys.extend(batch.keys)
+            self.keys = joined_keys(self.keys, batch.keys)
             self._add_times(batch, front=False)
         return n
 
@@ -280,9 +299,9 @@ class LogBuffer:
             else:
                 ends = joined_offsets(ends, self.bounds[1:])
             ends.insert(0, batch.start)
-            batch.keys.extend(self.keys)
+            keys = joined_keys(batch.keys, self.keys)
             times.extend(self.times)
-            self.bounds, self.keys, self.times = ends, batch.keys, times
+            self.bounds, self.keys, self.times = ends, keys, times
             batch.ends, batch.keys, batch.times = array("Q"), array("H"), None  # used up
             return
         if self.bounds.typecode == "I" and ends[-1] >= OFFSET_LIMIT:
@@ -291,7 +310,12 @@ class LogBuffer:
             ends = array(self.bounds.typecode, ends)
         self.bounds[0:1] = ends
         self.bounds.insert(0, batch.start)
-        self.keys[0:0] = batch.keys
+        front = batch.keys
+        if front.typecode != self.keys.typecode:
+            if self.keys.typecode == "B" and max(front, default=0) > 255:
+                self.keys = array("H", self.keys)
+            front = array(self.keys.typecode, front)
+        self.keys[0:0] = front
         self.times[0:0] = times
 
     def _add_times(self, batch: Batch, front: bool) -> None:

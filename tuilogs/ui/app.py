@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from tuilogs import __version__
 from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.heap import HeapKeeper
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import Producer
 from tuilogs.ui.commands import key_commands
@@ -51,6 +52,7 @@ class TuilogsApp(App[None]):
         self.options = options or ExplorerOptions()
 
     def on_mount(self) -> None:
+        self.heap_keeper = HeapKeeper().start()
         self.push_screen(
             ExplorerScreen(
                 self.buffer, self.feed, self.source_title, self.source_kind, self.options
@@ -77,6 +79,7 @@ class TuilogsApp(App[None]):
         open_builds(self.screen, self.options.app)
 
     def on_unmount(self) -> None:
+        self.heap_keeper.stop()
         for producer in self.producers:
             producer.stop()
 

@@ -46,3 +46,14 @@ def test_bad_buckets(router, client, buckets):
     assert post_batch(router, "myapp", [rec("hello")]).status_code == 204
     r = client.get("/apps/myapp/log-summary", params={"buckets": buckets})
     assert r.status_code in (400, 422)
+
+
+def test_a_service_time_no_int32_holds_is_answered_not_a_500(router, client):
+    """A forged router line with `service=99999999999ms` once stopped the summary with an
+    OverflowError (a 500): it is counted, as the longest time there is."""
+    line = ROUTER_LINE.format(ms=99999999999, status=200)
+    records = [rec(line, source="heroku", dyno="router")] * 20
+    assert post_batch(router, "myapp", records).status_code == 204
+    r = client.get("/apps/myapp/log-summary")
+    assert r.status_code == 200
+    assert r.json()["paths_by_p95"] == [{"path": "/a", "requests": 20, "p95_ms": 2**31 - 1}]

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from tuilogs.core.buffer import Batch, LogBuffer, joined_offsets
+from tuilogs.core.buffer import Batch, LogBuffer, joined_keys, joined_offsets
 from tuilogs.core.status import HistoryProgress, State, Status
 
 
@@ -106,8 +106,7 @@ def _merge_prepends(batches: list[Batch]) -> list[Batch]:
             and batch.ends[-1] == prev.start
         ):
             ends = joined_offsets(array(batch.ends.typecode, batch.ends), prev.ends)
-            keys = array("H", batch.keys)
-            keys.extend(prev.keys)
+            keys = joined_keys(array(batch.keys.typecode, batch.keys), prev.keys)
             times = None
             if batch.times is not None and prev.times is not None:
                 times = array(prev.times.typecode, batch.times)  # one producer: one unit

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from itertools import accumulate, chain, count, islice
 from operator import add, le
 
-from tuilogs.core.buffer import Batch, LogBuffer, split_block
+from tuilogs.core.buffer import Batch, LogBuffer, joined_keys, split_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import LIVE_BASE
 
@@ -103,7 +103,7 @@ class StreamLines:
         sort = running_max(times, self.carry)
         self.carry = sort[-1]
         self.lines.extend(lines)
-        self.origins.extend(keys)
+        self.origins = joined_keys(self.origins, keys)
         self.times.extend(times)
         self.sort.extend(sort)
 
@@ -191,7 +191,7 @@ class MergedSpool:
             block = b"\n".join(lines) + b"\n"
             os.pwrite(fd, block, file_start + pos - start)
             ends.extend(map(add, accumulate(map(len, lines)), count(pos + 1)))
-            keys.extend(chunk_keys)
+            keys = joined_keys(keys, chunk_keys)
             times.extend(chunk_times)
             pos += len(block)
         assert pos == self.front, "the merged lines are the size of the streams' lines"

@@ -16,7 +16,15 @@ from array import array
 from collections import Counter
 from pathlib import Path
 
-from tuilogs.core.buffer import Batch, OriginTable, joined_offsets, offsets, parse_block
+from tuilogs.core.buffer import (
+    Batch,
+    OriginTable,
+    joined_keys,
+    joined_offsets,
+    offsets,
+    origin_ids,
+    parse_block,
+)
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.spool import Spool
 from tuilogs.core.status import State
@@ -129,12 +137,8 @@ class FileFollower(Producer):
 
     def _index_head(self, fd: int, stop: int) -> None:
         self.feed.painted.wait(PAINT_GRACE)
-        ends, keys, counts, times = (
-            offsets(stop),
-            array("H"),
-            Counter(),
-            array(self.origins.time_code),
-        )
+        ends, keys, counts = offsets(stop), origin_ids(0), Counter()
+        times = array(self.origins.time_code)
         pos, rest = 0, b""
         while pos < stop:
             data = rest + os.pread(fd, min(INDEX_CHUNK_BYTES, stop - pos), pos)
@@ -145,7 +149,7 @@ class FileFollower(Producer):
                 if (observer := self.feed.head_blocks) is not None:
                     observer.head_block(b.start, block, b.keys)
                 ends = joined_offsets(ends, b.ends)
-                keys.extend(b.keys)
+                keys = joined_keys(keys, b.keys)
                 times.extend(b.times)
                 counts.update(b.counts)
             if self._stop.is_set():
