@@ -8,6 +8,7 @@ import signal
 
 import pytest
 
+from tuilogs.core import running_stats
 from tuilogs.core.buffer import LogBuffer
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import FileFollower
@@ -17,6 +18,14 @@ from tuilogs.core.status import State
 
 from kit.files import SAMPLE
 from kit.waiting import wait_until
+
+HEAD = 64 << 20  # what the producer says of a head worth a child process
+
+
+@pytest.fixture(autouse=True)
+def child_for_small_heads(monkeypatch):
+    """The test files are megabytes, not the 16 MB a head needs for a child process."""
+    monkeypatch.setattr(running_stats, "CHILD_MIN_BYTES", 1 << 20)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +73,7 @@ def test_a_child_that_dies_loses_no_line(big_log):
     killed = False
     try:
         for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
-            running.head_block(start, data, buffer.keys[first:last])
+            running.head_block(start, data, buffer.keys[first:last], HEAD)
             if not killed:
                 os.kill(running._process.pid, signal.SIGKILL)  # dies, blocks unanswered
                 killed = True
@@ -78,7 +87,7 @@ def test_answers_for_blocks_sent_before_a_truncation_are_not_counted(big_log):
     buffer, running = load_counting(big_log, tail_bytes=len(big_log.read_bytes()) * 2)
     try:
         for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
-            running.head_block(start, data, buffer.keys[first:last])
+            running.head_block(start, data, buffer.keys[first:last], HEAD)
         process = running._process
         running.head_done()  # the child answers what it has, then ends
         buffer.epoch += 1  # as a truncation does: count anew, whatever the child says
@@ -88,3 +97,10 @@ def test_answers_for_blocks_sent_before_a_truncation_are_not_counted(big_log):
         assert running.caught_up()
     finally:
         running.close()
+
+
+def test_a_small_head_is_counted_here(big_log, monkeypatch):
+    monkeypatch.setattr(running_stats, "CHILD_MIN_BYTES", 1 << 30)
+    buffer, running = load_counting(big_log)
+    assert running.catch_up() and running.counted_elsewhere == 0 and running._process is None
+    assert running.summary() == buffer_summary(buffer)

@@ -147,7 +147,7 @@ class FileFollower(Producer):
             if block:
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
                 if (observer := self.feed.head_blocks) is not None:
-                    observer.head_block(b.start, block, b.keys)
+                    observer.head_block(b.start, block, b.keys, stop)
                 ends = joined_offsets(ends, b.ends)
                 keys = joined_keys(keys, b.keys)
                 times.extend(b.times)
