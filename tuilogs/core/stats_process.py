@@ -32,6 +32,7 @@ SIZE = struct.Struct("<Q")
 # Blocks waiting for the child: a few megabytes at most. A block offered when there is no
 # room is left to the parent (`RunningStats.catch_up`): indexing never waits for the child.
 QUEUED_BLOCKS = 4
+OFFER_WAIT = 5.0  # seconds `close` waits for room in the queue (the writer is stuck otherwise)
 
 Counted = Callable[[int, int, int, tuple], None]  # tag, start, end, deltas
 
@@ -79,7 +80,10 @@ class CountingProcess:
         """No more blocks: the child ends once it has answered those it has."""
         if not self._closed:
             self._closed = True
-            self._jobs.put(None)
+            try:
+                self._jobs.put(None, timeout=OFFER_WAIT)
+            except queue.Full:  # a writer that is gone: nothing will take it
+                self.kill()
 
     def kill(self) -> None:
         self._closed = True
