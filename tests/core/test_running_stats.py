@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from tuilogs.core import running_stats
-from tuilogs.core.buffer import LogBuffer
+from tuilogs.core.buffer import LogBuffer, parse_block
 from tuilogs.core.ingest.feed import Feed
 from tuilogs.core.ingest.producers import FileFollower
 from tuilogs.core.running_stats import RunningStats
@@ -104,3 +104,32 @@ def test_a_small_head_is_counted_here(big_log, monkeypatch):
     buffer, running = load_counting(big_log)
     assert running.catch_up() and running.counted_elsewhere == 0 and running._process is None
     assert running.summary() == buffer_summary(buffer)
+
+
+def test_numbers_so_far_count_a_head_counted_before_its_lines_are_in_the_buffer(big_log):
+    """A view opened while the head is indexed shows the numbers so far: the lines the child
+    counted are in them, lines and requests alike, before the head reaches the buffer."""
+    data = big_log.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    buffer = LogBuffer()
+    fd = os.open(big_log, os.O_RDONLY)
+    running = RunningStats(buffer)
+    try:
+        buffer.add_segment(0, 0, fd)
+        buffer.apply(parse_block(data[cut:], cut, buffer.origins))
+        head = parse_block(data[:cut], 0, buffer.origins)
+        running.head_block(0, data[:cut], head.keys, HEAD)
+        process = running._process
+        running.head_done()
+        wait_until(lambda: not process.alive, timeout=20)
+        so_far = running.summary()
+        alone = LogBuffer()
+        alone.add_segment(0, 0, fd)
+        alone.apply(parse_block(data[:cut], 0, alone.origins))
+        assert so_far == buffer_summary(alone)  # the head's lines, counted by the child
+        head.kind = "prepend"
+        buffer.apply(head)
+        assert running.catch_up() and running.summary() == buffer_summary(buffer)
+    finally:
+        running.close()
+        os.close(fd)

@@ -46,6 +46,10 @@ class RunningStats:
         self.builder = StatsBuilder()
         self._counted: list[list[int]] = []  # sorted, disjoint [start, end) byte ranges
         self._sent: dict[int, int] = {}  # start → end of blocks the child is counting
+        # Lines per origin of the blocks the child counted, by start, until their lines are in
+        # the buffer (a head is prepended once whole): a summary meanwhile counts them here.
+        self._ahead: dict[int, tuple[int, Counter[int]]] = {}
+        self._keys_sent: dict[int, Counter[int]] = {}
         self._tag += 1  # answers for blocks sent before a reset are dropped
         self._seen = (buffer.resets, buffer.epoch, buffer.prepended)
 
@@ -68,14 +72,14 @@ class RunningStats:
             with self._lock:
                 self._renumbered()
                 gap = self._gap()
-                if gap is None:
-                    if self._caught_up():
-                        return True
-                    self._changed.wait(WAIT)  # blocks being counted, or not in the buffer yet
-                    continue
-                self._count_here(*gap)
+                if gap is not None:
+                    self._count_here(*gap)
+                elif self._caught_up():
+                    return True
+                else:  # blocks being counted elsewhere, or not in the buffer yet
+                    self._changed.wait(WAIT)
                 done, total = self.done, len(self.buffer)
-            if progress is not None:
+            if progress is not None:  # also while waiting: a view shows the numbers so far
                 progress(done, total)
         return False
 
@@ -134,6 +138,18 @@ class RunningStats:
             self._renumbered()
             return self._caught_up()
 
+    def _counted_ahead(self) -> list[Counter[int]]:
+        """Origin counts of the blocks counted whose lines are not in the buffer yet."""
+        n = len(self.buffer)
+        lo, hi = (self.buffer.bounds[0], self.buffer.bounds[n]) if n else (0, 0)
+        ahead = []
+        for start, (end, counts) in list(self._ahead.items()):
+            if n and lo <= start and end <= hi:
+                del self._ahead[start]  # in the buffer now: counted from its keys
+            else:
+                ahead.append(counts)
+        return ahead
+
     @property
     def done(self) -> int:
         """Lines of the buffer counted so far."""
@@ -156,10 +172,13 @@ class RunningStats:
             buffer = self.buffer
             runs = self._line_runs()
             counts = dict(buffer.counts)  # one C call: safe while the UI thread adds lines
-            if sum(counts.values()) != sum(j - i for i, j in runs):
+            ahead = self._counted_ahead()
+            if ahead or sum(counts.values()) != sum(j - i for i, j in runs):
                 counts = Counter()
                 for i, j in runs:
                     counts.update(buffer.keys[i:j])
+                for block in ahead:
+                    counts.update(block)
             self.builder.origins = named_counts(counts, buffer.origins.origins)
             return self.builder.summary(buckets)
 
@@ -182,11 +201,13 @@ class RunningStats:
                     return
             tag, end = self._tag, start + len(data)
             self._sent[start] = end
+            self._keys_sent[start] = Counter(keys)
         router = router_lines(keys, router_ids(self.buffer))
         if not self._process.offer(tag, start, router, data):
             with self._lock:
                 if self._sent.get(start) == end:
                     del self._sent[start]
+                    self._keys_sent.pop(start, None)
                 self._changed.notify_all()
 
     def head_done(self) -> None:
@@ -206,6 +227,7 @@ class RunningStats:
         with self._lock:
             if tag == self._tag and self._sent.get(start) == end:
                 del self._sent[start]
+                self._ahead[start] = (end, self._keys_sent.pop(start, Counter()))
                 self.builder.merge(deltas)
                 self._add(start, end)
                 self.counted_elsewhere += end - start
@@ -216,4 +238,5 @@ class RunningStats:
         with self._lock:
             if tag == self._tag:
                 self._sent.clear()
+                self._keys_sent.clear()
             self._changed.notify_all()
