@@ -175,6 +175,13 @@ def test_scan_results_are_unsigned_line_indexes(buffer):
         # half-typed queries say what is missing
         ("()", "empty ( )"),
         ("(timeout", "unclosed ( — add a )"),
+        ("(", "unclosed ( — add a )"),  # once "empty ( )": nothing was closed
+        ("timeout (", "unclosed ( — add a )"),
+        ("-(", "unclosed ( — add a )"),
+        ("(timeout OR (", "unclosed ( — add a )"),
+        (")", "unmatched ) — remove it, or quote text that has one"),
+        (") timeout", "unmatched ) — remove it, or quote text that has one"),
+        ("timeout)", "unmatched ) — remove it, or quote text that has one"),
         ("status>", "status> needs a number (e.g. status>500)"),  # half typed: not text
         ("status>=", "status>= needs a number (e.g. status>=500)"),
         ("status<", "status< needs a number (e.g. status<500)"),

@@ -10,7 +10,7 @@ their candidate lines this way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tuilogs.core.record import decode
 
@@ -51,4 +51,25 @@ def regex_lines(
         if m.end() <= end or confirm.search(decode(data[start:end])):
             found.add(line_of(m.start()))
         m = search(hay, end + 1)
+    return found
+
+
+def text_regex_lines(
+    text: str, pattern: re.Pattern[str], confirm: re.Pattern[str], lines: Sequence[int]
+) -> set[int]:
+    """`regex_lines` over a block decoded to text, whose lines are named `lines` in order:
+    `pattern` (multi-line) searches `text`, and a hit that runs past its line's end counts
+    only if `confirm` matches the line."""
+    found = set()
+    search = pattern.search
+    line = at = 0  # the line starting at `at` is lines[line]
+    m = search(text)
+    while m is not None and m.start() < len(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.index("\n", m.start())
+        line += text.count("\n", at, start)
+        at = start
+        if m.end() <= end or confirm.search(text[start:end]):
+            found.add(lines[line])
+        m = search(text, end + 1)
     return found

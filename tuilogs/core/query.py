@@ -1,12 +1,15 @@
 """The search language, parsed into a tree and evaluated in bulk over a LogBuffer's bytes.
 
-    timeout                 text, case-insensitive unless it has capitals (smart case)
+    timeout                 text, ignoring the case of ASCII letters unless it has capitals
+                            (smart case)
     "Request timeout"       a phrase
     /H1[02]/ /a b/          a regular expression (smart case too; a `/` in it as `\\/`)
     status:500 status:5xx   a field: router/logfmt `key=value` or JSON `"key": value`
     status>=500 service>1000  numeric comparisons (units such as `ms` are ignored)
     path:/api user_id:42    text values match as case-insensitive substrings, numbers exactly
-    path:"/a b"             a quoted value (spaces, parentheses)
+    path:"/a b"             a quoted value (spaces, parentheses; `\\"` for `"`, `\\\\` for `\\`);
+                            values compare as the detail view shows them (a quoted logfmt
+                            or JSON value's `\\"` and `\\\\` undone, a bare one as written)
     level:error level>=warning   detected log level
     code:H12 code:*         Heroku error code (any)
     source:app dyno:web     Heroku's filters: the line's header (`web` matches web.1 and web.12);
@@ -64,6 +67,9 @@ _FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$", re.DOTA
 _PLAIN_VALUE_RE = re.compile(r'[^\s"()\\]+')
 _KEY_RE = re.compile(r"[A-Za-z_][\w.#@\-]*")
 _ORIGIN_KEYS = ("source", "dyno")
+_UNESCAPE_RE = re.compile(r'\\(["\\])')  # in a quoted value `\"` is `"` and `\\` is `\`
+_UNCLOSED = "unclosed ( — add a )"
+_UNMATCHED = "unmatched ) — remove it, or quote text that has one"
 
 
 class And(Node):
@@ -249,7 +255,7 @@ class _Parser:
     def parse(self) -> Node:
         node = self.either()
         if self.peek() == "close":
-            raise QueryError("unmatched ) — remove it, or quote text that has one")
+            raise QueryError(_UNMATCHED)
         return node
 
     def either(self) -> Node:
@@ -270,19 +276,21 @@ class _Parser:
                     raise QueryError("AND needs a term on each side")
                 continue
             parts.append(self.unary())
-        if not parts:
-            raise QueryError("OR needs a term on each side" if self.peek() == "or" else "empty ( )")
+        if not parts:  # a group's parts are never none (`unary`): this is the query's start
+            raise QueryError("OR needs a term on each side" if self.peek() == "or" else _UNMATCHED)
         return parts[0] if len(parts) == 1 else And(parts)
 
     def unary(self) -> Node:
         kind, token = self.tokens[self.i]
         self.i += 1
         if kind in ("open", "-open"):
+            if self.peek() is None:
+                raise QueryError(_UNCLOSED)
             if self.peek() == "close":
                 raise QueryError("empty ( )")
             inner = self.either()
             if self.peek() != "close":
-                raise QueryError("unclosed ( — add a )")
+                raise QueryError(_UNCLOSED)
             self.i += 1
             return Not(inner) if kind == "-open" else inner
         return _term(token)
@@ -309,9 +317,8 @@ def _positive_term(body: str) -> Node:
     if m and m.group(3) and not m.group(3).startswith("//"):
         key, op, value = m.groups()
         if value.startswith('"'):
-            value = (value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]).replace(
-                '\\"', '"'
-            )
+            value = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
+            value = _UNESCAPE_RE.sub(r"\1", value)
         lkey = key.lower()
         if lkey == "dyno" and op == ":":
             return dyno_term(value)
