@@ -120,6 +120,29 @@ def test_a_regex_space_takes_the_ascii_separators_as_text_does(buffer_of):
     assert found(buffer, "/a\\sb/") == [0, 1]
 
 
+@pytest.mark.parametrize("block", [["xq", "yq", "zq"], ["éq", "yq", "zq"]])
+def test_a_match_past_the_line_end_is_confirmed_on_the_whole_line(block):
+    # `\s?` takes each line break in bulk; the line alone, from its first character, matches.
+    assert found(block_of(block), "/^.q\\s?/") == [0, 1, 2]
+    assert found(block_of(block), "/^q\\s?/") == []
+
+
+@pytest.mark.parametrize("last", ["ok", "é"])
+@pytest.mark.parametrize(
+    "query, lines",
+    [
+        ("/x(?=\\s)/", [1]),  # the line break after `ax` is not in the line
+        ("/(?<=\\s)x/", [2]),  # nor the one before `x y`
+        ("/\\Ax/", [1]),  # every line has a start and an end of its own
+        ("/x\\Z/", [0, 2]),
+        ("/a[^y]*+$/", [0]),  # possessive: `ax` ends in the line, whatever follows
+        ("/(?>x\\s*)$/", [0, 2]),
+    ],
+)
+def test_a_regex_that_sees_past_its_line_is_tried_on_the_line_alone(query, lines, last):
+    assert found(block_of(["ax", "x y", "b x", "y", last]), query) == lines
+
+
 def test_a_regex_beyond_ascii_reads_ascii_text_as_text(buffer_of):
     # Ignoring case, `ſ` (long s) is `s` and the Kelvin sign `K` is `k` to a str pattern.
     buffer = buffer_of(["status", "kelvin", "none"])
@@ -132,6 +155,8 @@ LINE_TEXT = st.text(st.sampled_from("aAbé É!.\x1c-ǅ€😀\\"), max_size=8)
 PATTERNS = [
     "\\W", "\\w", "\\s", "\\S", ".", "^.$", "^..$", "é", "É", "a\\W", "\\wb", "[^a]", "^\\w+$",
     "a\\s", "\\bb", "b\\b", "ǅ", "(?i)ǆ", "[é-ǅ]", "😀", ".😀", "\\\\", "A.", "\\d*$", "é+$",
+    # past the line's end in bulk: `\s?` takes the LF, a look-around or an anchor sees past it
+    "b\\s?", "^.b\\s?", "(?<=\\s)b", "b(?=\\s)", "(?<!a)b", "\\Ab", "b\\Z", "a[^x]*+$", "(?>a\\s*)$",
 ]  # fmt: skip
 
 

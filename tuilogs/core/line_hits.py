@@ -22,10 +22,7 @@ def lines_hit(hay: bytes, pattern: re.Pattern[bytes], line_of: Callable[[int], i
     m = search(hay)
     while m is not None:
         found.add(line_of(m.start()))
-        nl = hay.find(b"\n", m.start())
-        if nl == -1:
-            break
-        m = search(hay, nl + 1)
+        m = search(hay, hay.index(b"\n", m.start()) + 1)
     return found
 
 
@@ -46,8 +43,7 @@ def regex_lines(
     m = search(hay)
     while m is not None and m.start() < len(data):
         start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.start())
-        end = len(data) if end == -1 else end
+        end = data.index(b"\n", m.start())
         if m.end() <= end or confirm.search(decode(data[start:end])):
             found.add(line_of(m.start()))
         m = search(hay, end + 1)

@@ -84,13 +84,13 @@ class And(Node):
             cands = part.evaluate(chunk, cands)
             if not cands:
                 return cands
+        if cands is None:  # negated parts only: they take lines away from all
+            cands = chunk.universe()
         for part in self.negative:
-            if cands is None:
-                cands = chunk.universe()
             cands = cands - part.inner.evaluate(chunk, cands)
             if not cands:
                 return cands
-        return cands if cands is not None else chunk.universe()
+        return cands
 
     def prepare(self, origins):
         for part in (*self.positive, *self.negative):
@@ -216,14 +216,10 @@ class Query:
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) pairs: `open`, `-open`, `close`, `or`, `and`, `term`."""
     out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN_RE.match(text, pos)
-        if m is None or m.end() == pos:
-            break
-        pos = m.end()
+    # Tokens follow one another: any character but a space starts one (a word at least).
+    for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
-        token = m.group(kind) if kind else ""
+        token = m[kind]
         if kind == "open":
             out.append(("-open" if token.startswith("-") else "open", token))
         elif kind == "close":
@@ -262,7 +258,7 @@ class _Parser:
         parts = [self.both()]
         while self.peek() == "or":
             self.i += 1
-            if self.peek() in (None, "close", "or", "and"):
+            if self.peek() in (None, "close", "and"):  # `both` says so of a second OR
                 raise QueryError("OR needs a term on each side")
             parts.append(self.both())
         return parts[0] if len(parts) == 1 else Or(parts)
@@ -283,17 +279,18 @@ class _Parser:
     def unary(self) -> Node:
         kind, token = self.tokens[self.i]
         self.i += 1
-        if kind in ("open", "-open"):
-            if self.peek() is None:
-                raise QueryError(_UNCLOSED)
-            if self.peek() == "close":
-                raise QueryError("empty ( )")
-            inner = self.either()
-            if self.peek() != "close":
-                raise QueryError(_UNCLOSED)
-            self.i += 1
-            return Not(inner) if kind == "-open" else inner
-        return _term(token)
+        if kind == "term":
+            return _term(token)
+        # `(` or `-(`
+        if self.peek() is None:
+            raise QueryError(_UNCLOSED)
+        if self.peek() == "close":
+            raise QueryError("empty ( )")
+        inner = self.either()
+        if self.peek() != "close":
+            raise QueryError(_UNCLOSED)
+        self.i += 1
+        return Not(inner) if kind == "-open" else inner
 
 
 def _term(token: str) -> Node:
@@ -305,7 +302,7 @@ def _term(token: str) -> Node:
 
 def _positive_term(body: str) -> Node:
     if body.startswith('"'):
-        phrase = body[1:-1] if body.endswith('"') and len(body) > 1 else body[1:]
+        phrase = body[1:-1] if body.endswith('"') else body[1:]  # unclosed while typed
         return TextTerm(phrase.replace('\\"', '"'))
     if len(body) > 2 and body.startswith("/") and body.endswith("/"):
         return RegexTerm(body[1:-1])
@@ -317,7 +314,7 @@ def _positive_term(body: str) -> Node:
     if m and m.group(3) and not m.group(3).startswith("//"):
         key, op, value = m.groups()
         if value.startswith('"'):
-            value = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
+            value = value[1:-1] if value.endswith('"') else value[1:]
             value = _UNESCAPE_RE.sub(r"\1", value)
         lkey = key.lower()
         if lkey == "dyno" and op == ":":

@@ -28,6 +28,11 @@ _UNESCAPE_RE = re.compile(rb'\\(["\\])')  # `\"` and `\\` in a quoted value
 KEY_BOUNDARY = frozenset(b" \t{,;\"'([")  # bytes a logfmt key may follow
 # The ASCII a str `\s` matches and a bytes `\s` does not (U+001C-U+001F, separators).
 _TEXT_SPACES = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+# What lets a regex match a line differently within many lines than alone: a look-around or a
+# scoped flag (`(?=`, `(?<!`, `(?-m:`), an atomic group or a possessive repeat (`(?>`, `a*+`:
+# text past the line can lead them to give up a match), `\A` and `\Z`. Leading flags such as
+# `(?i)` do not. Read loosely: an escaped `\(?=` counts too (it costs time, not matches).
+_CONTEXT_RE = re.compile(r"\(\?(?![:P]|[aiLmsux]+\))|\\[AZ]|[*+?}]\+")
 
 
 class QueryError(ValueError):
@@ -186,10 +191,7 @@ class TextTerm(Term):
         pos = hay.find(needle)
         while pos != -1:
             found.add(line_of(pos))
-            nl = hay.find(b"\n", pos)
-            if nl == -1:
-                break
-            pos = hay.find(needle, nl + 1)
+            pos = hay.find(needle, hay.index(b"\n", pos) + 1)  # every line ends in LF
         return found
 
 
@@ -200,7 +202,9 @@ class RegexTerm(Term):
     so a chunk of ASCII is searched as bytes. Elsewhere the two disagree (a bytes `.` or `\\W`
     takes one byte of `é`, a bytes `\\w` none, ignoring case does not pair `é` with `É`), and
     so do a str `\\s` and a bytes one on the separators U+001C-U+001F: a chunk holding any of
-    those, or a regex holding a character beyond ASCII, is searched as text.
+    those, or a regex holding a character beyond ASCII, is searched as text. Either search runs
+    over many lines at once; a regex that can see past its line (`_CONTEXT_RE`) is tried on
+    each line alone instead, a Python step per line that only such regexes pay.
     """
 
     def __init__(self, source: str) -> None:
@@ -212,6 +216,7 @@ class RegexTerm(Term):
             raise QueryError(f"invalid regex /{source}/: {exc}") from None
         self.tpattern = re.compile(source, flags | re.MULTILINE)
         self.ascii = source.isascii()
+        self.by_line = _CONTEXT_RE.search(source) is not None
 
     def lines(self, chunk):
         return self.lines_in(chunk, chunk.data, self.bpattern)
@@ -221,6 +226,9 @@ class RegexTerm(Term):
         searched as bytes: the chunk's data with `bpattern`, or (the alert matcher's way) the
         data lower-cased with a case-sensitive form of it."""
         data = chunk.data
+        if self.by_line:
+            search, texts = self.pattern.search, chunk.decoded()[:-1].split("\n")
+            return {line for line, text in zip(chunk.lines, texts, strict=True) if search(text)}
         if self.ascii and data.isascii() and not any(map(data.__contains__, _TEXT_SPACES)):
             return regex_lines(data, hay, bpattern, self.pattern, chunk.line_of)
         return text_regex_lines(chunk.decoded(), self.tpattern, self.pattern, chunk.lines)
@@ -307,7 +315,7 @@ class OriginTerm(Term):
         return bool(origin.dyno) and dyno_matches(origin.dyno, self.value)
 
     def prepare(self, origins):
-        self.mask = bytes(1 if self.allows(o) else 0 for o in origins)
+        self.mask = bytes(map(self.allows, origins))
 
     def lines(self, chunk):
         return chunk.members(self.mask)
