@@ -227,8 +227,8 @@ class RegexTerm(Term):
         data lower-cased with a case-sensitive form of it."""
         data = chunk.data
         if self.by_line:
-            search, texts = self.pattern.search, chunk.decoded()[:-1].split("\n")
-            return {line for line, text in zip(chunk.lines, texts, strict=True) if search(text)}
+            texts = chunk.decoded().split("\n")  # one more than the lines: "" after the last
+            return set(compress(chunk.lines, map(self.pattern.search, texts)))
         if self.ascii and data.isascii() and not any(map(data.__contains__, _TEXT_SPACES)):
             return regex_lines(data, hay, bpattern, self.pattern, chunk.line_of)
         return text_regex_lines(chunk.decoded(), self.tpattern, self.pattern, chunk.lines)
