@@ -122,3 +122,50 @@ def test_a_level_is_read_from_the_whole_line(buffer_of):
     # `ERRORX` is no level word; the line is parsed as it is, only its line break dropped.
     buffer = buffer_of(["ERRORX", "ERROR", "level=errorX", "level=error"])
     assert found(buffer, "level:error") == [1, 3]
+
+
+def test_a_negation_inside_an_or_stays_within_the_and_around_it(buffer_of):
+    # The OR is asked only about the lines `x` left; `-z` must not answer with others.
+    buffer = buffer_of(["x", "y", "x z", "x q"])
+    assert found(buffer, "x (q OR -z)") == [0, 3]
+    assert found(buffer, "x -(z OR -q)") == [3]
+
+
+@pytest.mark.parametrize(
+    "query, lines",
+    [
+        ("code:*", [0, 2]),  # a code-shaped word is not a code the router or runtime reports
+        ("code:H12", [0]),
+        ("code:R14", [2]),
+        ("code!=H12", [1, 2, 3]),
+    ],
+)
+def test_an_error_code_is_one_reported_not_one_mentioned(buffer_of, query, lines):
+    buffer = buffer_of(
+        ["at=error code=H12 desc=x", "see H12 in the docs", "Error R14 (Memory quota exceeded)",
+         "code=H98 is not documented"]
+    )  # fmt: skip
+    assert found(buffer, query) == lines
+
+
+@pytest.mark.parametrize(
+    "query, lines",
+    [
+        ("dyno=web.1", [0, 2]),  # as Heroku's dyno filter reads it: not web.10
+        ("dyno=web", [0, 1, 2]),
+        ("dyno!=web.1", [1, 3, 4]),
+        ("dyno=Xray.1", [3, 4]),  # quotes removed, and nothing else
+        ("dyno:web.1", [0, 2]),  # the router lines of the requests web.1 served
+    ],
+)
+def test_the_routers_dyno_field_compares_as_a_dyno(buffer_of, query, lines):
+    messages = ["at=info dyno=web.1", "at=info dyno=web.10", 'at=info dyno="web.1"']
+    messages += ["at=info dyno=Xray.1", 'at=info dyno="Xray.1"']
+    buffer = buffer_of(messages, ["heroku[router]"] * len(messages))
+    assert found(buffer, query) == lines
+
+
+def test_a_quoted_value_still_being_typed_is_the_value_so_far(buffer_of):
+    buffer = buffer_of(["k=ab", "k=bc", "k=abc", "k=abcd"])
+    assert found(buffer, 'k:"abc') == [2, 3]
+    assert found(buffer, '"bc') == [1, 2, 3]  # a phrase too

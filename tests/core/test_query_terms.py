@@ -175,11 +175,21 @@ def test_scan_results_are_unsigned_line_indexes(buffer):
         # half-typed queries say what is missing
         ("()", "empty ( )"),
         ("(timeout", "unclosed ( — add a )"),
+        ("(", "unclosed ( — add a )"),  # once "empty ( )": nothing was closed
+        ("timeout (", "unclosed ( — add a )"),
+        ("-(", "unclosed ( — add a )"),
+        ("(timeout OR (", "unclosed ( — add a )"),
+        (")", "unmatched ) — remove it, or quote text that has one"),
+        (") timeout", "unmatched ) — remove it, or quote text that has one"),
+        ("timeout)", "unmatched ) — remove it, or quote text that has one"),
         ("status>", "status> needs a number (e.g. status>500)"),  # half typed: not text
         ("status>=", "status>= needs a number (e.g. status>=500)"),
         ("status<", "status< needs a number (e.g. status<500)"),
         ("status<=", "status<= needs a number (e.g. status<=500)"),
         ("timeout OR", "OR needs a term on each side"),
+        ("timeout OR )", "OR needs a term on each side"),
+        ("(timeout OR)", "OR needs a term on each side"),
+        ("timeout OR OR crash", "OR needs a term on each side"),
         ("OR crash", "OR needs a term on each side"),
         ("timeout OR AND crash", "OR needs a term on each side"),
         ("AND crash", "AND needs a term on each side"),

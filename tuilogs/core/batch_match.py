@@ -37,7 +37,6 @@ from operator import add
 
 from tuilogs.core.buffer import OriginTable
 from tuilogs.core.levels import LEVELS, NUMERIC_HINT, detect_level, hint_words
-from tuilogs.core.line_hits import regex_lines
 from tuilogs.core.query import And, Not, Or, Query
 from tuilogs.core.record import LINE_ORIGIN_RE, LogRecord, parse_line
 from tuilogs.core.terms import (
@@ -280,7 +279,7 @@ def _regex_lines(term: RegexTerm, chunk: Chunk) -> set[int]:
     """`RegexTerm.lines` searching the lower-cased block with the case-sensitive pattern."""
     pattern = _lowered_regex(term)
     assert pattern is not None
-    return regex_lines(chunk.data, chunk.lowered(), pattern, term.pattern, chunk.line_of)
+    return term.lines_in(chunk, chunk.lowered(), pattern)
 
 
 def match_all(queries: Sequence[Query], block: LineBlock) -> list[array]:

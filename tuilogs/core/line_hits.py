@@ -10,7 +10,7 @@ their candidate lines this way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tuilogs.core.record import decode
 
@@ -22,10 +22,7 @@ def lines_hit(hay: bytes, pattern: re.Pattern[bytes], line_of: Callable[[int], i
     m = search(hay)
     while m is not None:
         found.add(line_of(m.start()))
-        nl = hay.find(b"\n", m.start())
-        if nl == -1:
-            break
-        m = search(hay, nl + 1)
+        m = search(hay, hay.index(b"\n", m.start()) + 1)
     return found
 
 
@@ -46,9 +43,29 @@ def regex_lines(
     m = search(hay)
     while m is not None and m.start() < len(data):
         start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.start())
-        end = len(data) if end == -1 else end
+        end = data.index(b"\n", m.start())
         if m.end() <= end or confirm.search(decode(data[start:end])):
             found.add(line_of(m.start()))
         m = search(hay, end + 1)
+    return found
+
+
+def text_regex_lines(
+    text: str, pattern: re.Pattern[str], confirm: re.Pattern[str], lines: Sequence[int]
+) -> set[int]:
+    """`regex_lines` over a block decoded to text, whose lines are named `lines` in order:
+    `pattern` (multi-line) searches `text`, and a hit that runs past its line's end counts
+    only if `confirm` matches the line."""
+    found = set()
+    search = pattern.search
+    line = at = 0  # the line starting at `at` is lines[line]
+    m = search(text)
+    while m is not None and m.start() < len(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.index("\n", m.start())
+        line += text.count("\n", at, start)
+        at = start
+        if m.end() <= end or confirm.search(text[start:end]):
+            found.add(lines[line])
+        m = search(text, end + 1)
     return found

@@ -1,12 +1,15 @@
 """The search language, parsed into a tree and evaluated in bulk over a LogBuffer's bytes.
 
-    timeout                 text, case-insensitive unless it has capitals (smart case)
+    timeout                 text, ignoring the case of ASCII letters unless it has capitals
+                            (smart case)
     "Request timeout"       a phrase
     /H1[02]/ /a b/          a regular expression (smart case too; a `/` in it as `\\/`)
     status:500 status:5xx   a field: router/logfmt `key=value` or JSON `"key": value`
     status>=500 service>1000  numeric comparisons (units such as `ms` are ignored)
     path:/api user_id:42    text values match as case-insensitive substrings, numbers exactly
-    path:"/a b"             a quoted value (spaces, parentheses)
+    path:"/a b"             a quoted value (spaces, parentheses; `\\"` for `"`, `\\\\` for `\\`);
+                            values compare as the detail view shows them (a quoted logfmt
+                            or JSON value's `\\"` and `\\\\` undone, a bare one as written)
     level:error level>=warning   detected log level
     code:H12 code:*         Heroku error code (any)
     source:app dyno:web     Heroku's filters: the line's header (`web` matches web.1 and web.12);
@@ -64,6 +67,9 @@ _FIELD_RE = re.compile(r"^([A-Za-z_][\w.#@\-]*)(>=|<=|!=|:|>|<|=)(.*)$", re.DOTA
 _PLAIN_VALUE_RE = re.compile(r'[^\s"()\\]+')
 _KEY_RE = re.compile(r"[A-Za-z_][\w.#@\-]*")
 _ORIGIN_KEYS = ("source", "dyno")
+_UNESCAPE_RE = re.compile(r'\\(["\\])')  # in a quoted value `\"` is `"` and `\\` is `\`
+_UNCLOSED = "unclosed ( — add a )"
+_UNMATCHED = "unmatched ) — remove it, or quote text that has one"
 
 
 class And(Node):
@@ -78,13 +84,13 @@ class And(Node):
             cands = part.evaluate(chunk, cands)
             if not cands:
                 return cands
+        if cands is None:  # negated parts only: they take lines away from all
+            cands = chunk.universe()
         for part in self.negative:
-            if cands is None:
-                cands = chunk.universe()
             cands = cands - part.inner.evaluate(chunk, cands)
             if not cands:
                 return cands
-        return cands if cands is not None else chunk.universe()
+        return cands
 
     def prepare(self, origins):
         for part in (*self.positive, *self.negative):
@@ -210,14 +216,10 @@ class Query:
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) pairs: `open`, `-open`, `close`, `or`, `and`, `term`."""
     out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN_RE.match(text, pos)
-        if m is None or m.end() == pos:
-            break
-        pos = m.end()
+    # Tokens follow one another: any character but a space starts one (a word at least).
+    for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
-        token = m.group(kind) if kind else ""
+        token = m[kind]
         if kind == "open":
             out.append(("-open" if token.startswith("-") else "open", token))
         elif kind == "close":
@@ -249,14 +251,14 @@ class _Parser:
     def parse(self) -> Node:
         node = self.either()
         if self.peek() == "close":
-            raise QueryError("unmatched ) — remove it, or quote text that has one")
+            raise QueryError(_UNMATCHED)
         return node
 
     def either(self) -> Node:
         parts = [self.both()]
         while self.peek() == "or":
             self.i += 1
-            if self.peek() in (None, "close", "or", "and"):
+            if self.peek() in (None, "close", "and"):  # `both` says so of a second OR
                 raise QueryError("OR needs a term on each side")
             parts.append(self.both())
         return parts[0] if len(parts) == 1 else Or(parts)
@@ -270,22 +272,25 @@ class _Parser:
                     raise QueryError("AND needs a term on each side")
                 continue
             parts.append(self.unary())
-        if not parts:
-            raise QueryError("OR needs a term on each side" if self.peek() == "or" else "empty ( )")
+        if not parts:  # a group's parts are never none (`unary`): this is the query's start
+            raise QueryError("OR needs a term on each side" if self.peek() == "or" else _UNMATCHED)
         return parts[0] if len(parts) == 1 else And(parts)
 
     def unary(self) -> Node:
         kind, token = self.tokens[self.i]
         self.i += 1
-        if kind in ("open", "-open"):
-            if self.peek() == "close":
-                raise QueryError("empty ( )")
-            inner = self.either()
-            if self.peek() != "close":
-                raise QueryError("unclosed ( — add a )")
-            self.i += 1
-            return Not(inner) if kind == "-open" else inner
-        return _term(token)
+        if kind == "term":
+            return _term(token)
+        # `(` or `-(`
+        if self.peek() is None:
+            raise QueryError(_UNCLOSED)
+        if self.peek() == "close":
+            raise QueryError("empty ( )")
+        inner = self.either()
+        if self.peek() != "close":
+            raise QueryError(_UNCLOSED)
+        self.i += 1
+        return Not(inner) if kind == "-open" else inner
 
 
 def _term(token: str) -> Node:
@@ -297,7 +302,7 @@ def _term(token: str) -> Node:
 
 def _positive_term(body: str) -> Node:
     if body.startswith('"'):
-        phrase = body[1:-1] if body.endswith('"') and len(body) > 1 else body[1:]
+        phrase = body[1:-1] if body.endswith('"') else body[1:]  # unclosed while typed
         return TextTerm(phrase.replace('\\"', '"'))
     if len(body) > 2 and body.startswith("/") and body.endswith("/"):
         return RegexTerm(body[1:-1])
@@ -309,9 +314,8 @@ def _positive_term(body: str) -> Node:
     if m and m.group(3) and not m.group(3).startswith("//"):
         key, op, value = m.groups()
         if value.startswith('"'):
-            value = (value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]).replace(
-                '\\"', '"'
-            )
+            value = value[1:-1] if value.endswith('"') else value[1:]
+            value = _UNESCAPE_RE.sub(r"\1", value)
         lkey = key.lower()
         if lkey == "dyno" and op == ":":
             return dyno_term(value)

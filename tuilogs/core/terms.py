@@ -19,12 +19,20 @@ from tuilogs.core.buffer import Origin
 from tuilogs.core.codes import find_code
 from tuilogs.core.fields import leading_number
 from tuilogs.core.levels import LEVELS, detect_level, hint_pattern, level_of_word
-from tuilogs.core.line_hits import lines_hit, regex_lines
+from tuilogs.core.line_hits import lines_hit, regex_lines, text_regex_lines
 from tuilogs.core.record import LogRecord, decode, dyno_matches, parse_line
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _UNIT_RE = re.compile(r"[A-Za-z%]+$")  # `1000ms`, `5MB`: the unit is ignored
+_UNESCAPE_RE = re.compile(rb'\\(["\\])')  # `\"` and `\\` in a quoted value
 KEY_BOUNDARY = frozenset(b" \t{,;\"'([")  # bytes a logfmt key may follow
+# The ASCII a str `\s` matches and a bytes `\s` does not (U+001C-U+001F, separators).
+_TEXT_SPACES = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+# What lets a regex match a line differently within many lines than alone: a look-around or a
+# scoped flag (`(?=`, `(?<!`, `(?-m:`), an atomic group or a possessive repeat (`(?>`, `a*+`:
+# text past the line can lead them to give up a match), `\A` and `\Z`. Leading flags such as
+# `(?i)` do not. Read loosely: an escaped `\(?=` counts too (it costs time, not matches).
+_CONTEXT_RE = re.compile(r"\(\?(?![:P]|[aiLmsux]+\))|\\[AZ]|[*+?}]\+")
 
 
 class QueryError(ValueError):
@@ -43,7 +51,7 @@ class Chunk:
     a stretch of the buffer (`stretch`) or lines gathered from anywhere in it (`gathered`).
     """
 
-    __slots__ = ("data", "lines", "line_of", "_keys", "_make_keys", "_span", "_lowered")
+    __slots__ = ("data", "lines", "line_of", "_keys", "_make_keys", "_span", "_lowered", "_decoded")
 
     def __init__(
         self,
@@ -59,6 +67,7 @@ class Chunk:
         self._keys: Sequence[int] | None = None
         self._span = span  # where line `i` lies in `data`
         self._lowered: bytes | None = None
+        self._decoded: str | None = None
 
     @classmethod
     def stretch(
@@ -114,6 +123,12 @@ class Chunk:
             self._lowered = self.data.lower()
         return self._lowered
 
+    def decoded(self) -> str:
+        """`data` as text, decoded once and only if a regex asks for it (`RegexTerm`)."""
+        if self._decoded is None:
+            self._decoded = decode(self.data)
+        return self._decoded
+
     def universe(self) -> set[int]:
         return set(self.lines)
 
@@ -163,8 +178,10 @@ class TextTerm(Term):
         # Text with no letters (a timestamp, an id) matches the same either way: searched
         # as is, the haystack needs no lower-cased copy.
         self.case = smart_case(text) or text.lower() == text.upper()
-        needle = text if self.case else text.lower()
-        self.needle = needle.encode("utf-8")
+        # Without capitals the text has no ASCII capital either, so it is already in the form
+        # `Chunk.lowered` gives the haystack (ASCII letters lowered, nothing else: `str.lower`
+        # would change a titlecase `ǅ`, which then no longer finds itself).
+        self.needle = text.encode("utf-8")
         self.pattern = re.compile(re.escape(text), 0 if self.case else re.IGNORECASE)
 
     def lines(self, chunk):
@@ -174,14 +191,22 @@ class TextTerm(Term):
         pos = hay.find(needle)
         while pos != -1:
             found.add(line_of(pos))
-            nl = hay.find(b"\n", pos)
-            if nl == -1:
-                break
-            pos = hay.find(needle, nl + 1)
+            pos = hay.find(needle, hay.index(b"\n", pos) + 1)  # every line ends in LF
         return found
 
 
 class RegexTerm(Term):
+    """`/H1[02]/`: a line matches when the regex finds something in its text.
+
+    Over ASCII a bytes pattern finds what the text pattern finds, at C speed with no decoding,
+    so a chunk of ASCII is searched as bytes. Elsewhere the two disagree (a bytes `.` or `\\W`
+    takes one byte of `é`, a bytes `\\w` none, ignoring case does not pair `é` with `É`), and
+    so do a str `\\s` and a bytes one on the separators U+001C-U+001F: a chunk holding any of
+    those, or a regex holding a character beyond ASCII, is searched as text. Either search runs
+    over many lines at once; a regex that can see past its line (`_CONTEXT_RE`) is tried on
+    each line alone instead, a Python step per line that only such regexes pay.
+    """
+
     def __init__(self, source: str) -> None:
         flags = 0 if smart_case(source) else re.IGNORECASE
         try:
@@ -189,9 +214,24 @@ class RegexTerm(Term):
             self.bpattern = re.compile(source.encode("utf-8"), flags | re.MULTILINE)
         except re.error as exc:
             raise QueryError(f"invalid regex /{source}/: {exc}") from None
+        self.tpattern = re.compile(source, flags | re.MULTILINE)
+        self.ascii = source.isascii()
+        self.by_line = _CONTEXT_RE.search(source) is not None
 
     def lines(self, chunk):
-        return regex_lines(chunk.data, chunk.data, self.bpattern, self.pattern, chunk.line_of)
+        return self.lines_in(chunk, chunk.data, self.bpattern)
+
+    def lines_in(self, chunk: Chunk, hay: bytes, bpattern: re.Pattern[bytes]) -> set[int]:
+        """The lines of `chunk` it matches, searching `hay` with `bpattern` when the chunk is
+        searched as bytes: the chunk's data with `bpattern`, or (the alert matcher's way) the
+        data lower-cased with a case-sensitive form of it."""
+        data = chunk.data
+        if self.by_line:
+            texts = chunk.decoded().split("\n")  # one more than the lines: "" after the last
+            return set(compress(chunk.lines, map(self.pattern.search, texts)))
+        if self.ascii and data.isascii() and not any(map(data.__contains__, _TEXT_SPACES)):
+            return regex_lines(data, hay, bpattern, self.pattern, chunk.line_of)
+        return text_regex_lines(chunk.decoded(), self.tpattern, self.pattern, chunk.lines)
 
 
 class FieldTerm(Term):
@@ -234,7 +274,7 @@ class FieldTerm(Term):
         elif key.lower() == "dyno":
             ok = lambda v: dyno_matches(decode(v.strip(b'"')), value)  # noqa: E731
         else:
-            needle = value.lower().encode("utf-8")
+            needle = value.encode("utf-8").lower()  # as the values are: ASCII letters lowered
             ok = lambda v: needle in _unquote(v).lower()  # noqa: E731
         return ok if op != "!=" else (lambda v: not ok(v))
 
@@ -252,9 +292,11 @@ class FieldTerm(Term):
 
 
 def _unquote(value: bytes) -> bytes:
-    """A field's value as written: quoted values hold `\\"` for `"` (logfmt and JSON)."""
+    """A field's value as the detail view shows it: quoted (logfmt and JSON), it holds `\\"`
+    for `"` and `\\\\` for `\\`; bare, it is as written."""
     if len(value) > 1 and value[:1] == b'"' and value[-1:] == b'"':
-        return value[1:-1].replace(b'\\"', b'"')
+        value = value[1:-1]
+        return _UNESCAPE_RE.sub(rb"\1", value) if b"\\" in value else value
     return value
 
 
@@ -273,7 +315,7 @@ class OriginTerm(Term):
         return bool(origin.dyno) and dyno_matches(origin.dyno, self.value)
 
     def prepare(self, origins):
-        self.mask = bytes(1 if self.allows(o) else 0 for o in origins)
+        self.mask = bytes(map(self.allows, origins))
 
     def lines(self, chunk):
         return chunk.members(self.mask)
