@@ -37,10 +37,12 @@ def big_log(tmp_path_factory):
     return path
 
 
-def load_counting(path, *, tail_bytes=64 << 10):
+def load_counting(path, *, tail_bytes=64 << 10, gives_way=None):
     """Load `path` as the explorer does, its head's blocks handed to a RunningStats."""
     buffer, feed = LogBuffer(), Feed()
     running = RunningStats(buffer)
+    if gives_way is not None:
+        running.gives_way = gives_way
     feed.head_blocks = running
     feed.painted.set()
     producer = FileFollower(path, feed, buffer.origins, follow=False, tail_bytes=tail_bytes)
@@ -133,3 +135,14 @@ def test_numbers_so_far_count_a_head_counted_before_its_lines_are_in_the_buffer(
     finally:
         running.close()
         os.close(fd)
+
+
+def test_blocks_are_left_here_while_something_the_reader_waits_on_needs_the_index(big_log):
+    """A search waiting for the head goes first: no block is handed to the child (adding up
+    its counts would slow the indexing), and the counts come out the same afterwards."""
+    buffer, running = load_counting(big_log, gives_way=lambda: True)
+    try:
+        assert running._process is None and running.counted_elsewhere == 0
+        assert running.catch_up() and running.summary() == buffer_summary(buffer)
+    finally:
+        running.close()

@@ -257,6 +257,11 @@ class SearchController:
             self.jump(None)
         return changed
 
+    def waiting_for_index(self) -> bool:
+        """A search the reader is waiting on until a big file's head is indexed (nothing
+        found yet): background work gives way to it (`RunningStats.gives_way`)."""
+        return self.jump_after_scan and not self.state.hits and self.indexing()
+
     # -- hits -------------------------------------------------------------------------------
 
     def jump(self, direction: int | None) -> None:

@@ -121,6 +121,7 @@ def warm_stats(explorer: ExplorerScreen) -> None:
 
     running = running_stats(explorer)
     explorer.feed.head_blocks = running  # a file's head is counted on the other core
+    running.gives_way = explorer.search.waiting_for_index
     settling = (State.STARTING, State.CONNECTING, State.RECONNECTING)
 
     def warm() -> None:
