@@ -75,7 +75,9 @@ def test_a_child_that_dies_loses_no_line(big_log):
     killed = False
     try:
         for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
-            running.head_block(start, data, buffer.keys[first:last], HEAD)
+            running.head_block(
+                str(big_log), start, start + len(data), buffer.keys[first:last], HEAD
+            )
             if not killed:
                 os.kill(running._process.pid, signal.SIGKILL)  # dies, blocks unanswered
                 killed = True
@@ -89,7 +91,9 @@ def test_answers_for_blocks_sent_before_a_truncation_are_not_counted(big_log):
     buffer, running = load_counting(big_log, tail_bytes=len(big_log.read_bytes()) * 2)
     try:
         for first, last, start, data in buffer.chunks(0, len(buffer), 256 << 10):
-            running.head_block(start, data, buffer.keys[first:last], HEAD)
+            running.head_block(
+                str(big_log), start, start + len(data), buffer.keys[first:last], HEAD
+            )
         process = running._process
         running.head_done()  # the child answers what it has, then ends
         buffer.epoch += 1  # as a truncation does: count anew, whatever the child says
@@ -120,7 +124,7 @@ def test_numbers_so_far_count_a_head_counted_before_its_lines_are_in_the_buffer(
         buffer.add_segment(0, 0, fd)
         buffer.apply(parse_block(data[cut:], cut, buffer.origins))
         head = parse_block(data[:cut], 0, buffer.origins)
-        running.head_block(0, data[:cut], head.keys, HEAD)
+        running.head_block(str(big_log), 0, cut, head.keys, HEAD)
         process = running._process
         running.head_done()
         wait_until(lambda: not process.alive, timeout=20)
@@ -143,6 +147,23 @@ def test_blocks_are_left_here_while_something_the_reader_waits_on_needs_the_inde
     buffer, running = load_counting(big_log, gives_way=lambda: True)
     try:
         assert running._process is None and running.counted_elsewhere == 0
+        assert running.catch_up() and running.summary() == buffer_summary(buffer)
+    finally:
+        running.close()
+
+
+def test_a_block_that_is_no_longer_whole_lines_is_counted_here(big_log):
+    """The child reads the file itself: when a block's bytes are not whole lines any more
+    (the file was rewritten under it), it says so and the block is counted here."""
+    buffer, running = load_counting(big_log, tail_bytes=len(big_log.read_bytes()) * 2)
+    try:
+        data = big_log.read_bytes()
+        torn = data.index(b"\n", 1000) - 5  # as if the line had grown since it was indexed
+        running.head_block(str(big_log), 0, torn, buffer.keys[:10], HEAD)
+        process = running._process
+        running.head_done()
+        wait_until(lambda: not process.alive, timeout=20)
+        assert running.counted_elsewhere == 0 and not running._sent
         assert running.catch_up() and running.summary() == buffer_summary(buffer)
     finally:
         running.close()

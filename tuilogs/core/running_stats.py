@@ -187,31 +187,25 @@ class RunningStats:
 
     # -- counting elsewhere -------------------------------------------------------------------
 
-    def head_block(self, start: int, data: bytes, keys: array, head: int) -> None:
-        """A block of a file's head (`head` bytes in all) as it is indexed (producer thread):
-        counted by the child process, or left for `catch_up` when there is none to be had or
-        the head is too small to be worth one."""
+    def head_block(self, path: str, start: int, end: int, keys: array, head: int) -> None:
+        """The block at [start, end) of file `path`, whose head (`head` bytes in all) is being
+        indexed (producer thread): counted by the child process, or left for `catch_up` when
+        there is none to be had or the head is too small to be worth one."""
         if head < CHILD_MIN_BYTES or self.gives_way():
             return
         with self._lock:
-            if self._process is None:
+            process, tag = self._process, self._tag
+            if process is None:
                 try:
-                    tag = self._tag
-                    self._process = CountingProcess(
-                        self._counted_elsewhere, lambda: self._lost(tag)
+                    process = self._process = CountingProcess(
+                        path, self._counted_elsewhere, lambda: self._lost(tag)
                     )
                 except OSError:
                     return
-            tag, end = self._tag, start + len(data)
             self._sent[start] = end
             self._keys_sent[start] = Counter(keys)
-        router = router_lines(keys, router_ids(self.buffer))
-        if not self._process.offer(tag, start, router, data):
-            with self._lock:
-                if self._sent.get(start) == end:
-                    del self._sent[start]
-                    self._keys_sent.pop(start, None)
-                self._changed.notify_all()
+        if not process.offer(tag, start, end, router_lines(keys, router_ids(self.buffer))):
+            self._not_counted(start, end)
 
     def head_done(self) -> None:
         """The head is indexed: the child ends once it has counted what it has."""
@@ -226,7 +220,17 @@ class RunningStats:
         if process is not None:
             process.kill()
 
-    def _counted_elsewhere(self, tag: int, start: int, end: int, deltas: tuple) -> None:
+    def _not_counted(self, start: int, end: int) -> None:
+        with self._lock:
+            if self._sent.get(start) == end:
+                del self._sent[start]
+                self._keys_sent.pop(start, None)
+            self._changed.notify_all()
+
+    def _counted_elsewhere(self, tag: int, start: int, end: int, deltas: tuple | None) -> None:
+        if deltas is None:  # the file changed under the child: counted here
+            self._not_counted(start, end)
+            return
         with self._lock:
             if tag == self._tag and self._sent.get(start) == end:
                 del self._sent[start]

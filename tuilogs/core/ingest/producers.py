@@ -147,7 +147,8 @@ class FileFollower(Producer):
             if block:
                 b = parse_block(block, pos - len(rest) - len(block), self.origins)
                 if (observer := self.feed.head_blocks) is not None:
-                    observer.head_block(b.start, block, b.keys, stop)
+                    end = b.start + len(block)
+                    observer.head_block(str(self.path), b.start, end, b.keys, stop)
                 ends = joined_offsets(ends, b.ends)
                 keys = joined_keys(keys, b.keys)
                 times.extend(b.times)
