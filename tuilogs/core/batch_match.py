@@ -20,7 +20,9 @@ bench_alerts.py over 50,000 genlogs lines: ~3.5 against ~6.5 CPU µs a line):
   once, not each occurrence (values repeat: a few statuses, a few dynos), and skip the form
   (logfmt, JSON) whose key is nowhere in the block;
 - a case-insensitive regex without capitals, escapes, classes or flags (`/time ?out/`) runs
-  case-sensitively over the lower-cased block, which the regex engine scans far faster.
+  case-sensitively over the lower-cased block, which the regex engine scans far faster, where
+  the block is ASCII; elsewhere (and for a regex that sees past its line) the term's own
+  `lines_in` decides, as in the explorer (characters, not bytes).
 The explorer's own `Query.scan` over a `LineBlock` stays the reference (`matching`); tests
 compare the two on generated lines.
 """
