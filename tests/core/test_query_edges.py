@@ -13,29 +13,6 @@ import pytest
 
 from tuilogs.core.query import field_query, parse_query
 
-from kit.files import load
-
-TS = "2026-11-23T19:04:05.000001+00:00"
-
-
-@pytest.fixture
-def buffer_of(tmp_path):
-    """A buffer loaded from lines `app[web.1]: MESSAGE`, one per message."""
-    producers = []
-
-    def make(messages: list[str], headers: list[str] | None = None):
-        heads = headers or ["app[web.1]"] * len(messages)
-        path = tmp_path / f"edges{len(producers)}.log"
-        path.write_text("".join(f"{TS} {h}: {m}\n" for h, m in zip(heads, messages, strict=True)))
-        buffer, _feed, producer = load(path, tail_bytes=1 << 23)
-        producers.append(producer)
-        assert len(buffer) == len(messages)
-        return buffer
-
-    yield make
-    for producer in producers:
-        producer.stop()
-
 
 def found(buffer, query: str) -> list[int]:
     return list(parse_query(query).scan(buffer))

@@ -23,28 +23,6 @@ from tuilogs.core.batch_match import LineBlock
 from tuilogs.core.fields import message_fields
 from tuilogs.core.query import field_query, parse_query
 
-from kit.files import load
-
-TS = "2026-11-23T19:04:05.000001+00:00"
-
-
-@pytest.fixture
-def buffer_of(tmp_path):
-    """A buffer loaded from lines `app[web.1]: MESSAGE`, one per message."""
-    producers = []
-
-    def make(messages: list[str]):
-        path = tmp_path / f"text{len(producers)}.log"
-        path.write_text("".join(f"{TS} app[web.1]: {m}\n" for m in messages), encoding="utf-8")
-        buffer, _feed, producer = load(path)
-        producers.append(producer)
-        assert len(buffer) == len(messages)
-        return buffer
-
-    yield make
-    for producer in producers:
-        producer.stop()
-
 
 def found(buffer, query: str) -> list[int]:
     return list(parse_query(query).scan(buffer))
