@@ -62,13 +62,9 @@ class PathTimes:
         recent, self._recent = self._recent, Counter()
         self._keep(((path, _ms(service)), n) for (path, service), n in recent.items())
 
-    def add_counts(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
-        """Add the `pairs()` of another PathTimes (counted in another process)."""
-        self.add(pairs)
-
     def pairs(self) -> list[tuple[bytes, bytes]]:
-        """Every request counted as a (path, service) pair, as `add` takes them: one per
-        request, so that adding them up is a C-speed `Counter.update`."""
+        """Every request counted as a (path, service) pair, as `add` takes them (another
+        PathTimes adds them up so): one per request, a C-speed `Counter.update`."""
         out = list(self._recent.elements())
         for path, kept in self._few.items():
             out.extend((path, b"%d" % ms) for ms in _unpacked(kept))

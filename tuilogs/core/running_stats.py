@@ -48,11 +48,11 @@ class RunningStats:
         buffer = self.buffer
         self.builder = StatsBuilder()
         self._counted: list[list[int]] = []  # sorted, disjoint [start, end) byte ranges
-        self._sent: dict[int, int] = {}  # start → end of blocks the child is counting
+        # start → (end, lines per origin) of the blocks the child is counting
+        self._sent: dict[int, tuple[int, Counter[int]]] = {}
         # Lines per origin of the blocks the child counted, by start, until their lines are in
         # the buffer (a head is prepended once whole): a summary meanwhile counts them here.
         self._ahead: dict[int, tuple[int, Counter[int]]] = {}
-        self._keys_sent: dict[int, Counter[int]] = {}
         self._tag += 1  # answers for blocks sent before a reset are dropped
         self._seen = (buffer.resets, buffer.epoch, buffer.prepended)
 
@@ -101,7 +101,7 @@ class RunningStats:
             return None
         bounds = buffer.bounds
         pos, hi = bounds[0], bounds[n]
-        busy = sorted([*map(tuple, self._counted), *self._sent.items()])
+        busy = sorted([*map(tuple, self._counted), *((a, b) for a, (b, _) in self._sent.items())])
         for a, b in busy:
             if b <= pos:
                 continue
@@ -202,8 +202,7 @@ class RunningStats:
                     )
                 except OSError:
                     return
-            self._sent[start] = end
-            self._keys_sent[start] = Counter(keys)
+            self._sent[start] = (end, Counter(keys))
         if not process.offer(tag, start, end, router_lines(keys, router_ids(self.buffer))):
             self._not_counted(start, end)
 
@@ -222,9 +221,8 @@ class RunningStats:
 
     def _not_counted(self, start: int, end: int) -> None:
         with self._lock:
-            if self._sent.get(start) == end:
+            if self._sent.get(start, (None,))[0] == end:
                 del self._sent[start]
-                self._keys_sent.pop(start, None)
             self._changed.notify_all()
 
     def _counted_elsewhere(self, tag: int, start: int, end: int, deltas: tuple | None) -> None:
@@ -232,9 +230,8 @@ class RunningStats:
             self._not_counted(start, end)
             return
         with self._lock:
-            if tag == self._tag and self._sent.get(start) == end:
-                del self._sent[start]
-                self._ahead[start] = (end, self._keys_sent.pop(start, Counter()))
+            if tag == self._tag and self._sent.get(start, (None,))[0] == end:
+                self._ahead[start] = self._sent.pop(start)
                 self.builder.merge(deltas)
                 self._add(start, end)
                 self.counted_elsewhere += end - start
@@ -245,5 +242,4 @@ class RunningStats:
         with self._lock:
             if tag == self._tag:
                 self._sent.clear()
-                self._keys_sent.clear()
             self._changed.notify_all()

@@ -128,11 +128,11 @@ class StatsBuilder:
     def merge(self, deltas: tuple) -> None:
         """Add counts made elsewhere (`deltas` of another builder)."""
         by_second, pairs, router_codes, platform_codes, app_levels = deltas
-        _add_counts(self.by_second, by_second)
-        self.paths.add_counts(pairs)
-        _add_counts(self.router_codes, router_codes)
-        _add_counts(self.platform_codes, platform_codes)
-        _add_counts(self.app_levels, app_levels)
+        self.by_second.update(by_second)  # a mapping's counts are added
+        self.paths.add(pairs)
+        self.router_codes.update(router_codes)
+        self.platform_codes.update(platform_codes)
+        self.app_levels.update(app_levels)
 
     def _router_one_by_one(self, data: bytes) -> None:
         """Router lines the bulk pattern does not fit, through the lenient parsers."""
@@ -242,12 +242,6 @@ class StatsBuilder:
 
 
 _CODES = {code.encode() for code in CODES}
-
-
-def _add_counts(counter: Counter, counts: Mapping) -> None:
-    get = counter.get
-    for key, n in counts.items():
-        counter[key] = get(key, 0) + n
 
 
 def _app_level(prefix: bytes, word: bytes) -> str | None:
