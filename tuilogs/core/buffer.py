@@ -53,14 +53,21 @@ def origin_ids(count: int) -> array:
     return array("B" if count <= 256 else "H")
 
 
-def joined_keys(first: array, then: array) -> array:
-    """`first` extended by `then` (origin ids), as 2-byte ids once either holds one above
-    255: `first` itself, or a new array when it had to widen."""
-    if first.typecode != then.typecode:
-        if first.typecode == "B" and max(then, default=0) > 255:
-            first = array("H", first)
+def same_width(keys: array, other: array) -> tuple[array, array]:
+    """`keys` and `other` (origin ids) in one width: `keys`' own, or 2 bytes when `other`
+    holds an id above 255 (then `keys` is a new, widened array)."""
+    if keys.typecode != other.typecode:
+        if keys.typecode == "B" and max(other, default=0) > 255:
+            keys = array("H", keys)
         else:
-            then = array(first.typecode, then)
+            other = array(keys.typecode, other)
+    return keys, other
+
+
+def joined_keys(first: array, then: array) -> array:
+    """`first` extended by `then` (origin ids): `first` itself, or a new array when it had to
+    widen (`same_width`)."""
+    first, then = same_width(first, then)
     first.extend(then)
     return first
 
@@ -310,11 +317,7 @@ class LogBuffer:
             ends = array(self.bounds.typecode, ends)
         self.bounds[0:1] = ends
         self.bounds.insert(0, batch.start)
-        front = batch.keys
-        if front.typecode != self.keys.typecode:
-            if self.keys.typecode == "B" and max(front, default=0) > 255:
-                self.keys = array("H", self.keys)
-            front = array(self.keys.typecode, front)
+        self.keys, front = same_width(self.keys, batch.keys)
         self.keys[0:0] = front
         self.times[0:0] = times
 
